@@ -1,0 +1,126 @@
+//! Snowflake data types: how each is stored in DuckDB and how it is described to clients.
+
+use serde::{Deserialize, Serialize};
+
+/// The length Snowflake reports for `VARCHAR` declared without one (16 MiB).
+pub const MAX_TEXT_LENGTH: u64 = 16_777_216;
+/// The length Snowflake reports for `BINARY` declared without one (8 MiB).
+pub const MAX_BINARY_LENGTH: u64 = 8_388_608;
+
+/// A Snowflake data type, as declared or inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SfType {
+    Number { precision: u8, scale: u8 },
+    Float,
+    Text { length: u64 },
+    Binary { length: u64 },
+    Boolean,
+    Date,
+    Time { scale: u8 },
+    TimestampNtz { scale: u8 },
+    TimestampLtz { scale: u8 },
+    TimestampTz { scale: u8 },
+    Variant,
+    Object,
+    Array,
+}
+
+impl SfType {
+    /// `NUMBER(38,0)`, what INT, INTEGER, BIGINT and friends are in Snowflake.
+    pub const INTEGER: SfType = SfType::Number {
+        precision: 38,
+        scale: 0,
+    };
+    /// `VARCHAR` with Snowflake's default length.
+    pub const TEXT: SfType = SfType::Text {
+        length: MAX_TEXT_LENGTH,
+    };
+
+    /// The DuckDB type a column of this Snowflake type is stored as.
+    ///
+    /// TIMESTAMP_LTZ and TIMESTAMP_TZ are both stored as UTC instants (DuckDB's TIMESTAMPTZ);
+    /// VARIANT, OBJECT and ARRAY as DuckDB JSON text.
+    pub fn duckdb_type(&self) -> String {
+        match self {
+            SfType::Number { precision, scale } => format!("DECIMAL({precision},{scale})"),
+            SfType::Float => "DOUBLE".into(),
+            SfType::Text { .. } => "VARCHAR".into(),
+            SfType::Binary { .. } => "BLOB".into(),
+            SfType::Boolean => "BOOLEAN".into(),
+            SfType::Date => "DATE".into(),
+            SfType::Time { .. } => "TIME".into(),
+            SfType::TimestampNtz { .. } => "TIMESTAMP".into(),
+            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => "TIMESTAMPTZ".into(),
+            SfType::Variant | SfType::Object | SfType::Array => "JSON".into(),
+        }
+    }
+
+    /// The lower-case type name clients receive in `rowtype[].type`.
+    pub fn wire_name(&self) -> &'static str {
+        match self {
+            SfType::Number { .. } => "fixed",
+            SfType::Float => "real",
+            SfType::Text { .. } => "text",
+            SfType::Binary { .. } => "binary",
+            SfType::Boolean => "boolean",
+            SfType::Date => "date",
+            SfType::Time { .. } => "time",
+            SfType::TimestampNtz { .. } => "timestamp_ntz",
+            SfType::TimestampLtz { .. } => "timestamp_ltz",
+            SfType::TimestampTz { .. } => "timestamp_tz",
+            SfType::Variant => "variant",
+            SfType::Object => "object",
+            SfType::Array => "array",
+        }
+    }
+
+    /// The type as SHOW / DESCRIBE print it, e.g. `NUMBER(38,0)`, `VARCHAR(16777216)`.
+    pub fn sql_name(&self) -> String {
+        match self {
+            SfType::Number { precision, scale } => format!("NUMBER({precision},{scale})"),
+            SfType::Float => "FLOAT".into(),
+            SfType::Text { length } => format!("VARCHAR({length})"),
+            SfType::Binary { length } => format!("BINARY({length})"),
+            SfType::Boolean => "BOOLEAN".into(),
+            SfType::Date => "DATE".into(),
+            SfType::Time { scale } => format!("TIME({scale})"),
+            SfType::TimestampNtz { scale } => format!("TIMESTAMP_NTZ({scale})"),
+            SfType::TimestampLtz { scale } => format!("TIMESTAMP_LTZ({scale})"),
+            SfType::TimestampTz { scale } => format!("TIMESTAMP_TZ({scale})"),
+            SfType::Variant => "VARIANT".into(),
+            SfType::Object => "OBJECT".into(),
+            SfType::Array => "ARRAY".into(),
+        }
+    }
+
+    /// Whether a DuckDB value of `stored` (a DuckDB type name as `duckdb_columns()` prints it)
+    /// can be described as this type. Guards declared-type lookups against stale metadata.
+    pub fn stored_as(&self, stored: &str) -> bool {
+        let mine = self.duckdb_type();
+        let stored = stored.to_ascii_uppercase();
+        match self {
+            SfType::Number { .. } => stored.starts_with("DECIMAL") || stored == mine,
+            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => {
+                stored == "TIMESTAMP WITH TIME ZONE" || stored == "TIMESTAMPTZ"
+            }
+            _ => stored == mine,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_for_clients_and_storage() {
+        assert_eq!(SfType::INTEGER.duckdb_type(), "DECIMAL(38,0)");
+        assert_eq!(SfType::INTEGER.sql_name(), "NUMBER(38,0)");
+        assert_eq!(SfType::TEXT.sql_name(), "VARCHAR(16777216)");
+        assert_eq!(SfType::TimestampTz { scale: 9 }.wire_name(), "timestamp_tz");
+        assert!(SfType::TimestampLtz { scale: 9 }.stored_as("TIMESTAMP WITH TIME ZONE"));
+        assert!(SfType::Object.stored_as("JSON"));
+        assert!(!SfType::Object.stored_as("VARCHAR"));
+    }
+}

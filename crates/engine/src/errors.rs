@@ -1,0 +1,237 @@
+//! DuckDB errors → Snowflake errors, in Snowflake's codes and wording.
+//!
+//! Connections run with DuckDB's `errors_as_json`, so each error arrives as a JSON object with
+//! its exception type and, for catalog errors, the kind and name of the missing object; the
+//! mapping reads those fields instead of parsing prose.
+
+use serde_json::Value;
+use snowglobe_catalog::demangle;
+use snowglobe_error::{ErrorCode, SnowflakeError};
+
+/// A DuckDB error as Snowflake would report it.
+pub fn from_duckdb(error: duckdb::Error) -> SnowflakeError {
+    match error {
+        duckdb::Error::DuckDBFailure(_, Some(message)) => from_message(&message),
+        other => from_message(&other.to_string()),
+    }
+}
+
+/// Map one DuckDB error message (JSON or plain text).
+pub fn from_message(message: &str) -> SnowflakeError {
+    // DuckDB sometimes prefixes the JSON with its exception type ("Catalog Error: {...}").
+    let parsed: Option<Value> = message
+        .find('{')
+        .and_then(|at| serde_json::from_str(&message[at..]).ok());
+    let (kind, text, fields) = match &parsed {
+        Some(v) => (
+            v.get("exception_type").and_then(Value::as_str).unwrap_or("").to_string(),
+            v.get("exception_message").and_then(Value::as_str).unwrap_or("").to_string(),
+            v.clone(),
+        ),
+        None => {
+            let (kind, text) = message.split_once(" Error: ").unwrap_or(("", message));
+            (kind.to_string(), text.to_string(), Value::Null)
+        }
+    };
+    let field = |k: &str| fields.get(k).and_then(Value::as_str).map(|s| display_name(demangle(s)));
+    let first_line = text.lines().next().unwrap_or("").to_string();
+    match kind.as_str() {
+        "Catalog" => catalog(&first_line, field("name"), field("type")),
+        "Binder" => binder(&first_line, field("name")),
+        "Parser" | "Syntax" => SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            format!("syntax error: {}", strip_markers(&first_line)),
+        ),
+        "Conversion" => conversion(&first_line),
+        "Invalid Input" | "Invalid" if first_line.contains("Division by zero") => {
+            SnowflakeError::division_by_zero()
+        }
+        "Invalid Input" if first_line.contains("JSON") => SnowflakeError::new(
+            ErrorCode::JsonParse,
+            format!("Error parsing JSON: {}", strip_markers(&first_line)),
+        ),
+        "Constraint" if first_line.contains("NOT NULL") => SnowflakeError::new(
+            ErrorCode::NullInNonNullable,
+            "NULL result in a non-nullable column",
+        ),
+        "Out of Range" => SnowflakeError::new(
+            ErrorCode::NumericOutOfRange,
+            "Number out of representable range",
+        ),
+        "Interrupt" => SnowflakeError::new(ErrorCode::Cancelled, "SQL execution canceled"),
+        "Not implemented" => SnowflakeError::unsupported(strip_markers(&first_line)),
+        _ => {
+            if first_line.contains("Division by zero") {
+                return SnowflakeError::division_by_zero();
+            }
+            SnowflakeError::internal(strip_markers(&first_line))
+        }
+    }
+}
+
+/// Remove DuckDB's quoting of storage names so messages show Snowflake names.
+fn strip_markers(text: &str) -> String {
+    text.split('\u{1f}')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_string()
+            } else {
+                // Drop the case pattern (letters u/l) that follows the separator.
+                part.trim_start_matches(['u', 'l']).to_string()
+            }
+        })
+        .collect()
+}
+
+/// A name as Snowflake prints it in messages: as is when it could be written unquoted (upper
+/// case), in double quotes otherwise (`"id"`).
+pub fn display_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+/// The text between the first pair of double quotes.
+fn quoted_name(text: &str) -> Option<String> {
+    let mut parts = text.split('"');
+    parts.next()?;
+    parts.next().map(|s| display_name(demangle(s)))
+}
+
+/// The text between the first pair of quotes of either kind.
+fn quoted_value(text: &str) -> String {
+    let Some(start) = text.find(['\'', '"']) else {
+        return String::new();
+    };
+    let q = text[start..].chars().next().unwrap_or('\'');
+    let rest = &text[start + 1..];
+    rest.find(q).map(|end| rest[..end].to_string()).unwrap_or_default()
+}
+
+fn catalog(text: &str, name: Option<String>, kind: Option<String>) -> SnowflakeError {
+    let name = name
+        .or_else(|| quoted_name(text))
+        .or_else(|| {
+            text.split("with name ")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(|s| display_name(demangle(s.trim_end_matches(['!', '.']))))
+        })
+        .unwrap_or_default();
+    let kind = kind.unwrap_or_default().to_ascii_lowercase();
+    if text.contains("already exists") {
+        return SnowflakeError::already_exists("Object", &name);
+    }
+    if kind.contains("function") || text.contains("Function with name") {
+        return SnowflakeError::compilation(
+            ErrorCode::UnknownFunction,
+            format!("Unknown function {}", name.to_uppercase()),
+        );
+    }
+    if kind == "schema" || text.starts_with("Schema with name") {
+        return SnowflakeError::does_not_exist("Schema", &name);
+    }
+    if kind == "catalog" || text.starts_with("Catalog") {
+        return SnowflakeError::does_not_exist("Database", &name);
+    }
+    SnowflakeError::does_not_exist("Object", &name)
+}
+
+fn binder(text: &str, name: Option<String>) -> SnowflakeError {
+    if text.contains("not found in FROM clause")
+        || text.contains("does not have a column named")
+        || text.starts_with("Referenced column")
+        || text.contains("could not be found")
+    {
+        let name = name.or_else(|| quoted_name(text)).unwrap_or_default();
+        return SnowflakeError::invalid_identifier(&name, 1, 0);
+    }
+    if text.contains("No function matches") {
+        let name = text
+            .split('\'')
+            .nth(1)
+            .map(|s| s.split('(').next().unwrap_or(s).to_uppercase())
+            .unwrap_or_default();
+        return SnowflakeError::compilation(
+            ErrorCode::InvalidArgumentTypes,
+            format!("Invalid argument types for function '{name}'"),
+        );
+    }
+    if text.contains("must appear in the GROUP BY clause") {
+        return SnowflakeError::compilation(
+            ErrorCode::InvalidIdentifier,
+            format!("{} is not a valid group by expression", quoted_name(text).map(|n| format!("[{n}]")).unwrap_or_default()),
+        );
+    }
+    if text.contains("Division by zero") {
+        return SnowflakeError::division_by_zero();
+    }
+    SnowflakeError::compilation(ErrorCode::SyntaxError, strip_markers(text))
+}
+
+fn conversion(text: &str) -> SnowflakeError {
+    let value = quoted_value(text);
+    let upper = text.to_ascii_uppercase();
+    let target = upper.rsplit(" TO ").next().unwrap_or("");
+    let target = if upper.contains(" TO ") {
+        target
+    } else if upper.contains("TIMESTAMP") {
+        "TIMESTAMP"
+    } else if upper.contains("DATE") {
+        "DATE"
+    } else if upper.contains("TIME") {
+        "TIME"
+    } else {
+        ""
+    };
+    if target.starts_with("DATE") {
+        SnowflakeError::new(
+            ErrorCode::DateNotRecognized,
+            format!("Date '{value}' is not recognized"),
+        )
+    } else if target.starts_with("TIMESTAMP") || target.starts_with("TIME") {
+        SnowflakeError::new(
+            ErrorCode::TimestampNotRecognized,
+            format!("Timestamp '{value}' is not recognized"),
+        )
+    } else if target.starts_with("BOOL") {
+        SnowflakeError::new(
+            ErrorCode::BooleanNotRecognized,
+            format!("Boolean value '{value}' is not recognized"),
+        )
+    } else if upper.contains("JSON") {
+        SnowflakeError::new(ErrorCode::JsonParse, format!("Error parsing JSON: {value}"))
+    } else {
+        SnowflakeError::new(
+            ErrorCode::NumericNotRecognized,
+            format!("Numeric value '{value}' is not recognized"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_errors_map_too() {
+        let e = from_message("Catalog Error: Table with name NOSUCH does not exist!");
+        assert_eq!(e.code(), "002003");
+        assert!(e.message.contains("'NOSUCH'"));
+        let e = from_message("Conversion Error: Could not convert string 'abc' to INT32");
+        assert_eq!((e.code(), e.message.as_str()), ("100038", "Numeric value 'abc' is not recognized"));
+        let e = from_message("Binder Error: Referenced column \"FOO\" not found in FROM clause!");
+        assert_eq!(e.code(), "000904");
+        assert!(e.message.contains("invalid identifier 'FOO'"));
+    }
+}

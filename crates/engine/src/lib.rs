@@ -1,0 +1,440 @@
+//! DuckDB execution: one embedded DuckDB instance holds every Snowflake database (each an
+//! attached DuckDB database under its storage name); each client session gets its own DuckDB
+//! connection. Results come back as Arrow record batches with their Snowflake column types.
+//!
+//! Layout:
+//! - [`Engine`]: the DuckDB instance, database attach/detach, new connections.
+//! - [`EngineSession`]: one connection: run SQL, read catalog metadata.
+//! - [`describe`]: Snowflake types of result columns (Arrow type + declared type).
+//! - [`errors`]: DuckDB errors → Snowflake errors.
+
+pub mod describe;
+pub mod errors;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::Connection;
+use snowglobe_catalog::names::{mangle, quote, quote_literal};
+use snowglobe_catalog::{demangle, ColumnMeta, SfType};
+use snowglobe_error::{Result, SnowflakeError};
+
+pub use describe::ResultColumn;
+pub use duckdb::arrow;
+pub use duckdb::InterruptHandle;
+pub use errors::from_duckdb;
+
+/// The schema every new Snowflake database starts with.
+pub const PUBLIC: &str = "PUBLIC";
+/// The metadata schema every Snowflake database has.
+pub const INFORMATION_SCHEMA: &str = "INFORMATION_SCHEMA";
+/// DuckDB's own schema in each attached database; hidden from Snowflake users.
+const DUCKDB_MAIN: &str = "main";
+/// Stands for DuckDB's `temp` catalog (temporary tables) where a Snowflake database name is
+/// expected; no Snowflake name can contain the leading control character.
+pub const TEMP_DATABASE: &str = "\u{1}temp";
+/// DuckDB's built-in catalogs, never Snowflake databases.
+const SYSTEM_CATALOGS: &[&str] = &["memory", "system", "temp"];
+
+/// Where databases live.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// Everything in memory; gone when the process ends.
+    Memory,
+    /// One DuckDB file per database in this directory (durable per commit).
+    Directory(PathBuf),
+}
+
+/// The embedded DuckDB instance.
+pub struct Engine {
+    /// The instance's first connection; sessions clone it. Behind a mutex because a DuckDB
+    /// connection is not `Sync`.
+    root: std::sync::Mutex<Connection>,
+    storage: Storage,
+}
+
+/// A result: Arrow schema and batches as DuckDB produced them.
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+impl Engine {
+    /// Open the instance; with [`Storage::Directory`] every database file found there is
+    /// attached.
+    pub fn open(storage: Storage) -> Result<Arc<Engine>> {
+        let root = Connection::open_in_memory().map_err(from_duckdb)?;
+        root.execute_batch("SET errors_as_json = true")
+            .map_err(from_duckdb)?;
+        let engine = Engine {
+            root: std::sync::Mutex::new(root),
+            storage,
+        };
+        let root = engine.root();
+        if let Storage::Directory(dir) = &engine.storage {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                SnowflakeError::internal(format!("cannot create {}: {e}", dir.display()))
+            })?;
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .map_err(|e| SnowflakeError::internal(format!("cannot read {}: {e}", dir.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "duckdb"))
+                .collect();
+            files.sort();
+            for file in files {
+                let stored = file
+                    .file_stem()
+                    .map(|s| decode_file_name(&s.to_string_lossy()))
+                    .unwrap_or_default();
+                root.execute_batch(&format!(
+                    "ATTACH {} AS {}",
+                    quote_literal(&file.to_string_lossy()),
+                    quote(&stored)
+                ))
+                .map_err(from_duckdb)?;
+            }
+        }
+        drop(root);
+        Ok(Arc::new(engine))
+    }
+
+    fn root(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.root.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new connection for a session, with Snowglobe's settings.
+    pub fn connect(self: &Arc<Self>) -> Result<EngineSession> {
+        let conn = self.root().try_clone().map_err(from_duckdb)?;
+        conn.execute_batch("SET errors_as_json = true")
+            .map_err(from_duckdb)?;
+        Ok(EngineSession {
+            conn,
+            engine: Arc::clone(self),
+        })
+    }
+
+    fn database_sql(&self, name: &str) -> String {
+        let stored = mangle(name);
+        match &self.storage {
+            Storage::Memory => format!("ATTACH ':memory:' AS {}", quote(&stored)),
+            Storage::Directory(dir) => {
+                let path = dir.join(format!("{}.duckdb", encode_file_name(&stored)));
+                format!(
+                    "ATTACH {} AS {}",
+                    quote_literal(&path.to_string_lossy()),
+                    quote(&stored)
+                )
+            }
+        }
+    }
+
+    fn database_file(&self, name: &str) -> Option<PathBuf> {
+        match &self.storage {
+            Storage::Memory => None,
+            Storage::Directory(dir) => {
+                Some(dir.join(format!("{}.duckdb", encode_file_name(&mangle(name)))))
+            }
+        }
+    }
+}
+
+/// Database names may hold any character; file names get a reversible hex escape for anything
+/// outside `[A-Za-z0-9_-]`.
+fn encode_file_name(stored: &str) -> String {
+    let mut out = String::new();
+    for b in stored.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode_file_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&name[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The DuckDB catalog name of a Snowflake database (or of [`TEMP_DATABASE`]).
+fn stored_database(name: &str) -> String {
+    if name == TEMP_DATABASE {
+        "temp".into()
+    } else {
+        mangle(name)
+    }
+}
+
+/// The DuckDB schema name of a Snowflake schema in `database`.
+fn stored_schema(database: &str, schema: &str) -> String {
+    if database == TEMP_DATABASE {
+        DUCKDB_MAIN.into()
+    } else {
+        mangle(schema)
+    }
+}
+
+/// One DuckDB connection, owned by one client session.
+pub struct EngineSession {
+    conn: Connection,
+    engine: Arc<Engine>,
+}
+
+impl EngineSession {
+    /// Run one statement and collect its result.
+    pub fn query(&self, sql: &str) -> Result<QueryResult> {
+        tracing::debug!(sql, "duckdb");
+        let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+        let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
+        let schema = arrow.get_schema();
+        let batches: Vec<RecordBatch> = arrow.collect();
+        Ok(QueryResult { schema, batches })
+    }
+
+    /// Run statements that return nothing of interest.
+    pub fn execute(&self, sql: &str) -> Result<()> {
+        tracing::debug!(sql, "duckdb");
+        self.conn.execute_batch(sql).map_err(from_duckdb)
+    }
+
+    /// Run a statement and return the row count DuckDB reports (INSERT/UPDATE/DELETE).
+    pub fn execute_count(&self, sql: &str) -> Result<u64> {
+        let result = self.query(sql)?;
+        let mut total = 0u64;
+        for batch in &result.batches {
+            if batch.num_columns() == 0 {
+                continue;
+            }
+            let col = duckdb::arrow::compute::cast(batch.column(0), &duckdb::arrow::datatypes::DataType::Int64)
+                .map_err(|e| SnowflakeError::internal(e))?;
+            if let Some(ints) = col.as_any().downcast_ref::<duckdb::arrow::array::Int64Array>() {
+                total += ints.iter().flatten().map(|v| v.max(0) as u64).sum::<u64>();
+            }
+        }
+        Ok(total)
+    }
+
+    /// Switch DuckDB's default catalog and schema (unqualified names resolve there).
+    pub fn use_context(&self, database: Option<&str>, schema: Option<&str>) -> Result<()> {
+        match (database, schema) {
+            // DuckDB has no per-database information_schema to switch to.
+            (Some(db), Some(s)) if s == INFORMATION_SCHEMA => self.execute(&format!("USE {}", quote(&mangle(db)))),
+            (Some(db), Some(s)) => {
+                self.execute(&format!("USE {}.{}", quote(&mangle(db)), quote(&mangle(s))))
+            }
+            (Some(db), None) => self.execute(&format!("USE {}", quote(&mangle(db)))),
+            _ => self.execute("USE memory.main"),
+        }
+    }
+
+    // ---- databases and schemas -------------------------------------------------------------
+
+    /// Snowflake databases, in name order.
+    pub fn databases(&self) -> Result<Vec<String>> {
+        let r = self.strings(
+            "SELECT database_name FROM duckdb_databases() WHERE NOT internal ORDER BY database_name",
+        )?;
+        Ok(r.into_iter()
+            .filter(|d| !SYSTEM_CATALOGS.contains(&d.as_str()))
+            .map(|d| demangle(&d).to_string())
+            .collect())
+    }
+
+    pub fn database_exists(&self, name: &str) -> Result<bool> {
+        Ok(self.databases()?.iter().any(|d| d == name))
+    }
+
+    /// Create a database with its PUBLIC schema.
+    pub fn create_database(&self, name: &str) -> Result<()> {
+        self.execute(&self.engine.database_sql(name))?;
+        self.execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {}.{}",
+            quote(&mangle(name)),
+            quote(PUBLIC)
+        ))
+    }
+
+    /// Detach a database and remove its file.
+    pub fn drop_database(&self, name: &str) -> Result<()> {
+        // A connection cannot detach its own default database: step out first.
+        self.execute("USE memory.main")?;
+        self.execute(&format!("DETACH {}", quote(&mangle(name))))?;
+        if let Some(file) = self.engine.database_file(name) {
+            for f in [file.clone(), file.with_extension("duckdb.wal")] {
+                if f.exists() {
+                    std::fs::remove_file(&f).map_err(|e| {
+                        SnowflakeError::internal(format!("cannot remove {}: {e}", f.display()))
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Schemas of a database (Snowflake names), DuckDB's own hidden.
+    pub fn schemas(&self, database: &str) -> Result<Vec<String>> {
+        let r = self.strings(&format!(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = {} ORDER BY schema_name",
+            quote_literal(&mangle(database))
+        ))?;
+        Ok(r.into_iter()
+            .filter(|s| s != DUCKDB_MAIN && !s.eq_ignore_ascii_case("information_schema") && s != "pg_catalog")
+            .map(|s| demangle(&s).to_string())
+            .collect())
+    }
+
+    /// Whether a schema exists; every database has INFORMATION_SCHEMA.
+    pub fn schema_exists(&self, database: &str, schema: &str) -> Result<bool> {
+        if schema == INFORMATION_SCHEMA {
+            return self.database_exists(database);
+        }
+        Ok(self.schemas(database)?.iter().any(|s| s == schema))
+    }
+
+    pub fn table_exists(&self, database: &str, schema: &str, table: &str) -> Result<bool> {
+        let r = self.strings(&format!(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = {} AND schema_name = {} AND table_name = {} \
+             UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = {} AND schema_name = {} AND view_name = {}",
+            quote_literal(&stored_database(database)),
+            quote_literal(&stored_schema(database, schema)),
+            quote_literal(&mangle(table)),
+            quote_literal(&stored_database(database)),
+            quote_literal(&stored_schema(database, schema)),
+            quote_literal(&mangle(table)),
+        ))?;
+        Ok(r.iter().any(|t| demangle(t) == table))
+    }
+
+    /// Tables and views of a schema: (Snowflake name, is_view, estimated rows, temporary).
+    pub fn relations(&self, database: &str, schema: &str) -> Result<Vec<(String, bool, i64)>> {
+        let sql = format!(
+            "SELECT table_name, false, coalesce(estimated_size, 0)::BIGINT FROM duckdb_tables() \
+             WHERE database_name = {db} AND schema_name = {s} \
+             UNION ALL SELECT view_name, true, 0::BIGINT FROM duckdb_views() \
+             WHERE database_name = {db} AND schema_name = {s} AND NOT internal",
+            db = quote_literal(&stored_database(database)),
+            s = quote_literal(&stored_schema(database, schema)),
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(from_duckdb)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?)))
+            .map_err(from_duckdb)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, view, n) = row.map_err(from_duckdb)?;
+            out.push((demangle(&name).to_string(), view, n));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Columns of a table: (Snowflake name, declared metadata if recorded, DuckDB type).
+    pub fn columns(
+        &self,
+        database: &str,
+        schema: &str,
+        table: &str,
+    ) -> Result<Vec<(String, Option<ColumnMeta>, String)>> {
+        let sql = format!(
+            "SELECT column_name, coalesce(comment, ''), data_type FROM duckdb_columns() \
+             WHERE database_name = {} AND schema_name = {} AND table_name = {} ORDER BY column_index",
+            quote_literal(&stored_database(database)),
+            quote_literal(&stored_schema(database, schema)),
+            quote_literal(&mangle(table)),
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(from_duckdb)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(from_duckdb)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, comment, data_type) = row.map_err(from_duckdb)?;
+            out.push((
+                demangle(&name).to_string(),
+                ColumnMeta::from_comment(&comment),
+                data_type,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Record a column's declared Snowflake type (in DuckDB's column comment).
+    pub fn set_column_meta(&self, storage_table: &str, column: &str, meta: &ColumnMeta) -> Result<()> {
+        self.execute(&format!(
+            "COMMENT ON COLUMN {storage_table}.{} IS {}",
+            quote(&mangle(column)),
+            quote_literal(&meta.to_comment())
+        ))
+    }
+
+    /// The declared types of the result columns that come straight from `tables`' columns.
+    pub fn declared_types(
+        &self,
+        tables: &[(String, String, String)],
+    ) -> Result<Vec<(String, SfType, String)>> {
+        let mut out = Vec::new();
+        for (db, schema, table) in tables {
+            for (name, meta, data_type) in self.columns(db, schema, table)? {
+                if let Some(meta) = meta {
+                    out.push((name, meta.sf_type, data_type));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn strings(&self, sql: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(from_duckdb)?;
+        rows.map(|r| r.map_err(from_duckdb)).collect()
+    }
+
+    /// Interrupt the statement running on this connection (from another thread).
+    pub fn interrupt_handle(&self) -> Arc<InterruptHandle> {
+        self.conn.interrupt_handle()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip() {
+        for name in ["PLAIN", "with space", "a\u{1f}l", "x/y"] {
+            let encoded = encode_file_name(name);
+            assert!(!encoded.contains('/'));
+            assert_eq!(decode_file_name(&encoded), name);
+        }
+    }
+}

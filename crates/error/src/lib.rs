@@ -1,0 +1,282 @@
+//! Snowflake errors: the code, SQLSTATE and message wording a real Snowflake gives, shared by
+//! every crate so that the server turns any failure into the same wire shape in one place.
+//!
+//! Layout:
+//! - [`ErrorCode`]: every Snowflake error Snowglobe can raise, each mapped to its numeric code and
+//!   SQLSTATE by one exhaustive `match` (a new variant cannot compile without its code).
+//! - [`SnowflakeError`]: a code plus the message text, with constructors that spell Snowflake's
+//!   wording once.
+
+use std::fmt;
+
+/// A Snowflake error kind. The numeric code and SQLSTATE come from [`ErrorCode::code`] and
+/// [`ErrorCode::sqlstate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 000002: unsupported feature.
+    Unsupported,
+    /// 000008: multi-statement count mismatch.
+    StatementCountMismatch,
+    /// 000904: invalid identifier (unknown column).
+    InvalidIdentifier,
+    /// 001003: syntax error.
+    SyntaxError,
+    /// 002002: object already exists.
+    AlreadyExists,
+    /// 002003: object does not exist or not authorized.
+    DoesNotExist,
+    /// 002043: object does not exist, or operation cannot be performed.
+    CannotPerform,
+    /// 001044: invalid argument types for a function.
+    InvalidArgumentTypes,
+    /// 002140: unknown function.
+    UnknownFunction,
+    /// 090105: no current database.
+    NoCurrentDatabase,
+    /// 090106: no current schema.
+    NoCurrentSchema,
+    /// 100035: timestamp not recognized.
+    TimestampNotRecognized,
+    /// 100040: date not recognized.
+    DateNotRecognized,
+    /// 100038: numeric value not recognized.
+    NumericNotRecognized,
+    /// 100037: boolean value not recognized.
+    BooleanNotRecognized,
+    /// 100051: division by zero.
+    DivisionByZero,
+    /// 100072: NULL in a non-nullable column.
+    NullInNonNullable,
+    /// 100069: bad JSON text.
+    JsonParse,
+    /// 100046: numeric value out of range.
+    NumericOutOfRange,
+    /// 000603: internal error (engine failure Snowglobe could not classify).
+    Internal,
+    /// 000604: statement cancelled.
+    Cancelled,
+    /// 390100: incorrect username or password.
+    BadCredentials,
+    /// 390112: session token expired or unknown.
+    SessionExpired,
+    /// 390114: master token expired or unknown.
+    MasterTokenExpired,
+    /// 390101: malformed request (bad body, bad JSON, missing fields).
+    BadRequest,
+    /// 000709: query id unknown.
+    QueryNotFound,
+}
+
+impl ErrorCode {
+    /// Snowflake's numeric error code, as the six-digit string clients receive.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorCode::Unsupported => "000002",
+            ErrorCode::StatementCountMismatch => "000008",
+            ErrorCode::InvalidIdentifier => "000904",
+            ErrorCode::SyntaxError => "001003",
+            ErrorCode::AlreadyExists => "002002",
+            ErrorCode::DoesNotExist => "002003",
+            ErrorCode::CannotPerform => "002043",
+            ErrorCode::InvalidArgumentTypes => "001044",
+            ErrorCode::UnknownFunction => "002140",
+            ErrorCode::NoCurrentDatabase => "090105",
+            ErrorCode::NoCurrentSchema => "090106",
+            ErrorCode::TimestampNotRecognized => "100035",
+            ErrorCode::DateNotRecognized => "100040",
+            ErrorCode::NumericNotRecognized => "100038",
+            ErrorCode::BooleanNotRecognized => "100037",
+            ErrorCode::DivisionByZero => "100051",
+            ErrorCode::NullInNonNullable => "100072",
+            ErrorCode::JsonParse => "100069",
+            ErrorCode::NumericOutOfRange => "100046",
+            ErrorCode::Internal => "000603",
+            ErrorCode::Cancelled => "000604",
+            ErrorCode::BadCredentials => "390100",
+            ErrorCode::SessionExpired => "390112",
+            ErrorCode::MasterTokenExpired => "390114",
+            ErrorCode::BadRequest => "390101",
+            ErrorCode::QueryNotFound => "000709",
+        }
+    }
+
+    /// The ANSI SQLSTATE Snowflake pairs with the code.
+    pub fn sqlstate(self) -> &'static str {
+        match self {
+            ErrorCode::Unsupported => "0A000",
+            ErrorCode::StatementCountMismatch => "0A000",
+            ErrorCode::InvalidIdentifier => "42000",
+            ErrorCode::SyntaxError => "42000",
+            ErrorCode::AlreadyExists => "42710",
+            ErrorCode::DoesNotExist => "42S02",
+            ErrorCode::CannotPerform => "02000",
+            ErrorCode::InvalidArgumentTypes => "42P13",
+            ErrorCode::UnknownFunction => "42601",
+            ErrorCode::NoCurrentDatabase => "22000",
+            ErrorCode::NoCurrentSchema => "22000",
+            ErrorCode::TimestampNotRecognized => "22007",
+            ErrorCode::DateNotRecognized => "22007",
+            ErrorCode::NumericNotRecognized => "22018",
+            ErrorCode::BooleanNotRecognized => "22018",
+            ErrorCode::DivisionByZero => "22012",
+            ErrorCode::NullInNonNullable => "22000",
+            ErrorCode::JsonParse => "22000",
+            ErrorCode::NumericOutOfRange => "22003",
+            ErrorCode::Internal => "XX000",
+            ErrorCode::Cancelled => "57014",
+            ErrorCode::BadCredentials => "28000",
+            ErrorCode::SessionExpired => "08001",
+            ErrorCode::MasterTokenExpired => "08001",
+            ErrorCode::BadRequest => "08001",
+            ErrorCode::QueryNotFound => "02000",
+        }
+    }
+
+    /// Snowflake's error "type" field: compilation errors are found before execution.
+    pub fn is_compilation(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Unsupported
+                | ErrorCode::InvalidIdentifier
+                | ErrorCode::SyntaxError
+                | ErrorCode::AlreadyExists
+                | ErrorCode::DoesNotExist
+                | ErrorCode::CannotPerform
+                | ErrorCode::InvalidArgumentTypes
+                | ErrorCode::UnknownFunction
+        )
+    }
+}
+
+/// A Snowflake error: a code and the message a client shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SnowflakeError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Quote an object name as Snowflake prints it in messages.
+fn quoted(name: &str) -> String {
+    format!("'{name}'")
+}
+
+impl SnowflakeError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        SnowflakeError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `SQL compilation error:\n<detail>`, Snowflake's prefix for compile-time failures.
+    pub fn compilation(code: ErrorCode, detail: impl fmt::Display) -> Self {
+        Self::new(code, format!("SQL compilation error:\n{detail}"))
+    }
+
+    /// Syntax error at a 1-based line and 0-based position, naming the unexpected token.
+    pub fn syntax(line: u64, position: u64, unexpected: &str) -> Self {
+        Self::new(
+            ErrorCode::SyntaxError,
+            format!(
+                "SQL compilation error:\nsyntax error line {line} at position {position} unexpected '{unexpected}'."
+            ),
+        )
+    }
+
+    /// `Object 'X' does not exist or not authorized.` (`kind` is "Object", "Database", "Schema", ...).
+    pub fn does_not_exist(kind: &str, name: &str) -> Self {
+        Self::compilation(
+            ErrorCode::DoesNotExist,
+            format!("{kind} {} does not exist or not authorized.", quoted(name)),
+        )
+    }
+
+    /// `Object 'X' already exists.`
+    pub fn already_exists(kind: &str, name: &str) -> Self {
+        Self::compilation(
+            ErrorCode::AlreadyExists,
+            format!("{kind} {} already exists.", quoted(name)),
+        )
+    }
+
+    /// `error line L at position P\ninvalid identifier 'X'` (line 1-based, position 0-based).
+    pub fn invalid_identifier(name: &str, line: u64, position: u64) -> Self {
+        Self::new(
+            ErrorCode::InvalidIdentifier,
+            format!(
+                "SQL compilation error: error line {line} at position {position}\ninvalid identifier {}",
+                quoted(name)
+            ),
+        )
+    }
+
+    /// A feature Snowglobe does not emulate, named so the user knows what to avoid.
+    pub fn unsupported(feature: impl fmt::Display) -> Self {
+        Self::compilation(
+            ErrorCode::Unsupported,
+            format!("Unsupported feature '{feature}'."),
+        )
+    }
+
+    /// No current database for an unqualified name.
+    pub fn no_current_database(operation: &str) -> Self {
+        Self::new(
+            ErrorCode::NoCurrentDatabase,
+            format!("Cannot perform {operation}. This session does not have a current database. Call 'USE DATABASE', or use a qualified name."),
+        )
+    }
+
+    /// No current schema for an unqualified name.
+    pub fn no_current_schema(operation: &str) -> Self {
+        Self::new(
+            ErrorCode::NoCurrentSchema,
+            format!("Cannot perform {operation}. This session does not have a current schema. Call 'USE SCHEMA', or use a qualified name."),
+        )
+    }
+
+    pub fn division_by_zero() -> Self {
+        Self::new(ErrorCode::DivisionByZero, "Division by zero")
+    }
+
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, format!("Internal error: {detail}"))
+    }
+
+    pub fn bad_request(detail: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::BadRequest, detail.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code.code()
+    }
+
+    pub fn sqlstate(&self) -> &'static str {
+        self.code.sqlstate()
+    }
+}
+
+pub type Result<T, E = SnowflakeError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_states_match_snowflake() {
+        let e = SnowflakeError::does_not_exist("Object", "NOSUCHTABLE");
+        assert_eq!((e.code(), e.sqlstate()), ("002003", "42S02"));
+        assert_eq!(
+            e.message,
+            "SQL compilation error:\nObject 'NOSUCHTABLE' does not exist or not authorized."
+        );
+        let e = SnowflakeError::syntax(1, 7, "frm");
+        assert_eq!((e.code(), e.sqlstate()), ("001003", "42000"));
+        assert!(e.message.ends_with("syntax error line 1 at position 7 unexpected 'frm'."));
+        assert_eq!(SnowflakeError::division_by_zero().sqlstate(), "22012");
+        assert_eq!(
+            SnowflakeError::no_current_database("SELECT").code(),
+            "090105"
+        );
+    }
+}

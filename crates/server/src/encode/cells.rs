@@ -1,0 +1,155 @@
+//! Values of DuckDB's Arrow arrays in Snowflake's encodings, shared by the JSON and Arrow
+//! encoders: unscaled decimals, nanosecond instants, pretty-printed semi-structured text.
+
+use snowglobe_engine::arrow::array::{Array, ArrayRef, AsArray};
+use snowglobe_engine::arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, Time64MicrosecondType, Time64NanosecondType, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use snowglobe_error::{Result, SnowflakeError};
+
+fn unsupported(data_type: &DataType) -> SnowflakeError {
+    SnowflakeError::unsupported(format!("result values of DuckDB type {data_type}"))
+}
+
+/// An exact number: unscaled value and scale.
+pub fn number(a: &ArrayRef, i: usize) -> Result<(i128, u8)> {
+    Ok(match a.data_type() {
+        DataType::Decimal128(_, s) => (a.as_primitive::<Decimal128Type>().value(i), (*s).max(0) as u8),
+        DataType::Int8 => (a.as_primitive::<Int8Type>().value(i).into(), 0),
+        DataType::Int16 => (a.as_primitive::<Int16Type>().value(i).into(), 0),
+        DataType::Int32 => (a.as_primitive::<Int32Type>().value(i).into(), 0),
+        DataType::Int64 => (a.as_primitive::<Int64Type>().value(i).into(), 0),
+        DataType::UInt8 => (a.as_primitive::<UInt8Type>().value(i).into(), 0),
+        DataType::UInt16 => (a.as_primitive::<UInt16Type>().value(i).into(), 0),
+        DataType::UInt32 => (a.as_primitive::<UInt32Type>().value(i).into(), 0),
+        DataType::UInt64 => (a.as_primitive::<UInt64Type>().value(i).into(), 0),
+        other => return Err(unsupported(other)),
+    })
+}
+
+/// Decimal text of an unscaled number with exactly `scale` fraction digits.
+pub fn decimal_text(unscaled: i128, scale: u8) -> String {
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let digits = unscaled.unsigned_abs().to_string();
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let scale = scale as usize;
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    format!("{sign}{int}.{frac}")
+}
+
+pub fn float(a: &ArrayRef, i: usize) -> Result<f64> {
+    Ok(match a.data_type() {
+        DataType::Float64 => a.as_primitive::<Float64Type>().value(i),
+        DataType::Float32 => a.as_primitive::<Float32Type>().value(i).into(),
+        _ => number(a, i).map(|(v, s)| v as f64 / 10f64.powi(s.into()))?,
+    })
+}
+
+pub fn text(a: &ArrayRef, i: usize) -> Result<String> {
+    Ok(match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>().value(i).to_string(),
+        DataType::LargeUtf8 => a.as_string::<i64>().value(i).to_string(),
+        DataType::Utf8View => a.as_string_view().value(i).to_string(),
+        DataType::Null => String::new(),
+        other => return Err(unsupported(other)),
+    })
+}
+
+pub fn binary(a: &ArrayRef, i: usize) -> Result<Vec<u8>> {
+    Ok(match a.data_type() {
+        DataType::Binary => a.as_binary::<i32>().value(i).to_vec(),
+        DataType::LargeBinary => a.as_binary::<i64>().value(i).to_vec(),
+        DataType::BinaryView => a.as_binary_view().value(i).to_vec(),
+        DataType::FixedSizeBinary(_) => a.as_fixed_size_binary().value(i).to_vec(),
+        other => return Err(unsupported(other)),
+    })
+}
+
+pub fn boolean(a: &ArrayRef, i: usize) -> Result<bool> {
+    match a.data_type() {
+        DataType::Boolean => Ok(a.as_boolean().value(i)),
+        other => Err(unsupported(other)),
+    }
+}
+
+pub fn days(a: &ArrayRef, i: usize) -> Result<i32> {
+    match a.data_type() {
+        DataType::Date32 => Ok(a.as_primitive::<Date32Type>().value(i)),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// Nanoseconds since midnight.
+pub fn time_nanos(a: &ArrayRef, i: usize) -> Result<i64> {
+    match a.data_type() {
+        DataType::Time64(TimeUnit::Microsecond) => Ok(a.as_primitive::<Time64MicrosecondType>().value(i) * 1_000),
+        DataType::Time64(TimeUnit::Nanosecond) => Ok(a.as_primitive::<Time64NanosecondType>().value(i)),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// Nanoseconds since the epoch (as UTC wall clock for TIMESTAMP_NTZ).
+pub fn epoch_nanos(a: &ArrayRef, i: usize) -> Result<i128> {
+    Ok(match a.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => i128::from(a.as_primitive::<TimestampSecondType>().value(i)) * 1_000_000_000,
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            i128::from(a.as_primitive::<TimestampMillisecondType>().value(i)) * 1_000_000
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            i128::from(a.as_primitive::<TimestampMicrosecondType>().value(i)) * 1_000
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => i128::from(a.as_primitive::<TimestampNanosecondType>().value(i)),
+        other => return Err(unsupported(other)),
+    })
+}
+
+/// `seconds.fraction` with nine fraction digits, exact for negative instants too.
+pub fn seconds_text(nanos: i128, scale: u8) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let a = nanos.unsigned_abs();
+    let secs = a / 1_000_000_000;
+    let frac = a % 1_000_000_000;
+    if scale == 0 {
+        return format!("{sign}{secs}");
+    }
+    let frac = format!("{frac:09}");
+    format!("{sign}{secs}.{}", &frac[..(scale as usize).min(9)])
+}
+
+/// Semi-structured values as Snowflake renders them: JSON pretty-printed with two-space indent.
+pub fn variant_text(raw: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_string()),
+        Err(_) => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_have_exactly_scale_digits() {
+        assert_eq!(decimal_text(12345, 2), "123.45");
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+        assert_eq!(decimal_text(7, 0), "7");
+    }
+
+    #[test]
+    fn seconds_are_exact_for_negative_instants() {
+        assert_eq!(seconds_text(-500_000_000, 9), "-0.500000000");
+        assert_eq!(seconds_text(1_700_000_000_123_456_789, 9), "1700000000.123456789");
+    }
+
+    #[test]
+    fn variants_are_pretty_printed() {
+        assert_eq!(variant_text("{\"a\":1}"), "{\n  \"a\": 1\n}");
+        assert_eq!(variant_text("[1,2]"), "[\n  1,\n  2\n]");
+    }
+}

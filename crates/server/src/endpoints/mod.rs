@@ -1,0 +1,8 @@
+//! One file per endpoint family.
+
+pub mod localstack;
+pub mod login;
+pub mod monitoring;
+pub mod query;
+pub mod session;
+pub mod telemetry;

@@ -1,0 +1,63 @@
+//! The HTTP face of Snowglobe: Snowflake's client protocol (PROTOCOL.md) and LocalStack's
+//! `/_localstack/` API, over the sessions of [`snowglobe_session`].
+//!
+//! Layout:
+//! - [`run`] / [`router`]: the axum router and server loop (shutdown is a future, so tests start
+//!   and stop servers on port 0 freely).
+//! - [`state`]: sessions by token, query results by id.
+//! - [`wire`]: request bodies (gzip or plain) and the success/failure envelopes.
+//! - [`endpoints`]: one file per endpoint family (login, query, session, monitoring, telemetry,
+//!   localstack).
+//! - [`encode`]: results as Snowflake JSON rowsets or Arrow IPC with Snowflake field metadata.
+
+pub mod encode;
+pub mod endpoints;
+pub mod state;
+pub mod wire;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use state::AppState;
+
+/// The Snowglobe version reported by health and login.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every route of the server.
+pub fn router(state: Arc<AppState>) -> Router {
+    use endpoints::*;
+    Router::new()
+        .route("/session/v1/login-request", post(login::login))
+        .route("/session/token-request", post(session::renew))
+        .route("/session/heartbeat", post(session::heartbeat))
+        .route("/session", post(session::logout))
+        .route("/session/logout", post(session::logout))
+        .route("/queries/v1/query-request", post(query::query))
+        .route("/queries/v1/abort-request", post(query::abort_by_request))
+        .route("/queries/{id}/result", get(query::result))
+        .route("/queries/{id}/abort-request", post(query::abort))
+        .route("/monitoring/queries/{id}", get(monitoring::status))
+        .route("/telemetry/send", post(telemetry::send))
+        .route("/_localstack/health", get(localstack::health))
+        .route("/_localstack/info", get(localstack::info))
+        .route("/", get(localstack::root))
+        .fallback(wire::not_found)
+        .with_state(state)
+}
+
+/// Serve until `shutdown` completes. Returns the bound address through `bound` first.
+pub async fn run(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,219 @@
+//! `SHOW DATABASES | SCHEMAS | TABLES | VIEWS` with Snowflake's output columns.
+
+use snowglobe_catalog::SfType;
+use snowglobe_engine::INFORMATION_SCHEMA;
+use snowglobe_error::{Result, SnowflakeError};
+use snowglobe_translate::{Show, ShowObjects};
+
+use crate::results::Cell;
+use crate::{ResultSet, Session, StatementType};
+
+const TEXT: SfType = SfType::TEXT;
+const NUMBER: SfType = SfType::INTEGER;
+const TIMESTAMP: SfType = SfType::TimestampLtz { scale: 3 };
+
+/// SQL LIKE, case-insensitive as in SHOW: `%` any run, `_` one character, `\` escapes.
+fn like(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('%', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some(('_', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some(('\\', rest)) if !rest.is_empty() => {
+                !n.is_empty() && n[0] == rest[0] && go(&rest[1..], &n[1..])
+            }
+            Some((c, rest)) => !n.is_empty() && n[0] == *c && go(rest, &n[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.to_uppercase().chars().collect();
+    let n: Vec<char> = name.to_uppercase().chars().collect();
+    go(&p, &n)
+}
+
+fn keep(show: &Show, name: &str) -> bool {
+    show.like.as_deref().is_none_or(|p| like(p, name))
+        && show.starts_with.as_deref().is_none_or(|s| name.starts_with(s))
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn text(s: &str) -> Cell {
+    Cell::Text(s.to_string())
+}
+
+fn yes_no(b: bool) -> Cell {
+    text(if b { "Y" } else { "N" })
+}
+
+pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
+    let now = now_micros();
+    let role = session.role.clone().unwrap_or_else(|| "ACCOUNTADMIN".into());
+    let (columns, mut rows): (Vec<(&str, SfType)>, Vec<Vec<Cell>>) = match show.objects {
+        ShowObjects::Databases => {
+            let rows = session
+                .conn()
+                .databases()?
+                .into_iter()
+                .filter(|d| keep(&show, d))
+                .map(|d| {
+                    let current = session.database.as_deref() == Some(d.as_str());
+                    vec![
+                        Cell::Timestamp(now), text(&d), yes_no(false), yes_no(current), text(""),
+                        text(&role), text(""), text(""), text("1"), text("STANDARD"), text("ROLE"),
+                    ]
+                })
+                .collect();
+            (
+                vec![
+                    ("created_on", TIMESTAMP), ("name", TEXT), ("is_default", TEXT), ("is_current", TEXT),
+                    ("origin", TEXT), ("owner", TEXT), ("comment", TEXT), ("options", TEXT),
+                    ("retention_time", TEXT), ("kind", TEXT), ("owner_role_type", TEXT),
+                ],
+                rows,
+            )
+        }
+        ShowObjects::Schemas => {
+            let mut rows = Vec::new();
+            for db in databases(session, &show)? {
+                let mut schemas = session.conn().schemas(&db)?;
+                schemas.push(INFORMATION_SCHEMA.to_string());
+                schemas.sort();
+                for s in schemas.into_iter().filter(|s| keep(&show, s)) {
+                    let current = session.database.as_deref() == Some(db.as_str())
+                        && session.schema.as_deref() == Some(s.as_str());
+                    let owner = if s == INFORMATION_SCHEMA { "" } else { role.as_str() };
+                    rows.push(vec![
+                        Cell::Timestamp(now), text(&s), yes_no(false), yes_no(current), text(&db),
+                        text(owner), text(""), text(""), text("1"), text(if owner.is_empty() { "" } else { "ROLE" }),
+                    ]);
+                }
+            }
+            (
+                vec![
+                    ("created_on", TIMESTAMP), ("name", TEXT), ("is_default", TEXT), ("is_current", TEXT),
+                    ("database_name", TEXT), ("owner", TEXT), ("comment", TEXT), ("options", TEXT),
+                    ("retention_time", TEXT), ("owner_role_type", TEXT),
+                ],
+                rows,
+            )
+        }
+        ShowObjects::Tables | ShowObjects::Views => {
+            let views = show.objects == ShowObjects::Views;
+            let mut rows = Vec::new();
+            for (db, schema) in schemas(session, &show)? {
+                for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
+                    if is_view != views || !keep(&show, &name) {
+                        continue;
+                    }
+                    rows.push(if views {
+                        vec![
+                            Cell::Timestamp(now), text(&name), text(""), text(&db), text(&schema),
+                            text(&role), text(""), text(""), text("false"), text("false"), text("ROLE"),
+                            text("OFF"),
+                        ]
+                    } else {
+                        vec![
+                            Cell::Timestamp(now), text(&name), text(&db), text(&schema), text("TABLE"),
+                            text(""), text(""), Cell::Int(estimated), Cell::Int(0), text(&role), text("1"),
+                            text("OFF"), text("OFF"), text("N"), text("N"), text("ROLE"),
+                        ]
+                    });
+                }
+            }
+            if views {
+                (
+                    vec![
+                        ("created_on", TIMESTAMP), ("name", TEXT), ("reserved", TEXT), ("database_name", TEXT),
+                        ("schema_name", TEXT), ("owner", TEXT), ("comment", TEXT), ("text", TEXT),
+                        ("is_secure", TEXT), ("is_materialized", TEXT), ("owner_role_type", TEXT),
+                        ("change_tracking", TEXT),
+                    ],
+                    rows,
+                )
+            } else {
+                (
+                    vec![
+                        ("created_on", TIMESTAMP), ("name", TEXT), ("database_name", TEXT), ("schema_name", TEXT),
+                        ("kind", TEXT), ("comment", TEXT), ("cluster_by", TEXT), ("rows", NUMBER),
+                        ("bytes", NUMBER), ("owner", TEXT), ("retention_time", TEXT),
+                        ("automatic_clustering", TEXT), ("change_tracking", TEXT), ("is_external", TEXT),
+                        ("enable_schema_evolution", TEXT), ("owner_role_type", TEXT),
+                    ],
+                    rows,
+                )
+            }
+        }
+    };
+    if let Some(limit) = show.limit {
+        rows.truncate(limit as usize);
+    }
+    let columns = if show.terse {
+        // TERSE keeps created_on, name, kind, database_name, schema_name (those that exist).
+        let wanted = ["created_on", "name", "kind", "database_name", "schema_name"];
+        let keep_idx: Vec<usize> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| wanted.contains(n))
+            .map(|(i, _)| i)
+            .collect();
+        rows = rows
+            .into_iter()
+            .map(|r| keep_idx.iter().map(|i| r[*i].clone()).collect())
+            .collect();
+        keep_idx.iter().map(|i| columns[*i]).collect()
+    } else {
+        columns
+    };
+    ResultSet::table(StatementType::Scl, &columns, rows)
+}
+
+fn databases(session: &Session, show: &Show) -> Result<Vec<String>> {
+    match &show.database {
+        Some(db) if !show.account => {
+            if !session.conn().database_exists(db)? {
+                return Err(SnowflakeError::does_not_exist("Database", db));
+            }
+            Ok(vec![db.clone()])
+        }
+        _ => session.conn().databases(),
+    }
+}
+
+fn schemas(session: &Session, show: &Show) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for db in databases(session, show)? {
+        match &show.schema {
+            Some(s) => {
+                if !session.conn().schema_exists(&db, s)? {
+                    return Err(SnowflakeError::does_not_exist("Schema", s));
+                }
+                out.push((db.clone(), s.clone()));
+            }
+            None => {
+                for s in session.conn().schemas(&db)? {
+                    out.push((db.clone(), s));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_is_case_insensitive_sql_like() {
+        assert!(like("t%", "TABLE_1"));
+        assert!(like("T_BLE%", "table"));
+        assert!(!like("x%", "TABLE"));
+        assert!(like("A\\_B", "A_B"));
+        assert!(!like("A\\_B", "AXB"));
+    }
+}

@@ -1,0 +1,460 @@
+//! Client sessions: the current database, schema, warehouse and role, session parameters, and
+//! the dispatch of each statement either to a command Snowglobe answers itself or, translated,
+//! to the session's DuckDB connection.
+//!
+//! Layout:
+//! - [`Session`]: one client session and [`Session::run`], the statement dispatch.
+//! - [`Shared`]: what all sessions share (the engine, warehouses).
+//! - [`commands`]: one file per statement Snowglobe answers itself.
+//! - [`params`]: session parameters and their Snowflake defaults.
+//! - [`results`]: [`ResultSet`], a statement's answer.
+
+pub mod commands;
+pub mod params;
+pub mod results;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use snowglobe_catalog::SfType;
+use snowglobe_engine::{describe::describe, Engine, EngineSession, TEMP_DATABASE};
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use snowglobe_translate::{
+    binds, parse, plan, Bindings, Context, ObjectRef, Plan, SqlKind, SqlPlan,
+};
+use sqlparser_compat::Statement;
+
+pub use params::Parameters;
+pub use results::{new_query_id, Cell, ResultSet, StatementType};
+
+/// sqlparser types, through the translator (the session does not depend on sqlparser directly).
+mod sqlparser_compat {
+    pub use snowglobe_translate::sql_ast::*;
+}
+
+/// What all sessions of one server share.
+pub struct Shared {
+    pub engine: Arc<Engine>,
+    pub warehouses: Mutex<BTreeSet<String>>,
+}
+
+impl Shared {
+    pub fn new(engine: Arc<Engine>) -> Arc<Shared> {
+        Arc::new(Shared {
+            engine,
+            warehouses: Mutex::new(BTreeSet::from(["COMPUTE_WH".to_string()])),
+        })
+    }
+}
+
+/// One query request, as the client sent it.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub sql: String,
+    pub bindings: Bindings,
+    /// Statement-level parameters (`MULTI_STATEMENT_COUNT`, `QUERY_TAG`, ...).
+    pub parameters: serde_json::Map<String, Value>,
+    pub describe_only: bool,
+}
+
+/// One client session.
+pub struct Session {
+    pub id: u64,
+    conn: EngineSession,
+    shared: Arc<Shared>,
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub warehouse: Option<String>,
+    pub role: Option<String>,
+    pub user: String,
+    pub account: String,
+    pub params: Parameters,
+    temporary_tables: Vec<ObjectRef>,
+    in_transaction: bool,
+}
+
+impl Session {
+    pub fn new(shared: Arc<Shared>, id: u64, user: &str, account: &str) -> Result<Session> {
+        let conn = shared.engine.connect()?;
+        conn.use_context(None, None)?;
+        Ok(Session {
+            id,
+            conn,
+            shared,
+            database: None,
+            schema: None,
+            warehouse: None,
+            role: Some("ACCOUNTADMIN".into()),
+            user: user.to_uppercase(),
+            account: account.to_uppercase(),
+            params: Parameters::default(),
+            temporary_tables: Vec::new(),
+            in_transaction: false,
+        })
+    }
+
+    /// Apply the context a client asked for at login. As in Snowflake, an object that does not
+    /// exist is not a login error: that part of the context stays empty.
+    pub fn login_context(
+        &mut self,
+        database: Option<&str>,
+        schema: Option<&str>,
+        warehouse: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<()> {
+        if let Some(db) = database.map(login_name) {
+            if self.conn.database_exists(&db)? {
+                self.database = Some(db.clone());
+                let schema = schema.map(login_name).unwrap_or_else(|| "PUBLIC".into());
+                if self.conn.schema_exists(&db, &schema)? {
+                    self.schema = Some(schema);
+                }
+            }
+        }
+        if let Some(w) = warehouse {
+            self.warehouse = Some(login_name(w));
+        }
+        if let Some(r) = role {
+            self.role = Some(login_name(r));
+        }
+        self.sync_context()
+    }
+
+    /// Point the DuckDB connection at the session's current database and schema.
+    fn sync_context(&self) -> Result<()> {
+        match (&self.database, &self.schema) {
+            (Some(db), schema) => self.conn.use_context(Some(db), schema.as_deref()),
+            (None, _) => self.conn.use_context(None, None),
+        }
+    }
+
+    fn context(&self) -> Context {
+        Context {
+            database: self.database.clone(),
+            schema: self.schema.clone(),
+            warehouse: self.warehouse.clone(),
+            role: self.role.clone(),
+            user: self.user.clone(),
+            account: self.account.clone(),
+            temporary_tables: self.temporary_tables.clone(),
+        }
+    }
+
+    /// Run one request: one statement, or several when the client allows it
+    /// (`MULTI_STATEMENT_COUNT`). Several statements give the parent answer first, then one
+    /// answer per statement.
+    pub fn run(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
+        let statements = parse(&request.sql)?;
+        if statements.is_empty() {
+            return Err(SnowflakeError::new(
+                ErrorCode::SyntaxError,
+                "SQL compilation error:\nEmpty SQL statement.",
+            ));
+        }
+        let expected = request
+            .parameters
+            .get("MULTI_STATEMENT_COUNT")
+            .or_else(|| self.params.get("MULTI_STATEMENT_COUNT"))
+            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .unwrap_or(1);
+        if (statements.len() > 1 || expected > 1) && expected != 0 && expected as usize != statements.len() {
+            return Err(SnowflakeError::new(
+                ErrorCode::StatementCountMismatch,
+                format!(
+                    "Actual statement count {} did not match the desired statement count {expected}.",
+                    statements.len()
+                ),
+            ));
+        }
+        if statements.len() == 1 {
+            let statement = statements.into_iter().next().ok_or_else(|| SnowflakeError::internal("no statement"))?;
+            return Ok(vec![self.run_statement(statement, request)?]);
+        }
+        let mut children = Vec::with_capacity(statements.len());
+        for statement in statements {
+            children.push(self.run_statement(statement, request)?);
+        }
+        let mut out = vec![ResultSet::multi(children.iter().map(|c| c.query_id.clone()).collect())?];
+        out.extend(children);
+        Ok(out)
+    }
+
+    fn run_statement(&mut self, mut statement: Statement, request: &Request) -> Result<ResultSet> {
+        let sql = request.sql.as_str();
+        if request.bindings.is_empty() || !request.bindings.is_array {
+            if !request.bindings.is_empty() {
+                binds::substitute(&mut statement, &request.bindings.row(0))?;
+            }
+            return self
+                .run_one(statement, sql, request)
+                .map_err(|e| locate_identifier(e, sql));
+        }
+        // Array binds (executemany): an INSERT ... VALUES becomes one multi-row INSERT; anything
+        // else runs once per row and answers with the summed counts.
+        let rows = request.bindings.rows();
+        if let Some(expanded) = binds::expand_insert_values(&statement, &request.bindings)? {
+            return self
+                .run_one(expanded, sql, request)
+                .map_err(|e| locate_identifier(e, sql));
+        }
+        let mut total: Option<ResultSet> = None;
+        let mut count = 0u64;
+        for i in 0..rows {
+            let mut s = statement.clone();
+            binds::substitute(&mut s, &request.bindings.row(i))?;
+            let r = self.run_one(s, sql, request).map_err(|e| locate_identifier(e, sql))?;
+            count += first_count(&r);
+            total = Some(r);
+        }
+        match total {
+            Some(r) if matches!(r.statement_type, StatementType::Insert | StatementType::Update | StatementType::Delete) => {
+                let name = r.columns.first().map(|c| c.name.clone()).unwrap_or_default();
+                ResultSet::counts(r.statement_type, &[(name.as_str(), count)])
+            }
+            Some(r) => Ok(r),
+            None => Err(SnowflakeError::bad_request("Array bind with no rows.")),
+        }
+    }
+
+    fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
+        let ctx = self.context();
+        match plan(statement, &ctx, sql)? {
+            Plan::Command(command) => commands::run(self, command),
+            Plan::Sql(p) => self.run_sql(p, request),
+        }
+    }
+
+    fn run_sql(&mut self, p: SqlPlan, request: &Request) -> Result<ResultSet> {
+        // `cursor.describe()` asks for the result's shape only: never change anything for it.
+        if request.describe_only && p.kind != SqlKind::Query {
+            return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+        }
+        match &p.kind {
+            SqlKind::Query => {
+                let result = self.conn.query(&p.sql)?;
+                let declared = self.declared_types(&p.tables)?;
+                let columns = describe(result.schema.fields(), &declared)?;
+                let batches = if request.describe_only { vec![] } else { result.batches };
+                Ok(ResultSet {
+                    query_id: new_query_id(),
+                    statement_type: StatementType::Select,
+                    columns,
+                    batches,
+                    child_ids: vec![],
+                })
+            }
+            SqlKind::Insert => {
+                let n = self.conn.execute_count(&p.sql)?;
+                ResultSet::counts(StatementType::Insert, &[("number of rows inserted", n)])
+            }
+            SqlKind::Update => {
+                let n = self.conn.execute_count(&p.sql)?;
+                ResultSet::counts(
+                    StatementType::Update,
+                    &[("number of rows updated", n), ("number of multi-joined rows updated", 0)],
+                )
+            }
+            SqlKind::Delete => {
+                let n = self.conn.execute_count(&p.sql)?;
+                ResultSet::counts(StatementType::Delete, &[("number of rows deleted", n)])
+            }
+            SqlKind::Merge => self.run_merge(&p.sql),
+            SqlKind::CreateTable {
+                table,
+                storage,
+                columns,
+                if_not_exists,
+                temporary,
+            } => {
+                if *if_not_exists && self.object_exists(table, *temporary)? {
+                    return ResultSet::status(
+                        StatementType::Ddl,
+                        format!("{} already exists, statement succeeded.", table.name),
+                    );
+                }
+                self.in_own_transaction(|s| {
+                    s.conn.execute(&p.sql)?;
+                    for (name, meta) in columns {
+                        s.conn.set_column_meta(storage, name, meta)?;
+                    }
+                    Ok(())
+                })?;
+                if *temporary && !self.temporary_tables.contains(table) {
+                    self.temporary_tables.push(table.clone());
+                }
+                ResultSet::status(
+                    StatementType::Ddl,
+                    format!("Table {} successfully created.", table.name),
+                )
+            }
+            SqlKind::Drop {
+                kind,
+                object,
+                if_exists,
+                ..
+            } => {
+                let temporary = self.temporary_tables.contains(object);
+                if !self.object_exists(object, temporary)? {
+                    if *if_exists {
+                        return ResultSet::status(
+                            StatementType::Ddl,
+                            format!("Drop statement executed successfully ({} already dropped).", object.name),
+                        );
+                    }
+                    return Err(SnowflakeError::does_not_exist(kind, &object.name));
+                }
+                self.conn.execute(&p.sql)?;
+                self.temporary_tables.retain(|t| t != object);
+                ResultSet::status(
+                    StatementType::Ddl,
+                    format!("{} successfully dropped.", object.name),
+                )
+            }
+            SqlKind::Ddl { status } => {
+                self.conn.execute(&p.sql)?;
+                ResultSet::status(StatementType::Ddl, status.clone())
+            }
+        }
+    }
+
+    /// MERGE answers with one count per action, which DuckDB reports through `merge_action`.
+    fn run_merge(&mut self, sql: &str) -> Result<ResultSet> {
+        let result = self.conn.query(&format!(
+            "WITH m AS ({sql} RETURNING merge_action) SELECT \
+             count(*) FILTER (WHERE merge_action = 'INSERT'), \
+             count(*) FILTER (WHERE merge_action = 'UPDATE'), \
+             count(*) FILTER (WHERE merge_action = 'DELETE') FROM m"
+        ));
+        let counts = match result {
+            Ok(r) => {
+                let mut c = [0u64; 3];
+                for batch in &r.batches {
+                    for (i, slot) in c.iter_mut().enumerate() {
+                        let col = snowglobe_engine::arrow::compute::cast(
+                            batch.column(i),
+                            &snowglobe_engine::arrow::datatypes::DataType::Int64,
+                        )
+                        .map_err(SnowflakeError::internal)?;
+                        if let Some(a) = col.as_any().downcast_ref::<snowglobe_engine::arrow::array::Int64Array>() {
+                            *slot += a.iter().flatten().sum::<i64>().max(0) as u64;
+                        }
+                    }
+                }
+                c
+            }
+            Err(_) => {
+                // DuckDB versions without MERGE ... RETURNING: report the total as updates.
+                let n = self.conn.execute_count(sql)?;
+                [0, n, 0]
+            }
+        };
+        ResultSet::counts(
+            StatementType::Merge,
+            &[
+                ("number of rows inserted", counts[0]),
+                ("number of rows updated", counts[1]),
+                ("number of rows deleted", counts[2]),
+            ],
+        )
+    }
+
+    /// Run `f` inside a transaction unless the client already has one open.
+    fn in_own_transaction(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        if self.in_transaction {
+            return f(self);
+        }
+        self.conn.execute("BEGIN TRANSACTION")?;
+        match f(self) {
+            Ok(()) => self.conn.execute("COMMIT"),
+            Err(e) => {
+                let _ = self.conn.execute("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn object_exists(&self, object: &ObjectRef, temporary: bool) -> Result<bool> {
+        if temporary {
+            return self.conn.table_exists(TEMP_DATABASE, "", &object.name);
+        }
+        self.conn.table_exists(&object.database, &object.schema, &object.name)
+    }
+
+    /// Declared column types of the tables a query reads.
+    fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<(String, SfType)>> {
+        let mut out = Vec::new();
+        for t in tables.iter().take(16) {
+            let (db, schema) = if self.temporary_tables.contains(t) {
+                (TEMP_DATABASE.to_string(), String::new())
+            } else {
+                (t.database.clone(), t.schema.clone())
+            };
+            if let Ok(columns) = self.conn.columns(&db, &schema, &t.name) {
+                for (name, meta, _) in columns {
+                    if let Some(meta) = meta {
+                        out.push((name, meta.sf_type));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A handle that interrupts this session's running statement from another thread.
+    pub fn interrupt_handle(&self) -> Arc<snowglobe_engine::InterruptHandle> {
+        self.conn.interrupt_handle()
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn conn(&self) -> &EngineSession {
+        &self.conn
+    }
+}
+
+/// A login name as given in the connection string: quoted names keep their case.
+fn login_name(name: &str) -> String {
+    let t = name.trim();
+    if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+        t[1..t.len() - 1].replace("\"\"", "\"")
+    } else {
+        t.to_uppercase()
+    }
+}
+
+fn first_count(r: &ResultSet) -> u64 {
+    r.batches
+        .first()
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<snowglobe_engine::arrow::array::Int64Array>()
+                .map(|a| a.value(0).max(0) as u64)
+        })
+        .unwrap_or(0)
+}
+
+/// Give an invalid-identifier error the line and position of the identifier in the user's SQL.
+fn locate_identifier(e: SnowflakeError, sql: &str) -> SnowflakeError {
+    if e.code != ErrorCode::InvalidIdentifier {
+        return e;
+    }
+    let Some(name) = e.message.rsplit_once("invalid identifier '").map(|(_, n)| n.trim_end_matches('\'').to_string()) else {
+        return e;
+    };
+    let upper_sql = sql.to_uppercase();
+    let needle = name.to_uppercase();
+    let Some(at) = upper_sql.find(&needle) else {
+        return e;
+    };
+    // Upper-casing can change byte lengths outside ASCII; give up rather than guess.
+    let Some(before) = sql.get(..at) else {
+        return e;
+    };
+    let line = before.matches('\n').count() as u64 + 1;
+    let position = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u64;
+    SnowflakeError::invalid_identifier(&name, line, position)
+}

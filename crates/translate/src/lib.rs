@@ -1,0 +1,30 @@
+//! Snowflake SQL → DuckDB SQL. Pure: no I/O and no DuckDB dependency, so it builds and tests in
+//! seconds.
+//!
+//! A request's text is parsed with sqlparser's Snowflake dialect ([`parse`]), bind values are
+//! substituted as literals ([`binds`]), and each statement becomes a [`Plan`] ([`plan`]): either a
+//! command the session answers itself (USE, CREATE DATABASE, ALTER SESSION, ...) or DuckDB SQL
+//! produced by the ordered rewrite rules in [`rules`].
+//!
+//! Layout:
+//! - [`parse`]: parsing and syntax errors in Snowflake's wording.
+//! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
+//! - [`plan`]: statement classification into [`Plan`]s.
+//! - [`rules`]: one file per area of rewrite rules; `rules::apply` runs them in order.
+//! - [`types`]: Snowflake type names → [`snowglobe_catalog::SfType`].
+//! - [`names`]: object names resolved against the session's current database and schema.
+
+pub mod binds;
+pub mod names;
+pub mod parse;
+pub mod plan;
+pub mod rules;
+pub mod types;
+
+pub use binds::{BindValue, Bindings};
+/// sqlparser's AST, for callers that hold parsed statements.
+pub use sqlparser::ast as sql_ast;
+pub use names::{Context, ObjectRef};
+pub use parse::parse;
+pub use plan::{plan, Command, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget};
+pub const SNOWFLAKE_VERSION: &str = "8.40.0";

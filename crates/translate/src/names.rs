@@ -1,0 +1,165 @@
+//! Object names resolved against the session's current database and schema, with Snowflake's
+//! identifier rules (unquoted → upper case, quoted → exact).
+
+use snowglobe_catalog::names::{mangle, quote, resolve};
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
+
+/// The session context a statement is translated in. Names are Snowflake names (exact case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub warehouse: Option<String>,
+    pub role: Option<String>,
+    pub user: String,
+    pub account: String,
+    /// The session's temporary tables (DuckDB keeps them in its `temp` catalog).
+    pub temporary_tables: Vec<ObjectRef>,
+}
+
+/// A fully resolved object name: database, schema, object (Snowflake names, exact case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    pub database: String,
+    pub schema: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// The quoted DuckDB storage path `"DB"."SCHEMA"."NAME"`.
+    pub fn storage(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            quote(&mangle(&self.database)),
+            quote(&mangle(&self.schema)),
+            quote(&mangle(&self.name))
+        )
+    }
+
+    /// The storage path as an AST name.
+    pub fn object_name(&self) -> ObjectName {
+        ObjectName::from(vec![
+            storage_ident(&self.database),
+            storage_ident(&self.schema),
+            storage_ident(&self.name),
+        ])
+    }
+}
+
+/// An identifier as written → its Snowflake name.
+pub fn ident_name(ident: &Ident) -> String {
+    resolve(&ident.value, ident.quote_style.is_some())
+}
+
+/// A quoted identifier carrying a Snowflake name's storage name.
+pub fn storage_ident(name: &str) -> Ident {
+    Ident::with_quote('"', mangle(name))
+}
+
+/// The identifier parts of an object name, resolved.
+pub fn parts(name: &ObjectName) -> Result<Vec<String>> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Ok(ident_name(ident)),
+            ObjectNamePart::Function(f) => Err(SnowflakeError::unsupported(format!(
+                "{}() in an object name",
+                f.name
+            ))),
+        })
+        .collect()
+}
+
+/// Resolve `[db.][schema.]name` for an operation (named in the "no current database" error).
+pub fn resolve_object(name: &ObjectName, ctx: &Context, operation: &str) -> Result<ObjectRef> {
+    let mut p = parts(name)?;
+    let object = p.pop().unwrap_or_default();
+    let (database, schema) = match p.len() {
+        0 => (current_database(ctx, operation)?, current_schema(ctx, operation)?),
+        1 => (current_database(ctx, operation)?, p.remove(0)),
+        2 => {
+            let schema = p.pop().unwrap_or_default();
+            (p.remove(0), schema)
+        }
+        _ => {
+            return Err(SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::SyntaxError,
+                format!("invalid object name '{name}'"),
+            ))
+        }
+    };
+    Ok(ObjectRef {
+        database,
+        schema,
+        name: object,
+    })
+}
+
+/// Resolve `[db.]schema` for CREATE/DROP/USE SCHEMA.
+pub fn resolve_schema(name: &ObjectName, ctx: &Context, operation: &str) -> Result<(String, String)> {
+    let mut p = parts(name)?;
+    match p.len() {
+        1 => Ok((current_database(ctx, operation)?, p.remove(0))),
+        2 => {
+            let schema = p.pop().unwrap_or_default();
+            Ok((p.remove(0), schema))
+        }
+        _ => Err(SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::SyntaxError,
+            format!("invalid schema name '{name}'"),
+        )),
+    }
+}
+
+/// Resolve a single-part name (database, warehouse, role).
+pub fn resolve_single(name: &ObjectName) -> Result<String> {
+    let p = parts(name)?;
+    match p.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::SyntaxError,
+            format!("invalid name '{name}'"),
+        )),
+    }
+}
+
+pub fn current_database(ctx: &Context, operation: &str) -> Result<String> {
+    ctx.database
+        .clone()
+        .ok_or_else(|| SnowflakeError::no_current_database(operation))
+}
+
+pub fn current_schema(ctx: &Context, operation: &str) -> Result<String> {
+    ctx.schema
+        .clone()
+        .ok_or_else(|| SnowflakeError::no_current_schema(operation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(parts: &[&str]) -> ObjectName {
+        ObjectName::from(parts.iter().map(|p| Ident::new(*p)).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn one_part_names_use_the_session_context() {
+        let ctx = Context {
+            database: Some("DB".into()),
+            schema: Some("PUBLIC".into()),
+            ..Context::default()
+        };
+        let r = resolve_object(&name(&["t"]), &ctx, "CREATE TABLE").unwrap();
+        assert_eq!(r.storage(), "\"DB\".\"PUBLIC\".\"T\"");
+        let r = resolve_object(&name(&["s", "t"]), &ctx, "CREATE TABLE").unwrap();
+        assert_eq!((r.schema.as_str(), r.name.as_str()), ("S", "T"));
+    }
+
+    #[test]
+    fn no_current_database_is_90105() {
+        let e = resolve_object(&name(&["t"]), &Context::default(), "SELECT").unwrap_err();
+        assert_eq!(e.code(), "090105");
+    }
+}

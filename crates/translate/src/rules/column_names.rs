@@ -1,0 +1,157 @@
+//! Result column names as Snowflake gives them.
+
+use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Spanned, Statement};
+use sqlparser::tokenizer::Location;
+
+/// Snowflake names an unaliased expression column by the expression's text as written, upper
+/// case (`select count(*)` → `COUNT(*)`, `select 1` → `1`); DuckDB names it by its own
+/// rendering. A plain column reference keeps DuckDB's naming (the column's own name, which the
+/// identifier rule spells Snowflake's way). This rule gives every other unaliased item of the
+/// outermost projection a quoted alias with Snowflake's name.
+pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
+    let query = match statement {
+        Statement::Query(q) => q,
+        Statement::CreateTable(c) => match c.query.as_mut() {
+            Some(q) => q,
+            None => return,
+        },
+        Statement::CreateView(v) => &mut v.query,
+        _ => return,
+    };
+    name_query(query, sql);
+}
+
+fn name_query(query: &mut Query, sql: &str) {
+    let mut body = query.body.as_mut();
+    loop {
+        match body {
+            SetExpr::Select(select) => {
+                for item in &mut select.projection {
+                    if let SelectItem::UnnamedExpr(expr) = item {
+                        if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                            continue;
+                        }
+                        let name = source_text(expr, sql).to_uppercase();
+                        *item = SelectItem::ExprWithAlias {
+                            expr: expr.clone(),
+                            alias: Ident::with_quote('"', name),
+                        };
+                    }
+                }
+                return;
+            }
+            SetExpr::SetOperation { left, .. } => body = left.as_mut(),
+            SetExpr::Query(q) => body = q.body.as_mut(),
+            _ => return,
+        }
+    }
+}
+
+/// The text of `expr` as written in `sql`, or its rendering when the span is unknown.
+///
+/// Spans of some nodes are partial (`*` in `count(*)` has none), so the text runs from the
+/// expression's start to the end of its select item: the next comma or clause keyword outside
+/// quotes and parentheses.
+fn source_text(expr: &Expr, sql: &str) -> String {
+    let Some(start) = offset(sql, expr.span().start) else {
+        return expr.to_string();
+    };
+    let rest = &sql[start..];
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut end = rest.len();
+    let mut iter = rest.char_indices().peekable();
+    let mut prev_is_word = false;
+    while let Some((i, c)) = iter.next() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            prev_is_word = false;
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' => depth += 1,
+            ')' | ']' if depth == 0 => {
+                end = i;
+                break;
+            }
+            ')' | ']' => depth -= 1,
+            ',' | ';' if depth == 0 => {
+                end = i;
+                break;
+            }
+            c if depth == 0 && !prev_is_word && c.is_ascii_alphabetic() => {
+                let word: String = rest[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if CLAUSE_KEYWORDS.contains(&word.to_ascii_uppercase().as_str()) {
+                    end = i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+        prev_is_word = c.is_alphanumeric() || c == '_' || c == '$';
+        let _ = iter.peek();
+    }
+    let text = rest[..end].trim();
+    if text.is_empty() {
+        expr.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Keywords that end a select item.
+const CLAUSE_KEYWORDS: &[&str] = &[
+    "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "ORDER", "LIMIT", "UNION", "EXCEPT",
+    "MINUS", "INTERSECT", "INTO", "WINDOW", "FETCH", "OFFSET",
+];
+
+/// Byte offset in `sql` of a 1-based line/column location.
+fn offset(sql: &str, loc: Location) -> Option<usize> {
+    if loc.line == 0 || loc.column == 0 {
+        return None;
+    }
+    let line_start = if loc.line == 1 {
+        0
+    } else {
+        sql.match_indices('\n')
+            .nth(loc.line as usize - 2)
+            .map(|(i, _)| i + 1)?
+    };
+    let line = &sql[line_start..];
+    let col = loc.column as usize - 1;
+    match line.char_indices().nth(col) {
+        Some((i, _)) => Some(line_start + i),
+        None if line.chars().count() == col => Some(line_start + line.len()),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::parse;
+
+    fn names(sql: &str) -> String {
+        let mut s = parse(sql).unwrap().remove(0);
+        super::name_projection_columns(&mut s, sql);
+        s.to_string()
+    }
+
+    #[test]
+    fn unaliased_expressions_are_named_by_their_upper_case_text() {
+        assert_eq!(names("select 1"), "SELECT 1 AS \"1\"");
+        assert_eq!(names("select count(*) from t"), "SELECT count(*) AS \"COUNT(*)\" FROM t");
+        assert_eq!(names("select a+1, b from t"), "SELECT a + 1 AS \"A+1\", b FROM t");
+        assert_eq!(names("select 'abc'"), "SELECT 'abc' AS \"'ABC'\"");
+    }
+
+    #[test]
+    fn aliases_and_plain_columns_are_left_alone() {
+        assert_eq!(names("select a as x, t.b from t"), "SELECT a AS x, t.b FROM t");
+    }
+}

@@ -1,0 +1,194 @@
+//! Snowflake functions → DuckDB functions and expressions.
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
+    ObjectName, Statement, Value, VisitMut, VisitorMut,
+};
+
+use super::FirstError;
+use crate::names::Context;
+
+/// A plain function call `name(args...)`.
+pub fn call(name: &str, args: Vec<Expr>) -> Function {
+    Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: vec![],
+        }),
+        within_group: vec![],
+        filter: None,
+        null_treatment: None,
+        over: None,
+    }
+}
+
+/// The plain (unnamed, non-wildcard) arguments of a call, or `None` if it has others.
+fn plain_args(f: &Function) -> Option<Vec<Expr>> {
+    match &f.args {
+        FunctionArguments::None => Some(vec![]),
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect(),
+        FunctionArguments::Subquery(_) => None,
+    }
+}
+
+fn text_or_null(value: Option<&String>) -> Expr {
+    match value {
+        Some(v) => Expr::value(Value::SingleQuotedString(v.clone())),
+        None => Expr::value(Value::Null),
+    }
+}
+
+fn wrong_args(name: &str, n: usize) -> SnowflakeError {
+    SnowflakeError::compilation(
+        snowglobe_error::ErrorCode::InvalidArgumentTypes,
+        format!("not enough arguments for function [{name}], expected {n}"),
+    )
+}
+
+/// Rewrite Snowflake-only functions: session context functions become literals (the session
+/// knows them at translation time), conditional shorthands become CASE/COALESCE, and
+/// semi-structured constructors become DuckDB's JSON functions.
+pub fn rewrite_functions(statement: &mut Statement, ctx: &Context) -> Result<()> {
+    let mut v = Functions {
+        ctx,
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Functions<'a> {
+    ctx: &'a Context,
+    error: FirstError,
+}
+
+impl Functions<'_> {
+    fn rewrite(&self, f: &Function) -> Result<Option<Expr>> {
+        if f.over.is_some() {
+            return Ok(None);
+        }
+        let name = f.name.to_string().to_ascii_uppercase();
+        let Some(args) = plain_args(f) else {
+            return Ok(None);
+        };
+        let need = |n: usize| -> Result<()> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(wrong_args(&name, n))
+            }
+        };
+        let expr = match name.as_str() {
+            "CURRENT_DATABASE" => text_or_null(self.ctx.database.as_ref()),
+            "CURRENT_SCHEMA" => text_or_null(self.ctx.schema.as_ref()),
+            "CURRENT_WAREHOUSE" => text_or_null(self.ctx.warehouse.as_ref()),
+            "CURRENT_ROLE" => text_or_null(self.ctx.role.as_ref()),
+            "CURRENT_USER" => text_or_null(Some(&self.ctx.user)),
+            "CURRENT_ACCOUNT" | "CURRENT_ACCOUNT_NAME" => text_or_null(Some(&self.ctx.account)),
+            "CURRENT_VERSION" => text_or_null(Some(&crate::SNOWFLAKE_VERSION.to_string())),
+            "IFF" => {
+                need(3)?;
+                Expr::Case {
+                    case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                    end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                    operand: None,
+                    conditions: vec![sqlparser::ast::CaseWhen {
+                        condition: args[0].clone(),
+                        result: args[1].clone(),
+                    }],
+                    else_result: Some(Box::new(args[2].clone())),
+                }
+            }
+            "NVL" => {
+                need(2)?;
+                Expr::Function(call("coalesce", args))
+            }
+            "PARSE_JSON" => {
+                need(1)?;
+                Expr::Function(call("json", args))
+            }
+            "TO_BINARY" | "TRY_TO_BINARY" => match args.as_slice() {
+                [x] => Expr::Function(call("unhex", vec![x.clone()])),
+                [x, Expr::Value(v)] => match &v.value {
+                    Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("HEX") => {
+                        Expr::Function(call("unhex", vec![x.clone()]))
+                    }
+                    Value::SingleQuotedString(f)
+                        if f.eq_ignore_ascii_case("UTF-8") || f.eq_ignore_ascii_case("UTF8") =>
+                    {
+                        Expr::Function(call("encode", vec![x.clone()]))
+                    }
+                    Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("BASE64") => {
+                        Expr::Function(call("from_base64", vec![x.clone()]))
+                    }
+                    _ => return Err(SnowflakeError::unsupported(format!("{name} format {v}"))),
+                },
+                _ => return Err(wrong_args(&name, 2)),
+            },
+            "OBJECT_CONSTRUCT" => Expr::Function(call("json_object", args)),
+            "ARRAY_CONSTRUCT" => Expr::Function(call("json_array", args)),
+            _ => return Ok(None),
+        };
+        Ok(Some(expr))
+    }
+}
+
+impl VisitorMut for Functions<'_> {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            match self.rewrite(f) {
+                Ok(Some(new)) => *expr = new,
+                Ok(None) => {}
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn context_functions_are_literals() {
+        assert_eq!(
+            translate("select current_database() as d, current_schema() as s"),
+            "SELECT 'DB' AS \"D\", 'PUBLIC' AS \"S\""
+        );
+    }
+
+    #[test]
+    fn iff_is_case() {
+        assert_eq!(
+            translate("select iff(a > 0, 'p', 'n') as x from t"),
+            "SELECT CASE WHEN \"A\" > 0 THEN 'p' ELSE 'n' END AS \"X\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn parse_json_is_json() {
+        assert_eq!(translate("select parse_json(s) as v from t"), "SELECT json(\"S\") AS \"V\" FROM \"T\"");
+    }
+}

@@ -1,0 +1,175 @@
+//! Identifiers: Snowflake case rules, DuckDB storage names, and names qualified with the session's
+//! current database.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use snowglobe_catalog::names::{mangle, resolve};
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, Statement, TableAlias, TableFactor, VisitMut, VisitorMut,
+};
+
+use super::FirstError;
+use crate::names::{current_database, current_schema, storage_ident, Context};
+
+/// Give an identifier as written its DuckDB storage spelling: unquoted names fold to upper case,
+/// quoted names keep their case, and the result is quoted with its case pattern encoded
+/// (`snowglobe_catalog::names`), because DuckDB compares names case-insensitively.
+pub fn normalize(ident: &mut Ident) {
+    let name = resolve(&ident.value, ident.quote_style.is_some());
+    ident.value = mangle(&name);
+    ident.quote_style = Some('"');
+}
+
+fn normalize_name(name: &mut ObjectName) {
+    for part in &mut name.0 {
+        if let ObjectNamePart::Identifier(ident) = part {
+            normalize(ident);
+        }
+    }
+}
+
+fn normalize_alias(alias: &mut Option<TableAlias>) {
+    if let Some(alias) = alias {
+        normalize(&mut alias.name);
+        for column in &mut alias.columns {
+            normalize(&mut column.name);
+        }
+    }
+}
+
+/// Normalise every table, column and alias name; qualify `schema.table` with the current
+/// database; reject unqualified names when the session has no current database (090105) or
+/// schema (090106). One-part table names are left to DuckDB's search path (the session's
+/// connection has `USE`d the current database and schema), so CTE names resolve as usual.
+pub fn normalize_identifiers(
+    statement: &mut Statement,
+    ctx: &Context,
+    operation: &str,
+) -> snowglobe_error::Result<()> {
+    let mut v = Normalize {
+        ctx,
+        operation,
+        ctes: HashSet::new(),
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Normalize<'a> {
+    ctx: &'a Context,
+    operation: &'a str,
+    ctes: HashSet<String>,
+    error: FirstError,
+}
+
+impl VisitorMut for Normalize<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Some(with) = &mut query.with {
+            for cte in &mut with.cte_tables {
+                normalize(&mut cte.alias.name);
+                for column in &mut cte.alias.columns {
+                    normalize(&mut column.name);
+                }
+                self.ctes.insert(cte.alias.name.value.clone());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        for item in &mut select.projection {
+            match item {
+                SelectItem::ExprWithAlias { alias, .. } => normalize(alias),
+                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                    normalize_name(name)
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        normalize_name(relation);
+        match relation.0.len() {
+            1 => {
+                let is_cte = matches!(&relation.0[0], ObjectNamePart::Identifier(i) if self.ctes.contains(&i.value));
+                if !is_cte {
+                    if let Err(e) = current_database(self.ctx, self.operation)
+                        .and_then(|_| current_schema(self.ctx, self.operation))
+                    {
+                        self.error.set(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            2 => match current_database(self.ctx, self.operation) {
+                Ok(db) => relation.0.insert(0, ObjectNamePart::Identifier(storage_ident(&db))),
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            },
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        match factor {
+            TableFactor::Table { alias, .. }
+            | TableFactor::Derived { alias, .. }
+            | TableFactor::TableFunction { alias, .. }
+            | TableFactor::Function { alias, .. }
+            | TableFactor::UNNEST { alias, .. }
+            | TableFactor::NestedJoin { alias, .. }
+            | TableFactor::Pivot { alias, .. }
+            | TableFactor::Unpivot { alias, .. } => normalize_alias(alias),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(ident) => normalize(ident),
+            Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(normalize),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn unquoted_names_fold_and_quoted_names_keep_case() {
+        assert_eq!(
+            translate("select a, \"b\" from t"),
+            "SELECT \"A\", \"b\u{1f}l\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn schema_qualified_names_get_the_current_database() {
+        assert_eq!(
+            translate("select * from s.t x"),
+            "SELECT * FROM \"DB\".\"S\".\"T\" \"X\""
+        );
+    }
+
+    #[test]
+    fn cte_names_are_not_tables() {
+        assert_eq!(
+            translate("with c as (select 1 as one) select one from c"),
+            "WITH \"C\" AS (SELECT CAST(1 AS DECIMAL(1, 0)) AS \"ONE\") SELECT \"ONE\" FROM \"C\""
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The rewrite rules, one file per area, run as one ordered list in [`apply`].
+//!
+//! Order matters and is visible here: column names are taken from the text as the user wrote
+//! it before anything is rewritten; Snowflake types in casts become storage types before other
+//! rules add DuckDB casts of their own; functions are rewritten before identifiers are normalised
+//! (some function arguments, such as date parts, look like identifiers); identifiers go last.
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::Statement;
+
+use crate::names::Context;
+
+pub mod column_names;
+pub mod functions;
+pub mod identifiers;
+pub mod numbers;
+pub mod types;
+
+/// What a rule pass needs beyond the statement: the session context, the original SQL text
+/// (column names are spelled from it) and the operation name used in context errors.
+pub struct RuleContext<'a> {
+    pub session: &'a Context,
+    pub sql: &'a str,
+    pub operation: &'a str,
+}
+
+/// Run every rule over `statement`, in order.
+pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
+    column_names::name_projection_columns(statement, cx.sql);
+    functions::rewrite_functions(statement, cx.session)?;
+    types::cast_to_storage_types(statement)?;
+    numbers::count_as_number(statement);
+    numbers::integer_literals_as_numbers(statement);
+    numbers::checked_division(statement);
+    identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
+    Ok(())
+}
+
+/// Carry the first error out of a visitor that cannot return one directly.
+#[derive(Default)]
+pub(crate) struct FirstError(pub Option<SnowflakeError>);
+
+impl FirstError {
+    pub fn set(&mut self, e: SnowflakeError) {
+        if self.0.is_none() {
+            self.0 = Some(e);
+        }
+    }
+
+    pub fn into_result(self) -> Result<()> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::parse::parse;
+
+    pub fn ctx() -> Context {
+        Context {
+            database: Some("DB".into()),
+            schema: Some("PUBLIC".into()),
+            ..Context::default()
+        }
+    }
+
+    /// Run all rules on one statement and print the DuckDB SQL.
+    pub fn translate(sql: &str) -> String {
+        let mut s = parse(sql).unwrap().remove(0);
+        let c = ctx();
+        apply(
+            &mut s,
+            &RuleContext {
+                session: &c,
+                sql,
+                operation: "SELECT",
+            },
+        )
+        .unwrap();
+        s.to_string()
+    }
+}

@@ -1,0 +1,177 @@
+//! Numbers: Snowflake's NUMBER typing of literals and counts, and division that fails on zero.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, SelectItem, Statement, TypeModifier, UnaryOperator,
+    Value, VisitMut, VisitorMut,
+};
+
+fn decimal(precision: usize, scale: usize) -> DataType {
+    DataType::Custom(
+        ObjectName::from(vec![Ident::new("DECIMAL")]),
+        vec![
+            TypeModifier::Number(precision.to_string(), false),
+            TypeModifier::Number(scale.to_string(), false),
+        ],
+    )
+}
+
+fn cast(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type,
+        format: None,
+    }
+}
+
+/// Snowflake types an integer literal as NUMBER with as many digits as it has (`select 1` is
+/// NUMBER(1,0)); DuckDB types it INTEGER. Literals in the projection, alone or in arithmetic,
+/// become DECIMAL(digits,0), so results report Snowflake's precision and arithmetic follows
+/// NUMBER rules. Literals elsewhere (LIMIT, function arguments) are left alone.
+pub fn integer_literals_as_numbers(statement: &mut Statement) {
+    let _ = statement.visit(&mut Literals);
+}
+
+struct Literals;
+
+impl VisitorMut for Literals {
+    type Break = ();
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        for item in &mut select.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                    type_literals(e)
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn type_literals(expr: &mut Expr) {
+    match expr {
+        Expr::Value(v) => {
+            if let Value::Number(n, _) = &v.value {
+                let digits = n.trim_start_matches('-').len();
+                if n.chars().all(|c| c.is_ascii_digit()) && (1..=38).contains(&digits) {
+                    *expr = cast(expr.clone(), decimal(digits, 0));
+                }
+            }
+        }
+        Expr::BinaryOp { left, op, right }
+            if matches!(
+                op,
+                BinaryOperator::Plus
+                    | BinaryOperator::Minus
+                    | BinaryOperator::Multiply
+                    | BinaryOperator::Divide
+                    | BinaryOperator::Modulo
+            ) =>
+        {
+            type_literals(left);
+            type_literals(right);
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr: inner,
+        } => type_literals(inner),
+        Expr::Nested(inner) => type_literals(inner),
+        _ => {}
+    }
+}
+
+/// Snowflake's COUNT returns NUMBER(18,0); DuckDB's returns BIGINT.
+pub fn count_as_number(statement: &mut Statement) {
+    let _ = statement.visit(&mut Counts);
+}
+
+struct Counts;
+
+impl VisitorMut for Counts {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            let name = f.name.to_string().to_ascii_uppercase();
+            if name == "COUNT" || name == "COUNT_IF" {
+                *expr = cast(expr.clone(), decimal(18, 0));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Snowflake fails a division by zero with 100051; DuckDB returns NULL. `a / b` becomes
+/// `CASE WHEN b = 0 THEN error('Division by zero') ELSE a / b END`.
+pub fn checked_division(statement: &mut Statement) {
+    let _ = statement.visit(&mut Division);
+}
+
+struct Division;
+
+impl VisitorMut for Division {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Divide,
+            right,
+        } = expr
+        {
+            let divide = Expr::BinaryOp {
+                left: left.clone(),
+                op: BinaryOperator::Divide,
+                right: right.clone(),
+            };
+            let fail = Expr::Function(crate::rules::functions::call(
+                "error",
+                vec![Expr::value(Value::SingleQuotedString("Division by zero".into()))],
+            ));
+            *expr = Expr::Case {
+                case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                operand: None,
+                conditions: vec![sqlparser::ast::CaseWhen {
+                    condition: Expr::BinaryOp {
+                        left: right.clone(),
+                        op: BinaryOperator::Eq,
+                        right: Box::new(Expr::value(Value::Number("0".into(), false))),
+                    },
+                    result: fail,
+                }],
+                else_result: Some(Box::new(divide)),
+            };
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn integer_literals_are_numbers() {
+        assert_eq!(translate("select 1"), "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"1\"");
+        assert_eq!(translate("select 1.5 as x"), "SELECT 1.5 AS \"X\"");
+        assert_eq!(translate("select a from t limit 10"), "SELECT \"A\" FROM \"T\" LIMIT 10");
+    }
+
+    #[test]
+    fn count_is_number_18() {
+        assert_eq!(
+            translate("select count(*) as n from t"),
+            "SELECT CAST(count(*) AS DECIMAL(18, 0)) AS \"N\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn division_checks_for_zero() {
+        assert_eq!(
+            translate("select a / b as q from t"),
+            "SELECT CASE WHEN \"B\" = 0 THEN error('Division by zero') ELSE \"A\" / \"B\" END AS \"Q\" FROM \"T\""
+        );
+    }
+}

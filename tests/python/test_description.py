@@ -1,0 +1,147 @@
+"""cursor.description: column names, type codes, precision, scale, lengths and nullability."""
+
+import pytest
+
+from helpers import (
+    BINARY_MAX_LENGTH,
+    TYPE_CODE,
+    VARCHAR_MAX_LENGTH,
+    description_of,
+    run,
+    unique_name,
+)
+
+# PEP 249 description tuple positions
+NAME, TYPE, DISPLAY_SIZE, INTERNAL_SIZE, PRECISION, SCALE, NULL_OK = range(7)
+
+
+def test_installed_connector_type_codes():
+    """The type codes the assertions below rely on, as the installed connector defines them."""
+    assert TYPE_CODE["FIXED"] == 0
+    assert TYPE_CODE["REAL"] == 1
+    assert TYPE_CODE["TEXT"] == 2
+    assert TYPE_CODE["DATE"] == 3
+    assert TYPE_CODE["TIMESTAMP"] == 4
+    assert TYPE_CODE["VARIANT"] == 5
+    assert TYPE_CODE["TIMESTAMP_LTZ"] == 6
+    assert TYPE_CODE["TIMESTAMP_TZ"] == 7
+    assert TYPE_CODE["TIMESTAMP_NTZ"] == 8
+    assert TYPE_CODE["OBJECT"] == 9
+    assert TYPE_CODE["ARRAY"] == 10
+    assert TYPE_CODE["BINARY"] == 11
+    assert TYPE_CODE["TIME"] == 12
+    assert TYPE_CODE["BOOLEAN"] == 13
+
+
+@pytest.fixture(scope="module")
+def typed_table(module_conn):
+    table = unique_name("DESCRIBED")
+    run(
+        module_conn,
+        f"""create table {table} (
+            id INT NOT NULL, c_number NUMBER(10, 2), c_int INT, c_float FLOAT,
+            c_varchar VARCHAR(10), c_string STRING, c_text TEXT, c_boolean BOOLEAN,
+            c_date DATE, c_time TIME,
+            c_ntz TIMESTAMP_NTZ, c_ltz TIMESTAMP_LTZ, c_tz TIMESTAMP_TZ,
+            c_variant VARIANT, c_object OBJECT, c_array ARRAY, c_binary BINARY
+        )""",
+    )
+    run(module_conn, f"insert into {table} (id, c_int) values (1, 10), (2, 20)")
+    return table
+
+
+def test_select_one(conn):
+    [(name, type_code, _, _, precision, scale, null_ok)] = description_of(conn, "select 1").values()
+
+    assert name == "1"
+    assert type_code == TYPE_CODE["FIXED"]
+    assert (precision, scale) == (1, 0)
+    assert null_ok is False
+
+
+def test_decimal_literal(conn):
+    [col] = description_of(conn, "select 1.5").values()
+
+    assert col[TYPE] == TYPE_CODE["FIXED"]
+    assert (col[PRECISION], col[SCALE]) == (2, 1)
+
+
+def test_column_name_cases(conn, typed_table):
+    described = description_of(
+        conn,
+        f'select c_int, c_int as x, c_int as "x", c_int as "Mixed Case", C_Int as "C_Int" '
+        f"from {typed_table}",
+    )
+
+    assert list(described) == ["C_INT", "X", "x", "Mixed Case", "C_Int"]
+
+
+def test_count_star(conn, typed_table):
+    [col] = description_of(conn, f"select count(*) from {typed_table}").values()
+
+    assert col[NAME] == "COUNT(*)"
+    assert col[TYPE] == TYPE_CODE["FIXED"]
+    assert (col[PRECISION], col[SCALE]) == (18, 0)
+    assert run(conn, f"select count(*) from {typed_table}") == [(2,)]
+
+
+@pytest.mark.parametrize(
+    "column, type_name, precision, scale",
+    [
+        ("C_NUMBER", "FIXED", 10, 2),
+        ("C_INT", "FIXED", 38, 0),
+        ("C_FLOAT", "REAL", None, None),
+        ("C_VARCHAR", "TEXT", None, None),
+        ("C_STRING", "TEXT", None, None),
+        ("C_TEXT", "TEXT", None, None),
+        ("C_BOOLEAN", "BOOLEAN", None, None),
+        ("C_DATE", "DATE", None, None),
+        ("C_TIME", "TIME", None, 9),
+        ("C_NTZ", "TIMESTAMP_NTZ", None, 9),
+        ("C_LTZ", "TIMESTAMP_LTZ", None, 9),
+        ("C_TZ", "TIMESTAMP_TZ", None, 9),
+        ("C_VARIANT", "VARIANT", None, None),
+        ("C_OBJECT", "OBJECT", None, None),
+        ("C_ARRAY", "ARRAY", None, None),
+        ("C_BINARY", "BINARY", None, None),
+    ],
+)
+def test_table_column_types(conn, typed_table, column, type_name, precision, scale):
+    col = description_of(conn, f"select * from {typed_table}")[column]
+
+    assert col[TYPE] == TYPE_CODE[type_name], f"{column}: {col}"
+    if precision is not None:
+        assert col[PRECISION] == precision, f"{column}: {col}"
+    if scale is not None:
+        assert col[SCALE] == scale, f"{column}: {col}"
+    assert col[NULL_OK] is True, f"{column}: {col}"
+
+
+@pytest.mark.parametrize(
+    "column, length",
+    [
+        ("C_VARCHAR", 10),
+        ("C_STRING", VARCHAR_MAX_LENGTH),
+        ("C_TEXT", VARCHAR_MAX_LENGTH),
+        ("C_BINARY", BINARY_MAX_LENGTH),
+    ],
+)
+def test_declared_lengths(conn, typed_table, column, length):
+    col = description_of(conn, f"select * from {typed_table}")[column]
+
+    assert col[INTERNAL_SIZE] == length, f"{column}: {col}"
+
+
+def test_not_null_column(conn, typed_table):
+    col = description_of(conn, f"select id from {typed_table}")["ID"]
+
+    assert col[TYPE] == TYPE_CODE["FIXED"]
+    assert col[NULL_OK] is False
+
+
+def test_status_column_of_ddl(conn):
+    table = unique_name("T")
+    [col] = description_of(conn, f"create table {table} (a INT)").values()
+
+    assert col[NAME] == "status"
+    assert col[TYPE] == TYPE_CODE["TEXT"]

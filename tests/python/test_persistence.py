@@ -1,0 +1,123 @@
+"""Persistence (PERSISTENCE=1): state survives restarts, nothing acknowledged is lost on
+SIGKILL, and two servers cannot share one volume directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import snowflake.connector
+
+from conftest import CREDENTIALS, _free_port, _health, _snowglobe_binary, _stop
+
+
+class Proc:
+    def __init__(self, volume: Path, persistence: bool = True):
+        self.port = _free_port()
+        self.log = volume.parent / f"server-{self.port}.log"
+        env = dict(os.environ, PERSISTENCE="1" if persistence else "0")
+        env.pop("AUTO_LOAD_POD", None)
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [str(_snowglobe_binary()), "start", "--listen", f"127.0.0.1:{self.port}",
+                 "--volume-dir", str(volume)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            )
+
+    def wait_ready(self) -> "Proc":
+        deadline = time.monotonic() + 30
+        while _health(f"http://127.0.0.1:{self.port}") is None:
+            assert self.proc.poll() is None, self.log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        return self
+
+    def connect(self, **kw):
+        return snowflake.connector.connect(
+            **CREDENTIALS, host="127.0.0.1", port=self.port, protocol="http", **kw
+        )
+
+
+def test_state_survives_a_clean_restart(tmp_path):
+    volume = tmp_path / "volume"
+    a = Proc(volume).wait_ready()
+    try:
+        conn = a.connect()
+        cur = conn.cursor()
+        cur.execute("create database keep")
+        cur.execute("create table t (id int, name varchar(20), v variant)")
+        cur.execute("insert into t select 1, 'one', parse_json('{\"a\": 1}')")
+        conn.close()
+    finally:
+        _stop(a.proc)
+    b = Proc(volume).wait_ready()
+    try:
+        conn = b.connect(database="KEEP", schema="PUBLIC")
+        cur = conn.cursor()
+        cur.execute("select id, name, v from t")
+        rows = cur.fetchall()
+        assert [(r[0], r[1]) for r in rows] == [(1, "one")]
+        assert '"a": 1' in rows[0][2]
+        # The declared types come back too.
+        assert cur.description[1].internal_size == 20
+        conn.close()
+    finally:
+        _stop(b.proc)
+
+
+def test_no_acknowledged_row_is_lost_on_sigkill(tmp_path):
+    volume = tmp_path / "volume"
+    a = Proc(volume).wait_ready()
+    acknowledged: list[int] = []
+    conn = a.connect()
+    cur = conn.cursor()
+    cur.execute("create database crash")
+    cur.execute("create table t (id int)")
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        try:
+            while not stop.is_set() and i < 100_000:
+                cur.execute(f"insert into t values ({i})")
+                acknowledged.append(i)
+                i += 1
+        except Exception:
+            pass  # the server died under us: expected
+
+    t = threading.Thread(target=writer)
+    t.start()
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait()
+    stop.set()
+    t.join(timeout=30)
+    assert len(acknowledged) >= 200, "the writer did not get going"
+
+    b = Proc(volume).wait_ready()
+    try:
+        conn = b.connect(database="CRASH", schema="PUBLIC")
+        rows = {r[0] for r in conn.cursor().execute("select id from t").fetchall()}
+        missing = [i for i in acknowledged if i not in rows]
+        assert missing == [], f"{len(missing)} acknowledged rows lost, e.g. {missing[:5]}"
+        conn.close()
+    finally:
+        _stop(b.proc)
+
+
+def test_two_servers_cannot_share_a_volume(tmp_path):
+    volume = tmp_path / "volume"
+    a = Proc(volume).wait_ready()
+    try:
+        b = Proc(volume)
+        assert b.proc.wait(timeout=30) != 0
+        assert "in use by another Snowglobe server" in b.log.read_text(errors="replace")
+    finally:
+        _stop(a.proc)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the client test suites against the Snowglobe binary named by SNOWGLOBE_BIN:
+#   1. tests/python under snowflake-connector-python 4.x ($SNOWGLOBE_VENVS/py4)
+#   2. the same tests under snowflake-connector-python 5.x ($SNOWGLOBE_VENVS/py5)
+#   3. tests/node with the Node snowflake-sdk
+# Every suite runs even when an earlier one fails; the exit status is non-zero if any failed.
+# Extra arguments go to both pytest runs (e.g. `tests/run-clients.sh -k binds`).
+#
+# Environment:
+#   SNOWGLOBE_BIN    path to the snowglobe binary (required)
+#   SNOWGLOBE_VENVS  where the Python venvs live (default: .venv in the repository)
+#   SKIP_INSTALL=1   do not run scripts/install-test-deps.sh first (a no-op when up to date)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENVS="${SNOWGLOBE_VENVS:-$ROOT/.venv}"
+
+if [[ -z "${SNOWGLOBE_BIN:-}" ]]; then
+    echo "SNOWGLOBE_BIN is not set: export SNOWGLOBE_BIN=/path/to/snowglobe" >&2
+    exit 2
+fi
+if [[ ! -f "$SNOWGLOBE_BIN" || ! -x "$SNOWGLOBE_BIN" ]]; then
+    echo "SNOWGLOBE_BIN=$SNOWGLOBE_BIN is not an executable file" >&2
+    exit 2
+fi
+SNOWGLOBE_BIN="$(cd "$(dirname "$SNOWGLOBE_BIN")" && pwd)/$(basename "$SNOWGLOBE_BIN")"
+export SNOWGLOBE_BIN
+# The connectors probe cloud metadata endpoints at login; the tests talk to 127.0.0.1 only.
+export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true
+
+if [[ "${SKIP_INSTALL:-0}" != 1 ]]; then
+    bash "$ROOT/scripts/install-test-deps.sh"
+fi
+
+failed=()
+
+run_suite() {
+    local name="$1"
+    shift
+    printf '\n==== %s ====\n' "$name"
+    if "$@"; then
+        printf '==== %s: passed ====\n' "$name"
+    else
+        printf '==== %s: FAILED ====\n' "$name"
+        failed+=("$name")
+    fi
+}
+
+run_suite "python, snowflake-connector-python 4.x" \
+    "$VENVS/py4/bin/python" -m pytest -q "$ROOT/tests/python" "$@"
+run_suite "python, snowflake-connector-python 5.x" \
+    "$VENVS/py5/bin/python" -m pytest -q "$ROOT/tests/python" "$@"
+run_suite "node, snowflake-sdk" \
+    bash -c 'cd "$1" && node --test test/' _ "$ROOT/tests/node"
+
+echo
+if ((${#failed[@]})); then
+    echo 'client tests FAILED:'
+    printf '  %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "client tests passed"
