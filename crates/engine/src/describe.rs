@@ -37,10 +37,22 @@ pub fn implied_type(field: &Field) -> Result<SfType> {
             precision: (*p).min(38),
             scale: (*s).max(0) as u8,
         },
-        DataType::Int8 | DataType::UInt8 => SfType::Number { precision: 3, scale: 0 },
-        DataType::Int16 | DataType::UInt16 => SfType::Number { precision: 5, scale: 0 },
-        DataType::Int32 | DataType::UInt32 => SfType::Number { precision: 10, scale: 0 },
-        DataType::Int64 | DataType::UInt64 => SfType::Number { precision: 19, scale: 0 },
+        DataType::Int8 | DataType::UInt8 => SfType::Number {
+            precision: 3,
+            scale: 0,
+        },
+        DataType::Int16 | DataType::UInt16 => SfType::Number {
+            precision: 5,
+            scale: 0,
+        },
+        DataType::Int32 | DataType::UInt32 => SfType::Number {
+            precision: 10,
+            scale: 0,
+        },
+        DataType::Int64 | DataType::UInt64 => SfType::Number {
+            precision: 19,
+            scale: 0,
+        },
         DataType::Float16 | DataType::Float32 | DataType::Float64 => SfType::Float,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             if is_json(field) {
@@ -49,11 +61,12 @@ pub fn implied_type(field: &Field) -> Result<SfType> {
                 SfType::TEXT
             }
         }
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
-            SfType::Binary {
-                length: MAX_BINARY_LENGTH,
-            }
-        }
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => SfType::Binary {
+            length: MAX_BINARY_LENGTH,
+        },
         DataType::Boolean => SfType::Boolean,
         DataType::Date32 | DataType::Date64 => SfType::Date,
         DataType::Time32(_) | DataType::Time64(_) => SfType::Time { scale: 9 },
@@ -93,18 +106,36 @@ fn compatible(declared: &SfType, implied: &SfType) -> bool {
             | (T::Date, T::Date)
             | (T::Time { .. }, T::Time { .. })
             | (T::TimestampNtz { .. }, T::TimestampNtz { .. })
-            | (T::TimestampLtz { .. } | T::TimestampTz { .. }, T::TimestampLtz { .. })
-            | (T::Variant | T::Object | T::Array, T::Variant | T::Text { .. })
+            | (
+                T::TimestampLtz { .. } | T::TimestampTz { .. },
+                T::TimestampLtz { .. }
+            )
+            | (
+                T::Variant | T::Object | T::Array,
+                T::Variant | T::Text { .. }
+            )
     ) && match (declared, implied) {
         // A DECIMAL of another precision is an expression, not the column.
-        (T::Number { precision: a, scale: b }, T::Number { precision: c, scale: d }) => a == c && b == d,
+        (
+            T::Number {
+                precision: a,
+                scale: b,
+            },
+            T::Number {
+                precision: c,
+                scale: d,
+            },
+        ) => a == c && b == d,
         _ => true,
     }
 }
 
 /// Describe each result field; `declared` lists (column name, declared type) of the tables the
 /// statement reads. A name declared with two different types is ambiguous and not used.
-pub fn describe(fields: &[std::sync::Arc<Field>], declared: &[(String, SfType)]) -> Result<Vec<ResultColumn>> {
+pub fn describe(
+    fields: &[std::sync::Arc<Field>],
+    declared: &[(String, SfType)],
+) -> Result<Vec<ResultColumn>> {
     fields
         .iter()
         .map(|field| {

@@ -24,8 +24,14 @@ pub fn from_message(message: &str) -> SnowflakeError {
         .and_then(|at| serde_json::from_str(&message[at..]).ok());
     let (kind, text, fields) = match &parsed {
         Some(v) => (
-            v.get("exception_type").and_then(Value::as_str).unwrap_or("").to_string(),
-            v.get("exception_message").and_then(Value::as_str).unwrap_or("").to_string(),
+            v.get("exception_type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            v.get("exception_message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             v.clone(),
         ),
         None => {
@@ -33,7 +39,12 @@ pub fn from_message(message: &str) -> SnowflakeError {
             (kind.to_string(), text.to_string(), Value::Null)
         }
     };
-    let field = |k: &str| fields.get(k).and_then(Value::as_str).map(|s| display_name(demangle(s)));
+    let field = |k: &str| {
+        fields
+            .get(k)
+            .and_then(Value::as_str)
+            .map(|s| display_name(demangle(s)))
+    };
     let first_line = text.lines().next().unwrap_or("").to_string();
     match kind.as_str() {
         "Catalog" => catalog(&first_line, field("name"), field("type")),
@@ -115,7 +126,9 @@ fn quoted_value(text: &str) -> String {
     };
     let q = text[start..].chars().next().unwrap_or('\'');
     let rest = &text[start + 1..];
-    rest.find(q).map(|end| rest[..end].to_string()).unwrap_or_default()
+    rest.find(q)
+        .map(|end| rest[..end].to_string())
+        .unwrap_or_default()
 }
 
 fn catalog(text: &str, name: Option<String>, kind: Option<String>) -> SnowflakeError {
@@ -170,7 +183,12 @@ fn binder(text: &str, name: Option<String>) -> SnowflakeError {
     if text.contains("must appear in the GROUP BY clause") {
         return SnowflakeError::compilation(
             ErrorCode::InvalidIdentifier,
-            format!("{} is not a valid group by expression", quoted_name(text).map(|n| format!("[{n}]")).unwrap_or_default()),
+            format!(
+                "{} is not a valid group by expression",
+                quoted_name(text)
+                    .map(|n| format!("[{n}]"))
+                    .unwrap_or_default()
+            ),
         );
     }
     if text.contains("Division by zero") {
@@ -229,7 +247,10 @@ mod tests {
         assert_eq!(e.code(), "002003");
         assert!(e.message.contains("'NOSUCH'"));
         let e = from_message("Conversion Error: Could not convert string 'abc' to INT32");
-        assert_eq!((e.code(), e.message.as_str()), ("100038", "Numeric value 'abc' is not recognized"));
+        assert_eq!(
+            (e.code(), e.message.as_str()),
+            ("100038", "Numeric value 'abc' is not recognized")
+        );
         let e = from_message("Binder Error: Referenced column \"FOO\" not found in FROM clause!");
         assert_eq!(e.code(), "000904");
         assert!(e.message.contains("invalid identifier 'FOO'"));

@@ -84,7 +84,9 @@ impl Engine {
                 SnowflakeError::internal(format!("cannot create {}: {e}", dir.display()))
             })?;
             let mut files: Vec<_> = std::fs::read_dir(dir)
-                .map_err(|e| SnowflakeError::internal(format!("cannot read {}: {e}", dir.display())))?
+                .map_err(|e| {
+                    SnowflakeError::internal(format!("cannot read {}: {e}", dir.display()))
+                })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "duckdb"))
                 .collect();
@@ -107,7 +109,9 @@ impl Engine {
     }
 
     fn root(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.root.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.root
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A new connection for a session, with Snowglobe's settings.
@@ -227,9 +231,15 @@ impl EngineSession {
             if batch.num_columns() == 0 {
                 continue;
             }
-            let col = duckdb::arrow::compute::cast(batch.column(0), &duckdb::arrow::datatypes::DataType::Int64)
-                .map_err(|e| SnowflakeError::internal(e))?;
-            if let Some(ints) = col.as_any().downcast_ref::<duckdb::arrow::array::Int64Array>() {
+            let col = duckdb::arrow::compute::cast(
+                batch.column(0),
+                &duckdb::arrow::datatypes::DataType::Int64,
+            )
+            .map_err(SnowflakeError::internal)?;
+            if let Some(ints) = col
+                .as_any()
+                .downcast_ref::<duckdb::arrow::array::Int64Array>()
+            {
                 total += ints.iter().flatten().map(|v| v.max(0) as u64).sum::<u64>();
             }
         }
@@ -240,7 +250,9 @@ impl EngineSession {
     pub fn use_context(&self, database: Option<&str>, schema: Option<&str>) -> Result<()> {
         match (database, schema) {
             // DuckDB has no per-database information_schema to switch to.
-            (Some(db), Some(s)) if s == INFORMATION_SCHEMA => self.execute(&format!("USE {}", quote(&mangle(db)))),
+            (Some(db), Some(s)) if s == INFORMATION_SCHEMA => {
+                self.execute(&format!("USE {}", quote(&mangle(db))))
+            }
             (Some(db), Some(s)) => {
                 self.execute(&format!("USE {}.{}", quote(&mangle(db)), quote(&mangle(s))))
             }
@@ -300,7 +312,11 @@ impl EngineSession {
             quote_literal(&mangle(database))
         ))?;
         Ok(r.into_iter()
-            .filter(|s| s != DUCKDB_MAIN && !s.eq_ignore_ascii_case("information_schema") && s != "pg_catalog")
+            .filter(|s| {
+                s != DUCKDB_MAIN
+                    && !s.eq_ignore_ascii_case("information_schema")
+                    && s != "pg_catalog"
+            })
             .map(|s| demangle(&s).to_string())
             .collect())
     }
@@ -339,7 +355,13 @@ impl EngineSession {
         );
         let mut stmt = self.conn.prepare(&sql).map_err(from_duckdb)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .map_err(from_duckdb)?;
         let mut out = Vec::new();
         for row in rows {
@@ -387,7 +409,12 @@ impl EngineSession {
     }
 
     /// Record a column's declared Snowflake type (in DuckDB's column comment).
-    pub fn set_column_meta(&self, storage_table: &str, column: &str, meta: &ColumnMeta) -> Result<()> {
+    pub fn set_column_meta(
+        &self,
+        storage_table: &str,
+        column: &str,
+        meta: &ColumnMeta,
+    ) -> Result<()> {
         self.execute(&format!(
             "COMMENT ON COLUMN {storage_table}.{} IS {}",
             quote(&mangle(column)),

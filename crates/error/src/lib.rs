@@ -272,7 +272,9 @@ mod tests {
         );
         let e = SnowflakeError::syntax(1, 7, "frm");
         assert_eq!((e.code(), e.sqlstate()), ("001003", "42000"));
-        assert!(e.message.ends_with("syntax error line 1 at position 7 unexpected 'frm'."));
+        assert!(e
+            .message
+            .ends_with("syntax error line 1 at position 7 unexpected 'frm'."));
         assert_eq!(SnowflakeError::division_by_zero().sqlstate(), "22012");
         assert_eq!(
             SnowflakeError::no_current_database("SELECT").code(),

@@ -17,7 +17,10 @@ use snowglobe_error::SnowflakeError;
 const MAX_BODY: u64 = 1 << 30;
 
 /// Decode a JSON request body, gunzipping it when the client compressed it.
-pub fn decode_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, SnowflakeError> {
+pub fn decode_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, SnowflakeError> {
     let gzip = headers
         .get("content-encoding")
         .and_then(|v| v.to_str().ok())
@@ -37,7 +40,8 @@ pub fn decode_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Re
         return serde_json::from_str("{}")
             .map_err(|e| SnowflakeError::bad_request(format!("Invalid request body: {e}")));
     }
-    serde_json::from_slice(&text).map_err(|e| SnowflakeError::bad_request(format!("Invalid JSON request body: {e}")))
+    serde_json::from_slice(&text)
+        .map_err(|e| SnowflakeError::bad_request(format!("Invalid JSON request body: {e}")))
 }
 
 /// The token from `Authorization: Snowflake Token="..."` (or `Bearer ...`).

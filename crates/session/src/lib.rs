@@ -156,9 +156,15 @@ impl Session {
             .parameters
             .get("MULTI_STATEMENT_COUNT")
             .or_else(|| self.params.get("MULTI_STATEMENT_COUNT"))
-            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(1);
-        if (statements.len() > 1 || expected > 1) && expected != 0 && expected as usize != statements.len() {
+        if (statements.len() > 1 || expected > 1)
+            && expected != 0
+            && expected as usize != statements.len()
+        {
             return Err(SnowflakeError::new(
                 ErrorCode::StatementCountMismatch,
                 format!(
@@ -168,14 +174,19 @@ impl Session {
             ));
         }
         if statements.len() == 1 {
-            let statement = statements.into_iter().next().ok_or_else(|| SnowflakeError::internal("no statement"))?;
+            let statement = statements
+                .into_iter()
+                .next()
+                .ok_or_else(|| SnowflakeError::internal("no statement"))?;
             return Ok(vec![self.run_statement(statement, request)?]);
         }
         let mut children = Vec::with_capacity(statements.len());
         for statement in statements {
             children.push(self.run_statement(statement, request)?);
         }
-        let mut out = vec![ResultSet::multi(children.iter().map(|c| c.query_id.clone()).collect())?];
+        let mut out = vec![ResultSet::multi(
+            children.iter().map(|c| c.query_id.clone()).collect(),
+        )?];
         out.extend(children);
         Ok(out)
     }
@@ -203,13 +214,24 @@ impl Session {
         for i in 0..rows {
             let mut s = statement.clone();
             binds::substitute(&mut s, &request.bindings.row(i))?;
-            let r = self.run_one(s, sql, request).map_err(|e| locate_identifier(e, sql))?;
+            let r = self
+                .run_one(s, sql, request)
+                .map_err(|e| locate_identifier(e, sql))?;
             count += first_count(&r);
             total = Some(r);
         }
         match total {
-            Some(r) if matches!(r.statement_type, StatementType::Insert | StatementType::Update | StatementType::Delete) => {
-                let name = r.columns.first().map(|c| c.name.clone()).unwrap_or_default();
+            Some(r)
+                if matches!(
+                    r.statement_type,
+                    StatementType::Insert | StatementType::Update | StatementType::Delete
+                ) =>
+            {
+                let name = r
+                    .columns
+                    .first()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
                 ResultSet::counts(r.statement_type, &[(name.as_str(), count)])
             }
             Some(r) => Ok(r),
@@ -235,7 +257,11 @@ impl Session {
                 let result = self.conn.query(&p.sql)?;
                 let declared = self.declared_types(&p.tables)?;
                 let columns = describe(result.schema.fields(), &declared)?;
-                let batches = if request.describe_only { vec![] } else { result.batches };
+                let batches = if request.describe_only {
+                    vec![]
+                } else {
+                    result.batches
+                };
                 Ok(ResultSet {
                     query_id: new_query_id(),
                     statement_type: StatementType::Select,
@@ -252,7 +278,10 @@ impl Session {
                 let n = self.conn.execute_count(&p.sql)?;
                 ResultSet::counts(
                     StatementType::Update,
-                    &[("number of rows updated", n), ("number of multi-joined rows updated", 0)],
+                    &[
+                        ("number of rows updated", n),
+                        ("number of multi-joined rows updated", 0),
+                    ],
                 )
             }
             SqlKind::Delete => {
@@ -299,7 +328,10 @@ impl Session {
                     if *if_exists {
                         return ResultSet::status(
                             StatementType::Ddl,
-                            format!("Drop statement executed successfully ({} already dropped).", object.name),
+                            format!(
+                                "Drop statement executed successfully ({} already dropped).",
+                                object.name
+                            ),
                         );
                     }
                     return Err(SnowflakeError::does_not_exist(kind, &object.name));
@@ -336,7 +368,10 @@ impl Session {
                             &snowglobe_engine::arrow::datatypes::DataType::Int64,
                         )
                         .map_err(SnowflakeError::internal)?;
-                        if let Some(a) = col.as_any().downcast_ref::<snowglobe_engine::arrow::array::Int64Array>() {
+                        if let Some(a) = col
+                            .as_any()
+                            .downcast_ref::<snowglobe_engine::arrow::array::Int64Array>()
+                        {
                             *slot += a.iter().flatten().sum::<i64>().max(0) as u64;
                         }
                     }
@@ -378,7 +413,8 @@ impl Session {
         if temporary {
             return self.conn.table_exists(TEMP_DATABASE, "", &object.name);
         }
-        self.conn.table_exists(&object.database, &object.schema, &object.name)
+        self.conn
+            .table_exists(&object.database, &object.schema, &object.name)
     }
 
     /// Declared column types of the tables a query reads.
@@ -442,7 +478,11 @@ fn locate_identifier(e: SnowflakeError, sql: &str) -> SnowflakeError {
     if e.code != ErrorCode::InvalidIdentifier {
         return e;
     }
-    let Some(name) = e.message.rsplit_once("invalid identifier '").map(|(_, n)| n.trim_end_matches('\'').to_string()) else {
+    let Some(name) = e
+        .message
+        .rsplit_once("invalid identifier '")
+        .map(|(_, n)| n.trim_end_matches('\'').to_string())
+    else {
         return e;
     };
     let upper_sql = sql.to_uppercase();
@@ -455,6 +495,10 @@ fn locate_identifier(e: SnowflakeError, sql: &str) -> SnowflakeError {
         return e;
     };
     let line = before.matches('\n').count() as u64 + 1;
-    let position = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u64;
+    let position = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0) as u64;
     SnowflakeError::invalid_identifier(&name, line, position)
 }

@@ -13,32 +13,59 @@ fn defaults() -> Vec<(&'static str, Value)> {
         ("AUTOCOMMIT", Value::from(true)),
         ("CLIENT_STAGE_ARRAY_BINDING_THRESHOLD", Value::from(65280)),
         ("CLIENT_SESSION_KEEP_ALIVE", Value::from(false)),
-        ("CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY", Value::from(3600)),
+        (
+            "CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY",
+            Value::from(3600),
+        ),
         ("CLIENT_TELEMETRY_ENABLED", Value::from(false)),
         ("CLIENT_PREFETCH_THREADS", Value::from(4)),
         ("CLIENT_RESULT_CHUNK_SIZE", Value::from(160)),
         ("CLIENT_RESULT_PREFETCH_SLOTS", Value::from(2)),
         ("CLIENT_RESULT_PREFETCH_THREADS", Value::from(1)),
-        ("CLIENT_TIMESTAMP_TYPE_MAPPING", Value::from("TIMESTAMP_LTZ")),
+        (
+            "CLIENT_TIMESTAMP_TYPE_MAPPING",
+            Value::from("TIMESTAMP_LTZ"),
+        ),
         ("CLIENT_MEMORY_LIMIT", Value::from(1536)),
         ("CLIENT_USE_V1_QUERY_API", Value::from(true)),
         ("CLIENT_DISABLE_INCIDENTS", Value::from(true)),
-        ("CLIENT_ENABLE_LOG_INFO_STATEMENT_PARAMETERS", Value::from(false)),
+        (
+            "CLIENT_ENABLE_LOG_INFO_STATEMENT_PARAMETERS",
+            Value::from(false),
+        ),
         ("CLIENT_CONSENT_CACHE_ID_TOKEN", Value::from(false)),
         ("CLIENT_STORE_TEMPORARY_CREDENTIAL", Value::from(false)),
         ("CLIENT_REQUEST_MFA_TOKEN", Value::from(false)),
-        ("CLIENT_METADATA_REQUEST_USE_CONNECTION_CTX", Value::from(false)),
+        (
+            "CLIENT_METADATA_REQUEST_USE_CONNECTION_CTX",
+            Value::from(false),
+        ),
         ("CLIENT_METADATA_USE_SESSION_DATABASE", Value::from(false)),
-        ("CLIENT_HONOR_CLIENT_TZ_FOR_TIMESTAMP_NTZ", Value::from(true)),
+        (
+            "CLIENT_HONOR_CLIENT_TZ_FOR_TIMESTAMP_NTZ",
+            Value::from(true),
+        ),
         ("CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED", Value::from(false)),
-        ("ENABLE_STAGE_S3_PRIVATELINK_FOR_US_EAST_1", Value::from(false)),
+        (
+            "ENABLE_STAGE_S3_PRIVATELINK_FOR_US_EAST_1",
+            Value::from(false),
+        ),
         ("QUERY_CONTEXT_CACHE_SIZE", Value::from(5)),
-        ("JS_DRIVER_DISABLE_OCSP_FOR_NON_SF_ENDPOINTS", Value::from(true)),
+        (
+            "JS_DRIVER_DISABLE_OCSP_FOR_NON_SF_ENDPOINTS",
+            Value::from(true),
+        ),
         ("JS_TREAT_INTEGER_AS_BIGINT", Value::from(false)),
         ("DATE_OUTPUT_FORMAT", Value::from("YYYY-MM-DD")),
         ("TIME_OUTPUT_FORMAT", Value::from("HH24:MI:SS")),
-        ("TIMESTAMP_OUTPUT_FORMAT", Value::from("YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM")),
-        ("TIMESTAMP_NTZ_OUTPUT_FORMAT", Value::from("YYYY-MM-DD HH24:MI:SS.FF3")),
+        (
+            "TIMESTAMP_OUTPUT_FORMAT",
+            Value::from("YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM"),
+        ),
+        (
+            "TIMESTAMP_NTZ_OUTPUT_FORMAT",
+            Value::from("YYYY-MM-DD HH24:MI:SS.FF3"),
+        ),
         ("TIMESTAMP_LTZ_OUTPUT_FORMAT", Value::from("")),
         ("TIMESTAMP_TZ_OUTPUT_FORMAT", Value::from("")),
         ("BINARY_OUTPUT_FORMAT", Value::from("HEX")),
@@ -178,7 +205,12 @@ mod tests {
     #[test]
     fn responses_carry_what_node_needs() {
         let list = Parameters::default().response_list();
-        for name in ["BINARY_OUTPUT_FORMAT", "DATE_OUTPUT_FORMAT", "TIMEZONE", "CLIENT_STAGE_ARRAY_BINDING_THRESHOLD"] {
+        for name in [
+            "BINARY_OUTPUT_FORMAT",
+            "DATE_OUTPUT_FORMAT",
+            "TIMEZONE",
+            "CLIENT_STAGE_ARRAY_BINDING_THRESHOLD",
+        ] {
             assert!(list.iter().any(|p| p["name"] == name), "{name}");
         }
     }

@@ -133,7 +133,11 @@ pub enum Cell {
 
 impl ResultSet {
     /// A result of typed columns (TEXT, NUMBER(38,0) or TIMESTAMP_LTZ) built from rows of cells.
-    pub fn table(statement_type: StatementType, columns: &[(&str, SfType)], rows: Vec<Vec<Cell>>) -> Result<ResultSet> {
+    pub fn table(
+        statement_type: StatementType,
+        columns: &[(&str, SfType)],
+        rows: Vec<Vec<Cell>>,
+    ) -> Result<ResultSet> {
         use snowglobe_engine::arrow::array::TimestampMicrosecondArray;
         let mut fields = Vec::with_capacity(columns.len());
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
@@ -141,22 +145,35 @@ impl ResultSet {
             let cells = rows.iter().map(|r| r.get(i).cloned().unwrap_or(Cell::Null));
             let array: ArrayRef = match t {
                 SfType::Number { .. } => Arc::new(Int64Array::from(
-                    cells.map(|c| if let Cell::Int(v) = c { Some(v) } else { None }).collect::<Vec<_>>(),
+                    cells
+                        .map(|c| if let Cell::Int(v) = c { Some(v) } else { None })
+                        .collect::<Vec<_>>(),
                 )),
                 SfType::TimestampLtz { .. } => Arc::new(
                     TimestampMicrosecondArray::from(
-                        cells.map(|c| if let Cell::Timestamp(v) = c { Some(v) } else { None }).collect::<Vec<_>>(),
+                        cells
+                            .map(|c| {
+                                if let Cell::Timestamp(v) = c {
+                                    Some(v)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect::<Vec<_>>(),
                     )
                     .with_timezone("UTC"),
                 ),
                 _ => Arc::new(StringArray::from(
-                    cells.map(|c| if let Cell::Text(v) = c { Some(v) } else { None }).collect::<Vec<_>>(),
+                    cells
+                        .map(|c| if let Cell::Text(v) = c { Some(v) } else { None })
+                        .collect::<Vec<_>>(),
                 )),
             };
             fields.push(Field::new(*name, array.data_type().clone(), true));
             arrays.push(array);
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(SnowflakeError::internal)?;
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+            .map_err(SnowflakeError::internal)?;
         Ok(ResultSet {
             query_id: new_query_id(),
             statement_type,

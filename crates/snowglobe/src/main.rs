@@ -107,7 +107,8 @@ async fn start(args: StartArgs) -> Result<()> {
     let addr = listen_addr(&args.listen)?;
     let (storage, _lock) = if args.persistence {
         let dir = volume_dir(args.volume_dir)?.join("state").join("snowflake");
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let lock_path = dir.join(".lock");
         let lock = std::fs::File::create(&lock_path)
             .with_context(|| format!("cannot create {}", lock_path.display()))?;

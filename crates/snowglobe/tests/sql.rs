@@ -46,7 +46,8 @@ impl sqllogictest::DB for InProcess {
             return Ok(DBOutput::StatementComplete(0));
         };
         let tz = time_zone(&self.session.params.text("TIMEZONE").unwrap_or_default());
-        let rows = display::rows(&last.columns, &last.batches, &tz).map_err(|e| SqlError(e.message))?;
+        let rows =
+            display::rows(&last.columns, &last.batches, &tz).map_err(|e| SqlError(e.message))?;
         Ok(DBOutput::Rows {
             types: vec![DefaultColumnType::Any; last.columns.len()],
             rows,
@@ -77,7 +78,11 @@ fn main() {
     let mut passed = 0;
     let mut failed = 0;
     for path in &paths {
-        let name = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }

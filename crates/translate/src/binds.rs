@@ -68,7 +68,10 @@ pub fn substitute(statement: &mut Statement, row: &[&BindValue]) -> Result<()> {
 /// For array binds on `INSERT ... VALUES (?, ...)` (one row of placeholders): the same INSERT
 /// with one VALUES row per bound row, so `executemany` of N rows is one statement, not N.
 /// `None` if the statement is not of that shape.
-pub fn expand_insert_values(statement: &Statement, bindings: &Bindings) -> Result<Option<Statement>> {
+pub fn expand_insert_values(
+    statement: &Statement,
+    bindings: &Bindings,
+) -> Result<Option<Statement>> {
     let Statement::Insert(insert) = statement else {
         return Ok(None);
     };
@@ -169,15 +172,15 @@ impl VisitorMut for Substitute<'_> {
             let at = key(v.span.start);
             self.qmarks.iter().position(|q| *q == at)
         } else {
-            p.trim_start_matches(':').parse::<usize>().ok().and_then(|n| n.checked_sub(1))
+            p.trim_start_matches(':')
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
         };
         let bound = index
             .and_then(|i| self.row.get(i))
             .ok_or_else(|| {
-                SnowflakeError::new(
-                    ErrorCode::BadRequest,
-                    format!("Bind variable {p} not set."),
-                )
+                SnowflakeError::new(ErrorCode::BadRequest, format!("Bind variable {p} not set."))
             })
             .and_then(|b| literal(b));
         match bound {
@@ -218,7 +221,8 @@ fn int(b: &BindValue, text: &str) -> Result<i128> {
 fn instant(b: &BindValue, nanos: i128) -> Result<DateTime<Utc>> {
     let secs = nanos.div_euclid(1_000_000_000);
     let sub = nanos.rem_euclid(1_000_000_000) as u32;
-    DateTime::from_timestamp(i64::try_from(secs).map_err(|_| bad_bind(b))?, sub).ok_or_else(|| bad_bind(b))
+    DateTime::from_timestamp(i64::try_from(secs).map_err(|_| bad_bind(b))?, sub)
+        .ok_or_else(|| bad_bind(b))
 }
 
 /// The literal expression for one bind value.
@@ -236,7 +240,10 @@ fn literal(b: &BindValue) -> Result<Expr> {
         "REAL" => cast(text, "FLOAT"),
         "BOOLEAN" => {
             let t = text.trim().to_ascii_lowercase();
-            Expr::value(Value::Boolean(matches!(t.as_str(), "true" | "1" | "t" | "yes" | "y" | "on")))
+            Expr::value(Value::Boolean(matches!(
+                t.as_str(),
+                "true" | "1" | "t" | "yes" | "y" | "on"
+            )))
         }
         "DATE" => {
             let day = instant(b, int(b, &text)? * 1_000_000)?.date_naive();
@@ -245,17 +252,26 @@ fn literal(b: &BindValue) -> Result<Expr> {
         "TIME" => {
             let nanos = int(b, &text)?;
             let secs = u32::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| bad_bind(b))?;
-            let t = NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos.rem_euclid(1_000_000_000) as u32)
-                .ok_or_else(|| bad_bind(b))?;
+            let t = NaiveTime::from_num_seconds_from_midnight_opt(
+                secs,
+                nanos.rem_euclid(1_000_000_000) as u32,
+            )
+            .ok_or_else(|| bad_bind(b))?;
             cast(t.format("%H:%M:%S%.9f").to_string(), "TIME")
         }
         "TIMESTAMP_NTZ" | "TIMESTAMP" => {
             let t = instant(b, int(b, &text)?)?;
-            cast(t.format("%Y-%m-%d %H:%M:%S%.9f").to_string(), "TIMESTAMP_NTZ")
+            cast(
+                t.format("%Y-%m-%d %H:%M:%S%.9f").to_string(),
+                "TIMESTAMP_NTZ",
+            )
         }
         "TIMESTAMP_LTZ" => {
             let t = instant(b, int(b, &text)?)?;
-            cast(t.format("%Y-%m-%d %H:%M:%S%.9f+00:00").to_string(), "TIMESTAMP_LTZ")
+            cast(
+                t.format("%Y-%m-%d %H:%M:%S%.9f+00:00").to_string(),
+                "TIMESTAMP_LTZ",
+            )
         }
         "TIMESTAMP_TZ" => {
             let (nanos, offset) = text.split_once(' ').unwrap_or((text.as_str(), "1440"));
@@ -265,7 +281,12 @@ fn literal(b: &BindValue) -> Result<Expr> {
             let m = minutes.abs();
             let local = t + chrono::Duration::minutes(minutes as i64);
             cast(
-                format!("{}{sign}{:02}:{:02}", local.format("%Y-%m-%d %H:%M:%S%.9f"), m / 60, m % 60),
+                format!(
+                    "{}{sign}{:02}:{:02}",
+                    local.format("%Y-%m-%d %H:%M:%S%.9f"),
+                    m / 60,
+                    m % 60
+                ),
                 "TIMESTAMP_TZ",
             )
         }
@@ -290,9 +311,12 @@ fn literal(b: &BindValue) -> Result<Expr> {
     Ok(e)
 }
 
+/// One request bind as received: Snowflake type, values (one per row), whether it was an array.
+pub type RawBind = (String, Vec<Option<String>>, bool);
+
 /// Parse the `bindings` object of a query request into [`Bindings`].
-pub fn from_json_like(entries: HashMap<String, (String, Vec<Option<String>>, bool)>) -> Result<Bindings> {
-    let mut keyed: Vec<(usize, (String, Vec<Option<String>>, bool))> = entries
+pub fn from_json_like(entries: HashMap<String, RawBind>) -> Result<Bindings> {
+    let mut keyed: Vec<(usize, RawBind)> = entries
         .into_iter()
         .map(|(k, v)| {
             k.trim()
@@ -360,21 +384,36 @@ mod tests {
         let mut s = parse("select ?").unwrap().remove(0);
         let a = bv("TIMESTAMP_TZ", "1700000000000000000 1500");
         substitute(&mut s, &[&a]).unwrap();
-        assert!(s.to_string().contains("'2023-11-14 23:13:20.000000000+01:00'"), "{s}");
+        assert!(
+            s.to_string()
+                .contains("'2023-11-14 23:13:20.000000000+01:00'"),
+            "{s}"
+        );
     }
 
     #[test]
     fn array_binds_expand_an_insert_into_one_statement() {
-        let s = parse("insert into t (a, b) values (?, ?)").unwrap().remove(0);
+        let s = parse("insert into t (a, b) values (?, ?)")
+            .unwrap()
+            .remove(0);
         let bindings = Bindings {
             columns: vec![
                 vec![bv("FIXED", "1"), bv("FIXED", "2")],
-                vec![bv("TEXT", "x"), BindValue { sf_type: "TEXT".into(), value: None }],
+                vec![
+                    bv("TEXT", "x"),
+                    BindValue {
+                        sf_type: "TEXT".into(),
+                        value: None,
+                    },
+                ],
             ],
             is_array: true,
         };
         let e = expand_insert_values(&s, &bindings).unwrap().unwrap();
-        assert_eq!(e.to_string(), "INSERT INTO t (a, b) VALUES (1, 'x'), (2, NULL)");
+        assert_eq!(
+            e.to_string(),
+            "INSERT INTO t (a, b) VALUES (1, 'x'), (2, NULL)"
+        );
     }
 
     #[test]

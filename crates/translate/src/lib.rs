@@ -22,9 +22,9 @@ pub mod rules;
 pub mod types;
 
 pub use binds::{BindValue, Bindings};
-/// sqlparser's AST, for callers that hold parsed statements.
-pub use sqlparser::ast as sql_ast;
 pub use names::{Context, ObjectRef};
 pub use parse::parse;
 pub use plan::{plan, Command, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget};
+/// sqlparser's AST, for callers that hold parsed statements.
+pub use sqlparser::ast as sql_ast;
 pub const SNOWFLAKE_VERSION: &str = "8.40.0";

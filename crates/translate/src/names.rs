@@ -76,7 +76,10 @@ pub fn resolve_object(name: &ObjectName, ctx: &Context, operation: &str) -> Resu
     let mut p = parts(name)?;
     let object = p.pop().unwrap_or_default();
     let (database, schema) = match p.len() {
-        0 => (current_database(ctx, operation)?, current_schema(ctx, operation)?),
+        0 => (
+            current_database(ctx, operation)?,
+            current_schema(ctx, operation)?,
+        ),
         1 => (current_database(ctx, operation)?, p.remove(0)),
         2 => {
             let schema = p.pop().unwrap_or_default();
@@ -97,7 +100,11 @@ pub fn resolve_object(name: &ObjectName, ctx: &Context, operation: &str) -> Resu
 }
 
 /// Resolve `[db.]schema` for CREATE/DROP/USE SCHEMA.
-pub fn resolve_schema(name: &ObjectName, ctx: &Context, operation: &str) -> Result<(String, String)> {
+pub fn resolve_schema(
+    name: &ObjectName,
+    ctx: &Context,
+    operation: &str,
+) -> Result<(String, String)> {
     let mut p = parts(name)?;
     match p.len() {
         1 => Ok((current_database(ctx, operation)?, p.remove(0))),

@@ -21,7 +21,11 @@ fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
     let found = text
         .split("found: ")
         .nth(1)
-        .and_then(|rest| rest.rsplit_once(" at Line:").map(|(tok, _)| tok).or(Some(rest)))
+        .and_then(|rest| {
+            rest.rsplit_once(" at Line:")
+                .map(|(tok, _)| tok)
+                .or(Some(rest))
+        })
         .map(str::trim)
         .unwrap_or("");
     let unexpected = if found.is_empty() || found == "EOF" {

@@ -7,8 +7,8 @@ use std::ops::ControlFlow;
 use snowglobe_catalog::ColumnMeta;
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
-    AssignmentTarget, ColumnOption, CreateTable, ObjectName, ObjectType,
-    SchemaName, Statement, TableConstraint, Use, Value, Visit, Visitor,
+    AssignmentTarget, ColumnOption, CreateTable, ObjectName, ObjectType, SchemaName, Statement,
+    TableConstraint, Use, Value, Visit, Visitor,
 };
 
 use sqlparser::ast::helpers::key_value_options::KeyValueOptionKind;
@@ -95,7 +95,10 @@ pub enum ShowObjects {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UseTarget {
     Database(String),
-    Schema { database: Option<String>, schema: String },
+    Schema {
+        database: Option<String>,
+        schema: String,
+    },
     Warehouse(String),
     Role(String),
     SecondaryRoles,
@@ -137,7 +140,9 @@ pub enum SqlKind {
         if_exists: bool,
     },
     /// Other DDL: answered with a status text.
-    Ddl { status: String },
+    Ddl {
+        status: String,
+    },
 }
 
 /// Plan one statement in the session context. `sql` is the statement's original text (column
@@ -167,7 +172,9 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             for assignment in &mut update.assignments {
                 match &mut assignment.target {
                     AssignmentTarget::ColumnName(name) => normalize_object_name(name),
-                    AssignmentTarget::Tuple(names) => names.iter_mut().for_each(normalize_object_name),
+                    AssignmentTarget::Tuple(names) => {
+                        names.iter_mut().for_each(normalize_object_name)
+                    }
                 }
             }
             SqlKind::Update
@@ -190,7 +197,9 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             ..
         } => {
             let [name] = names.as_slice() else {
-                return Err(SnowflakeError::unsupported("DROP of several objects in one statement"));
+                return Err(SnowflakeError::unsupported(
+                    "DROP of several objects in one statement",
+                ));
             };
             let object = resolve_object(name, ctx, "DROP")?;
             let (kind, keyword) = match object_type {
@@ -243,7 +252,12 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     )?;
     // DDL targets are named in full, after the rules (which would otherwise re-normalise them).
     match (&mut statement, &kind) {
-        (Statement::CreateTable(create), SqlKind::CreateTable { table, temporary, .. }) => {
+        (
+            Statement::CreateTable(create),
+            SqlKind::CreateTable {
+                table, temporary, ..
+            },
+        ) => {
             create.name = if *temporary {
                 ObjectName::from(vec![storage_ident(&table.name)])
             } else {
@@ -302,10 +316,14 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                 ColumnOption::Comment(c) => meta.comment = Some(c.clone()),
                 ColumnOption::PrimaryKey(_) => kept.push(not_null(&option)),
                 ColumnOption::Unique(_) | ColumnOption::ForeignKey(_) => {}
-                ColumnOption::Null | ColumnOption::NotNull | ColumnOption::Default(_) => kept.push(option),
+                ColumnOption::Null | ColumnOption::NotNull | ColumnOption::Default(_) => {
+                    kept.push(option)
+                }
                 ColumnOption::Collation(_) => {}
                 other => {
-                    return Err(SnowflakeError::unsupported(format!("column option {other}")))
+                    return Err(SnowflakeError::unsupported(format!(
+                        "column option {other}"
+                    )))
                 }
             }
         }
@@ -315,7 +333,9 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         normalize(&mut column.name);
         columns.push((name, meta));
     }
-    create.constraints.retain(|c| matches!(c, TableConstraint::Check(_)));
+    create
+        .constraints
+        .retain(|c| matches!(c, TableConstraint::Check(_)));
     create.comment = None;
     create.cluster_by = None;
     create.table_options = sqlparser::ast::CreateTableOptions::None;
@@ -504,7 +524,10 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
                         (_, false) => None,
                         (KeyValueOptionKind::Single(v), true) => Some(value_text(&v.value)),
                         (KeyValueOptionKind::Multi(vs), true) => Some(
-                            vs.iter().map(|v| value_text(&v.value)).collect::<Vec<_>>().join(","),
+                            vs.iter()
+                                .map(|v| value_text(&v.value))
+                                .collect::<Vec<_>>()
+                                .join(","),
                         ),
                         (KeyValueOptionKind::KeyValueOptions(kv), true) => Some(kv.to_string()),
                     };
@@ -534,7 +557,9 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
         } => Command::Show(show(ShowObjects::Views, *terse, show_options, ctx)?),
         Statement::StartTransaction { .. } => Command::Begin,
         Statement::Commit { .. } => Command::Commit,
-        Statement::Rollback { savepoint: None, .. } => Command::Rollback,
+        Statement::Rollback {
+            savepoint: None, ..
+        } => Command::Rollback,
         _ => return Ok(None),
     };
     Ok(Some(c))
@@ -546,20 +571,30 @@ fn show(
     options: &sqlparser::ast::ShowStatementOptions,
     ctx: &Context,
 ) -> Result<Show> {
-    use sqlparser::ast::{ShowStatementFilter, ShowStatementFilterPosition, ShowStatementInParentType};
+    use sqlparser::ast::{
+        ShowStatementFilter, ShowStatementFilterPosition, ShowStatementInParentType,
+    };
     let like = match &options.filter_position {
-        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => match f {
-            ShowStatementFilter::Like(p) | ShowStatementFilter::ILike(p) | ShowStatementFilter::NoKeyword(p) => {
-                Some(p.clone())
+        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => {
+            match f {
+                ShowStatementFilter::Like(p)
+                | ShowStatementFilter::ILike(p)
+                | ShowStatementFilter::NoKeyword(p) => Some(p.clone()),
+                ShowStatementFilter::Where(_) => {
+                    return Err(SnowflakeError::unsupported("SHOW ... WHERE"))
+                }
             }
-            ShowStatementFilter::Where(_) => return Err(SnowflakeError::unsupported("SHOW ... WHERE")),
-        },
+        }
         None => None,
     };
     let starts_with = options.starts_with.as_ref().map(|v| value_text(&v.value));
     let limit = match &options.limit {
         Some(sqlparser::ast::Expr::Value(v)) => value_text(&v.value).parse().ok(),
-        Some(other) => return Err(SnowflakeError::unsupported(format!("SHOW ... LIMIT {other}"))),
+        Some(other) => {
+            return Err(SnowflakeError::unsupported(format!(
+                "SHOW ... LIMIT {other}"
+            )))
+        }
         None => None,
     };
     let mut out = Show {
@@ -580,8 +615,12 @@ fn show(
             };
             match (&show_in.parent_type, name.as_slice()) {
                 (Some(ShowStatementInParentType::Account), _) => out.account = true,
-                (Some(ShowStatementInParentType::Database), [db]) => out.database = Some(db.clone()),
-                (Some(ShowStatementInParentType::Schema) | None, [schema]) if objects != ShowObjects::Schemas => {
+                (Some(ShowStatementInParentType::Database), [db]) => {
+                    out.database = Some(db.clone())
+                }
+                (Some(ShowStatementInParentType::Schema) | None, [schema])
+                    if objects != ShowObjects::Schemas =>
+                {
                     out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                     out.schema = Some(schema.clone());
                 }
@@ -595,7 +634,9 @@ fn show(
         }
         None => match objects {
             ShowObjects::Databases => out.account = true,
-            ShowObjects::Schemas => out.database = Some(crate::names::current_database(ctx, "SHOW")?),
+            ShowObjects::Schemas => {
+                out.database = Some(crate::names::current_database(ctx, "SHOW")?)
+            }
             ShowObjects::Tables | ShowObjects::Views => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                 out.schema = ctx.schema.clone();
@@ -608,14 +649,18 @@ fn show(
 fn single(names: &[ObjectName]) -> Result<&ObjectName> {
     match names {
         [one] => Ok(one),
-        _ => Err(SnowflakeError::unsupported("DROP of several objects in one statement")),
+        _ => Err(SnowflakeError::unsupported(
+            "DROP of several objects in one statement",
+        )),
     }
 }
 
 /// A parameter value as text, without SQL quoting.
 fn value_text(v: &Value) -> String {
     match v {
-        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) | Value::Placeholder(s) => s.clone(),
+        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) | Value::Placeholder(s) => {
+            s.clone()
+        }
         Value::Boolean(b) => b.to_string(),
         other => other.to_string(),
     }
@@ -640,7 +685,9 @@ mod tests {
             p.sql,
             "CREATE OR REPLACE TABLE \"DB\".\"PUBLIC\".\"T\" (\"ID\" DECIMAL(38, 0) NOT NULL, \"NAME\" VARCHAR, \"V\" JSON)"
         );
-        let SqlKind::CreateTable { columns, .. } = p.kind else { panic!() };
+        let SqlKind::CreateTable { columns, .. } = p.kind else {
+            panic!()
+        };
         use snowglobe_catalog::SfType;
         assert_eq!(columns[1].0, "NAME");
         assert_eq!(columns[1].1.sf_type, SfType::Text { length: 10 });
@@ -676,26 +723,51 @@ mod tests {
 
     #[test]
     fn show_lists_in_the_current_context_by_default() {
-        let Plan::Command(Command::Show(s)) = plan_of("show terse tables like 'T%' in schema db.s limit 5") else {
+        let Plan::Command(Command::Show(s)) =
+            plan_of("show terse tables like 'T%' in schema db.s limit 5")
+        else {
             panic!()
         };
         assert_eq!(
-            (s.objects, s.terse, s.like.as_deref(), s.database.as_deref(), s.schema.as_deref(), s.limit),
-            (ShowObjects::Tables, true, Some("T%"), Some("DB"), Some("S"), Some(5))
+            (
+                s.objects,
+                s.terse,
+                s.like.as_deref(),
+                s.database.as_deref(),
+                s.schema.as_deref(),
+                s.limit
+            ),
+            (
+                ShowObjects::Tables,
+                true,
+                Some("T%"),
+                Some("DB"),
+                Some("S"),
+                Some(5)
+            )
         );
-        let Plan::Command(Command::Show(s)) = plan_of("show schemas") else { panic!() };
+        let Plan::Command(Command::Show(s)) = plan_of("show schemas") else {
+            panic!()
+        };
         assert_eq!(s.database.as_deref(), Some("DB"));
     }
 
     #[test]
     fn drop_table_names_the_full_path() {
-        let Plan::Sql(p) = plan_of("drop table if exists s.t") else { panic!() };
+        let Plan::Sql(p) = plan_of("drop table if exists s.t") else {
+            panic!()
+        };
         assert_eq!(p.sql, "DROP TABLE IF EXISTS \"DB\".\"S\".\"T\"");
     }
 
     #[test]
     fn unsupported_statements_name_themselves() {
-        let e = plan(parse("grant role r to user u").unwrap().remove(0), &ctx(), "").unwrap_err();
+        let e = plan(
+            parse("grant role r to user u").unwrap().remove(0),
+            &ctx(),
+            "",
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "000002");
         assert!(e.message.contains("GRANT ROLE"), "{}", e.message);
     }

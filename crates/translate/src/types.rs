@@ -19,12 +19,11 @@ pub fn sf_type(data_type: &DataType) -> Result<SfType> {
         D::Float(_) | D::Float4 | D::Float8 | D::Real | D::Double(_) | D::DoublePrecision => {
             SfType::Float
         }
-        D::Varchar(len)
-        | D::Nvarchar(len)
-        | D::CharacterVarying(len)
-        | D::CharVarying(len) => SfType::Text {
-            length: char_length(len.as_ref(), MAX_TEXT_LENGTH),
-        },
+        D::Varchar(len) | D::Nvarchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => {
+            SfType::Text {
+                length: char_length(len.as_ref(), MAX_TEXT_LENGTH),
+            }
+        }
         D::Char(len) | D::Character(len) => SfType::Text {
             length: char_length(len.as_ref(), 1),
         },
@@ -43,7 +42,9 @@ pub fn sf_type(data_type: &DataType) -> Result<SfType> {
         D::Time(p, _) => SfType::Time { scale: scale(*p)? },
         D::Datetime(p) | D::TimestampNtz(p) => SfType::TimestampNtz { scale: scale(*p)? },
         D::Timestamp(p, tz) => match tz {
-            TimezoneInfo::WithTimeZone | TimezoneInfo::Tz => SfType::TimestampTz { scale: scale(*p)? },
+            TimezoneInfo::WithTimeZone | TimezoneInfo::Tz => {
+                SfType::TimestampTz { scale: scale(*p)? }
+            }
             TimezoneInfo::None | TimezoneInfo::WithoutTimeZone => {
                 SfType::TimestampNtz { scale: scale(*p)? }
             }
@@ -100,7 +101,9 @@ fn scale(p: Option<u64>) -> Result<u8> {
         Some(p) if p <= 9 => Ok(p as u8),
         Some(p) => Err(SnowflakeError::compilation(
             snowglobe_error::ErrorCode::SyntaxError,
-            format!("Invalid precision {p} for a time or timestamp type; it must be between 0 and 9."),
+            format!(
+                "Invalid precision {p} for a time or timestamp type; it must be between 0 and 9."
+            ),
         )),
     }
 }
@@ -120,8 +123,12 @@ fn custom(name: &ObjectName, modifiers: &[String]) -> Result<SfType> {
         "INT" | "INTEGER" | "BIGINT" | "SMALLINT" | "TINYINT" => SfType::INTEGER,
         "BOOLEAN" | "BOOL" => SfType::Boolean,
         "DATE" => SfType::Date,
-        "TIME" => SfType::Time { scale: scale_arg()? },
-        "TIMESTAMP" => SfType::TimestampNtz { scale: scale_arg()? },
+        "TIME" => SfType::Time {
+            scale: scale_arg()?,
+        },
+        "TIMESTAMP" => SfType::TimestampNtz {
+            scale: scale_arg()?,
+        },
         "VARCHAR" | "CHAR VARYING" | "CHARACTER VARYING" => SfType::Text {
             length: arg(0).unwrap_or(MAX_TEXT_LENGTH),
         },
@@ -135,12 +142,18 @@ fn custom(name: &ObjectName, modifiers: &[String]) -> Result<SfType> {
             length: arg(0).unwrap_or(MAX_BINARY_LENGTH),
         },
         "TIMESTAMP_NTZ" | "TIMESTAMPNTZ" | "DATETIME" | "TIMESTAMP WITHOUT TIME ZONE" => {
-            SfType::TimestampNtz { scale: scale_arg()? }
+            SfType::TimestampNtz {
+                scale: scale_arg()?,
+            }
         }
         "TIMESTAMP_LTZ" | "TIMESTAMPLTZ" | "TIMESTAMP WITH LOCAL TIME ZONE" => {
-            SfType::TimestampLtz { scale: scale_arg()? }
+            SfType::TimestampLtz {
+                scale: scale_arg()?,
+            }
         }
-        "TIMESTAMP_TZ" | "TIMESTAMPTZ" => SfType::TimestampTz { scale: scale_arg()? },
+        "TIMESTAMP_TZ" | "TIMESTAMPTZ" => SfType::TimestampTz {
+            scale: scale_arg()?,
+        },
         "VARIANT" => SfType::Variant,
         "OBJECT" => SfType::Object,
         "ARRAY" => SfType::Array,
@@ -174,7 +187,11 @@ mod tests {
 
     fn column_types(sql: &str) -> Vec<SfType> {
         match parse(sql).unwrap().remove(0) {
-            Statement::CreateTable(c) => c.columns.iter().map(|c| sf_type(&c.data_type).unwrap()).collect(),
+            Statement::CreateTable(c) => c
+                .columns
+                .iter()
+                .map(|c| sf_type(&c.data_type).unwrap())
+                .collect(),
             other => panic!("not a create table: {other}"),
         }
     }
@@ -188,7 +205,10 @@ mod tests {
         assert_eq!(
             types,
             vec![
-                SfType::Number { precision: 10, scale: 2 },
+                SfType::Number {
+                    precision: 10,
+                    scale: 2
+                },
                 SfType::INTEGER,
                 SfType::Text { length: 5 },
                 SfType::TEXT,
@@ -198,7 +218,9 @@ mod tests {
                 SfType::Variant,
                 SfType::Object,
                 SfType::Array,
-                SfType::Binary { length: MAX_BINARY_LENGTH },
+                SfType::Binary {
+                    length: MAX_BINARY_LENGTH
+                },
                 SfType::Float,
                 SfType::Time { scale: 9 },
                 SfType::INTEGER,
@@ -208,7 +230,10 @@ mod tests {
 
     #[test]
     fn duckdb_types_print_as_duckdb_sql() {
-        assert_eq!(duckdb_data_type(&SfType::INTEGER).to_string(), "DECIMAL(38, 0)");
+        assert_eq!(
+            duckdb_data_type(&SfType::INTEGER).to_string(),
+            "DECIMAL(38, 0)"
+        );
         assert_eq!(duckdb_data_type(&SfType::Variant).to_string(), "JSON");
     }
 }

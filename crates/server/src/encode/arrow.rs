@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arrow_ipc::writer::StreamWriter;
 use base64::Engine as _;
 use chrono_tz::Tz;
 use snowglobe_catalog::SfType;
@@ -13,7 +14,6 @@ use snowglobe_engine::arrow::array::{
     Float64Builder, Int32Builder, Int64Builder, StringBuilder, StructArray,
 };
 use snowglobe_engine::arrow::datatypes::{Field, Fields, Schema};
-use arrow_ipc::writer::StreamWriter;
 use snowglobe_engine::arrow::record_batch::RecordBatch;
 use snowglobe_engine::ResultColumn;
 use snowglobe_error::{Result, SnowflakeError};
@@ -43,7 +43,10 @@ fn metadata(c: &ResultColumn) -> HashMap<String, String> {
         }
         SfType::Text { length } => {
             m.insert("charLength".into(), length.to_string());
-            m.insert("byteLength".into(), (length * 4).min(16_777_216).to_string());
+            m.insert(
+                "byteLength".into(),
+                (length * 4).min(16_777_216).to_string(),
+            );
         }
         SfType::Binary { length } => {
             m.insert("byteLength".into(), length.to_string());
@@ -58,7 +61,8 @@ fn struct_of(fields: Vec<(&str, ArrayRef)>) -> Result<ArrayRef> {
         .into_iter()
         .map(|(n, a)| (Field::new(n, a.data_type().clone(), true), a))
         .unzip();
-    let s = StructArray::try_new(Fields::from(f), arrays, None).map_err(SnowflakeError::internal)?;
+    let s =
+        StructArray::try_new(Fields::from(f), arrays, None).map_err(SnowflakeError::internal)?;
     Ok(Arc::new(s))
 }
 
@@ -97,7 +101,11 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
         SfType::Float => {
             let mut b = Float64Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) { b.append_null() } else { b.append_value(cells::float(a, i)?) }
+                if a.is_null(i) {
+                    b.append_null()
+                } else {
+                    b.append_value(cells::float(a, i)?)
+                }
             }
             Arc::new(b.finish())
         }
@@ -109,7 +117,11 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
                     b.append_null();
                 } else {
                     let t = cells::text(a, i)?;
-                    if semi { b.append_value(cells::variant_text(&t)) } else { b.append_value(t) }
+                    if semi {
+                        b.append_value(cells::variant_text(&t))
+                    } else {
+                        b.append_value(t)
+                    }
                 }
             }
             Arc::new(b.finish())
@@ -117,21 +129,33 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
         SfType::Binary { .. } => {
             let mut b = BinaryBuilder::with_capacity(n, n * 8);
             for i in 0..n {
-                if a.is_null(i) { b.append_null() } else { b.append_value(cells::binary(a, i)?) }
+                if a.is_null(i) {
+                    b.append_null()
+                } else {
+                    b.append_value(cells::binary(a, i)?)
+                }
             }
             Arc::new(b.finish())
         }
         SfType::Boolean => {
             let mut b = BooleanBuilder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) { b.append_null() } else { b.append_value(cells::boolean(a, i)?) }
+                if a.is_null(i) {
+                    b.append_null()
+                } else {
+                    b.append_value(cells::boolean(a, i)?)
+                }
             }
             Arc::new(b.finish())
         }
         SfType::Date => {
             let mut b = Date32Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) { b.append_null() } else { b.append_value(cells::days(a, i)?) }
+                if a.is_null(i) {
+                    b.append_null()
+                } else {
+                    b.append_value(cells::days(a, i)?)
+                }
             }
             Arc::new(b.finish())
         }
@@ -139,7 +163,11 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
             let div = 10i64.pow(9 - u32::from(scale.min(9)));
             let mut b = Int64Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) { b.append_null() } else { b.append_value(cells::time_nanos(a, i)? / div) }
+                if a.is_null(i) {
+                    b.append_null()
+                } else {
+                    b.append_value(cells::time_nanos(a, i)? / div)
+                }
             }
             Arc::new(b.finish())
         }
@@ -194,7 +222,8 @@ pub fn rowset_base64(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz)
                     .collect::<Vec<_>>(),
             ))
         });
-        converted.push(RecordBatch::try_new(Arc::clone(s), arrays).map_err(SnowflakeError::internal)?);
+        converted
+            .push(RecordBatch::try_new(Arc::clone(s), arrays).map_err(SnowflakeError::internal)?);
     }
     let Some(schema) = schema else {
         return Ok(String::new());
@@ -209,4 +238,3 @@ pub fn rowset_base64(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz)
     }
     Ok(base64::engine::general_purpose::STANDARD.encode(buf))
 }
-

@@ -17,7 +17,10 @@ fn unsupported(data_type: &DataType) -> SnowflakeError {
 /// An exact number: unscaled value and scale.
 pub fn number(a: &ArrayRef, i: usize) -> Result<(i128, u8)> {
     Ok(match a.data_type() {
-        DataType::Decimal128(_, s) => (a.as_primitive::<Decimal128Type>().value(i), (*s).max(0) as u8),
+        DataType::Decimal128(_, s) => (
+            a.as_primitive::<Decimal128Type>().value(i),
+            (*s).max(0) as u8,
+        ),
         DataType::Int8 => (a.as_primitive::<Int8Type>().value(i).into(), 0),
         DataType::Int16 => (a.as_primitive::<Int16Type>().value(i).into(), 0),
         DataType::Int32 => (a.as_primitive::<Int32Type>().value(i).into(), 0),
@@ -88,8 +91,12 @@ pub fn days(a: &ArrayRef, i: usize) -> Result<i32> {
 /// Nanoseconds since midnight.
 pub fn time_nanos(a: &ArrayRef, i: usize) -> Result<i64> {
     match a.data_type() {
-        DataType::Time64(TimeUnit::Microsecond) => Ok(a.as_primitive::<Time64MicrosecondType>().value(i) * 1_000),
-        DataType::Time64(TimeUnit::Nanosecond) => Ok(a.as_primitive::<Time64NanosecondType>().value(i)),
+        DataType::Time64(TimeUnit::Microsecond) => {
+            Ok(a.as_primitive::<Time64MicrosecondType>().value(i) * 1_000)
+        }
+        DataType::Time64(TimeUnit::Nanosecond) => {
+            Ok(a.as_primitive::<Time64NanosecondType>().value(i))
+        }
         other => Err(unsupported(other)),
     }
 }
@@ -97,14 +104,18 @@ pub fn time_nanos(a: &ArrayRef, i: usize) -> Result<i64> {
 /// Nanoseconds since the epoch (as UTC wall clock for TIMESTAMP_NTZ).
 pub fn epoch_nanos(a: &ArrayRef, i: usize) -> Result<i128> {
     Ok(match a.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => i128::from(a.as_primitive::<TimestampSecondType>().value(i)) * 1_000_000_000,
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            i128::from(a.as_primitive::<TimestampSecondType>().value(i)) * 1_000_000_000
+        }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             i128::from(a.as_primitive::<TimestampMillisecondType>().value(i)) * 1_000_000
         }
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             i128::from(a.as_primitive::<TimestampMicrosecondType>().value(i)) * 1_000
         }
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => i128::from(a.as_primitive::<TimestampNanosecondType>().value(i)),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            i128::from(a.as_primitive::<TimestampNanosecondType>().value(i))
+        }
         other => return Err(unsupported(other)),
     })
 }
@@ -144,7 +155,10 @@ mod tests {
     #[test]
     fn seconds_are_exact_for_negative_instants() {
         assert_eq!(seconds_text(-500_000_000, 9), "-0.500000000");
-        assert_eq!(seconds_text(1_700_000_000_123_456_789, 9), "1700000000.123456789");
+        assert_eq!(
+            seconds_text(1_700_000_000_123_456_789, 9),
+            "1700000000.123456789"
+        );
     }
 
     #[test]

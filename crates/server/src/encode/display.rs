@@ -42,32 +42,56 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<String> {
             if f.is_nan() {
                 "NaN".into()
             } else if f.is_infinite() {
-                if f > 0.0 { "inf".into() } else { "-inf".into() }
+                if f > 0.0 {
+                    "inf".into()
+                } else {
+                    "-inf".into()
+                }
             } else {
                 format!("{f:?}")
             }
         }
         SfType::Text { .. } => {
             let s = cells::text(a, i)?;
-            if s.is_empty() { "(empty)".into() } else { s }
+            if s.is_empty() {
+                "(empty)".into()
+            } else {
+                s
+            }
         }
-        SfType::Binary { .. } => cells::binary(a, i)?.iter().map(|b| format!("{b:02X}")).collect(),
+        SfType::Binary { .. } => cells::binary(a, i)?
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
         SfType::Boolean => cells::boolean(a, i)?.to_string(),
         SfType::Date => {
-            let d = DateTime::from_timestamp(i64::from(cells::days(a, i)?) * 86_400, 0).map(|d| d.date_naive());
-            d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+            let d = DateTime::from_timestamp(i64::from(cells::days(a, i)?) * 86_400, 0)
+                .map(|d| d.date_naive());
+            d.map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
         }
         SfType::Time { .. } => {
             let n = cells::time_nanos(a, i)?;
-            let t = NaiveTime::from_num_seconds_from_midnight_opt((n / 1_000_000_000) as u32, (n % 1_000_000_000) as u32);
-            t.map(|t| format!("{}{}", t.format("%H:%M:%S"), fraction(t.nanosecond()))).unwrap_or_default()
+            let t = NaiveTime::from_num_seconds_from_midnight_opt(
+                (n / 1_000_000_000) as u32,
+                (n % 1_000_000_000) as u32,
+            );
+            t.map(|t| format!("{}{}", t.format("%H:%M:%S"), fraction(t.nanosecond())))
+                .unwrap_or_default()
         }
         SfType::TimestampNtz { .. } | SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => {
             let n = cells::epoch_nanos(a, i)?;
-            let utc = DateTime::from_timestamp(n.div_euclid(1_000_000_000) as i64, n.rem_euclid(1_000_000_000) as u32)
-                .unwrap_or_default();
+            let utc = DateTime::from_timestamp(
+                n.div_euclid(1_000_000_000) as i64,
+                n.rem_euclid(1_000_000_000) as u32,
+            )
+            .unwrap_or_default();
             if matches!(t, SfType::TimestampNtz { .. }) {
-                format!("{}{}", utc.format("%Y-%m-%d %H:%M:%S"), fraction(utc.nanosecond()))
+                format!(
+                    "{}{}",
+                    utc.format("%Y-%m-%d %H:%M:%S"),
+                    fraction(utc.nanosecond())
+                )
             } else {
                 let local = tz.from_utc_datetime(&utc.naive_utc());
                 format!(
@@ -88,7 +112,11 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<String> {
 }
 
 /// All rows as text.
-pub fn rows(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz) -> Result<Vec<Vec<String>>> {
+pub fn rows(
+    columns: &[ResultColumn],
+    batches: &[RecordBatch],
+    tz: &Tz,
+) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
     for batch in batches {
         for i in 0..batch.num_rows() {

@@ -15,7 +15,12 @@ use super::cells;
 pub fn offset_minutes(tz: &Tz, nanos: i128) -> i32 {
     let secs = nanos.div_euclid(1_000_000_000) as i64;
     match chrono::DateTime::from_timestamp(secs, 0) {
-        Some(utc) => tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc() / 60,
+        Some(utc) => {
+            tz.offset_from_utc_datetime(&utc.naive_utc())
+                .fix()
+                .local_minus_utc()
+                / 60
+        }
         None => 0,
     }
 }
@@ -34,13 +39,20 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<Value> {
             if f.is_nan() {
                 "NaN".into()
             } else if f.is_infinite() {
-                if f > 0.0 { "inf".into() } else { "-inf".into() }
+                if f > 0.0 {
+                    "inf".into()
+                } else {
+                    "-inf".into()
+                }
             } else {
                 format!("{f:?}")
             }
         }
         SfType::Text { .. } => cells::text(a, i)?,
-        SfType::Binary { .. } => cells::binary(a, i)?.iter().map(|b| format!("{b:02X}")).collect(),
+        SfType::Binary { .. } => cells::binary(a, i)?
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
         SfType::Boolean => if cells::boolean(a, i)? { "1" } else { "0" }.into(),
         SfType::Date => cells::days(a, i)?.to_string(),
         SfType::Time { scale } => cells::seconds_text(cells::time_nanos(a, i)?.into(), *scale),
@@ -49,9 +61,15 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<Value> {
         }
         SfType::TimestampTz { scale } => {
             let n = cells::epoch_nanos(a, i)?;
-            format!("{} {}", cells::seconds_text(n, *scale), offset_minutes(tz, n) + 1440)
+            format!(
+                "{} {}",
+                cells::seconds_text(n, *scale),
+                offset_minutes(tz, n) + 1440
+            )
         }
-        SfType::Variant | SfType::Object | SfType::Array => cells::variant_text(&cells::text(a, i)?),
+        SfType::Variant | SfType::Object | SfType::Array => {
+            cells::variant_text(&cells::text(a, i)?)
+        }
     };
     Ok(Value::String(s))
 }

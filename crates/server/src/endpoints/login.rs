@@ -48,8 +48,16 @@ pub async fn login(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let user = body.data.login_name.clone().unwrap_or_else(|| "TEST".into());
-    let account = body.data.account_name.clone().unwrap_or_else(|| "TEST".into());
+    let user = body
+        .data
+        .login_name
+        .clone()
+        .unwrap_or_else(|| "TEST".into());
+    let account = body
+        .data
+        .account_name
+        .clone()
+        .unwrap_or_else(|| "TEST".into());
     let id = state.next_session_id();
     let shared = Arc::clone(&state.shared);
     let created = tokio::task::spawn_blocking(move || -> Result<Session, SnowflakeError> {

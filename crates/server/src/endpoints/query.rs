@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use snowglobe_error::{ErrorCode, SnowflakeError};
-use snowglobe_session::{new_query_id, Request};
+use snowglobe_session::{new_query_id, Request, StatementType};
 use snowglobe_translate::binds::from_json_like;
 
 use super::session::missing_token;
@@ -45,7 +45,9 @@ struct Bind {
 
 fn request_of(body: QueryBody) -> Result<Request, SnowflakeError> {
     if body.bind_stage.is_some() {
-        return Err(SnowflakeError::unsupported("binding through a stage (bindStage)"));
+        return Err(SnowflakeError::unsupported(
+            "binding through a stage (bindStage)",
+        ));
     }
     let sql = body
         .sql_text
@@ -77,11 +79,18 @@ fn value_text(v: Value) -> Option<String> {
 
 /// Whether results go out as Arrow: the client's choice if it made one, else Arrow for Python
 /// (what Snowflake sends it; `fetch_pandas_all` needs it) and JSON for everyone else.
-fn wants_arrow(handle: &SessionHandle, params: &Map<String, Value>, session_format: Option<String>) -> bool {
-    let choice = ["PYTHON_CONNECTOR_QUERY_RESULT_FORMAT", "QUERY_RESULT_FORMAT"]
-        .iter()
-        .find_map(|k| params.get(*k).and_then(Value::as_str).map(str::to_string))
-        .or(session_format);
+fn wants_arrow(
+    handle: &SessionHandle,
+    params: &Map<String, Value>,
+    session_format: Option<String>,
+) -> bool {
+    let choice = [
+        "PYTHON_CONNECTOR_QUERY_RESULT_FORMAT",
+        "QUERY_RESULT_FORMAT",
+    ]
+    .iter()
+    .find_map(|k| params.get(*k).and_then(Value::as_str).map(str::to_string))
+    .or(session_format);
     match choice.map(|c| c.to_ascii_uppercase()) {
         Some(c) if c == "JSON" => false,
         Some(c) if c == "ARROW" || c == "ARROW_FORCE" => true,
@@ -90,7 +99,12 @@ fn wants_arrow(handle: &SessionHandle, params: &Map<String, Value>, session_form
 }
 
 /// Run a request on a session's blocking thread; store every answer for later fetches.
-fn execute(state: &AppState, handle: &SessionHandle, request: Request, query_id: &str) -> Result<Arc<Answer>, SnowflakeError> {
+fn execute(
+    state: &AppState,
+    handle: &SessionHandle,
+    request: Request,
+    query_id: &str,
+) -> Result<Arc<Answer>, SnowflakeError> {
     let mut session = lock(&handle.session);
     let session_format = session
         .params
@@ -140,7 +154,9 @@ pub fn answer_data(answer: &Answer) -> Result<Value, SnowflakeError> {
         "sendResultTime": chrono::Utc::now().timestamp_millis(),
         "queryContext": {"entries": []},
     });
-    if answer.arrow {
+    // Python reads DML counts from a JSON `rowset` (as Snowflake sends them): Arrow is for
+    // query results only.
+    if answer.arrow && r.statement_type == StatementType::Select {
         data["queryResultFormat"] = json!("arrow");
         data["rowsetBase64"] = json!(arrow::rowset_base64(&r.columns, &r.batches, &tz)?);
     } else {
@@ -149,7 +165,12 @@ pub fn answer_data(answer: &Answer) -> Result<Value, SnowflakeError> {
     }
     if !r.child_ids.is_empty() {
         data["resultIds"] = json!(r.child_ids.join(","));
-        data["resultTypes"] = json!(r.child_ids.iter().map(|_| "4096").collect::<Vec<_>>().join(","));
+        data["resultTypes"] = json!(r
+            .child_ids
+            .iter()
+            .map(|_| "4096")
+            .collect::<Vec<_>>()
+            .join(","));
     }
     Ok(data)
 }
@@ -161,8 +182,15 @@ fn respond(result: Result<Arc<Answer>, SnowflakeError>, query_id: &str) -> Respo
     }
 }
 
-pub async fn query(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let handle = match token(&headers).ok_or_else(missing_token).and_then(|t| state.session(&t)) {
+pub async fn query(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let handle = match token(&headers)
+        .ok_or_else(missing_token)
+        .and_then(|t| state.session(&t))
+    {
         Ok(h) => h,
         Err(e) => return failure(&e, None),
     };
@@ -211,8 +239,15 @@ pub async fn query(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
 }
 
 /// `GET /queries/{id}/result`: a stored answer, or "in progress" while it runs.
-pub async fn result(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(e) = token(&headers).ok_or_else(missing_token).and_then(|t| state.session(&t)) {
+pub async fn result(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(e) = token(&headers)
+        .ok_or_else(missing_token)
+        .and_then(|t| state.session(&t))
+    {
         return failure(&e, None);
     }
     match state.query(&id) {
@@ -259,5 +294,3 @@ pub async fn abort_by_request(State(state): State<Arc<AppState>>, headers: Heade
     }
     success(json!(null))
 }
-
-

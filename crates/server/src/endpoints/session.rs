@@ -23,7 +23,10 @@ pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
 
 /// `POST /session/heartbeat`.
 pub async fn heartbeat(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    match token(&headers).ok_or_else(missing_token).and_then(|t| state.session(&t)) {
+    match token(&headers)
+        .ok_or_else(missing_token)
+        .and_then(|t| state.session(&t))
+    {
         Ok(_) => success(json!({})),
         Err(e) => failure(&e, None),
     }
@@ -37,13 +40,24 @@ struct RenewBody {
 }
 
 /// `POST /session/token-request`: a new session token for the master token in the header.
-pub async fn renew(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn renew(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: RenewBody = match decode_body(&headers, &body) {
         Ok(b) => b,
         Err(e) => return failure(&e, None),
     };
-    if body.request_type.as_deref().is_some_and(|t| t != "RENEW" && t != "ISSUE") {
-        return failure(&SnowflakeError::bad_request("Unsupported token request type."), None);
+    if body
+        .request_type
+        .as_deref()
+        .is_some_and(|t| t != "RENEW" && t != "ISSUE")
+    {
+        return failure(
+            &SnowflakeError::bad_request("Unsupported token request type."),
+            None,
+        );
     }
     let Some(master) = token(&headers) else {
         return failure(&missing_token(), None);

@@ -6,7 +6,12 @@ use crate::{ResultSet, Session, StatementType};
 
 /// As in Snowflake, a new database becomes the session's current database, with PUBLIC as the
 /// current schema.
-pub fn create(session: &mut Session, name: &str, if_not_exists: bool, or_replace: bool) -> Result<ResultSet> {
+pub fn create(
+    session: &mut Session,
+    name: &str,
+    if_not_exists: bool,
+    or_replace: bool,
+) -> Result<ResultSet> {
     let exists = session.conn().database_exists(name)?;
     if exists && if_not_exists {
         return ResultSet::status(

@@ -31,9 +31,13 @@ pub fn create(
         return Err(SnowflakeError::already_exists("Object", name));
     }
     if exists {
-        session.conn().execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
+        session
+            .conn()
+            .execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
     }
-    session.conn().execute(&format!("CREATE SCHEMA {}", path(database, name)))?;
+    session
+        .conn()
+        .execute(&format!("CREATE SCHEMA {}", path(database, name)))?;
     session.database = Some(database.to_string());
     session.schema = Some(name.to_string());
     session.sync_context()?;
@@ -43,7 +47,12 @@ pub fn create(
     )
 }
 
-pub fn drop(session: &mut Session, database: &str, name: &str, if_exists: bool) -> Result<ResultSet> {
+pub fn drop(
+    session: &mut Session,
+    database: &str,
+    name: &str,
+    if_exists: bool,
+) -> Result<ResultSet> {
     let exists = session.conn().database_exists(database)?
         && session.conn().schema_exists(database, name)?;
     if !exists {
@@ -55,12 +64,15 @@ pub fn drop(session: &mut Session, database: &str, name: &str, if_exists: bool) 
         }
         return Err(SnowflakeError::does_not_exist("Schema", name));
     }
-    let current = session.database.as_deref() == Some(database) && session.schema.as_deref() == Some(name);
+    let current =
+        session.database.as_deref() == Some(database) && session.schema.as_deref() == Some(name);
     if current {
         // DuckDB cannot drop the connection's default schema: step out first.
         session.schema = None;
         session.sync_context()?;
     }
-    session.conn().execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
+    session
+        .conn()
+        .execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
     ResultSet::status(StatementType::Ddl, format!("{name} successfully dropped."))
 }

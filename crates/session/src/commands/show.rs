@@ -32,7 +32,10 @@ fn like(pattern: &str, name: &str) -> bool {
 
 fn keep(show: &Show, name: &str) -> bool {
     show.like.as_deref().is_none_or(|p| like(p, name))
-        && show.starts_with.as_deref().is_none_or(|s| name.starts_with(s))
+        && show
+            .starts_with
+            .as_deref()
+            .is_none_or(|s| name.starts_with(s))
 }
 
 fn now_micros() -> i64 {
@@ -52,7 +55,10 @@ fn yes_no(b: bool) -> Cell {
 
 pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
     let now = now_micros();
-    let role = session.role.clone().unwrap_or_else(|| "ACCOUNTADMIN".into());
+    let role = session
+        .role
+        .clone()
+        .unwrap_or_else(|| "ACCOUNTADMIN".into());
     let (columns, mut rows): (Vec<(&str, SfType)>, Vec<Vec<Cell>>) = match show.objects {
         ShowObjects::Databases => {
             let rows = session
@@ -63,16 +69,33 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                 .map(|d| {
                     let current = session.database.as_deref() == Some(d.as_str());
                     vec![
-                        Cell::Timestamp(now), text(&d), yes_no(false), yes_no(current), text(""),
-                        text(&role), text(""), text(""), text("1"), text("STANDARD"), text("ROLE"),
+                        Cell::Timestamp(now),
+                        text(&d),
+                        yes_no(false),
+                        yes_no(current),
+                        text(""),
+                        text(&role),
+                        text(""),
+                        text(""),
+                        text("1"),
+                        text("STANDARD"),
+                        text("ROLE"),
                     ]
                 })
                 .collect();
             (
                 vec![
-                    ("created_on", TIMESTAMP), ("name", TEXT), ("is_default", TEXT), ("is_current", TEXT),
-                    ("origin", TEXT), ("owner", TEXT), ("comment", TEXT), ("options", TEXT),
-                    ("retention_time", TEXT), ("kind", TEXT), ("owner_role_type", TEXT),
+                    ("created_on", TIMESTAMP),
+                    ("name", TEXT),
+                    ("is_default", TEXT),
+                    ("is_current", TEXT),
+                    ("origin", TEXT),
+                    ("owner", TEXT),
+                    ("comment", TEXT),
+                    ("options", TEXT),
+                    ("retention_time", TEXT),
+                    ("kind", TEXT),
+                    ("owner_role_type", TEXT),
                 ],
                 rows,
             )
@@ -86,18 +109,37 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                 for s in schemas.into_iter().filter(|s| keep(&show, s)) {
                     let current = session.database.as_deref() == Some(db.as_str())
                         && session.schema.as_deref() == Some(s.as_str());
-                    let owner = if s == INFORMATION_SCHEMA { "" } else { role.as_str() };
+                    let owner = if s == INFORMATION_SCHEMA {
+                        ""
+                    } else {
+                        role.as_str()
+                    };
                     rows.push(vec![
-                        Cell::Timestamp(now), text(&s), yes_no(false), yes_no(current), text(&db),
-                        text(owner), text(""), text(""), text("1"), text(if owner.is_empty() { "" } else { "ROLE" }),
+                        Cell::Timestamp(now),
+                        text(&s),
+                        yes_no(false),
+                        yes_no(current),
+                        text(&db),
+                        text(owner),
+                        text(""),
+                        text(""),
+                        text("1"),
+                        text(if owner.is_empty() { "" } else { "ROLE" }),
                     ]);
                 }
             }
             (
                 vec![
-                    ("created_on", TIMESTAMP), ("name", TEXT), ("is_default", TEXT), ("is_current", TEXT),
-                    ("database_name", TEXT), ("owner", TEXT), ("comment", TEXT), ("options", TEXT),
-                    ("retention_time", TEXT), ("owner_role_type", TEXT),
+                    ("created_on", TIMESTAMP),
+                    ("name", TEXT),
+                    ("is_default", TEXT),
+                    ("is_current", TEXT),
+                    ("database_name", TEXT),
+                    ("owner", TEXT),
+                    ("comment", TEXT),
+                    ("options", TEXT),
+                    ("retention_time", TEXT),
+                    ("owner_role_type", TEXT),
                 ],
                 rows,
             )
@@ -112,15 +154,37 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                     }
                     rows.push(if views {
                         vec![
-                            Cell::Timestamp(now), text(&name), text(""), text(&db), text(&schema),
-                            text(&role), text(""), text(""), text("false"), text("false"), text("ROLE"),
+                            Cell::Timestamp(now),
+                            text(&name),
+                            text(""),
+                            text(&db),
+                            text(&schema),
+                            text(&role),
+                            text(""),
+                            text(""),
+                            text("false"),
+                            text("false"),
+                            text("ROLE"),
                             text("OFF"),
                         ]
                     } else {
                         vec![
-                            Cell::Timestamp(now), text(&name), text(&db), text(&schema), text("TABLE"),
-                            text(""), text(""), Cell::Int(estimated), Cell::Int(0), text(&role), text("1"),
-                            text("OFF"), text("OFF"), text("N"), text("N"), text("ROLE"),
+                            Cell::Timestamp(now),
+                            text(&name),
+                            text(&db),
+                            text(&schema),
+                            text("TABLE"),
+                            text(""),
+                            text(""),
+                            Cell::Int(estimated),
+                            Cell::Int(0),
+                            text(&role),
+                            text("1"),
+                            text("OFF"),
+                            text("OFF"),
+                            text("N"),
+                            text("N"),
+                            text("ROLE"),
                         ]
                     });
                 }
@@ -128,9 +192,17 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             if views {
                 (
                     vec![
-                        ("created_on", TIMESTAMP), ("name", TEXT), ("reserved", TEXT), ("database_name", TEXT),
-                        ("schema_name", TEXT), ("owner", TEXT), ("comment", TEXT), ("text", TEXT),
-                        ("is_secure", TEXT), ("is_materialized", TEXT), ("owner_role_type", TEXT),
+                        ("created_on", TIMESTAMP),
+                        ("name", TEXT),
+                        ("reserved", TEXT),
+                        ("database_name", TEXT),
+                        ("schema_name", TEXT),
+                        ("owner", TEXT),
+                        ("comment", TEXT),
+                        ("text", TEXT),
+                        ("is_secure", TEXT),
+                        ("is_materialized", TEXT),
+                        ("owner_role_type", TEXT),
                         ("change_tracking", TEXT),
                     ],
                     rows,
@@ -138,11 +210,22 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             } else {
                 (
                     vec![
-                        ("created_on", TIMESTAMP), ("name", TEXT), ("database_name", TEXT), ("schema_name", TEXT),
-                        ("kind", TEXT), ("comment", TEXT), ("cluster_by", TEXT), ("rows", NUMBER),
-                        ("bytes", NUMBER), ("owner", TEXT), ("retention_time", TEXT),
-                        ("automatic_clustering", TEXT), ("change_tracking", TEXT), ("is_external", TEXT),
-                        ("enable_schema_evolution", TEXT), ("owner_role_type", TEXT),
+                        ("created_on", TIMESTAMP),
+                        ("name", TEXT),
+                        ("database_name", TEXT),
+                        ("schema_name", TEXT),
+                        ("kind", TEXT),
+                        ("comment", TEXT),
+                        ("cluster_by", TEXT),
+                        ("rows", NUMBER),
+                        ("bytes", NUMBER),
+                        ("owner", TEXT),
+                        ("retention_time", TEXT),
+                        ("automatic_clustering", TEXT),
+                        ("change_tracking", TEXT),
+                        ("is_external", TEXT),
+                        ("enable_schema_evolution", TEXT),
+                        ("owner_role_type", TEXT),
                     ],
                     rows,
                 )

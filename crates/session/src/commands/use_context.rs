@@ -31,7 +31,9 @@ pub fn run(session: &mut Session, target: UseTarget) -> Result<ResultSet> {
                 Some(db) => db,
                 None => return Err(SnowflakeError::no_current_database("USE SCHEMA")),
             };
-            if !session.conn().database_exists(&db)? || !session.conn().schema_exists(&db, &schema)? {
+            if !session.conn().database_exists(&db)?
+                || !session.conn().schema_exists(&db, &schema)?
+            {
                 return Err(missing());
             }
             session.database = Some(db);

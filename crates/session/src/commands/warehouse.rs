@@ -5,7 +5,12 @@ use snowglobe_error::{Result, SnowflakeError};
 use crate::{ResultSet, Session, StatementType};
 
 /// As in Snowflake, a new warehouse becomes the session's current warehouse.
-pub fn create(session: &mut Session, name: &str, if_not_exists: bool, or_replace: bool) -> Result<ResultSet> {
+pub fn create(
+    session: &mut Session,
+    name: &str,
+    if_not_exists: bool,
+    or_replace: bool,
+) -> Result<ResultSet> {
     let inserted = {
         let mut warehouses = session
             .shared()

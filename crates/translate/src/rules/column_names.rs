@@ -107,8 +107,21 @@ fn source_text(expr: &Expr, sql: &str) -> String {
 
 /// Keywords that end a select item.
 const CLAUSE_KEYWORDS: &[&str] = &[
-    "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "ORDER", "LIMIT", "UNION", "EXCEPT",
-    "MINUS", "INTERSECT", "INTO", "WINDOW", "FETCH", "OFFSET",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "HAVING",
+    "QUALIFY",
+    "ORDER",
+    "LIMIT",
+    "UNION",
+    "EXCEPT",
+    "MINUS",
+    "INTERSECT",
+    "INTO",
+    "WINDOW",
+    "FETCH",
+    "OFFSET",
 ];
 
 /// Byte offset in `sql` of a 1-based line/column location.
@@ -145,13 +158,22 @@ mod tests {
     #[test]
     fn unaliased_expressions_are_named_by_their_upper_case_text() {
         assert_eq!(names("select 1"), "SELECT 1 AS \"1\"");
-        assert_eq!(names("select count(*) from t"), "SELECT count(*) AS \"COUNT(*)\" FROM t");
-        assert_eq!(names("select a+1, b from t"), "SELECT a + 1 AS \"A+1\", b FROM t");
+        assert_eq!(
+            names("select count(*) from t"),
+            "SELECT count(*) AS \"COUNT(*)\" FROM t"
+        );
+        assert_eq!(
+            names("select a+1, b from t"),
+            "SELECT a + 1 AS \"A+1\", b FROM t"
+        );
         assert_eq!(names("select 'abc'"), "SELECT 'abc' AS \"'ABC'\"");
     }
 
     #[test]
     fn aliases_and_plain_columns_are_left_alone() {
-        assert_eq!(names("select a as x, t.b from t"), "SELECT a AS x, t.b FROM t");
+        assert_eq!(
+            names("select a as x, t.b from t"),
+            "SELECT a AS x, t.b FROM t"
+        );
     }
 }

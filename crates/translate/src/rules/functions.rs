@@ -189,6 +189,9 @@ mod tests {
 
     #[test]
     fn parse_json_is_json() {
-        assert_eq!(translate("select parse_json(s) as v from t"), "SELECT json(\"S\") AS \"V\" FROM \"T\"");
+        assert_eq!(
+            translate("select parse_json(s) as v from t"),
+            "SELECT json(\"S\") AS \"V\" FROM \"T\""
+        );
     }
 }

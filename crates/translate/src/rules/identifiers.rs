@@ -85,9 +85,10 @@ impl VisitorMut for Normalize<'_> {
         for item in &mut select.projection {
             match item {
                 SelectItem::ExprWithAlias { alias, .. } => normalize(alias),
-                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-                    normalize_name(name)
-                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => normalize_name(name),
                 _ => {}
             }
         }
@@ -109,7 +110,9 @@ impl VisitorMut for Normalize<'_> {
                 }
             }
             2 => match current_database(self.ctx, self.operation) {
-                Ok(db) => relation.0.insert(0, ObjectNamePart::Identifier(storage_ident(&db))),
+                Ok(db) => relation
+                    .0
+                    .insert(0, ObjectNamePart::Identifier(storage_ident(&db))),
                 Err(e) => {
                     self.error.set(e);
                     return ControlFlow::Break(());

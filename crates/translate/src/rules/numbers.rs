@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, SelectItem, Statement, TypeModifier, UnaryOperator,
-    Value, VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, SelectItem, Statement,
+    TypeModifier, UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
 fn decimal(precision: usize, scale: usize) -> DataType {
@@ -61,16 +61,16 @@ fn type_literals(expr: &mut Expr) {
                 }
             }
         }
-        Expr::BinaryOp { left, op, right }
-            if matches!(
-                op,
+        Expr::BinaryOp {
+            left,
+            op:
                 BinaryOperator::Plus
-                    | BinaryOperator::Minus
-                    | BinaryOperator::Multiply
-                    | BinaryOperator::Divide
-                    | BinaryOperator::Modulo
-            ) =>
-        {
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo,
+            right,
+        } => {
             type_literals(left);
             type_literals(right);
         }
@@ -127,7 +127,9 @@ impl VisitorMut for Division {
             };
             let fail = Expr::Function(crate::rules::functions::call(
                 "error",
-                vec![Expr::value(Value::SingleQuotedString("Division by zero".into()))],
+                vec![Expr::value(Value::SingleQuotedString(
+                    "Division by zero".into(),
+                ))],
             ));
             *expr = Expr::Case {
                 case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
@@ -154,9 +156,15 @@ mod tests {
 
     #[test]
     fn integer_literals_are_numbers() {
-        assert_eq!(translate("select 1"), "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"1\"");
+        assert_eq!(
+            translate("select 1"),
+            "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"1\""
+        );
         assert_eq!(translate("select 1.5 as x"), "SELECT 1.5 AS \"X\"");
-        assert_eq!(translate("select a from t limit 10"), "SELECT \"A\" FROM \"T\" LIMIT 10");
+        assert_eq!(
+            translate("select a from t limit 10"),
+            "SELECT \"A\" FROM \"T\" LIMIT 10"
+        );
     }
 
     #[test]
