@@ -74,7 +74,8 @@ def test_no_acknowledged_row_is_lost_on_sigkill(tmp_path):
     volume = tmp_path / "volume"
     a = Proc(volume).wait_ready()
     acknowledged: list[int] = []
-    conn = a.connect()
+    # A bounded network timeout: after the kill, the connector would otherwise retry forever.
+    conn = a.connect(network_timeout=10)
     cur = conn.cursor()
     cur.execute("create database crash")
     cur.execute("create table t (id int)")
@@ -90,7 +91,8 @@ def test_no_acknowledged_row_is_lost_on_sigkill(tmp_path):
         except Exception:
             pass  # the server died under us: expected
 
-    t = threading.Thread(target=writer)
+    # Daemon: a writer still retrying against the dead server must not keep pytest alive.
+    t = threading.Thread(target=writer, daemon=True)
     t.start()
     deadline = time.monotonic() + 30
     while len(acknowledged) < 200 and time.monotonic() < deadline:
