@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the client test suites need, idempotently:
-#   $SNOWGLOBE_VENVS/py4   snowflake-connector-python 4.x + pandas + pyarrow + pytest
-#   $SNOWGLOBE_VENVS/py5   snowflake-connector-python 5.x + pandas + pyarrow + pytest
+#   $SNOWGLOBE_VENVS/py4   snowflake-connector-python 4.x + pandas + pyarrow + pytest + moto[server]
+#   $SNOWGLOBE_VENVS/py5   snowflake-connector-python 5.x + pandas + pyarrow + pytest + moto[server]
+# (moto's S3 server mode, `moto_server`, is what test_pods.py uses as an S3-compatible remote.)
 #   tests/node/node_modules   snowflake-sdk (pinned in tests/node/package.json + package-lock.json)
 #
 # Each environment records a stamp (hash of its requirement files and the interpreter version);
@@ -49,7 +50,8 @@ install_python_env() {
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     # Fail here, not in the middle of a test run, if the connector cannot even be imported.
-    "$venv/bin/python" -c 'import snowflake.connector, pandas, pyarrow, pytest'
+    "$venv/bin/python" -c 'import snowflake.connector, pandas, pyarrow, pytest, moto, boto3'
+    [[ -x "$venv/bin/moto_server" ]] || { log "$name: moto_server missing from $venv/bin"; exit 1; }
     printf '%s\n' "$want" >"$stamp"
 }
 
@@ -86,7 +88,7 @@ report_versions() {
 import sys
 from importlib.metadata import version
 
-packages = ("snowflake-connector-python", "pandas", "pyarrow", "pytest")
+packages = ("snowflake-connector-python", "pandas", "pyarrow", "pytest", "moto")
 installed = ", ".join(f"{pkg} {version(pkg)}" for pkg in packages)
 print(f"{sys.argv[1]}: python {sys.version.split()[0]}, {installed}")
 EOF

@@ -250,57 +250,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 # Known gaps of the current server, tracked in the foundation issue's note: each is expected to
 # fail until fixed (strict, so a fix shows up as XPASS and the entry must be removed).
 KNOWN_GAPS = {
-    "test_binds.py::test_execute_binds_every_type[numeric]",
-    "test_binds.py::test_execute_binds_every_type[qmark]",
-    "test_binds.py::test_executemany_binds_every_type[numeric]",
-    "test_binds.py::test_executemany_binds_every_type[qmark]",
-    "test_binds.py::test_qmark_binds_in_where_clause",
-    "test_connect.py::test_connect_with_database_only_uses_public_schema",
-    "test_connect.py::test_connect_without_context_has_no_current_database",
-    "test_description.py::test_declared_lengths[C_BINARY-8388608]",
-    "test_description.py::test_declared_lengths[C_STRING-16777216]",
-    "test_description.py::test_declared_lengths[C_TEXT-16777216]",
-    "test_description.py::test_declared_lengths[C_VARCHAR-10]",
-    "test_description.py::test_not_null_column",
-    "test_description.py::test_select_one",
-    "test_description.py::test_table_column_types[C_ARRAY-ARRAY-None-None]",
-    "test_description.py::test_table_column_types[C_BINARY-BINARY-None-None]",
-    "test_description.py::test_table_column_types[C_BOOLEAN-BOOLEAN-None-None]",
-    "test_description.py::test_table_column_types[C_DATE-DATE-None-None]",
-    "test_description.py::test_table_column_types[C_FLOAT-REAL-None-None]",
-    "test_description.py::test_table_column_types[C_INT-FIXED-38-0]",
-    "test_description.py::test_table_column_types[C_LTZ-TIMESTAMP_LTZ-None-9]",
-    "test_description.py::test_table_column_types[C_NTZ-TIMESTAMP_NTZ-None-9]",
-    "test_description.py::test_table_column_types[C_NUMBER-FIXED-10-2]",
-    "test_description.py::test_table_column_types[C_OBJECT-OBJECT-None-None]",
-    "test_description.py::test_table_column_types[C_STRING-TEXT-None-None]",
-    "test_description.py::test_table_column_types[C_TEXT-TEXT-None-None]",
-    "test_description.py::test_table_column_types[C_TIME-TIME-None-9]",
-    "test_description.py::test_table_column_types[C_TZ-TIMESTAMP_TZ-None-9]",
-    "test_description.py::test_table_column_types[C_VARCHAR-TEXT-None-None]",
-    "test_description.py::test_table_column_types[C_VARIANT-VARIANT-None-None]",
-    "test_http.py::test_login_body_without_data",
-    "test_sessions.py::test_alter_session_sets_several_parameters",
-    "test_sessions.py::test_alter_session_timezone_changes_ltz_values[arrow]",
-    "test_sessions.py::test_alter_session_timezone_changes_ltz_values[json]",
-    "test_sessions.py::test_default_timezone_is_america_los_angeles[arrow]",
-    "test_sessions.py::test_default_timezone_is_america_los_angeles[json]",
-    "test_sessions.py::test_timezone_from_login_session_parameters",
-    "test_sessions.py::test_timezone_is_per_session",
-    "test_sql_files.py::test_sql_file[core/results.slt]",
-    "test_types.py::test_empty_result_keeps_columns[arrow]",
-    "test_types.py::test_empty_result_keeps_columns[json]",
-    "test_types.py::test_fetch_pandas_all",
-    "test_types.py::test_fetch_pandas_all_empty_result",
-    "test_types.py::test_fetch_pandas_all_with_nulls",
-    "test_types.py::test_literals[arrow]",
-    "test_types.py::test_literals[json]",
-    "test_types.py::test_round_trip_every_type[arrow]",
-    "test_types.py::test_round_trip_every_type[json]",
+    # TIMESTAMP_TZ is stored as an instant; its own offset is not kept yet (shown in the
+    # session time zone instead). See issue 2's note.
+    "test_types.py::test_timestamp_tz_keeps_its_offset[arrow]",
+    "test_types.py::test_timestamp_tz_keeps_its_offset[json]",
+    # S3 pod remotes are not implemented yet: the object_store crate changes the build graph
+    # of the bundled DuckDB (a full C++ rebuild); see issue 4's note.
+    "test_pods.py::test_s3_remote_with_parameters_in_the_url",
+    "test_pods.py::test_s3_remote_with_aws_environment_variables",
+    "test_pods.py::test_s3_remote_unreachable_fails_quickly",
+    "test_pods.py::test_s3_bucket_missing_fails_clearly",
 }
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid in KNOWN_GAPS:
-            item.add_marker(pytest.mark.xfail(reason="known gap (see issue note)", strict=False))
+            item.add_marker(pytest.mark.xfail(reason="known gap (see issue note)", strict=True))

@@ -19,10 +19,13 @@ COLUMNS = """(
 ROWS = [
     (1, Decimal("1.25"), 10, 1.5, "a", True, date(2024, 1, 31), time(1, 2, 3),
      datetime(2024, 1, 2, 3, 4, 5, 678000), b"\x01\x02"),
-    (2, Decimal("-9.99"), -5, -0.25, "it's \\ \"quoted\"", False, date(1969, 12, 31),
+    (2, Decimal("-9.99"), -5, -0.25, "it's \\ \"quoted\"", False, date(1960, 2, 29),
      time(23, 59, 59, 500000), datetime(1999, 12, 31, 23, 59, 59), b"\xff"),
     (3, None, None, None, None, None, None, None, None, None),
 ]  # fmt: skip
+# executemany with a NULL in a column makes the connector send that column as TEXT (epoch
+# milliseconds for dates), which Snowflake reads by magnitude: keep dates outside 1969-1970,
+# where milliseconds would read as seconds.
 
 PLACEHOLDERS = {
     "qmark": ", ".join("?" for _ in ROWS[0]),

@@ -130,26 +130,36 @@ fn compatible(declared: &SfType, implied: &SfType) -> bool {
     }
 }
 
-/// Describe each result field; `declared` lists (column name, declared type) of the tables the
-/// statement reads. A name declared with two different types is ambiguous and not used.
+/// A column of a table a statement reads: its name, declared type and nullability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub name: String,
+    pub sf_type: SfType,
+    pub nullable: bool,
+}
+
+/// Describe each result field. `declared` lists the columns of the tables the statement reads
+/// (a name declared twice is ambiguous and not used); `literal_columns` names the result
+/// columns that are non-NULL literals, which Snowflake reports as not nullable.
 pub fn describe(
     fields: &[std::sync::Arc<Field>],
-    declared: &[(String, SfType)],
+    declared: &[Declared],
+    literal_columns: &[String],
 ) -> Result<Vec<ResultColumn>> {
     fields
         .iter()
         .map(|field| {
             let name = demangle(field.name()).to_string();
             let implied = implied_type(field)?;
-            let mut matches = declared.iter().filter(|(n, _)| *n == name).map(|(_, t)| *t);
-            let sf_type = match (matches.next(), matches.next()) {
-                (Some(t), None) if compatible(&t, &implied) => t,
-                _ => implied,
+            let mut matches = declared.iter().filter(|d| d.name == name);
+            let (sf_type, nullable) = match (matches.next(), matches.next()) {
+                (Some(d), None) if compatible(&d.sf_type, &implied) => (d.sf_type, d.nullable),
+                _ => (implied, !literal_columns.contains(&name)),
             };
             Ok(ResultColumn {
                 name,
                 sf_type,
-                nullable: true,
+                nullable,
             })
         })
         .collect()

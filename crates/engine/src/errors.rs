@@ -54,6 +54,8 @@ pub fn from_message(message: &str) -> SnowflakeError {
             format!("syntax error: {}", strip_markers(&first_line)),
         ),
         "Conversion" => conversion(&first_line),
+        // Snowglobe's own functions (time_zones) word their failures as Snowflake does.
+        _ if first_line.ends_with("is not recognized") => conversion(&first_line),
         "Invalid Input" | "Invalid" if first_line.contains("Division by zero") => {
             SnowflakeError::division_by_zero()
         }

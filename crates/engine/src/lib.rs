@@ -7,9 +7,11 @@
 //! - [`EngineSession`]: one connection: run SQL, read catalog metadata.
 //! - [`describe`]: Snowflake types of result columns (Arrow type + declared type).
 //! - [`errors`]: DuckDB errors → Snowflake errors.
+//! - [`time_zones`]: session time-zone functions registered into DuckDB (no ICU in the build).
 
 pub mod describe;
 pub mod errors;
+pub mod time_zones;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use snowglobe_catalog::names::{mangle, quote, quote_literal};
-use snowglobe_catalog::{demangle, ColumnMeta, SfType};
+use snowglobe_catalog::{demangle, ColumnMeta};
 use snowglobe_error::{Result, SnowflakeError};
 
 pub use describe::ResultColumn;
@@ -53,12 +55,25 @@ pub struct Engine {
     /// connection is not `Sync`.
     root: std::sync::Mutex<Connection>,
     storage: Storage,
+    /// Bumped whenever a database is dropped, so sessions notice that their current database
+    /// may be gone (state reset, import) without checking on every statement.
+    drops: std::sync::atomic::AtomicU64,
 }
 
 /// A result: Arrow schema and batches as DuckDB produced them.
 pub struct QueryResult {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
+}
+
+/// A table column as stored: Snowflake name, declared Snowflake metadata (absent for tables
+/// DuckDB created on its own), DuckDB type name, nullability.
+#[derive(Debug, Clone)]
+pub struct TableColumn {
+    pub name: String,
+    pub meta: Option<ColumnMeta>,
+    pub data_type: String,
+    pub nullable: bool,
 }
 
 impl QueryResult {
@@ -74,9 +89,11 @@ impl Engine {
         let root = Connection::open_in_memory().map_err(from_duckdb)?;
         root.execute_batch("SET errors_as_json = true")
             .map_err(from_duckdb)?;
+        time_zones::register(&root).map_err(from_duckdb)?;
         let engine = Engine {
             root: std::sync::Mutex::new(root),
             storage,
+            drops: std::sync::atomic::AtomicU64::new(0),
         };
         let root = engine.root();
         if let Storage::Directory(dir) = &engine.storage {
@@ -106,6 +123,11 @@ impl Engine {
         }
         drop(root);
         Ok(Arc::new(engine))
+    }
+
+    /// How many databases have been dropped since the engine opened.
+    pub fn drop_count(&self) -> u64 {
+        self.drops.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn root(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -293,6 +315,9 @@ impl EngineSession {
         // A connection cannot detach its own default database: step out first.
         self.execute("USE memory.main")?;
         self.execute(&format!("DETACH {}", quote(&mangle(name))))?;
+        self.engine
+            .drops
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         if let Some(file) = self.engine.database_file(name) {
             for f in [file.clone(), file.with_extension("duckdb.wal")] {
                 if f.exists() {
@@ -373,14 +398,9 @@ impl EngineSession {
     }
 
     /// Columns of a table: (Snowflake name, declared metadata if recorded, DuckDB type).
-    pub fn columns(
-        &self,
-        database: &str,
-        schema: &str,
-        table: &str,
-    ) -> Result<Vec<(String, Option<ColumnMeta>, String)>> {
+    pub fn columns(&self, database: &str, schema: &str, table: &str) -> Result<Vec<TableColumn>> {
         let sql = format!(
-            "SELECT column_name, coalesce(comment, ''), data_type FROM duckdb_columns() \
+            "SELECT column_name, coalesce(comment, ''), data_type, is_nullable FROM duckdb_columns() \
              WHERE database_name = {} AND schema_name = {} AND table_name = {} ORDER BY column_index",
             quote_literal(&stored_database(database)),
             quote_literal(&stored_schema(database, schema)),
@@ -393,17 +413,19 @@ impl EngineSession {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
                 ))
             })
             .map_err(from_duckdb)?;
         let mut out = Vec::new();
         for row in rows {
-            let (name, comment, data_type) = row.map_err(from_duckdb)?;
-            out.push((
-                demangle(&name).to_string(),
-                ColumnMeta::from_comment(&comment),
+            let (name, comment, data_type, nullable) = row.map_err(from_duckdb)?;
+            out.push(TableColumn {
+                name: demangle(&name).to_string(),
+                meta: ColumnMeta::from_comment(&comment),
                 data_type,
-            ));
+                nullable,
+            });
         }
         Ok(out)
     }
@@ -422,18 +444,18 @@ impl EngineSession {
         ))
     }
 
-    /// The declared types of the result columns that come straight from `tables`' columns.
-    pub fn declared_types(
-        &self,
-        tables: &[(String, String, String)],
-    ) -> Result<Vec<(String, SfType, String)>> {
+    /// Every row of a query as text cells (NULL as `None`), for metadata queries of state tools.
+    pub fn text_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+        let mut rows = stmt.query([]).map_err(from_duckdb)?;
         let mut out = Vec::new();
-        for (db, schema, table) in tables {
-            for (name, meta, data_type) in self.columns(db, schema, table)? {
-                if let Some(meta) = meta {
-                    out.push((name, meta.sf_type, data_type));
-                }
+        while let Some(row) = rows.next().map_err(from_duckdb)? {
+            let n = row.as_ref().column_count();
+            let mut cells = Vec::with_capacity(n);
+            for i in 0..n {
+                cells.push(row.get::<_, Option<String>>(i).map_err(from_duckdb)?);
             }
+            out.push(cells);
         }
         Ok(out)
     }
@@ -447,6 +469,10 @@ impl EngineSession {
     }
 
     /// Interrupt the statement running on this connection (from another thread).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
     pub fn interrupt_handle(&self) -> Arc<InterruptHandle> {
         self.conn.interrupt_handle()
     }

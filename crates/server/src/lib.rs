@@ -7,7 +7,7 @@
 //! - [`state`]: sessions by token, query results by id.
 //! - [`wire`]: request bodies (gzip or plain) and the success/failure envelopes.
 //! - [`endpoints`]: one file per endpoint family (login, query, session, monitoring, telemetry,
-//!   localstack).
+//!   localstack, pods: LocalStack's state and pod API).
 //! - [`encode`]: results as Snowflake JSON rowsets or Arrow IPC with Snowflake field metadata.
 
 pub mod encode;
@@ -45,6 +45,40 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/telemetry/send", post(telemetry::send))
         .route("/_localstack/health", get(localstack::health))
         .route("/_localstack/info", get(localstack::info))
+        .route("/_localstack/pods/state", get(pods::export_state))
+        .route(
+            "/_localstack/pods",
+            get(pods::list_pods).post(pods::import_state),
+        )
+        .route("/_localstack/pods/remotes", get(pods::list_remotes))
+        .route(
+            "/_localstack/pods/remotes/{name}",
+            get(pods::get_remote)
+                .post(pods::put_remote)
+                .put(pods::put_remote)
+                .delete(pods::delete_remote),
+        )
+        .route(
+            "/_localstack/pods/{name}",
+            post(pods::save_pod)
+                .put(pods::load_pod)
+                .delete(pods::delete_pod),
+        )
+        .route("/_localstack/pods/{name}/versions", get(pods::pod_versions))
+        .route("/_localstack/pods/{name}/inspect", get(pods::inspect_pod))
+        .route("/_localstack/state/reset", post(pods::reset_state))
+        .route(
+            "/_localstack/state/snowflake/reset",
+            post(pods::reset_state),
+        )
+        .route(
+            "/_localstack/state/{action}",
+            post(pods::save_or_load_state),
+        )
+        .route(
+            "/_localstack/state/snowflake/{action}",
+            post(pods::save_or_load_state),
+        )
         .route("/", get(localstack::root))
         .fallback(wire::not_found)
         .with_state(state)

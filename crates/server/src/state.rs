@@ -66,6 +66,8 @@ impl FinalContext {
 
 pub struct AppState {
     pub shared: Arc<Shared>,
+    /// State export/import and pods (absent only in tests that build a bare router).
+    pub state_service: Option<snowglobe_state::StateService>,
     sessions: Mutex<HashMap<String, Arc<SessionHandle>>>,
     masters: Mutex<HashMap<String, Arc<SessionHandle>>>,
     queries: Mutex<(HashMap<String, QueryState>, VecDeque<String>)>,
@@ -74,8 +76,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(shared: Arc<Shared>) -> Arc<AppState> {
+        Self::with_state_service(shared, None)
+    }
+
+    pub fn with_state_service(
+        shared: Arc<Shared>,
+        state_service: Option<snowglobe_state::StateService>,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             shared,
+            state_service,
             sessions: Mutex::new(HashMap::new()),
             masters: Mutex::new(HashMap::new()),
             queries: Mutex::new((HashMap::new(), VecDeque::new())),

@@ -18,12 +18,16 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use snowglobe_catalog::SfType;
-use snowglobe_engine::{describe::describe, Engine, EngineSession, TEMP_DATABASE};
+use snowglobe_engine::{
+    describe::{describe, Declared},
+    Engine, EngineSession, TEMP_DATABASE,
+};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use snowglobe_translate::names::resolve_object;
 use snowglobe_translate::{
     binds, parse, plan, Bindings, Context, ObjectRef, Plan, SqlKind, SqlPlan,
 };
-use sqlparser_compat::Statement;
+use sqlparser_compat::{Statement, TableObject};
 
 pub use params::Parameters;
 pub use results::{new_query_id, Cell, ResultSet, StatementType};
@@ -71,6 +75,8 @@ pub struct Session {
     pub account: String,
     pub params: Parameters,
     temporary_tables: Vec<ObjectRef>,
+    /// The engine's drop count when the current database was last known to exist.
+    drops_seen: u64,
     in_transaction: bool,
 }
 
@@ -90,6 +96,7 @@ impl Session {
             account: account.to_uppercase(),
             params: Parameters::default(),
             temporary_tables: Vec::new(),
+            drops_seen: 0,
             in_transaction: false,
         })
     }
@@ -122,6 +129,26 @@ impl Session {
     }
 
     /// Point the DuckDB connection at the session's current database and schema.
+    /// When another session dropped databases (a reset or an import), step out of a current
+    /// database that no longer exists, as Snowflake does.
+    fn forget_dropped_database(&mut self) -> Result<()> {
+        let drops = self.conn.engine().drop_count();
+        if drops == self.drops_seen {
+            return Ok(());
+        }
+        self.drops_seen = drops;
+        if let Some(db) = &self.database {
+            // A connection whose default catalog is gone fails every query: step out first.
+            self.conn.use_context(None, None)?;
+            if !self.conn.database_exists(db)? {
+                self.database = None;
+                self.schema = None;
+            }
+            self.sync_context()?;
+        }
+        Ok(())
+    }
+
     fn sync_context(&self) -> Result<()> {
         match (&self.database, &self.schema) {
             (Some(db), schema) => self.conn.use_context(Some(db), schema.as_deref()),
@@ -138,6 +165,8 @@ impl Session {
             user: self.user.clone(),
             account: self.account.clone(),
             temporary_tables: self.temporary_tables.clone(),
+            timezone: self.params.text("TIMEZONE").unwrap_or_default(),
+            insert_target: vec![],
         }
     }
 
@@ -145,6 +174,7 @@ impl Session {
     /// (`MULTI_STATEMENT_COUNT`). Several statements give the parent answer first, then one
     /// answer per statement.
     pub fn run(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
+        self.forget_dropped_database()?;
         let statements = parse(&request.sql)?;
         if statements.is_empty() {
             return Err(SnowflakeError::new(
@@ -240,7 +270,8 @@ impl Session {
     }
 
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
-        let ctx = self.context();
+        let mut ctx = self.context();
+        ctx.insert_target = self.insert_target(&statement, &ctx);
         match plan(statement, &ctx, sql)? {
             Plan::Command(command) => commands::run(self, command),
             Plan::Sql(p) => self.run_sql(p, request),
@@ -256,7 +287,7 @@ impl Session {
             SqlKind::Query => {
                 let result = self.conn.query(&p.sql)?;
                 let declared = self.declared_types(&p.tables)?;
-                let columns = describe(result.schema.fields(), &declared)?;
+                let columns = describe(result.schema.fields(), &declared, &p.literal_columns)?;
                 let batches = if request.describe_only {
                     vec![]
                 } else {
@@ -417,8 +448,36 @@ impl Session {
             .table_exists(&object.database, &object.schema, &object.name)
     }
 
+    /// The declared columns of an INSERT's target table (empty when it is not an INSERT or the
+    /// table is unknown: the statement then fails later with the proper error).
+    fn insert_target(&self, statement: &Statement, ctx: &Context) -> Vec<(String, SfType)> {
+        let Statement::Insert(insert) = statement else {
+            return vec![];
+        };
+        let TableObject::TableName(name) = &insert.table else {
+            return vec![];
+        };
+        let Ok(table) = resolve_object(name, ctx, "INSERT") else {
+            return vec![];
+        };
+        let (db, schema) = if self.temporary_tables.contains(&table) {
+            (TEMP_DATABASE.to_string(), String::new())
+        } else {
+            (table.database.clone(), table.schema.clone())
+        };
+        self.conn
+            .columns(&db, &schema, &table.name)
+            .map(|columns| {
+                columns
+                    .into_iter()
+                    .filter_map(|c| c.meta.map(|m| (c.name, m.sf_type)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Declared column types of the tables a query reads.
-    fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<(String, SfType)>> {
+    fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<Declared>> {
         let mut out = Vec::new();
         for t in tables.iter().take(16) {
             let (db, schema) = if self.temporary_tables.contains(t) {
@@ -427,9 +486,13 @@ impl Session {
                 (t.database.clone(), t.schema.clone())
             };
             if let Ok(columns) = self.conn.columns(&db, &schema, &t.name) {
-                for (name, meta, _) in columns {
-                    if let Some(meta) = meta {
-                        out.push((name, meta.sf_type));
+                for c in columns {
+                    if let Some(meta) = c.meta {
+                        out.push(Declared {
+                            name: c.name,
+                            sf_type: meta.sf_type,
+                            nullable: c.nullable,
+                        });
                     }
                 }
             }

@@ -1,18 +1,25 @@
 //! The `snowglobe` binary: `main` → `run` → exit code. `anyhow` lives only here.
 //!
 //! Layout:
-//! - [`Cli`]: the clap commands (`start`).
-//! - `start`: open the engine, serve until SIGINT/SIGTERM.
+//! - [`Cli`]: the clap commands (`start`, `state`, `pod`).
+//! - `start`: open the engine, load pods and run init scripts ([`startup`]), serve until
+//!   SIGINT/SIGTERM.
+//! - [`admin`]: `state` and `pod` commands, through a running server's admin API or the
+//!   volume directory in-process.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use snowglobe_engine::{Engine, Storage};
 use snowglobe_server::AppState;
 use snowglobe_session::Shared;
+use snowglobe_state::StateService;
+
+mod admin;
+mod startup;
 
 /// Snowglobe: a local Snowflake emulator. Serves Snowflake's client protocol on DuckDB.
 #[derive(Parser)]
@@ -29,6 +36,113 @@ enum Command {
     /// Clients connect with host 127.0.0.1, port 4566, protocol http; any user, password
     /// and account are accepted (LocalStack's convention is test/test/test).
     Start(StartArgs),
+    /// Export, import or reset the whole state (of a running server, else of the volume).
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Named, versioned snapshots of the state ("pods") in a local directory remote.
+    Pod {
+        #[command(subcommand)]
+        command: PodCommand,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Write the state to one file (a ZIP: manifest + Parquet; see docs/state-format.md).
+    Export {
+        #[arg(default_value = "snowglobe-state.zip")]
+        file: PathBuf,
+        /// Only these databases (comma-separated).
+        #[arg(long)]
+        databases: Option<String>,
+    },
+    /// Restore a state file; a bad file changes nothing.
+    Import {
+        file: PathBuf,
+        /// merge: replace the file's databases, keep the others; overwrite: replace everything.
+        #[arg(long, default_value = "merge", value_parser = ["merge", "overwrite"])]
+        strategy: String,
+    },
+    /// Drop every database.
+    Reset,
+}
+
+#[derive(Subcommand)]
+enum PodCommand {
+    /// Save the state as the pod's next version.
+    Save {
+        name: String,
+        #[arg(short, long)]
+        message: Option<String>,
+        #[arg(long)]
+        databases: Option<String>,
+        #[arg(long)]
+        remote: Option<String>,
+    },
+    /// Load NAME or NAME:VERSION (the latest version by default).
+    Load {
+        reference: String,
+        #[arg(long, default_value = "merge", value_parser = ["merge", "overwrite"])]
+        strategy: String,
+        /// Show what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        remote: Option<String>,
+    },
+    /// List the pods of a remote.
+    List {
+        #[arg(long)]
+        remote: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// List a pod's versions.
+    Versions {
+        name: String,
+        #[arg(long)]
+        remote: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Show a version's databases, tables, row counts, size, time and message.
+    Inspect {
+        reference: String,
+        #[arg(long)]
+        remote: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Delete every version of a pod.
+    Delete {
+        name: String,
+        #[arg(long)]
+        remote: Option<String>,
+    },
+    /// Manage named remotes (a directory or file://PATH).
+    Remote {
+        #[command(subcommand)]
+        command: RemoteCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RemoteCommand {
+    /// Add (or replace) a named remote.
+    Add { name: String, url: String },
+    /// List the named remotes.
+    List {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Delete a named remote.
+    Delete { name: String },
 }
 
 #[derive(clap::Args)]
@@ -47,6 +161,14 @@ struct StartArgs {
     /// $SNOWGLOBE_VOLUME_DIR, then $LOCALSTACK_VOLUME_DIR, then ~/.cache/snowglobe/volume.
     #[arg(long, env = "SNOWGLOBE_VOLUME_DIR")]
     volume_dir: Option<PathBuf>,
+
+    /// Pods to load at startup, in order (LocalStack's AUTO_LOAD_POD; ignored with persistence).
+    #[arg(long, env = "AUTO_LOAD_POD")]
+    auto_load_pod: Option<String>,
+
+    /// Directory of init scripts (`*.sql`, `*.sf.sql`) run at startup in name order.
+    #[arg(long, env = "SNOWGLOBE_INIT_DIR")]
+    init_dir: Option<PathBuf>,
 }
 
 /// LocalStack-style boolean: 1/true/yes/on.
@@ -68,17 +190,6 @@ fn listen_addr(spec: &str) -> Result<SocketAddr> {
     with_host
         .parse()
         .with_context(|| format!("invalid listen address '{spec}' (expected HOST:PORT)"))
-}
-
-fn volume_dir(arg: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(dir) = arg {
-        return Ok(dir);
-    }
-    if let Some(dir) = std::env::var_os("LOCALSTACK_VOLUME_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    let home = std::env::var_os("HOME").context("HOME is not set; pass --volume-dir")?;
-    Ok(PathBuf::from(home).join(".cache/snowglobe/volume"))
 }
 
 async fn shutdown_signal() {
@@ -105,32 +216,85 @@ async fn shutdown_signal() {
 
 async fn start(args: StartArgs) -> Result<()> {
     let addr = listen_addr(&args.listen)?;
+    let volume = admin::volume_dir(args.volume_dir)?;
     let (storage, _lock) = if args.persistence {
-        let dir = volume_dir(args.volume_dir)?.join("state").join("snowflake");
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let lock_path = dir.join(".lock");
-        let lock = std::fs::File::create(&lock_path)
-            .with_context(|| format!("cannot create {}", lock_path.display()))?;
-        if lock.try_lock().is_err() {
-            bail!(
-                "the volume directory {} is in use by another Snowglobe server",
-                dir.display()
-            );
-        }
+        let (dir, lock) = admin::lock_state_dir(&volume)?;
         tracing::info!(dir = %dir.display(), "persistence on");
         (Storage::Directory(dir), Some(lock))
     } else {
         (Storage::Memory, None)
     };
     let engine = Engine::open(storage).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = AppState::new(Shared::new(engine));
+    let service = StateService::new(std::sync::Arc::clone(&engine), &volume);
+    let shared = Shared::new(engine);
+    match args
+        .auto_load_pod
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        // As LocalStack: persisted state wins over pods.
+        Some(_) if args.persistence => {
+            tracing::warn!("AUTO_LOAD_POD is ignored with PERSISTENCE=1")
+        }
+        Some(pods) => startup::auto_load_pods(&service, pods).await?,
+        None => {}
+    }
+    if let Some(dir) = &args.init_dir {
+        startup::run_init_scripts(&shared, dir)?;
+    }
+    let state = AppState::with_state_service(shared, Some(service));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, "snowglobe ready");
     snowglobe_server::run(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+async fn state_command(command: StateCommand, target: admin::Target) -> Result<()> {
+    let client = admin::Client::connect(&target).await?;
+    match command {
+        StateCommand::Export { file, databases } => admin::export(&client, &file, databases).await,
+        StateCommand::Import { file, strategy } => admin::import(&client, &file, &strategy).await,
+        StateCommand::Reset => admin::reset(&client).await,
+    }
+}
+
+async fn pod_command(command: PodCommand, target: admin::Target) -> Result<()> {
+    let client = admin::Client::connect(&target).await?;
+    match command {
+        PodCommand::Save {
+            name,
+            message,
+            databases,
+            remote,
+        } => admin::pod_save(&client, &name, message, databases, remote).await,
+        PodCommand::Load {
+            reference,
+            strategy,
+            dry_run,
+            remote,
+        } => admin::pod_load(&client, &reference, &strategy, dry_run, remote).await,
+        PodCommand::List { remote, format } => {
+            admin::pod_list(&client, remote, format == "json").await
+        }
+        PodCommand::Versions {
+            name,
+            remote,
+            format,
+        } => admin::pod_versions(&client, &name, remote, format == "json").await,
+        PodCommand::Inspect {
+            reference,
+            remote,
+            format,
+        } => admin::pod_inspect(&client, &reference, remote, format == "json").await,
+        PodCommand::Delete { name, remote } => admin::pod_delete(&client, &name, remote).await,
+        PodCommand::Remote { command } => match command {
+            RemoteCommand::Add { name, url } => admin::remote_add(&client, &name, &url).await,
+            RemoteCommand::List { format } => admin::remote_list(&client, format == "json").await,
+            RemoteCommand::Delete { name } => admin::remote_delete(&client, &name).await,
+        },
+    }
 }
 
 fn run() -> Result<()> {
@@ -148,6 +312,8 @@ fn run() -> Result<()> {
         .context("cannot start the async runtime")?;
     match cli.command {
         Command::Start(args) => runtime.block_on(start(args)),
+        Command::State { command, target } => runtime.block_on(state_command(command, target)),
+        Command::Pod { command, target } => runtime.block_on(pod_command(command, target)),
     }
 }
 

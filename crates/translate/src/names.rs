@@ -16,6 +16,11 @@ pub struct Context {
     pub account: String,
     /// The session's temporary tables (DuckDB keeps them in its `temp` catalog).
     pub temporary_tables: Vec<ObjectRef>,
+    /// The session `TIMEZONE` (an IANA name); empty means Snowflake's default.
+    pub timezone: String,
+    /// For an `INSERT`: the target table's columns (name, declared type) in table order, so
+    /// literals are converted to them the way Snowflake converts (see `rules::timestamps`).
+    pub insert_target: Vec<(String, snowglobe_catalog::SfType)>,
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).

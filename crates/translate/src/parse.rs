@@ -6,8 +6,65 @@ use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::parser::{Parser, ParserError};
 
 /// Parse one request's SQL text into statements.
+///
+/// sqlparser's Snowflake dialect reads some statements past their `;` (`create database d;
+/// create table ...` fails in 0.64), so when the whole text does not parse, each
+/// `;`-separated statement is parsed on its own (`;` found by the tokenizer, so semicolons in
+/// strings and comments do not split).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    Parser::parse_sql(&SnowflakeDialect, sql).map_err(|e| syntax_error(sql, &e))
+    let whole = match Parser::parse_sql(&SnowflakeDialect, sql) {
+        Ok(statements) => return Ok(statements),
+        Err(e) => e,
+    };
+    let pieces = split_statements(sql);
+    if pieces.len() <= 1 {
+        return Err(syntax_error(sql, &whole));
+    }
+    let mut out = Vec::new();
+    for piece in pieces {
+        out.extend(
+            Parser::parse_sql(&SnowflakeDialect, piece).map_err(|e| syntax_error(piece, &e))?,
+        );
+    }
+    Ok(out)
+}
+
+/// The non-empty statements of `sql`, split at top-level `;` tokens.
+fn split_statements(sql: &str) -> Vec<&str> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(&SnowflakeDialect, sql).tokenize_with_location() else {
+        return vec![sql];
+    };
+    // Byte offset of each line start, to turn (line, column) into offsets.
+    let mut line_starts = vec![0usize];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let offset = |line: u64, column: u64| -> Option<usize> {
+        let start = *line_starts.get((line as usize).checked_sub(1)?)?;
+        let rest = &sql[start..];
+        Some(
+            start
+                + rest
+                    .char_indices()
+                    .nth((column as usize).checked_sub(1)?)?
+                    .0,
+        )
+    };
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    for t in &tokens {
+        if t.token == Token::SemiColon {
+            if let Some(at) = offset(t.span.start.line, t.span.start.column) {
+                pieces.push(&sql[from..at]);
+                from = at + 1;
+            }
+        }
+    }
+    pieces.push(&sql[from..]);
+    pieces.retain(|p| {
+        !p.trim().is_empty()
+            && Parser::parse_sql(&SnowflakeDialect, p).map_or(true, |s| !s.is_empty())
+    });
+    pieces
 }
 
 /// Turn sqlparser's `Expected: X, found: Y at Line: L, Column: C` into Snowflake's
@@ -61,5 +118,11 @@ mod tests {
     #[test]
     fn parses_several_statements() {
         assert_eq!(parse("select 1; select 2").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn create_database_then_more_statements() {
+        let sql = "create database d;\n-- a comment; with a semicolon\ncreate table d.public.t (s varchar default ';')";
+        assert_eq!(parse(sql).unwrap().len(), 2);
     }
 }

@@ -113,6 +113,8 @@ pub struct SqlPlan {
     /// Base tables the statement reads (best effort), to describe result columns with their
     /// declared Snowflake types.
     pub tables: Vec<ObjectRef>,
+    /// Result columns that are non-NULL literals (described as not nullable).
+    pub literal_columns: Vec<String>,
 }
 
 /// What kind of answer the statement gets.
@@ -220,6 +222,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                     if_exists: *if_exists,
                 },
                 tables,
+                literal_columns: vec![],
             }));
         }
         Statement::Truncate(t) => {
@@ -238,10 +241,12 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                     status: "Statement executed successfully.".into(),
                 },
                 tables,
+                literal_columns: vec![],
             }));
         }
         other => return Err(unsupported_statement(other)),
     };
+    let literal_columns = crate::rules::column_names::literal_columns(&statement, sql);
     apply(
         &mut statement,
         &RuleContext {
@@ -276,6 +281,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         sql: statement.to_string(),
         kind,
         tables,
+        literal_columns,
     }))
 }
 

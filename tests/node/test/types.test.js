@@ -48,7 +48,7 @@ async function selectRow(id, extra) {
   return { row: rows[0], stmt };
 }
 
-test('column metadata', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('column metadata', async () => {
   const { stmt } = await selectRow(1);
   const columns = stmt.getColumns();
 
@@ -67,7 +67,7 @@ test('column metadata', { todo: 'known gap: the all-types table setup fails (TIM
   assert.ok(columns.every((c) => c.isNullable()));
 });
 
-test('numbers, strings and booleans', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('numbers, strings and booleans', async () => {
   const { row } = await selectRow(1);
 
   assert.equal(row.ID, 1);
@@ -80,7 +80,7 @@ test('numbers, strings and booleans', { todo: 'known gap: the all-types table se
   assert.equal(row.C_BOOLEAN, true);
 });
 
-test('date and time values', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('date and time values', async () => {
   const { row } = await selectRow(1);
 
   assert.ok(row.C_DATE instanceof Date);
@@ -97,10 +97,15 @@ test('date and time values', { todo: 'known gap: the all-types table setup fails
 
   assert.ok(row.C_TZ instanceof Date);
   assert.equal(row.C_TZ.getTime(), Date.UTC(2024, 0, 1, 21, 34, 5, 123)); // 03:04:05 at +05:30
+});
+
+test('TIMESTAMP_TZ keeps its offset', { todo: 'known gap: the offset is not stored yet, see issue 2 note' }, async () => {
+  const { row } = await selectRow(1);
+
   assert.equal(row.C_TZ.getTimezone(), 330);
 });
 
-test('semi-structured and binary values', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('semi-structured and binary values', async () => {
   const { row } = await selectRow(1);
 
   assert.deepEqual(row.C_VARIANT, { a: 1, b: [true, null, 'x'] });
@@ -110,7 +115,7 @@ test('semi-structured and binary values', { todo: 'known gap: the all-types tabl
   assert.ok(row.C_BINARY.equals(Buffer.from('Hello')));
 });
 
-test('NULL in every column', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('NULL in every column', async () => {
   const { row } = await selectRow(2);
 
   for (const column of COLUMNS.slice(1)) {
@@ -118,7 +123,7 @@ test('NULL in every column', { todo: 'known gap: the all-types table setup fails
   }
 });
 
-test('fetchAsString returns the wire text', { todo: 'known gap: the all-types table setup fails (TIMESTAMP_TZ offsets, see issue note)' }, async () => {
+test('fetchAsString returns the wire text', async () => {
   const { row } = await selectRow(1, { fetchAsString: ['Number', 'Date', 'Boolean', 'Buffer'] });
 
   assert.equal(row.C_NUMBER, '12345678.91');

@@ -13,7 +13,8 @@ use snowglobe_engine::arrow::array::{
     Array, ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder,
     Float64Builder, Int32Builder, Int64Builder, StringBuilder, StructArray,
 };
-use snowglobe_engine::arrow::datatypes::{Field, Fields, Schema};
+use snowglobe_engine::arrow::buffer::NullBuffer;
+use snowglobe_engine::arrow::datatypes::{DataType, Field, Fields, Schema};
 use snowglobe_engine::arrow::record_batch::RecordBatch;
 use snowglobe_engine::ResultColumn;
 use snowglobe_error::{Result, SnowflakeError};
@@ -56,52 +57,64 @@ fn metadata(c: &ResultColumn) -> HashMap<String, String> {
     m
 }
 
-fn struct_of(fields: Vec<(&str, ArrayRef)>) -> Result<ArrayRef> {
+/// A struct column whose rows are NULL where `source`'s are (the connectors read the struct's
+/// own validity, not its children's).
+fn struct_of(fields: Vec<(&str, ArrayRef)>, source: &ArrayRef) -> Result<ArrayRef> {
+    let valid: Vec<bool> = (0..source.len())
+        .map(|i| !cells::is_null(source, i))
+        .collect();
+    let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
     let (f, arrays): (Vec<Field>, Vec<ArrayRef>) = fields
         .into_iter()
         .map(|(n, a)| (Field::new(n, a.data_type().clone(), true), a))
         .unzip();
     let s =
-        StructArray::try_new(Fields::from(f), arrays, None).map_err(SnowflakeError::internal)?;
+        StructArray::try_new(Fields::from(f), arrays, nulls).map_err(SnowflakeError::internal)?;
     Ok(Arc::new(s))
 }
 
 /// One result column in Snowflake's physical layout.
-fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
+///
+/// `wide` forces Decimal128 for a NUMBER column (when another batch of the same result needs it:
+/// every batch of a stream has one schema).
+fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz, wide: bool) -> Result<ArrayRef> {
     let n = a.len();
     let out: ArrayRef = match c.sf_type {
-        SfType::Number { precision, scale } if precision <= 18 => {
-            let mut b = Int64Builder::with_capacity(n);
-            for i in 0..n {
-                if a.is_null(i) {
-                    b.append_null();
-                } else {
-                    let (v, s) = cells::number(a, i)?;
-                    b.append_value(rescale(v, s, scale) as i64);
-                }
-            }
-            Arc::new(b.finish())
-        }
+        // Snowflake sends a NUMBER column as 64-bit integers (unscaled, `scale` in the field
+        // metadata) whenever its values fit, whatever the declared precision; pandas then gets
+        // an integer column for NUMBER(38,0). Decimal128 only when a value needs it.
         SfType::Number { precision, scale } => {
-            let mut b = Decimal128Builder::with_capacity(n);
+            let mut unscaled = Vec::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
-                    b.append_null();
+                unscaled.push(if cells::is_null(a, i) {
+                    None
                 } else {
                     let (v, s) = cells::number(a, i)?;
-                    b.append_value(rescale(v, s, scale));
-                }
+                    Some(rescale(v, s, scale))
+                });
             }
-            Arc::new(
-                b.finish()
-                    .with_precision_and_scale(precision, scale as i8)
-                    .map_err(SnowflakeError::internal)?,
-            )
+            if !wide && unscaled.iter().flatten().all(|v| i64::try_from(*v).is_ok()) {
+                let mut b = Int64Builder::with_capacity(n);
+                for v in unscaled {
+                    b.append_option(v.map(|v| v as i64));
+                }
+                Arc::new(b.finish())
+            } else {
+                let mut b = Decimal128Builder::with_capacity(n);
+                for v in unscaled {
+                    b.append_option(v);
+                }
+                Arc::new(
+                    b.finish()
+                        .with_precision_and_scale(precision, scale as i8)
+                        .map_err(SnowflakeError::internal)?,
+                )
+            }
         }
         SfType::Float => {
             let mut b = Float64Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null()
                 } else {
                     b.append_value(cells::float(a, i)?)
@@ -113,7 +126,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
             let semi = matches!(c.sf_type, SfType::Variant | SfType::Object | SfType::Array);
             let mut b = StringBuilder::with_capacity(n, n * 8);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null();
                 } else {
                     let t = cells::text(a, i)?;
@@ -129,7 +142,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
         SfType::Binary { .. } => {
             let mut b = BinaryBuilder::with_capacity(n, n * 8);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null()
                 } else {
                     b.append_value(cells::binary(a, i)?)
@@ -140,7 +153,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
         SfType::Boolean => {
             let mut b = BooleanBuilder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null()
                 } else {
                     b.append_value(cells::boolean(a, i)?)
@@ -151,7 +164,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
         SfType::Date => {
             let mut b = Date32Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null()
                 } else {
                     b.append_value(cells::days(a, i)?)
@@ -163,7 +176,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
             let div = 10i64.pow(9 - u32::from(scale.min(9)));
             let mut b = Int64Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     b.append_null()
                 } else {
                     b.append_value(cells::time_nanos(a, i)? / div)
@@ -177,7 +190,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
             let mut fraction = Int32Builder::with_capacity(n);
             let mut zone = Int32Builder::with_capacity(n);
             for i in 0..n {
-                if a.is_null(i) {
+                if cells::is_null(a, i) {
                     epoch.append_null();
                     fraction.append_null();
                     zone.append_null();
@@ -195,7 +208,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
             if tz_column {
                 fields.push(("timezone", Arc::new(zone.finish())));
             }
-            struct_of(fields)?
+            struct_of(fields, a)?
         }
     };
     Ok(out)
@@ -203,28 +216,52 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz) -> Result<ArrayRef> {
 
 /// The whole result as a base64 Arrow IPC stream; empty results send "".
 pub fn rowset_base64(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz) -> Result<String> {
-    let mut converted = Vec::with_capacity(batches.len());
-    let mut schema: Option<Arc<Schema>> = None;
-    for batch in batches.iter().filter(|b| b.num_rows() > 0) {
-        let arrays = columns
+    let batches: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
+    let convert = |batch: &RecordBatch, wide: &[bool]| -> Result<Vec<ArrayRef>> {
+        columns
             .iter()
             .zip(batch.columns())
-            .map(|(c, a)| column(c, a, tz))
-            .collect::<Result<Vec<_>>>()?;
-        let s = schema.get_or_insert_with(|| {
-            Arc::new(Schema::new(
-                columns
-                    .iter()
-                    .zip(&arrays)
-                    .map(|(c, a)| {
-                        Field::new(&c.name, a.data_type().clone(), true).with_metadata(metadata(c))
-                    })
-                    .collect::<Vec<_>>(),
-            ))
-        });
-        converted
-            .push(RecordBatch::try_new(Arc::clone(s), arrays).map_err(SnowflakeError::internal)?);
+            .zip(wide)
+            .map(|((c, a), w)| column(c, a, tz, *w))
+            .collect()
+    };
+    let mut wide = vec![false; columns.len()];
+    let mut converted = batches
+        .iter()
+        .map(|b| convert(b, &wide))
+        .collect::<Result<Vec<_>>>()?;
+    // A NUMBER column that is Decimal128 in one batch must be Decimal128 in all.
+    for (i, w) in wide.iter_mut().enumerate() {
+        *w = converted
+            .iter()
+            .any(|arrays| matches!(arrays[i].data_type(), DataType::Decimal128(_, _)));
     }
+    if wide.iter().any(|w| *w) {
+        converted = batches
+            .iter()
+            .map(|b| convert(b, &wide))
+            .collect::<Result<Vec<_>>>()?;
+    }
+    let schema = converted.first().map(|arrays| {
+        Arc::new(Schema::new(
+            columns
+                .iter()
+                .zip(arrays)
+                .map(|(c, a)| {
+                    Field::new(&c.name, a.data_type().clone(), true).with_metadata(metadata(c))
+                })
+                .collect::<Vec<_>>(),
+        ))
+    });
+    let converted = match &schema {
+        Some(s) => converted
+            .into_iter()
+            .map(|arrays| {
+                RecordBatch::try_new(Arc::clone(s), arrays).map_err(SnowflakeError::internal)
+            })
+            .collect::<Result<Vec<_>>>()?,
+        None => vec![],
+    };
     let Some(schema) = schema else {
         return Ok(String::new());
     };

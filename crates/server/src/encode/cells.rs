@@ -10,6 +10,12 @@ use snowglobe_engine::arrow::datatypes::{
 };
 use snowglobe_error::{Result, SnowflakeError};
 
+/// Whether row `i` is NULL; a column of DuckDB's NULL type (`select null`) is NULL everywhere,
+/// though Arrow's NullArray carries no validity buffer.
+pub fn is_null(a: &ArrayRef, i: usize) -> bool {
+    matches!(a.data_type(), DataType::Null) || a.is_null(i)
+}
+
 fn unsupported(data_type: &DataType) -> SnowflakeError {
     SnowflakeError::unsupported(format!("result values of DuckDB type {data_type}"))
 }

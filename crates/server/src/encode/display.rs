@@ -11,7 +11,7 @@
 use chrono::{DateTime, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use snowglobe_catalog::SfType;
-use snowglobe_engine::arrow::array::{Array, ArrayRef};
+use snowglobe_engine::arrow::array::ArrayRef;
 use snowglobe_engine::arrow::record_batch::RecordBatch;
 use snowglobe_engine::ResultColumn;
 use snowglobe_error::Result;
@@ -29,7 +29,7 @@ fn fraction(nanos: u32) -> String {
 }
 
 fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<String> {
-    if a.is_null(i) {
+    if cells::is_null(a, i) {
         return Ok("NULL".into());
     }
     Ok(match t {

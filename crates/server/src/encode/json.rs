@@ -4,7 +4,7 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 use serde_json::Value;
 use snowglobe_catalog::SfType;
-use snowglobe_engine::arrow::array::{Array, ArrayRef};
+use snowglobe_engine::arrow::array::ArrayRef;
 use snowglobe_engine::arrow::record_batch::RecordBatch;
 use snowglobe_engine::ResultColumn;
 use snowglobe_error::Result;
@@ -26,7 +26,7 @@ pub fn offset_minutes(tz: &Tz, nanos: i128) -> i32 {
 }
 
 fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<Value> {
-    if a.is_null(i) {
+    if cells::is_null(a, i) {
         return Ok(Value::Null);
     }
     let s = match t {

@@ -18,7 +18,7 @@ use crate::wire::{decode_body, failure, success};
 
 #[derive(Deserialize, Default)]
 struct LoginBody {
-    #[serde(default)]
+    // Required: a login request without `data` is malformed (the clients always send it).
     data: LoginData,
 }
 
@@ -62,11 +62,18 @@ pub async fn login(
     let shared = Arc::clone(&state.shared);
     let created = tokio::task::spawn_blocking(move || -> Result<Session, SnowflakeError> {
         let mut session = Session::new(shared, id, &user, &account)?;
+        // Connector 5.x sends every context parameter, empty when not given.
+        let context = |name: &str| {
+            query
+                .get(name)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        };
         session.login_context(
-            query.get("databaseName").map(String::as_str),
-            query.get("schemaName").map(String::as_str),
-            query.get("warehouse").map(String::as_str),
-            query.get("roleName").map(String::as_str),
+            context("databaseName"),
+            context("schemaName"),
+            context("warehouse"),
+            context("roleName"),
         )?;
         for (name, value) in &body.data.session_parameters {
             session.params.set_json(name, value);

@@ -21,6 +21,45 @@ pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
     name_query(query, sql);
 }
 
+/// The names of the outermost projection's columns that are non-NULL literals (`select 1`,
+/// `select 'a' as x`): Snowflake describes them as not nullable.
+pub fn literal_columns(statement: &Statement, sql: &str) -> Vec<String> {
+    let Statement::Query(query) = statement else {
+        return vec![];
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return vec![];
+    };
+    select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::UnnamedExpr(e) if is_non_null_literal(e) => {
+                Some(source_text(e, sql).to_uppercase())
+            }
+            SelectItem::ExprWithAlias { expr, alias } if is_non_null_literal(expr) => {
+                Some(if alias.quote_style.is_some() {
+                    alias.value.clone()
+                } else {
+                    alias.value.to_uppercase()
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_non_null_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => !matches!(
+            v.value,
+            sqlparser::ast::Value::Null | sqlparser::ast::Value::Placeholder(_)
+        ),
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_non_null_literal(expr),
+        _ => false,
+    }
+}
+
 fn name_query(query: &mut Query, sql: &str) {
     let mut body = query.body.as_mut();
     loop {
@@ -147,6 +186,17 @@ fn offset(sql: &str, loc: Location) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn literal_columns_are_named() {
+        let s = crate::parse::parse("select 1, 'a' as x, null, c from t")
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            super::literal_columns(&s, "select 1, 'a' as x, null, c from t"),
+            vec!["1".to_string(), "X".to_string()]
+        );
+    }
+
     use crate::parse::parse;
 
     fn names(sql: &str) -> String {

@@ -8,6 +8,7 @@ use sqlparser::ast::{
     ObjectName, Statement, Value, VisitMut, VisitorMut,
 };
 
+use super::calls::plain_args;
 use super::FirstError;
 use crate::names::Context;
 
@@ -29,22 +30,6 @@ pub fn call(name: &str, args: Vec<Expr>) -> Function {
         filter: None,
         null_treatment: None,
         over: None,
-    }
-}
-
-/// The plain (unnamed, non-wildcard) arguments of a call, or `None` if it has others.
-fn plain_args(f: &Function) -> Option<Vec<Expr>> {
-    match &f.args {
-        FunctionArguments::None => Some(vec![]),
-        FunctionArguments::List(list) => list
-            .args
-            .iter()
-            .map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-                _ => None,
-            })
-            .collect(),
-        FunctionArguments::Subquery(_) => None,
     }
 }
 

@@ -2,18 +2,29 @@
 //!
 //! Order matters and is visible here: column names are taken from the text as the user wrote
 //! it before anything is rewritten; Snowflake types in casts become storage types before other
-//! rules add DuckDB casts of their own; functions are rewritten before identifiers are normalised
+//! rules add DuckDB casts of their own (timestamp conversions go first: they read the
+//! Snowflake type of a cast); functions are rewritten before identifiers are normalised
 //! (some function arguments, such as date parts, look like identifiers); identifiers go last.
+//! The per-area function rules (conditional, strings, numeric, aggregates) run after the
+//! storage-type rule because the casts they add already name DuckDB types (JSON, HUGEINT);
+//! division typing runs after literals are typed as NUMBERs and before division is checked for
+//! zero.
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::Statement;
 
 use crate::names::Context;
 
+pub mod aggregates;
+pub(crate) mod calls;
 pub mod column_names;
+pub mod conditional;
 pub mod functions;
 pub mod identifiers;
 pub mod numbers;
+pub mod numeric;
+pub mod strings;
+pub mod timestamps;
 pub mod types;
 
 /// What a rule pass needs beyond the statement: the session context, the original SQL text
@@ -28,9 +39,16 @@ pub struct RuleContext<'a> {
 pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     column_names::name_projection_columns(statement, cx.sql);
     functions::rewrite_functions(statement, cx.session)?;
+    timestamps::timestamps_in_session_zone(statement, cx.session)?;
+    timestamps::values_take_target_types(statement, cx.session)?;
     types::cast_to_storage_types(statement)?;
+    conditional::rewrite_conditionals(statement)?;
+    strings::rewrite_string_functions(statement)?;
+    numeric::rewrite_numeric_functions(statement)?;
+    aggregates::rewrite_aggregates(statement)?;
     numbers::count_as_number(statement);
     numbers::integer_literals_as_numbers(statement);
+    numeric::number_division_scale(statement);
     numbers::checked_division(statement);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
     Ok(())

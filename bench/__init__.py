@@ -1,0 +1,1 @@
+"""Snowglobe benchmark suite (issue 5). Run it with `scripts/bench` (see README)."""

@@ -1,0 +1,406 @@
+//! Time-zone functions registered into DuckDB.
+//!
+//! The bundled DuckDB has no ICU, so it knows only UTC (DESIGN.md, "Time zones are Snowglobe's
+//! job"). Snowflake interprets zone-less text in the session `TIMEZONE`, shows TIMESTAMP_LTZ in
+//! it, and takes date parts of LTZ values in local time. These functions do that work in Rust;
+//! the translator calls them with the session's zone name as the last argument:
+//!
+//! - `sg_instant(x, zone) → TIMESTAMPTZ` (TIMESTAMP_LTZ/TZ): text (a date, a timestamp with or
+//!   without a UTC offset, epoch digits), a wall clock, a date or epoch seconds as an instant;
+//!   a wall clock without an offset is read in `zone`.
+//! - `sg_ntz(x, zone) → TIMESTAMP` (TIMESTAMP_NTZ): the same inputs as a wall clock; an offset
+//!   in text is dropped, an instant shows its wall clock in `zone`, epoch numbers are UTC.
+//! - `sg_try_instant`, `sg_try_ntz`: the same, NULL where the input is not a timestamp.
+//! - `sg_local(x, zone)`: an instant's wall clock in `zone`; other values pass through.
+
+use std::error::Error;
+use std::sync::Arc;
+
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
+use chrono_tz::Tz;
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampMicrosecondBuilder};
+use duckdb::arrow::datatypes::{
+    DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
+use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
+use duckdb::Connection;
+
+type FnResult = std::result::Result<ArrayRef, Box<dyn Error>>;
+
+fn instant_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn wall_clock_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, None)
+}
+
+/// Register every function of this module on the database `conn` belongs to.
+pub fn register(conn: &Connection) -> duckdb::Result<()> {
+    conn.register_scalar_function::<ToInstant>("sg_instant")?;
+    conn.register_scalar_function::<TryToInstant>("sg_try_instant")?;
+    conn.register_scalar_function::<ToWallClock>("sg_ntz")?;
+    conn.register_scalar_function::<TryToWallClock>("sg_try_ntz")?;
+    conn.register_scalar_function::<Local>("sg_local")?;
+    Ok(())
+}
+
+/// A session zone name; an unknown name is an error Snowflake would have raised at ALTER SESSION.
+fn zone(name: &str) -> std::result::Result<Tz, Box<dyn Error>> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("Unknown timezone: '{name}'").into())
+}
+
+/// The instant of a wall clock in `tz`: an ambiguous time (autumn) takes the earlier instant, a
+/// skipped time (spring) is moved forward by the gap, as Snowflake does.
+pub fn instant_of_wall_clock(wall: NaiveDateTime, tz: &Tz) -> DateTime<Utc> {
+    match tz.from_local_datetime(&wall) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+        LocalResult::None => {
+            let later = wall + chrono::Duration::hours(1);
+            match tz.from_local_datetime(&later) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+                LocalResult::None => Utc.from_utc_datetime(&wall),
+            }
+        }
+    }
+}
+
+/// Parsed timestamp text: the wall clock and, when the text has one, its UTC offset.
+#[derive(Debug, PartialEq)]
+pub struct ParsedTimestamp {
+    pub wall: NaiveDateTime,
+    pub offset: Option<FixedOffset>,
+}
+
+/// Split a trailing UTC offset (`Z`, `+05:30`, `+0530`, `+05`, `-08:00`, optionally after a
+/// space) from timestamp text.
+fn split_offset(text: &str) -> (&str, Option<FixedOffset>) {
+    let t = text.trim_end();
+    if let Some(rest) = t.strip_suffix('Z').or_else(|| t.strip_suffix('z')) {
+        return (rest.trim_end(), FixedOffset::east_opt(0));
+    }
+    // The offset starts at the last '+' or '-' after the time part (never inside the date).
+    let Some(time_start) = t.find([' ', 'T']) else {
+        return (t, None);
+    };
+    let Some(sign_at) = t[time_start..].rfind(['+', '-']).map(|i| i + time_start) else {
+        return (t, None);
+    };
+    let digits: String = t[sign_at + 1..].chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return (t, None);
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i32>().unwrap_or(0), 0)
+    } else {
+        let (h, m) = digits.split_at(digits.len() - 2);
+        (h.parse::<i32>().unwrap_or(0), m.parse::<i32>().unwrap_or(0))
+    };
+    let seconds = (h * 60 + m) * 60;
+    let seconds = if t.as_bytes()[sign_at] == b'-' {
+        -seconds
+    } else {
+        seconds
+    };
+    (t[..sign_at].trim_end(), FixedOffset::east_opt(seconds))
+}
+
+/// Epoch digits scaled as Snowflake does: below 31536000000 seconds, then milliseconds,
+/// microseconds and nanoseconds by magnitude.
+fn epoch_micros(text: &str) -> Option<i64> {
+    let value: f64 = text.parse().ok()?;
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    let magnitude = value.abs();
+    let micros = if magnitude < 31_536_000_000.0 {
+        value * 1e6
+    } else if magnitude < 31_536_000_000_000.0 {
+        value * 1e3
+    } else if magnitude < 31_536_000_000_000_000.0 {
+        value
+    } else {
+        value / 1e3
+    };
+    Some(micros.round() as i64)
+}
+
+/// Parse Snowflake's default timestamp input forms (`AUTO`): a date, a date and time separated by
+/// a space or `T`, fractional seconds up to nanoseconds, an optional offset.
+pub fn parse_timestamp(text: &str) -> Option<ParsedTimestamp> {
+    let (body, offset) = split_offset(text.trim());
+    let body = body.trim();
+    let (date_text, time_text) = match body.find([' ', 'T']) {
+        Some(i) => (&body[..i], Some(body[i + 1..].trim())),
+        None => (body, None),
+    };
+    let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").ok()?;
+    let time = match time_text {
+        None | Some("") => NaiveTime::MIN,
+        Some(t) => ["%H:%M:%S%.f", "%H:%M"]
+            .iter()
+            .find_map(|f| NaiveTime::parse_from_str(t, f).ok())?,
+    };
+    Some(ParsedTimestamp {
+        wall: date.and_time(time),
+        offset,
+    })
+}
+
+fn not_recognized(text: &str) -> Box<dyn Error> {
+    format!("Timestamp '{text}' is not recognized").into()
+}
+
+fn from_micros(m: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(m).unwrap_or_default()
+}
+
+fn wall_micros(t: &NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// What a conversion produces.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    /// An instant (TIMESTAMP_LTZ / TIMESTAMP_TZ): zone-less input is read in the session zone.
+    Instant,
+    /// A wall clock (TIMESTAMP_NTZ): offsets are dropped, instants shown in the session zone.
+    WallClock,
+}
+
+/// One value of any supported input type, as microseconds of `target`.
+fn convert_value(
+    column: &ArrayRef,
+    i: usize,
+    tz: &Tz,
+    target: Target,
+) -> std::result::Result<i64, Box<dyn Error>> {
+    let from_wall = |wall: NaiveDateTime| match target {
+        Target::Instant => instant_of_wall_clock(wall, tz).timestamp_micros(),
+        Target::WallClock => wall_micros(&wall),
+    };
+    let from_instant = |m: i64| match target {
+        Target::Instant => m,
+        Target::WallClock => wall_micros(&from_micros(m).with_timezone(tz).naive_local()),
+    };
+    Ok(match column.data_type() {
+        DataType::Utf8 => {
+            let text = column.as_string::<i32>().value(i);
+            if let Some(m) = epoch_micros(text.trim()) {
+                // Epoch numbers are UTC instants; as NTZ they are the UTC wall clock.
+                return Ok(m);
+            }
+            let parsed = parse_timestamp(text).ok_or_else(|| not_recognized(text))?;
+            match (parsed.offset, target) {
+                (Some(offset), Target::Instant) => offset
+                    .from_local_datetime(&parsed.wall)
+                    .single()
+                    .ok_or_else(|| not_recognized(text))?
+                    .timestamp_micros(),
+                _ => from_wall(parsed.wall),
+            }
+        }
+        DataType::Timestamp(_, None) => from_wall(
+            from_micros(column.as_primitive::<TimestampMicrosecondType>().value(i)).naive_utc(),
+        ),
+        DataType::Timestamp(_, Some(_)) => {
+            from_instant(column.as_primitive::<TimestampMicrosecondType>().value(i))
+        }
+        DataType::Date32 => {
+            let days = column.as_primitive::<Date32Type>().value(i);
+            let date =
+                NaiveDate::from_num_days_from_ce_opt(days + 719_163).ok_or("date out of range")?;
+            from_wall(date.and_time(NaiveTime::MIN))
+        }
+        DataType::Int64 => column
+            .as_primitive::<Int64Type>()
+            .value(i)
+            .checked_mul(1_000_000)
+            .ok_or("epoch out of range")?,
+        DataType::Float64 => (column.as_primitive::<Float64Type>().value(i) * 1e6).round() as i64,
+        other => return Err(format!("cannot convert {other} to a timestamp").into()),
+    })
+}
+
+/// Convert column 0 (any supported type) with the zone in column 1; `try_mode` turns failures
+/// into NULLs (Snowflake's TRY_ functions).
+fn convert(input: &RecordBatch, target: Target, try_mode: bool) -> FnResult {
+    let column = input.column(0);
+    let zones = input.column(1).as_string::<i32>();
+    let mut out = TimestampMicrosecondBuilder::with_capacity(column.len());
+    let mut last_zone: Option<(String, Tz)> = None;
+    for i in 0..column.len() {
+        if column.is_null(i) || zones.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let name = zones.value(i);
+        let tz = match &last_zone {
+            Some((n, tz)) if n == name => *tz,
+            _ => {
+                let tz = zone(name)?;
+                last_zone = Some((name.to_string(), tz));
+                tz
+            }
+        };
+        match convert_value(column, i, &tz, target) {
+            Ok(m) => out.append_value(m),
+            Err(_) if try_mode => out.append_null(),
+            Err(e) => return Err(e),
+        }
+    }
+    let array = out.finish();
+    Ok(match target {
+        Target::Instant => Arc::new(array.with_timezone("UTC")),
+        Target::WallClock => Arc::new(array),
+    })
+}
+
+/// The argument types every conversion accepts (with the zone name after each).
+fn convertible_inputs() -> Vec<DataType> {
+    vec![
+        DataType::Utf8,
+        wall_clock_type(),
+        instant_type(),
+        DataType::Date32,
+        DataType::Int64,
+        DataType::Float64,
+    ]
+}
+
+fn conversion_signatures(returns: DataType) -> Vec<ArrowFunctionSignature> {
+    convertible_inputs()
+        .into_iter()
+        .map(|t| ArrowFunctionSignature::exact(vec![t, DataType::Utf8], returns.clone()))
+        .collect()
+}
+
+macro_rules! conversion {
+    ($name:ident, $target:expr, $try:expr, $returns:expr) => {
+        struct $name;
+        impl VArrowScalar for $name {
+            type State = ();
+            fn invoke(_: &(), input: RecordBatch) -> FnResult {
+                convert(&input, $target, $try)
+            }
+            fn signatures() -> Vec<ArrowFunctionSignature> {
+                conversion_signatures($returns)
+            }
+        }
+    };
+}
+
+conversion!(ToInstant, Target::Instant, false, instant_type());
+conversion!(TryToInstant, Target::Instant, true, instant_type());
+conversion!(ToWallClock, Target::WallClock, false, wall_clock_type());
+conversion!(TryToWallClock, Target::WallClock, true, wall_clock_type());
+
+/// `sg_local(x, zone)`: an instant becomes its wall clock in `zone`; any other date or time
+/// value is already local and passes through, so date-part functions can wrap any argument.
+struct Local;
+
+impl VArrowScalar for Local {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> FnResult {
+        match input.column(0).data_type() {
+            DataType::Timestamp(_, Some(_)) => convert(&input, Target::WallClock, false),
+            _ => Ok(Arc::clone(input.column(0))),
+        }
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        [
+            (instant_type(), wall_clock_type()),
+            (wall_clock_type(), wall_clock_type()),
+            (DataType::Date32, DataType::Date32),
+            (
+                DataType::Time64(TimeUnit::Microsecond),
+                DataType::Time64(TimeUnit::Microsecond),
+            ),
+            (DataType::Utf8, DataType::Utf8),
+        ]
+        .into_iter()
+        .map(|(arg, ret)| ArrowFunctionSignature::exact(vec![arg, DataType::Utf8], ret))
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wall(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn parses_offsets_in_every_form() {
+        for (text, minutes) in [
+            ("2024-01-02 03:04:05 +05:30", 330),
+            ("2024-01-02 03:04:05+0530", 330),
+            ("2024-01-02T03:04:05-08:00", -480),
+            ("2024-01-02 03:04:05Z", 0),
+            ("2024-01-02 03:04:05+00", 0),
+        ] {
+            let p = parse_timestamp(text).unwrap();
+            assert_eq!(p.wall, wall("2024-01-02 03:04:05.0"), "{text}");
+            assert_eq!(p.offset.unwrap().local_minus_utc(), minutes * 60, "{text}");
+        }
+    }
+
+    #[test]
+    fn parses_dates_and_fractions_without_offset() {
+        assert_eq!(
+            parse_timestamp("2024-01-02").unwrap().wall,
+            wall("2024-01-02 00:00:00.0")
+        );
+        let p = parse_timestamp("2024-01-02 03:04:05.123456789").unwrap();
+        assert_eq!(p.offset, None);
+        assert_eq!(p.wall, wall("2024-01-02 03:04:05.123456789"));
+        assert!(parse_timestamp("not a time").is_none());
+    }
+
+    #[test]
+    fn epoch_digits_scale_by_magnitude() {
+        assert_eq!(epoch_micros("1705320000"), Some(1_705_320_000_000_000));
+        assert_eq!(epoch_micros("1705320000000"), Some(1_705_320_000_000_000));
+        assert_eq!(epoch_micros("2024-01-02"), None);
+    }
+
+    #[test]
+    fn registered_functions_keep_nulls() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let row: (Option<String>, Option<String>, Option<String>, String) = conn
+            .query_row(
+                "SELECT sg_try_ntz('bad', 'UTC')::VARCHAR, sg_ntz(NULL::VARCHAR, 'UTC')::VARCHAR, \
+                 sg_try_instant(x, 'UTC')::VARCHAR, sg_instant('2024-01-02 03:04:05 +05:30', 'UTC')::VARCHAR \
+                 FROM (VALUES ('nope')) t(x)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (None, None, None, "2024-01-01 21:34:05+00".to_string())
+        );
+    }
+
+    #[test]
+    fn skipped_wall_clock_moves_forward() {
+        let tz: Tz = "America/Los_Angeles".parse().unwrap();
+        let t = instant_of_wall_clock(wall("2024-03-10 02:30:00.0"), &tz);
+        assert_eq!(
+            t.with_timezone(&tz).naive_local(),
+            wall("2024-03-10 03:30:00.0")
+        );
+    }
+}

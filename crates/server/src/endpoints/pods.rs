@@ -1,0 +1,464 @@
+//! LocalStack's state and pod API (LOCALSTACK.md, "The HTTP API behind the CLIs"), with its
+//! request and response shapes, over [`snowglobe_state::StateService`]. Snowglobe's own CLI
+//! uses these endpoints when a server is running.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use snowglobe_state::pods::parse_reference;
+use snowglobe_state::service::describe_version;
+use snowglobe_state::{StateError, StateService, Strategy};
+use tokio::io::AsyncWriteExt;
+
+use crate::state::AppState;
+
+type Params = Query<HashMap<String, String>>;
+
+fn service(state: &AppState) -> Result<&StateService, StateError> {
+    state
+        .state_service
+        .as_ref()
+        .ok_or_else(|| StateError::Internal("state management is not configured".into()))
+}
+
+fn error(e: StateError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        Json(json!({"error": true, "message": e.to_string()})),
+    )
+        .into_response()
+}
+
+fn ndjson(status: StatusCode, lines: &[Value]) -> Response {
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        body,
+    )
+        .into_response()
+}
+
+/// `?databases=A,B` (Snowglobe) or `?services=` (LocalStack: `snowflake` or empty means all).
+fn databases(params: &HashMap<String, String>) -> Option<Vec<String>> {
+    params
+        .get("databases")
+        .map(|d| {
+            d.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|d| !d.is_empty())
+}
+
+fn strategy(params: &HashMap<String, String>) -> Result<Strategy, StateError> {
+    params
+        .get("merge")
+        .or_else(|| params.get("strategy"))
+        .map_or(Ok(Strategy::Merge), |s| s.parse())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StateError> + Send + 'static,
+) -> Result<T, StateError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StateError::Internal(e.to_string()))?
+}
+
+/// `GET /_localstack/pods/state`: the whole state (or `?databases=`) as a streamed ZIP.
+pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        let scratch = svc.scratch()?;
+        let file = scratch.path().join("state.zip");
+        let only = databases(&params);
+        let path = file.clone();
+        let manifest =
+            blocking(move || svc.export_file(only.as_deref(), &path, &mut |_| {})).await?;
+        let opened = tokio::fs::File::open(&file)
+            .await
+            .map_err(|e| StateError::io(&file, e))?;
+        let size = opened
+            .metadata()
+            .await
+            .map_err(|e| StateError::io(&file, e))?
+            .len();
+        // The open handle keeps the file readable after the scratch directory is removed.
+        drop(scratch);
+        Ok::<_, StateError>((opened, size, manifest))
+    }
+    .await;
+    match result {
+        Ok((file, size, manifest)) => {
+            let stream = tokio_util::io::ReaderStream::new(file);
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/zip")
+                .header(header::CONTENT_LENGTH, size)
+                .header(
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=snowglobe-state.zip",
+                )
+                .header("x-localstack-pod-services", "snowflake")
+                .header("x-localstack-pod-size", size)
+                .header("x-snowglobe-tables", manifest.table_count())
+                .header("x-snowglobe-rows", manifest.row_count())
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|e| error(StateError::Internal(e.to_string())))
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// `POST /_localstack/pods[?merge=]`: import a ZIP (the raw body), streamed to disk first.
+pub async fn import_state(
+    State(state): State<Arc<AppState>>,
+    Query(params): Params,
+    body: Body,
+) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        let strategy = strategy(&params)?;
+        let scratch = svc.scratch()?;
+        let file = scratch.path().join("upload.zip");
+        let mut out = tokio::fs::File::create(&file)
+            .await
+            .map_err(|e| StateError::io(&file, e))?;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| StateError::Invalid(format!("upload failed: {e}")))?;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| StateError::io(&file, e))?;
+        }
+        out.flush().await.map_err(|e| StateError::io(&file, e))?;
+        let path = file.clone();
+        let summary = blocking(move || svc.import_file(&path, strategy, &mut |_| {})).await?;
+        drop(scratch);
+        Ok::<_, StateError>(summary)
+    }
+    .await;
+    match result {
+        Ok(summary) => ndjson(
+            StatusCode::CREATED,
+            &[json!({"service": "snowflake", "status": "ok", "summary": summary})],
+        ),
+        Err(e) => error(e),
+    }
+}
+
+/// `POST /_localstack/state/reset` (and `/state/snowflake/reset`).
+pub async fn reset_state(State(state): State<Arc<AppState>>) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        blocking(move || svc.reset()).await
+    }
+    .await;
+    match result {
+        Ok(dropped) => ndjson(
+            StatusCode::OK,
+            &[json!({"service": "snowflake", "status": "ok", "dropped": dropped})],
+        ),
+        Err(e) => error(e),
+    }
+}
+
+/// `POST /_localstack/state/{save,load}`: with per-commit durability every acknowledged
+/// statement is already saved, and the state already loaded.
+pub async fn save_or_load_state() -> Response {
+    ndjson(
+        StatusCode::OK,
+        &[json!({"service": "snowflake", "status": "ok"})],
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct PodBody {
+    #[serde(default)]
+    attributes: PodAttributes,
+    #[serde(default)]
+    remote: Option<RemoteRef>,
+}
+
+#[derive(Deserialize, Default)]
+struct PodAttributes {
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct RemoteRef {
+    #[serde(default)]
+    remote_name: Option<String>,
+}
+
+fn pod_body(bytes: &Bytes) -> Result<PodBody, StateError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(PodBody::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| StateError::Invalid(format!("bad request body: {e}")))
+}
+
+/// The remote a request names: `?remote=` or the body's `remote.remote_name`.
+fn remote_of(params: &HashMap<String, String>, body: &PodBody) -> Option<String> {
+    params
+        .get("remote")
+        .cloned()
+        .filter(|r| !r.is_empty())
+        .or_else(|| {
+            body.remote
+                .as_ref()
+                .and_then(|r| r.remote_name.clone())
+                .filter(|r| !r.is_empty())
+        })
+}
+
+fn completion(operation: &str, result: Result<Value, StateError>) -> Response {
+    match result {
+        Ok(info) => ndjson(
+            StatusCode::OK,
+            &[
+                json!({"event": "service", "service": "snowflake", "status": "ok", "operation": operation}),
+                json!({"event": "completion", "status": "ok", "operation": operation, "info": info}),
+            ],
+        ),
+        Err(
+            e @ (StateError::Incompatible(_) | StateError::NotFound(_) | StateError::Invalid(_)),
+        ) => error(e),
+        Err(e) => ndjson(
+            StatusCode::OK,
+            &[
+                json!({"event": "completion", "status": "error", "operation": operation, "message": e.to_string()}),
+            ],
+        ),
+    }
+}
+
+/// `POST /_localstack/pods/{name}`: save a new version.
+pub async fn save_pod(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let svc = service(&state)?;
+        let body = pod_body(&body)?;
+        let remote = remote_of(&params, &body);
+        let report = svc
+            .pod_save(
+                &name,
+                body.attributes.description,
+                databases(&params),
+                remote.as_deref(),
+            )
+            .await?;
+        Ok(json!({
+            "name": report.name,
+            "version": report.version,
+            "size": report.size,
+            "bytes_uploaded": report.bytes_uploaded,
+            "remote": report.remote,
+            "services": ["snowflake"],
+            "localstack_version": crate::VERSION,
+            "encrypted": false,
+        }))
+    }
+    .await;
+    completion("save", result)
+}
+
+/// `PUT /_localstack/pods/{name}[?version=N][&merge=][&dry_run=true]`: load a version.
+pub async fn load_pod(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let svc = service(&state)?;
+        let body = pod_body(&body)?;
+        let remote = remote_of(&params, &body);
+        let (name, mut version) = parse_reference(&name)?;
+        if let Some(v) = params.get("version").filter(|v| !v.is_empty()) {
+            version = Some(
+                v.parse()
+                    .map_err(|_| StateError::Invalid(format!("invalid version '{v}'")))?,
+            );
+        }
+        let dry_run = params
+            .get("dry_run")
+            .is_some_and(|v| v == "true" || v == "1");
+        let report = svc
+            .pod_load(
+                &name,
+                version,
+                strategy(&params)?,
+                dry_run,
+                remote.as_deref(),
+            )
+            .await?;
+        serde_json::to_value(report).map_err(|e| StateError::Internal(e.to_string()))
+    }
+    .await;
+    completion("load", result)
+}
+
+/// `GET /_localstack/pods`.
+pub async fn list_pods(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
+    let result = async {
+        service(&state)?
+            .pod_list(params.get("remote").map(String::as_str))
+            .await
+    }
+    .await;
+    match result {
+        Ok(pods) => Json(json!({"cloudpods": pods.iter().map(|p| json!({
+            "pod_name": p.name, "max_version": p.max_version, "last_change": p.last_change,
+        })).collect::<Vec<_>>()}))
+        .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `GET /_localstack/pods/{name}/versions`.
+pub async fn pod_versions(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+) -> Response {
+    let result = async {
+        service(&state)?
+            .pod_versions(&name, params.get("remote").map(String::as_str))
+            .await
+    }
+    .await;
+    match result {
+        Ok(versions) => Json(json!({"versions": versions.iter().map(|v| json!({
+            "version": v.version,
+            "created_at": v.created_at,
+            "description": v.message,
+            "localstack_version": v.snowglobe_version,
+            "snowglobe_version": v.snowglobe_version,
+            "services": ["snowflake"],
+            "size": v.size,
+        })).collect::<Vec<_>>()}))
+        .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `GET /_localstack/pods/{name}/inspect[?version=N]` (Snowglobe): a version's contents.
+pub async fn inspect_pod(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+) -> Response {
+    let result = async {
+        let (name, mut version) = parse_reference(&name)?;
+        if let Some(v) = params.get("version").filter(|v| !v.is_empty()) {
+            version = Some(
+                v.parse()
+                    .map_err(|_| StateError::Invalid(format!("invalid version '{v}'")))?,
+            );
+        }
+        service(&state)?
+            .pod_inspect(&name, version, params.get("remote").map(String::as_str))
+            .await
+    }
+    .await;
+    match result {
+        Ok(v) => Json(describe_version(&v)).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `DELETE /_localstack/pods/{name}`.
+pub async fn delete_pod(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+) -> Response {
+    let result = async {
+        service(&state)?
+            .pod_delete(&name, params.get("remote").map(String::as_str))
+            .await
+    }
+    .await;
+    match result {
+        Ok(n) => Json(json!({"name": name, "deleted_versions": n})).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `GET /_localstack/pods/remotes`.
+pub async fn list_remotes(State(state): State<Arc<AppState>>) -> Response {
+    match service(&state).and_then(|s| s.remotes().list()) {
+        Ok(all) => Json(json!({"remotes": all.iter().map(|(n, u)| json!({"name": n, "url": u})).collect::<Vec<_>>()}))
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `GET /_localstack/pods/remotes/{name}`.
+pub async fn get_remote(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    let found = service(&state)
+        .and_then(|s| s.remotes().list())
+        .map(|all| all.into_iter().find(|(n, _)| *n == name));
+    match found {
+        Ok(Some((n, u))) => Json(json!({"name": n, "remote_url": u, "url": u})).into_response(),
+        Ok(None) => error(StateError::NotFound(format!(
+            "remote '{name}' does not exist"
+        ))),
+        Err(e) => error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RemoteBody {
+    #[serde(alias = "url")]
+    remote_url: String,
+}
+
+/// `POST /_localstack/pods/remotes/{name}`: add or replace.
+pub async fn put_remote(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = serde_json::from_slice::<RemoteBody>(&body)
+        .map_err(|e| StateError::Invalid(format!("bad request body: {e}")))
+        .and_then(|b| {
+            service(&state)?
+                .remotes()
+                .add(&name, &b.remote_url)
+                .map(|_| b.remote_url)
+        });
+    match result {
+        Ok(url) => Json(json!({"name": name, "remote_url": url})).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `DELETE /_localstack/pods/remotes/{name}`.
+pub async fn delete_remote(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Response {
+    match service(&state).and_then(|s| s.remotes().delete(&name)) {
+        Ok(()) => Json(json!({"name": name, "deleted": true})).into_response(),
+        Err(e) => error(e),
+    }
+}

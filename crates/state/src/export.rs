@@ -1,0 +1,176 @@
+//! Export: write the engine's databases into a bundle directory.
+//!
+//! One DuckDB transaction reads every table, so the bundle is one consistent snapshot (DuckDB's
+//! MVCC), and writers on other connections keep committing while it runs: they are neither
+//! blocked nor included.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use snowglobe_catalog::names::{quote, quote_literal};
+use snowglobe_catalog::{mangle, ColumnMeta};
+use snowglobe_engine::{Engine, EngineSession};
+
+use crate::bundle::{
+    digest_file, Column, Database, FileEntry, Manifest, Schema, Table, View, MANIFEST,
+};
+use crate::{Progress, StateError};
+
+/// Export `databases` (all when `None`) into `dir` (created if needed); returns the manifest,
+/// also written to `dir/manifest.json`.
+pub fn export_to_dir(
+    engine: &Arc<Engine>,
+    databases: Option<&[String]>,
+    dir: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Manifest, StateError> {
+    std::fs::create_dir_all(dir.join("tables")).map_err(|e| StateError::io(dir, e))?;
+    let conn = engine.connect()?;
+    conn.execute("BEGIN TRANSACTION")?;
+    let result = export_in_transaction(&conn, databases, dir, progress);
+    // Read-only: nothing to keep, and a failed export must not leave the transaction open.
+    let _ = conn.execute("ROLLBACK");
+    let manifest = result?;
+    let text = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| StateError::Internal(format!("cannot write the manifest: {e}")))?;
+    std::fs::write(dir.join(MANIFEST), text).map_err(|e| StateError::io(dir, e))?;
+    Ok(manifest)
+}
+
+fn export_in_transaction(
+    conn: &EngineSession,
+    only: Option<&[String]>,
+    dir: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Manifest, StateError> {
+    let all = conn.databases()?;
+    if let Some(only) = only {
+        if let Some(missing) = only.iter().find(|d| !all.contains(d)) {
+            return Err(StateError::NotFound(format!(
+                "Database '{missing}' does not exist."
+            )));
+        }
+    }
+    let names: Vec<String> = all
+        .into_iter()
+        .filter(|d| only.is_none_or(|o| o.contains(d)))
+        .collect();
+    // Plan first, so progress has a total.
+    let mut plan = Vec::new();
+    for db in &names {
+        for schema in conn.schemas(db)? {
+            let relations = conn.relations(db, &schema)?;
+            plan.push((db.clone(), schema, relations));
+        }
+    }
+    let total = plan
+        .iter()
+        .map(|(_, _, r)| r.iter().filter(|(_, view, _)| !view).count() as u64)
+        .sum();
+    let mut done = 0u64;
+    let mut databases: Vec<Database> = names
+        .iter()
+        .map(|n| Database {
+            name: n.clone(),
+            schemas: vec![],
+        })
+        .collect();
+    let mut files = Vec::new();
+    for (db, schema, relations) in plan {
+        let mut out = Schema {
+            name: schema.clone(),
+            tables: vec![],
+            views: vec![],
+        };
+        for (name, is_view, _) in relations {
+            if is_view {
+                out.views.push(View {
+                    sql: view_sql(conn, &db, &schema, &name)?,
+                    name,
+                });
+                continue;
+            }
+            let path = format!(
+                "{}.{}.{}",
+                quote(&mangle(&db)),
+                quote(&mangle(&schema)),
+                quote(&mangle(&name))
+            );
+            let columns = conn
+                .columns(&db, &schema, &name)?
+                .into_iter()
+                .map(|c| Column {
+                    sf_type: c.meta.as_ref().map(|m| m.sf_type),
+                    comment: c.meta.and_then(|m| m.comment),
+                    name: c.name,
+                    storage_type: c.data_type,
+                    nullable: c.nullable,
+                })
+                .collect();
+            let rows = count(conn, &path)?;
+            let file = format!("tables/{:06}.parquet", files.len() + 1);
+            let target = dir.join(&file);
+            conn.execute(&format!(
+                "COPY (SELECT * FROM {path}) TO {} (FORMAT parquet, COMPRESSION zstd)",
+                quote_literal(&target.to_string_lossy())
+            ))?;
+            let (sha256, size) = digest_file(&target)?;
+            files.push(FileEntry {
+                path: file.clone(),
+                sha256,
+                size,
+            });
+            done += 1;
+            progress(Progress {
+                done,
+                total,
+                item: format!("{db}.{schema}.{name}"),
+                bytes: size,
+            });
+            out.tables.push(Table {
+                name,
+                columns,
+                rows,
+                file,
+            });
+        }
+        if let Some(d) = databases.iter_mut().find(|d| d.name == db) {
+            d.schemas.push(out);
+        }
+    }
+    Ok(Manifest::new(databases, files))
+}
+
+fn count(conn: &EngineSession, path: &str) -> Result<u64, StateError> {
+    let rows = conn.text_rows(&format!("SELECT count(*)::VARCHAR FROM {path}"))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0))
+}
+
+fn view_sql(
+    conn: &EngineSession,
+    db: &str,
+    schema: &str,
+    view: &str,
+) -> Result<String, StateError> {
+    let rows = conn.text_rows(&format!(
+        "SELECT sql FROM duckdb_views() WHERE database_name = {} AND schema_name = {} AND view_name = {}",
+        quote_literal(&mangle(db)),
+        quote_literal(&mangle(schema)),
+        quote_literal(&mangle(view)),
+    ))?;
+    rows.first()
+        .and_then(|r| r.first().cloned().flatten())
+        .ok_or_else(|| StateError::Internal(format!("no definition for view {db}.{schema}.{view}")))
+}
+
+/// The column metadata to restore on import.
+pub(crate) fn meta_of(c: &Column) -> Option<ColumnMeta> {
+    c.sf_type.map(|sf_type| ColumnMeta {
+        sf_type,
+        comment: c.comment.clone(),
+    })
+}

@@ -1,0 +1,197 @@
+//! Import: apply a verified bundle to the engine.
+//!
+//! Everything that can fail on bad input fails before the first change: the bundle's manifest
+//! and checksums are verified when it is opened ([`BundleDir::open`]), and here every table file
+//! is read once (row count against the manifest) before any database is touched. Only then are
+//! the databases replaced.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use snowglobe_catalog::mangle;
+use snowglobe_catalog::names::{quote, quote_literal};
+use snowglobe_engine::{Engine, EngineSession};
+
+use crate::bundle::BundleDir;
+use crate::export::meta_of;
+use crate::{Progress, StateError};
+
+/// How an import treats databases that are not in the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Replace the bundle's databases, keep every other database.
+    #[default]
+    Merge,
+    /// Replace everything: databases not in the bundle are dropped.
+    Overwrite,
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = StateError;
+    fn from_str(s: &str) -> Result<Strategy, StateError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "merge" | "account-region-merge" | "service-merge" | "" => Ok(Strategy::Merge),
+            "overwrite" => Ok(Strategy::Overwrite),
+            other => Err(StateError::Invalid(format!(
+                "unknown strategy '{other}' (expected overwrite or merge)"
+            ))),
+        }
+    }
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    /// Databases created (not present before).
+    pub added: Vec<String>,
+    /// Databases replaced by the bundle's version.
+    pub replaced: Vec<String>,
+    /// Databases dropped (overwrite only).
+    pub dropped: Vec<String>,
+    pub tables: usize,
+    pub rows: u64,
+}
+
+/// Apply `bundle`; with `dry_run` only report what would change.
+pub fn apply(
+    engine: &Arc<Engine>,
+    bundle: &BundleDir,
+    strategy: Strategy,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, StateError> {
+    let conn = engine.connect()?;
+    let manifest = &bundle.manifest;
+    verify_tables(&conn, bundle)?;
+    let existing = conn.databases()?;
+    let incoming = manifest.database_names();
+    let summary = ImportSummary {
+        added: incoming
+            .iter()
+            .filter(|d| !existing.contains(d))
+            .cloned()
+            .collect(),
+        replaced: incoming
+            .iter()
+            .filter(|d| existing.contains(d))
+            .cloned()
+            .collect(),
+        dropped: match strategy {
+            Strategy::Overwrite => existing
+                .iter()
+                .filter(|d| !incoming.contains(d))
+                .cloned()
+                .collect(),
+            Strategy::Merge => vec![],
+        },
+        tables: manifest.table_count(),
+        rows: manifest.row_count(),
+    };
+    if dry_run {
+        return Ok(summary);
+    }
+    for db in summary.dropped.iter().chain(&summary.replaced) {
+        conn.drop_database(db)?;
+    }
+    let total = manifest.table_count() as u64;
+    let mut done = 0;
+    for db in &manifest.databases {
+        conn.create_database(&db.name)?;
+        for schema in &db.schemas {
+            let schema_path = format!(
+                "{}.{}",
+                quote(&mangle(&db.name)),
+                quote(&mangle(&schema.name))
+            );
+            conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema_path}"))?;
+            for table in &schema.tables {
+                let path = format!("{schema_path}.{}", quote(&mangle(&table.name)));
+                let columns: Vec<String> = table
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let ty = c
+                            .sf_type
+                            .map(|t| t.duckdb_type())
+                            .unwrap_or_else(|| c.storage_type.clone());
+                        format!(
+                            "{} {ty}{}",
+                            quote(&mangle(&c.name)),
+                            if c.nullable { "" } else { " NOT NULL" }
+                        )
+                    })
+                    .collect();
+                conn.execute(&format!("CREATE TABLE {path} ({})", columns.join(", ")))?;
+                let file = bundle.path_of(&table.file)?;
+                conn.execute(&format!(
+                    "INSERT INTO {path} SELECT * FROM read_parquet({})",
+                    quote_literal(&file.to_string_lossy())
+                ))?;
+                for c in &table.columns {
+                    if let Some(meta) = meta_of(c) {
+                        conn.set_column_meta(&path, &c.name, &meta)?;
+                    }
+                }
+                done += 1;
+                progress(Progress {
+                    done,
+                    total,
+                    item: format!("{}.{}.{}", db.name, schema.name, table.name),
+                    bytes: 0,
+                });
+            }
+        }
+        // Views last: they may read any table of the bundle.
+        // A view's stored definition names its tables relative to the database and schema it
+        // was created in.
+        for schema in &db.schemas {
+            if !schema.views.is_empty() {
+                conn.use_context(Some(&db.name), Some(&schema.name))?;
+            }
+            for view in &schema.views {
+                conn.execute(&view.sql)?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Read every table file once: it must be Parquet with the manifest's row count.
+fn verify_tables(conn: &EngineSession, bundle: &BundleDir) -> Result<(), StateError> {
+    for (db, schema, table) in bundle.manifest.tables() {
+        let file = bundle.path_of(&table.file)?;
+        let rows = conn
+            .text_rows(&format!(
+                "SELECT count(*)::VARCHAR FROM read_parquet({})",
+                quote_literal(&file.to_string_lossy())
+            ))
+            .map_err(|e| {
+                StateError::Invalid(format!(
+                    "table {db}.{schema}.{} cannot be read: {e}",
+                    table.name
+                ))
+            })?;
+        let n: u64 = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(u64::MAX);
+        if n != table.rows {
+            return Err(StateError::Invalid(format!(
+                "table {db}.{schema}.{} has {n} rows in the file, {} in the manifest",
+                table.name, table.rows
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Drop every database.
+pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
+    let conn = engine.connect()?;
+    let dbs = conn.databases()?;
+    for db in &dbs {
+        conn.drop_database(db)?;
+    }
+    Ok(dbs)
+}

@@ -1,0 +1,192 @@
+//! Every state operation over one engine and its volume directory: what the admin HTTP API
+//! serves and what the CLI runs directly when no server is running.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use snowglobe_engine::Engine;
+
+use crate::archive;
+use crate::bundle::{BundleDir, Manifest};
+use crate::export::export_to_dir;
+use crate::import::{apply, reset, ImportSummary, Strategy};
+use crate::pods::{PodSummary, PodVersion, Remote, Remotes, SaveReport};
+use crate::{Progress, StateError};
+
+/// State operations on `engine`; temporary files and the default pod remote live under
+/// `volume_dir`.
+#[derive(Clone)]
+pub struct StateService {
+    pub engine: Arc<Engine>,
+    pub volume_dir: PathBuf,
+}
+
+/// A pod load's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub name: String,
+    pub version: u32,
+    pub dry_run: bool,
+    #[serde(flatten)]
+    pub summary: ImportSummary,
+}
+
+fn no_progress(_: Progress) {}
+
+impl StateService {
+    pub fn new(engine: Arc<Engine>, volume_dir: &Path) -> StateService {
+        StateService {
+            engine,
+            volume_dir: volume_dir.to_path_buf(),
+        }
+    }
+
+    /// A scratch directory on the volume's file system, removed when dropped.
+    pub fn scratch(&self) -> Result<tempfile::TempDir, StateError> {
+        let base = self.volume_dir.join("tmp");
+        std::fs::create_dir_all(&base).map_err(|e| StateError::io(&base, e))?;
+        tempfile::Builder::new()
+            .prefix("snowglobe-")
+            .tempdir_in(&base)
+            .map_err(|e| StateError::io(&base, e))
+    }
+
+    pub fn remotes(&self) -> Remotes {
+        Remotes::new(&self.volume_dir)
+    }
+
+    pub fn remote(&self, name: Option<&str>) -> Result<Remote, StateError> {
+        self.remotes().open(name)
+    }
+
+    /// Export into the ZIP file `out`.
+    pub fn export_file(
+        &self,
+        databases: Option<&[String]>,
+        out: &Path,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Manifest, StateError> {
+        let scratch = self.scratch()?;
+        let manifest = export_to_dir(&self.engine, databases, scratch.path(), progress)?;
+        archive::pack(scratch.path(), &manifest, out)?;
+        Ok(manifest)
+    }
+
+    /// Import the ZIP file `path`; nothing changes unless the whole file is valid.
+    pub fn import_file(
+        &self,
+        path: &Path,
+        strategy: Strategy,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportSummary, StateError> {
+        let scratch = self.scratch()?;
+        let bundle = archive::unpack(path, scratch.path())?;
+        apply(&self.engine, &bundle, strategy, false, progress)
+    }
+
+    pub fn reset(&self) -> Result<Vec<String>, StateError> {
+        reset(&self.engine)
+    }
+
+    /// Save the state (or `databases` of it) as the pod's next version.
+    pub async fn pod_save(
+        &self,
+        name: &str,
+        message: Option<String>,
+        databases: Option<Vec<String>>,
+        remote: Option<&str>,
+    ) -> Result<SaveReport, StateError> {
+        crate::pods::validate_name("pod", name)?;
+        let remote = self.remote(remote)?;
+        let scratch = self.scratch()?;
+        let dir = scratch.path().to_path_buf();
+        let engine = Arc::clone(&self.engine);
+        let bundle = tokio::task::spawn_blocking(move || -> Result<BundleDir, StateError> {
+            export_to_dir(&engine, databases.as_deref(), &dir, &mut no_progress)?;
+            BundleDir::open(&dir)
+        })
+        .await
+        .map_err(|e| StateError::Internal(e.to_string()))??;
+        remote
+            .save(name, &bundle, message, &mut |_: Progress| {})
+            .await
+    }
+
+    /// Load a pod version (the latest when `version` is `None`).
+    pub async fn pod_load(
+        &self,
+        name: &str,
+        version: Option<u32>,
+        strategy: Strategy,
+        dry_run: bool,
+        remote: Option<&str>,
+    ) -> Result<LoadReport, StateError> {
+        let remote = self.remote(remote)?;
+        let record = remote.resolve(name, version).await?;
+        let scratch = self.scratch()?;
+        let bundle = remote.fetch(&record, scratch.path()).await?;
+        let engine = Arc::clone(&self.engine);
+        let summary = tokio::task::spawn_blocking(move || {
+            apply(&engine, &bundle, strategy, dry_run, &mut no_progress)
+        })
+        .await
+        .map_err(|e| StateError::Internal(e.to_string()))??;
+        drop(scratch);
+        Ok(LoadReport {
+            name: record.name,
+            version: record.version,
+            dry_run,
+            summary,
+        })
+    }
+
+    pub async fn pod_list(&self, remote: Option<&str>) -> Result<Vec<PodSummary>, StateError> {
+        self.remote(remote)?.list().await
+    }
+
+    pub async fn pod_versions(
+        &self,
+        name: &str,
+        remote: Option<&str>,
+    ) -> Result<Vec<PodVersion>, StateError> {
+        let versions = self.remote(remote)?.versions(name).await?;
+        if versions.is_empty() {
+            return Err(StateError::NotFound(format!("pod '{name}' does not exist")));
+        }
+        Ok(versions)
+    }
+
+    pub async fn pod_inspect(
+        &self,
+        name: &str,
+        version: Option<u32>,
+        remote: Option<&str>,
+    ) -> Result<PodVersion, StateError> {
+        self.remote(remote)?.resolve(name, version).await
+    }
+
+    pub async fn pod_delete(&self, name: &str, remote: Option<&str>) -> Result<u32, StateError> {
+        self.remote(remote)?.delete(name).await
+    }
+}
+
+/// A pod version as `pod inspect --format json` and the admin API describe it.
+pub fn describe_version(v: &PodVersion) -> serde_json::Value {
+    serde_json::json!({
+        "name": v.name,
+        "version": v.version,
+        "created_at": v.created_at,
+        "message": v.message,
+        "snowglobe_version": v.snowglobe_version,
+        "size": v.size,
+        "databases": v.manifest.databases.iter().map(|d| serde_json::json!({
+            "name": d.name,
+            "schemas": d.schemas.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "tables": s.tables.iter().map(|t| serde_json::json!({"name": t.name, "rows": t.rows})).collect::<Vec<_>>(),
+                "views": s.views.iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,270 @@
+//! Aggregate and window functions. COUNT_IF, ANY_VALUE, MODE, APPROX_COUNT_DISTINCT,
+//! STDDEV/VARIANCE (sample), PERCENTILE_CONT/DISC ... WITHIN GROUP, MIN_BY/MAX_BY, the ranking
+//! functions, window frames and QUALIFY mean the same in DuckDB and need no rule.
+
+use snowglobe_error::Result;
+use sqlparser::ast::{
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    FunctionArguments, Ident, ObjectName, Statement,
+};
+
+use super::calls::{
+    binary, cast, check_arity, func, name_of, nested, number, plain_args, rewrite_calls, string,
+};
+
+/// Rewrite Snowflake aggregates and window functions DuckDB lacks or spells differently.
+pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
+    rewrite_calls(statement, |f: &Function| {
+        let name = name_of(f);
+        let Some(args) = plain_args(f) else {
+            return Ok(None);
+        };
+        let n = &name;
+        Ok(match name.as_str() {
+            "LISTAGG" => Some(listagg_to_string_agg(n, f, args)?),
+            "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
+            "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
+            "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
+            "BOOLAND_AGG" => Some(bool_agg(n, f, args, "bool_and")?),
+            "BOOLOR_AGG" => Some(bool_agg(n, f, args, "bool_or")?),
+            "BOOLXOR_AGG" => Some(boolxor_agg_to_count(n, f, args)?),
+            "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),
+            "VARIANCE_POP" => Some(Expr::Function(renamed(f, "var_pop"))),
+            "HLL" => Some(Expr::Function(renamed(f, "approx_count_distinct"))),
+            "MIN_BY" | "MAX_BY" if args.len() == 3 => {
+                Some(func("to_json", vec![Expr::Function(f.clone())]))
+            }
+            "RATIO_TO_REPORT" => ratio_to_report_to_sum(n, f, args)?,
+            "LAG" | "LEAD" | "FIRST_VALUE" | "LAST_VALUE" | "NTH_VALUE" => {
+                ignore_nulls_inside(f).map(Expr::Function)
+            }
+            _ => None,
+        })
+    })
+}
+
+/// The call `f` under another name, keeping DISTINCT, FILTER, ORDER BY and OVER.
+fn renamed(f: &Function, to: &str) -> Function {
+    let mut g = f.clone();
+    g.name = ObjectName::from(vec![Ident::new(to)]);
+    g
+}
+
+/// `f` renamed to `to` with `args` as its arguments; Snowflake's `WITHIN GROUP (ORDER BY ...)`
+/// moves inside the argument list, where DuckDB takes an aggregate's ordering.
+fn ordered_call(f: &Function, to: &str, args: Vec<Expr>) -> Function {
+    let mut g = renamed(f, to);
+    let order = std::mem::take(&mut g.within_group);
+    if let FunctionArguments::List(list) = &mut g.args {
+        list.args = args
+            .into_iter()
+            .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+            .collect();
+        if !order.is_empty() {
+            list.clauses.push(FunctionArgumentClause::OrderBy(order));
+        }
+    }
+    g
+}
+
+/// Keep only rows where `cond` holds, besides any FILTER the call already has.
+fn add_filter(g: &mut Function, cond: Expr) {
+    g.filter = Some(Box::new(match g.filter.take() {
+        Some(existing) => binary(nested(*existing), BinaryOperator::And, cond),
+        None => cond,
+    }));
+}
+
+/// Snowflake `LISTAGG([DISTINCT] x [, delim = '']) [WITHIN GROUP (ORDER BY o)]` → DuckDB
+/// `string_agg([DISTINCT] x, delim ORDER BY o)` (DuckDB casts `x` to text itself; an explicit
+/// cast would break `DISTINCT x ... ORDER BY x`).
+fn listagg_to_string_agg(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 2)?;
+    let mut args = args.into_iter();
+    let x = args.next().expect("checked arity");
+    let delim = args.next().unwrap_or_else(|| string(""));
+    Ok(Expr::Function(ordered_call(
+        f,
+        "string_agg",
+        vec![x, delim],
+    )))
+}
+
+/// Snowflake `ARRAY_AGG([DISTINCT] x) [WITHIN GROUP (ORDER BY o)]` skips NULLs and gives `[]`
+/// for no rows, as an ARRAY (JSON text) → DuckDB
+/// `to_json(coalesce(list(x ORDER BY o) FILTER (WHERE x IS NOT NULL), []))`.
+fn array_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 1)?;
+    let x = args[0].clone();
+    let mut g = ordered_call(f, "list", args);
+    add_filter(&mut g, Expr::IsNotNull(Box::new(x)));
+    let empty = Expr::Array(sqlparser::ast::Array {
+        elem: vec![],
+        named: false,
+    });
+    Ok(func(
+        "to_json",
+        vec![func("coalesce", vec![Expr::Function(g), empty])],
+    ))
+}
+
+/// Snowflake `OBJECT_AGG(k, v)` skips rows whose key or value is NULL and gives `{}` for no
+/// rows, as an OBJECT (JSON text). DuckDB's `json_group_object` is a macro that takes no FILTER,
+/// so the pairs are collected as a MAP: `coalesce(to_json(map_from_entries(list(row(k, v))
+/// FILTER (WHERE k IS NOT NULL AND v IS NOT NULL))), '{}'::JSON)`.
+fn object_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 2)?;
+    let present = binary(
+        Expr::IsNotNull(Box::new(args[0].clone())),
+        BinaryOperator::And,
+        Expr::IsNotNull(Box::new(args[1].clone())),
+    );
+    let mut g = ordered_call(f, "list", vec![func("row", args)]);
+    add_filter(&mut g, present);
+    Ok(func(
+        "coalesce",
+        vec![
+            func(
+                "to_json",
+                vec![func("map_from_entries", vec![Expr::Function(g)])],
+            ),
+            cast(string("{}"), "JSON"),
+        ],
+    ))
+}
+
+/// Snowflake `MEDIAN(x)` of NUMBER(p, s) is NUMBER(p+3, s+3) and interpolates (the median of 1
+/// and 2 is 1.500); DuckDB's median of a DECIMAL keeps its scale and truncates. Multiplying by
+/// `1.000` first gives DuckDB the three extra digits: `median(x * 1.000)`.
+fn median_with_three_more_digits(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 1)?;
+    let x = args.into_iter().next().expect("checked arity");
+    let scaled = binary(
+        x,
+        BinaryOperator::Multiply,
+        Expr::value(sqlparser::ast::Value::Number("1.000".into(), false)),
+    );
+    Ok(Expr::Function(ordered_call(f, "median", vec![scaled])))
+}
+
+/// Snowflake `BOOLAND_AGG(x)` / `BOOLOR_AGG(x)` accept numbers (non-zero is TRUE) → DuckDB
+/// `bool_and(x::BOOLEAN)` / `bool_or(x::BOOLEAN)`.
+fn bool_agg(name: &str, f: &Function, args: Vec<Expr>, to: &str) -> Result<Expr> {
+    check_arity(name, &args, 1, 1)?;
+    let x = cast(args[0].clone(), "BOOLEAN");
+    Ok(Expr::Function(ordered_call(f, to, vec![x])))
+}
+
+/// Snowflake `BOOLXOR_AGG(x)` is TRUE when exactly one non-NULL value is TRUE, NULL when all are
+/// NULL → `CASE WHEN count(x) = 0 THEN NULL ELSE count_if(x::BOOLEAN) = 1 END`.
+fn boolxor_agg_to_count(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 1)?;
+    let x = args[0].clone();
+    let count = Expr::Function(ordered_call(f, "count", vec![x.clone()]));
+    let trues = Expr::Function(ordered_call(f, "count_if", vec![cast(x, "BOOLEAN")]));
+    Ok(super::calls::case(
+        vec![(
+            binary(count, BinaryOperator::Eq, number(0)),
+            super::calls::null(),
+        )],
+        Some(binary(trues, BinaryOperator::Eq, number(1))),
+    ))
+}
+
+/// Snowflake `RATIO_TO_REPORT(x) OVER (PARTITION BY p)` is `x` over the window's sum, NULL when
+/// that sum is 0 → `x / nullif(sum(x) OVER (PARTITION BY p), 0)`.
+fn ratio_to_report_to_sum(name: &str, f: &Function, args: Vec<Expr>) -> Result<Option<Expr>> {
+    check_arity(name, &args, 1, 1)?;
+    if f.over.is_none() {
+        return Ok(None);
+    }
+    let x = args[0].clone();
+    let sum = Expr::Function(ordered_call(f, "sum", args));
+    Ok(Some(nested(binary(
+        x,
+        BinaryOperator::Divide,
+        func("nullif", vec![sum, number(0)]),
+    ))))
+}
+
+/// Snowflake writes `LAG(x) IGNORE NULLS OVER (...)`; DuckDB takes the null treatment inside
+/// the arguments: `lag(x IGNORE NULLS) OVER (...)`.
+fn ignore_nulls_inside(f: &Function) -> Option<Function> {
+    let treatment = f.null_treatment?;
+    let mut g = f.clone();
+    g.null_treatment = None;
+    if let FunctionArguments::List(list) = &mut g.args {
+        list.clauses
+            .push(FunctionArgumentClause::IgnoreOrRespectNulls(treatment));
+    }
+    Some(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn listagg_is_ordered_string_agg() {
+        assert_eq!(
+            translate("select listagg(a, ',') within group (order by b) as l from t"),
+            "SELECT string_agg(\"A\", ',' ORDER BY \"B\") AS \"L\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn array_agg_is_json_without_nulls() {
+        assert_eq!(
+            translate("select array_agg(a) within group (order by b) as l from t"),
+            "SELECT to_json(coalesce(list(\"A\" ORDER BY \"B\") FILTER (WHERE \"A\" IS NOT NULL), [])) AS \"L\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn object_agg_is_json_map() {
+        assert_eq!(
+            translate("select object_agg(k, v) as o from t"),
+            "SELECT coalesce(to_json(map_from_entries(list(row(\"K\", \"V\")) FILTER (WHERE \"K\" IS NOT NULL AND \"V\" IS NOT NULL))), CAST('{}' AS JSON)) AS \"O\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn median_gains_three_digits() {
+        assert_eq!(
+            translate("select median(a) as m from t"),
+            "SELECT median(\"A\" * 1.000) AS \"M\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn booland_agg_is_bool_and() {
+        assert_eq!(
+            translate("select booland_agg(a) as b from t"),
+            "SELECT bool_and(CAST(\"A\" AS BOOLEAN)) AS \"B\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn boolxor_agg_counts_trues() {
+        assert_eq!(
+            translate("select boolxor_agg(a) as b from t"),
+            "SELECT CASE WHEN CAST(count(\"A\") AS DECIMAL(18, 0)) = 0 THEN NULL ELSE CAST(count_if(CAST(\"A\" AS BOOLEAN)) AS DECIMAL(18, 0)) = 1 END AS \"B\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn ratio_to_report_divides_by_window_sum() {
+        assert_eq!(
+            translate("select ratio_to_report(a) over (partition by b) as r from t"),
+            "SELECT (CASE WHEN nullif(sum(\"A\") OVER (PARTITION BY \"B\"), 0) = 0 THEN error('Division by zero') ELSE \"A\" / nullif(sum(\"A\") OVER (PARTITION BY \"B\"), 0) END) AS \"R\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn lag_ignore_nulls_moves_inside() {
+        assert_eq!(
+            translate("select lag(a) ignore nulls over (order by b) as l from t"),
+            "SELECT lag(\"A\" IGNORE NULLS) OVER (ORDER BY \"B\") AS \"L\" FROM \"T\""
+        );
+    }
+}

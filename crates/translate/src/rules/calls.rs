@@ -1,0 +1,181 @@
+//! Building blocks shared by the function rules (conditional, strings, numeric, aggregates):
+//! reading a call's arguments, building calls, literals and CASE expressions, and running one
+//! rewrite over every function call of a statement.
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{
+    BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Statement, Value, VisitMut, VisitorMut,
+};
+
+use super::FirstError;
+
+pub use super::functions::call;
+
+/// The upper-case name of a called function.
+pub fn name_of(f: &Function) -> String {
+    f.name.to_string().to_ascii_uppercase()
+}
+
+/// The plain (unnamed, non-wildcard) arguments of a call, or `None` if it has others.
+pub fn plain_args(f: &Function) -> Option<Vec<Expr>> {
+    match &f.args {
+        FunctionArguments::None => Some(vec![]),
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect(),
+        FunctionArguments::Subquery(_) => None,
+    }
+}
+
+/// Snowflake's complaint about a call with the wrong number of arguments.
+pub fn arity(name: &str, got: usize, expected: &str) -> SnowflakeError {
+    SnowflakeError::compilation(
+        ErrorCode::InvalidArgumentTypes,
+        format!(
+            "invalid number of arguments for function [{name}], expected {expected}, got {got}"
+        ),
+    )
+}
+
+/// Fail unless `args` has between `min` and `max` arguments.
+pub fn check_arity(name: &str, args: &[Expr], min: usize, max: usize) -> Result<()> {
+    if (min..=max).contains(&args.len()) {
+        return Ok(());
+    }
+    let expected = if min == max {
+        min.to_string()
+    } else {
+        format!("{min} to {max}")
+    };
+    Err(arity(name, args.len(), &expected))
+}
+
+pub fn func(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(call(name, args))
+}
+
+pub fn string(s: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(s.into()))
+}
+
+pub fn number(n: i64) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+pub fn null() -> Expr {
+    Expr::value(Value::Null)
+}
+
+pub fn nested(e: Expr) -> Expr {
+    Expr::Nested(Box::new(e))
+}
+
+pub fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(right),
+    }
+}
+
+pub fn is_null(e: Expr) -> Expr {
+    Expr::IsNull(Box::new(e))
+}
+
+pub fn cast(e: Expr, type_name: &str) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(e),
+        data_type: DataType::Custom(
+            sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(type_name)]),
+            vec![],
+        ),
+        format: None,
+    }
+}
+
+/// `CASE WHEN c1 THEN r1 ... ELSE e END`.
+pub fn case(whens: Vec<(Expr, Expr)>, otherwise: Option<Expr>) -> Expr {
+    Expr::Case {
+        case_token: AttachedToken::empty(),
+        end_token: AttachedToken::empty(),
+        operand: None,
+        conditions: whens
+            .into_iter()
+            .map(|(condition, result)| CaseWhen { condition, result })
+            .collect(),
+        else_result: otherwise.map(Box::new),
+    }
+}
+
+/// The text of a string literal argument.
+pub fn string_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The value of an integer literal argument (with an optional minus sign).
+pub fn integer_literal(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr,
+        } => integer_literal(expr).map(|n| -n),
+        Expr::Nested(e) => integer_literal(e),
+        _ => None,
+    }
+}
+
+/// Run `rewrite` over every function call of `statement`, innermost first; a call it answers
+/// `Some` for is replaced, the first error stops the pass.
+pub fn rewrite_calls(
+    statement: &mut Statement,
+    rewrite: impl FnMut(&Function) -> Result<Option<Expr>>,
+) -> Result<()> {
+    let mut v = Calls {
+        rewrite,
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Calls<F> {
+    rewrite: F,
+    error: FirstError,
+}
+
+impl<F: FnMut(&Function) -> Result<Option<Expr>>> VisitorMut for Calls<F> {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            match (self.rewrite)(f) {
+                Ok(Some(new)) => *expr = new,
+                Ok(None) => {}
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}

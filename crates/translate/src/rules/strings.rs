@@ -1,0 +1,920 @@
+//! Strings: Snowflake's string functions as DuckDB functions and expressions, one function per
+//! idea. Functions that DuckDB has with the same arguments and meaning (UPPER, LOWER, LENGTH,
+//! LEN, REVERSE, REPEAT, LEFT, RIGHT, TRANSLATE, CONTAINS, TRIM/LTRIM/RTRIM with characters,
+//! MD5, SHA1, ASCII, CHR) need no rule.
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{
+    BinaryOperator, Expr, Function, Ident, LambdaFunction, LambdaSyntax, ObjectName,
+    OneOrManyWithParens, Statement, VisitMut, VisitorMut,
+};
+
+use super::calls::{
+    binary, case, cast, check_arity, func, integer_literal, is_null, name_of, nested, number,
+    plain_args, rewrite_calls, string, string_literal,
+};
+use super::FirstError;
+
+/// Rewrite Snowflake string functions DuckDB lacks or spells differently.
+pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
+    rewrite_calls(statement, |f: &Function| {
+        if f.over.is_some() {
+            return Ok(None);
+        }
+        let name = name_of(f);
+        let Some(args) = plain_args(f) else {
+            return Ok(None);
+        };
+        let n = &name;
+        Ok(Some(match name.as_str() {
+            "CONCAT" => concat_null_propagating(n, args)?,
+            "CONCAT_WS" => concat_ws_null_propagating(n, args)?,
+            "SPLIT" => split_to_json(n, args)?,
+            "SPLIT_PART" => split_part_from_one(n, args)?,
+            "STRTOK" => strtok_to_regexp(n, args)?,
+            "STRTOK_TO_ARRAY" => strtok_to_array(n, args)?,
+            "REGEXP_SUBSTR" => regexp_substr_to_extract_all(n, args)?,
+            "REGEXP_REPLACE" => regexp_replace_all(n, args)?,
+            "REGEXP_LIKE" | "RLIKE" => regexp_like_full_match(n, args)?,
+            "REGEXP_COUNT" => regexp_count_to_len(n, args)?,
+            "REGEXP_INSTR" => regexp_instr_to_lengths(n, args)?,
+            "STARTSWITH" => renamed("starts_with", n, args, 2, 2)?,
+            "ENDSWITH" => renamed("ends_with", n, args, 2, 2)?,
+            "LPAD" | "RPAD" => pad_default_space(n, args)?,
+            "INITCAP" => initcap_by_characters(n, args)?,
+            "REPLACE" => replace_default_empty(n, args)?,
+            "CHARINDEX" => charindex_to_instr(n, args)?,
+            "POSITION" => charindex_to_instr(n, args)?,
+            "MD5_HEX" => renamed("md5", n, args, 1, 1)?,
+            "SHA1_HEX" => renamed("sha1", n, args, 1, 1)?,
+            "SHA2" | "SHA2_HEX" => sha2_to_sha256(n, args)?,
+            "HASH" => hash_as_signed(n, args)?,
+            "UUID_STRING" => uuid_string(n, args)?,
+            "COLLATE" => {
+                check_arity(n, &args, 2, 2)?;
+                let [x, spec]: [Expr; 2] = args.try_into().expect("checked arity");
+                let Some(spec) = string_literal(&spec) else {
+                    return Err(SnowflakeError::unsupported(
+                        "COLLATE with a non-literal specification",
+                    ));
+                };
+                collate_to_duckdb(x, spec)?
+            }
+            _ => return Ok(None),
+        }))
+    })?;
+    let mut v = StringOperators(FirstError::default());
+    let _ = statement.visit(&mut v);
+    v.0.into_result()
+}
+
+fn renamed(to: &str, name: &str, args: Vec<Expr>, min: usize, max: usize) -> Result<Expr> {
+    check_arity(name, &args, min, max)?;
+    Ok(func(to, args))
+}
+
+fn any_null(args: &[Expr]) -> Expr {
+    args.iter()
+        .map(|a| is_null(a.clone()))
+        .reduce(|a, b| binary(a, BinaryOperator::Or, b))
+        .expect("at least one argument")
+}
+
+/// Snowflake `CONCAT(a, b, ...)` is NULL when any argument is NULL; DuckDB's `concat` skips
+/// NULLs. Becomes `(a::VARCHAR || b::VARCHAR || ...)`, which propagates NULL.
+fn concat_null_propagating(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    if args.is_empty() {
+        return Err(super::calls::arity(name, 0, "at least 1"));
+    }
+    let joined = args
+        .into_iter()
+        .map(|a| cast(a, "VARCHAR"))
+        .reduce(|a, b| binary(a, BinaryOperator::StringConcat, b))
+        .expect("at least one argument");
+    Ok(nested(joined))
+}
+
+/// Snowflake `CONCAT_WS(sep, a, ...)` is NULL when any argument is NULL; DuckDB's skips NULL
+/// values. Becomes `CASE WHEN sep IS NULL OR a IS NULL ... THEN NULL ELSE concat_ws(...) END`.
+fn concat_ws_null_propagating(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    if args.len() < 2 {
+        return Err(super::calls::arity(name, args.len(), "at least 2"));
+    }
+    Ok(case(
+        vec![(any_null(&args), super::calls::null())],
+        Some(func("concat_ws", args)),
+    ))
+}
+
+/// Snowflake `SPLIT(s, sep)` returns an ARRAY of strings (JSON text in Snowglobe); an empty
+/// separator does not split. → `to_json(CASE WHEN sep = '' THEN [s] ELSE string_split(s, sep) END)`.
+fn split_to_json(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 2)?;
+    let [s, sep]: [Expr; 2] = args.try_into().expect("checked arity");
+    let parts = case(
+        vec![(
+            binary(sep.clone(), BinaryOperator::Eq, string("")),
+            Expr::Array(sqlparser::ast::Array {
+                elem: vec![s.clone()],
+                named: false,
+            }),
+        )],
+        Some(func("string_split", vec![s, sep])),
+    );
+    Ok(func("to_json", vec![parts]))
+}
+
+/// Snowflake `SPLIT_PART(s, d, 0)` means part 1 and an empty delimiter does not split; DuckDB
+/// returns '' for part 0 and splits an empty delimiter into characters. Becomes
+/// `split_part(s, d, CASE WHEN n = 0 THEN 1 ELSE n END)`, with `s` itself for an empty `d`.
+fn split_part_from_one(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 3, 3)?;
+    let [s, d, n]: [Expr; 3] = args.try_into().expect("checked arity");
+    let part = case(
+        vec![(binary(n.clone(), BinaryOperator::Eq, number(0)), number(1))],
+        Some(n.clone()),
+    );
+    let whole = case(
+        vec![(
+            [0, 1, -1]
+                .into_iter()
+                .map(|k| binary(n.clone(), BinaryOperator::Eq, number(k)))
+                .reduce(|a, b| binary(a, BinaryOperator::Or, b))
+                .expect("three parts"),
+            s.clone(),
+        )],
+        Some(string("")),
+    );
+    Ok(case(
+        vec![(binary(d.clone(), BinaryOperator::Eq, string("")), whole)],
+        Some(func("split_part", vec![s, d, part])),
+    ))
+}
+
+/// The tokens of `s` split on any character of `delims`, never empty: the runs of characters
+/// not in `delims`. An empty `delims` makes the whole string one token.
+fn tokens(s: Expr, delims: Expr) -> Expr {
+    let class = binary(
+        binary(
+            string("[^"),
+            BinaryOperator::StringConcat,
+            func("regexp_escape", vec![delims.clone()]),
+        ),
+        BinaryOperator::StringConcat,
+        string("]+"),
+    );
+    case(
+        vec![(
+            binary(delims, BinaryOperator::Eq, string("")),
+            func("regexp_extract_all", vec![s.clone(), string(".+")]),
+        )],
+        Some(func("regexp_extract_all", vec![s, class])),
+    )
+}
+
+/// Snowflake `STRTOK(s [, delims = ' ' [, n = 1]])` returns the n-th non-empty token, NULL when
+/// out of range. → `regexp_extract_all(s, '[^' || regexp_escape(delims) || ']+')[n]`.
+fn strtok_to_regexp(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 3)?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let delims = args.next().unwrap_or_else(|| string(" "));
+    let n = args.next().unwrap_or_else(|| number(1));
+    Ok(Expr::CompoundFieldAccess {
+        root: Box::new(nested(tokens(s, delims))),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Index { index: n },
+        )],
+    })
+}
+
+/// Snowflake `STRTOK_TO_ARRAY(s [, delims = ' '])`: every token, as an ARRAY (JSON text).
+fn strtok_to_array(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 2)?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let delims = args.next().unwrap_or_else(|| string(" "));
+    Ok(func("to_json", vec![tokens(s, delims)]))
+}
+
+/// Snowflake regular-expression parameters (`c`, `i`, `m`, `s`, `e`) as an RE2 inline-flag
+/// prefix for the pattern; whether `e` (extract sub-matches) was given.
+fn regex_flags(name: &str, params: Option<&Expr>) -> Result<(String, bool)> {
+    let Some(params) = params else {
+        return Ok((String::new(), false));
+    };
+    let Some(text) = string_literal(params) else {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} with non-literal regular expression parameters"
+        )));
+    };
+    let (mut i, mut m, mut s, mut e) = (false, false, false, false);
+    for c in text.chars() {
+        match c {
+            'c' => i = false,
+            'i' => i = true,
+            'm' => m = true,
+            's' => s = true,
+            'e' => e = true,
+            other => {
+                return Err(SnowflakeError::compilation(
+                    snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                    format!("Invalid parameter '{other}' in function {name}"),
+                ))
+            }
+        }
+    }
+    let flags: String = [(i, 'i'), (m, 'm'), (s, 's')]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, c)| *c)
+        .collect();
+    Ok((
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!("(?{flags})")
+        },
+        e,
+    ))
+}
+
+fn with_flags(pattern: Expr, flags: &str) -> Expr {
+    if flags.is_empty() {
+        pattern
+    } else {
+        binary(string(flags), BinaryOperator::StringConcat, pattern)
+    }
+}
+
+/// The part of `s` from 1-based `position` on (all of it when position is absent).
+fn from_position(s: Expr, position: Option<Expr>) -> Expr {
+    match position {
+        None => s,
+        Some(p) if integer_literal(&p) == Some(1) => s,
+        Some(p) => func("substr", vec![s, p]),
+    }
+}
+
+fn index(list: Expr, i: Expr) -> Expr {
+    Expr::CompoundFieldAccess {
+        root: Box::new(nested(list)),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Index { index: i },
+        )],
+    }
+}
+
+/// Snowflake `REGEXP_SUBSTR(s, p [, position [, occurrence [, params [, group]]]])`, NULL when
+/// there is no such match → `regexp_extract_all(substr(s, position), flags || p, group)[occurrence]`.
+fn regexp_substr_to_extract_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 6)?;
+    let (flags, extract) = regex_flags(name, args.get(4))?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let p = args.next().expect("checked arity");
+    let position = args.next();
+    let occurrence = args.next().unwrap_or_else(|| number(1));
+    let _params = args.next();
+    let group = args
+        .next()
+        .unwrap_or_else(|| number(if extract { 1 } else { 0 }));
+    let all = func(
+        "regexp_extract_all",
+        vec![from_position(s, position), with_flags(p, &flags), group],
+    );
+    Ok(index(all, occurrence))
+}
+
+/// Snowflake `REGEXP_REPLACE(s, p [, r = '' [, position [, occurrence = 0 [, params]]]])`
+/// replaces every match by default; DuckDB's replaces the first unless given `'g'`. Occurrence 0
+/// becomes option `'g'`, occurrence 1 no option; a start position keeps the prefix as it is.
+fn regexp_replace_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 6)?;
+    let (flags, _) = regex_flags(name, args.get(5))?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let p = args.next().expect("checked arity");
+    let r = args.next().unwrap_or_else(|| string(""));
+    let position = args.next();
+    let global = match args.next().map(|o| integer_literal(&o)) {
+        None | Some(Some(0)) => true,
+        Some(Some(1)) => false,
+        Some(_) => {
+            return Err(SnowflakeError::unsupported(format!(
+                "{name} with an occurrence other than 0 or 1"
+            )))
+        }
+    };
+    let mut call_args = vec![
+        from_position(s.clone(), position.clone()),
+        with_flags(p, &flags),
+        r,
+    ];
+    if global {
+        call_args.push(string("g"));
+    }
+    let replaced = func("regexp_replace", call_args);
+    Ok(match position {
+        Some(pos) if integer_literal(&pos) != Some(1) => nested(binary(
+            func(
+                "substr",
+                vec![s, number(1), binary(pos, BinaryOperator::Minus, number(1))],
+            ),
+            BinaryOperator::StringConcat,
+            replaced,
+        )),
+        _ => replaced,
+    })
+}
+
+/// Snowflake `REGEXP_LIKE(s, p [, params])` / `RLIKE` match the whole string (implicitly
+/// anchored) → DuckDB `regexp_full_match(s, flags || p)`.
+fn regexp_like_full_match(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 3)?;
+    let (flags, _) = regex_flags(name, args.get(2))?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let p = args.next().expect("checked arity");
+    Ok(func("regexp_full_match", vec![s, with_flags(p, &flags)]))
+}
+
+/// Snowflake `REGEXP_COUNT(s, p [, position [, params]])` → DuckDB
+/// `len(regexp_extract_all(substr(s, position), flags || p))`.
+fn regexp_count_to_len(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 4)?;
+    let (flags, _) = regex_flags(name, args.get(3))?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let p = args.next().expect("checked arity");
+    let position = args.next();
+    Ok(func(
+        "len",
+        vec![func(
+            "regexp_extract_all",
+            vec![from_position(s, position), with_flags(p, &flags)],
+        )],
+    ))
+}
+
+/// Snowflake `REGEXP_INSTR(s, p [, position [, occurrence [, option [, params]]]])`: the
+/// 1-based position of the n-th match (option 1: just after it), 0 when there is none. DuckDB
+/// has no such function; the position is the start plus the lengths of the text before the
+/// n-th match: `length(array_to_string(regexp_split_to_array(t, p)[1:n], ''))` plus the lengths
+/// of the first n-1 matches.
+fn regexp_instr_to_lengths(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 6)?;
+    let (flags, _) = regex_flags(name, args.get(5))?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let p = with_flags(args.next().expect("checked arity"), &flags);
+    let position = args.next().unwrap_or_else(|| number(1));
+    let n = args.next().unwrap_or_else(|| number(1));
+    let after = match args.next().map(|o| integer_literal(&o)) {
+        None | Some(Some(0)) => false,
+        Some(Some(1)) => true,
+        Some(_) => {
+            return Err(SnowflakeError::unsupported(format!(
+                "{name} with a non-literal return option"
+            )))
+        }
+    };
+    let text = func("substr", vec![s, position.clone()]);
+    let matches = func("regexp_extract_all", vec![text.clone(), p.clone()]);
+    let slice = |list: Expr, to: Expr| Expr::CompoundFieldAccess {
+        root: Box::new(nested(list)),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Slice {
+                lower_bound: Some(number(1)),
+                upper_bound: Some(to),
+                stride: None,
+            },
+        )],
+    };
+    let joined_len = |list: Expr| {
+        func(
+            "length",
+            vec![func("array_to_string", vec![list, string("")])],
+        )
+    };
+    let before = joined_len(slice(
+        func("regexp_split_to_array", vec![text, p]),
+        n.clone(),
+    ));
+    let earlier_matches = joined_len(slice(
+        matches.clone(),
+        binary(n.clone(), BinaryOperator::Minus, number(1)),
+    ));
+    let mut start = binary(
+        binary(position, BinaryOperator::Plus, before),
+        BinaryOperator::Plus,
+        earlier_matches,
+    );
+    if after {
+        start = binary(
+            start,
+            BinaryOperator::Plus,
+            func("length", vec![index(matches.clone(), n.clone())]),
+        );
+    }
+    Ok(case(
+        vec![(
+            binary(func("len", vec![matches]), BinaryOperator::Lt, n),
+            number(0),
+        )],
+        Some(start),
+    ))
+}
+
+/// Snowflake `LPAD(s, len [, pad = ' '])` / `RPAD`; DuckDB requires the pad (both truncate a
+/// longer string to `len`).
+fn pad_default_space(name: &str, mut args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 3)?;
+    if args.len() == 2 {
+        args.push(string(" "));
+    }
+    Ok(func(&name.to_ascii_lowercase(), args))
+}
+
+/// Snowflake's default INITCAP word separators: whitespace and `! ? @ " ^ # $ & ~ _ , . : ; +
+/// - * % / | \ [ ] ( ) { } < >`.
+const INITCAP_DELIMITERS: &str = " \t\n\r\x0b\x0c!?@\"^#$&~_,.:;+-*%/|\\[](){}<>";
+
+/// Snowflake `INITCAP(s [, delimiters])` upper-cases the first letter of each word and
+/// lower-cases the rest; DuckDB has no INITCAP. Each character is mapped with a lambda over its
+/// position: upper when first or after a delimiter, else lower.
+fn initcap_by_characters(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 2)?;
+    let mut args = args.into_iter();
+    let s = args.next().expect("checked arity");
+    let delims = args.next().unwrap_or_else(|| string(INITCAP_DELIMITERS));
+    let i = Ident::with_quote('"', "SG_I");
+    let at = |offset: i64| {
+        let pos = if offset == 0 {
+            Expr::Identifier(i.clone())
+        } else {
+            binary(
+                Expr::Identifier(i.clone()),
+                BinaryOperator::Minus,
+                number(offset),
+            )
+        };
+        func("substr", vec![s.clone(), pos, number(1)])
+    };
+    let word_start = binary(
+        binary(Expr::Identifier(i.clone()), BinaryOperator::Eq, number(1)),
+        BinaryOperator::Or,
+        binary(
+            func("strpos", vec![delims.clone(), at(1)]),
+            BinaryOperator::Gt,
+            number(0),
+        ),
+    );
+    let body = case(
+        vec![(word_start, func("upper", vec![at(0)]))],
+        Some(func("lower", vec![at(0)])),
+    );
+    let lambda = Expr::Lambda(LambdaFunction {
+        params: OneOrManyWithParens::One(sqlparser::ast::LambdaFunctionParameter {
+            name: i,
+            data_type: None,
+        }),
+        body: Box::new(body),
+        syntax: LambdaSyntax::LambdaKeyword,
+    });
+    let positions = func(
+        "range",
+        vec![
+            number(1),
+            binary(
+                func("length", vec![s.clone()]),
+                BinaryOperator::Plus,
+                number(1),
+            ),
+        ],
+    );
+    let mapped = func(
+        "array_to_string",
+        vec![func("list_transform", vec![positions, lambda]), string("")],
+    );
+    Ok(case(vec![(is_null(s), super::calls::null())], Some(mapped)))
+}
+
+/// Snowflake `REPLACE(s, from [, to = ''])`; DuckDB requires `to`.
+fn replace_default_empty(name: &str, mut args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 3)?;
+    if args.len() == 2 {
+        args.push(string(""));
+    }
+    Ok(func("replace", args))
+}
+
+/// Snowflake `CHARINDEX(sub, s [, start])` and `POSITION(sub, s [, start])`: 1-based position of
+/// `sub` in `s` searching from `start`, 0 when absent → DuckDB `instr(s, sub)`, offset by the
+/// start position when one is given.
+fn charindex_to_instr(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 2, 3)?;
+    let mut args = args.into_iter();
+    let sub = args.next().expect("checked arity");
+    let s = args.next().expect("checked arity");
+    let Some(start) = args.next() else {
+        return Ok(func("instr", vec![s, sub]));
+    };
+    let found = func("instr", vec![func("substr", vec![s, start.clone()]), sub]);
+    Ok(case(
+        vec![(
+            binary(found.clone(), BinaryOperator::Eq, number(0)),
+            number(0),
+        )],
+        Some(binary(
+            binary(found, BinaryOperator::Plus, start),
+            BinaryOperator::Minus,
+            number(1),
+        )),
+    ))
+}
+
+/// Snowflake `SHA2(s [, 256])` → DuckDB `sha256(s)` (lower-case hex). DuckDB has no SHA-224,
+/// SHA-384 or SHA-512, so those digest sizes fail as unsupported.
+fn sha2_to_sha256(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 2)?;
+    if let Some(bits) = args.get(1) {
+        match integer_literal(bits) {
+            Some(256) => {}
+            Some(224 | 384 | 512) => {
+                return Err(SnowflakeError::unsupported(format!(
+                    "{name} with a digest size of {}",
+                    bits
+                )))
+            }
+            _ => {
+                return Err(SnowflakeError::compilation(
+                    snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                    format!("Invalid digest size {bits} for function {name}"),
+                ))
+            }
+        }
+    }
+    Ok(func("sha256", vec![args[0].clone()]))
+}
+
+/// Snowflake `HASH(...)` returns a signed 64-bit NUMBER(19,0), never NULL. DuckDB's `hash`
+/// returns an unsigned 64-bit value; shifting it into the signed range gives a BIGINT. The
+/// values are deterministic but not Snowflake's (its algorithm is proprietary).
+fn hash_as_signed(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    if args.is_empty() {
+        return Err(super::calls::arity(name, 0, "at least 1"));
+    }
+    let shifted = binary(
+        cast(func("hash", args), "HUGEINT"),
+        BinaryOperator::Minus,
+        Expr::value(sqlparser::ast::Value::Number(
+            "9223372036854775808".into(),
+            false,
+        )),
+    );
+    Ok(cast(nested(shifted), "BIGINT"))
+}
+
+/// Snowflake `UUID_STRING()` → a random version-4 UUID as text: DuckDB `uuid()::VARCHAR`. The
+/// two-argument (name-based, version 5) form is unsupported.
+fn uuid_string(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    if !args.is_empty() {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} with a namespace and name (version 5 UUIDs)"
+        )));
+    }
+    Ok(cast(func("uuid", vec![]), "VARCHAR"))
+}
+
+/// Snowflake collation specifications (`'en-ci'`, `'utf8'`, `'upper'`, ...) → DuckDB's
+/// collations: `ci` → NOCASE, `ai` → NOACCENT; case- and accent-sensitive and locale parts need
+/// none (DuckDB compares bytes). Trimming and case-conversion specifiers are unsupported.
+fn collate_to_duckdb(expr: Expr, spec: &str) -> Result<Expr> {
+    let mut names = Vec::new();
+    for part in spec
+        .to_ascii_lowercase()
+        .split('-')
+        .filter(|p| !p.is_empty())
+    {
+        match part {
+            "ci" => names.push("nocase"),
+            "ai" => names.push("noaccent"),
+            "cs" | "as" | "pi" | "ps" | "utf8" | "bin" => {}
+            p if p.len() == 2 || p.contains('_') => {}
+            other => {
+                return Err(SnowflakeError::unsupported(format!(
+                    "collation specifier '{other}'"
+                )))
+            }
+        }
+    }
+    if names.is_empty() {
+        return Ok(expr);
+    }
+    Ok(Expr::Collate {
+        expr: Box::new(expr),
+        collation: ObjectName::from(vec![Ident::new(names.join("."))]),
+    })
+}
+
+/// Operator forms: `s RLIKE p` / `s REGEXP p` (whole-string match), `s [NOT] [I]LIKE ANY (...)`
+/// and `LIKE ALL (...)` (one LIKE per pattern, joined with OR / AND), `s COLLATE 'spec'`, and
+/// `SUBSTR(s, start, len)` with a negative length (Snowflake: empty string; DuckDB counts back).
+struct StringOperators(FirstError);
+
+impl VisitorMut for StringOperators {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let new = match expr {
+            Expr::RLike {
+                negated,
+                expr: s,
+                pattern,
+                ..
+            } => Some(rlike_full_match(*negated, s, pattern)),
+            Expr::Like { .. } | Expr::ILike { .. } => like_any_all(expr),
+            Expr::Collate {
+                expr: inner,
+                collation,
+            } => {
+                let spec = collation.to_string();
+                let spec = spec.trim_matches('\'');
+                if collation.to_string().starts_with('\'') {
+                    match collate_to_duckdb((**inner).clone(), spec) {
+                        Ok(e) => Some(e),
+                        Err(e) => {
+                            self.0.set(e);
+                            return ControlFlow::Break(());
+                        }
+                    }
+                } else {
+                    None
+                }
+            }
+            Expr::Substring {
+                substring_for: Some(len),
+                ..
+            } if integer_literal(len).is_none_or(|n| n < 0) => {
+                let l = (**len).clone();
+                **len = case(
+                    vec![(binary(l.clone(), BinaryOperator::Lt, number(0)), number(0))],
+                    Some(l),
+                );
+                None
+            }
+            _ => None,
+        };
+        if let Some(new) = new {
+            *expr = new;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `s [NOT] RLIKE p` matches the whole string in Snowflake → `[NOT] regexp_full_match(s, p)`.
+fn rlike_full_match(negated: bool, s: &Expr, pattern: &Expr) -> Expr {
+    let m = func("regexp_full_match", vec![s.clone(), pattern.clone()]);
+    if negated {
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Not,
+            expr: Box::new(m),
+        }
+    } else {
+        m
+    }
+}
+
+/// Snowflake `s LIKE ANY ('a%', 'b%')` / `LIKE ALL (...)` (and ILIKE) → one LIKE per pattern,
+/// joined with OR (ANY) or AND (ALL). NOT applies to each LIKE, as in Snowflake.
+fn like_any_all(expr: &Expr) -> Option<Expr> {
+    let (negated, any, s, pattern, escape, ilike) = match expr {
+        Expr::Like {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        } => (*negated, *any, expr, pattern, escape_char, false),
+        Expr::ILike {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        } => (*negated, *any, expr, pattern, escape_char, true),
+        _ => return None,
+    };
+    let (patterns, op) = match pattern.as_ref() {
+        Expr::Nested(p) if any => (vec![(**p).clone()], BinaryOperator::Or),
+        Expr::Tuple(ps) if any => (ps.clone(), BinaryOperator::Or),
+        Expr::Function(f) if matches!(name_of(f).as_str(), "ALL" | "ANY") => (
+            plain_args(f)?,
+            if name_of(f) == "ALL" {
+                BinaryOperator::And
+            } else {
+                BinaryOperator::Or
+            },
+        ),
+        _ => return None,
+    };
+    let one = |p: Expr| {
+        if ilike {
+            Expr::ILike {
+                negated,
+                any: false,
+                expr: s.clone(),
+                pattern: Box::new(p),
+                escape_char: escape.clone(),
+            }
+        } else {
+            Expr::Like {
+                negated,
+                any: false,
+                expr: s.clone(),
+                pattern: Box::new(p),
+                escape_char: escape.clone(),
+            }
+        }
+    };
+    patterns
+        .into_iter()
+        .map(one)
+        .reduce(|a, b| binary(a, op.clone(), b))
+        .map(nested)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn concat_propagates_null() {
+        assert_eq!(
+            translate("select concat(a, 'x') as c from t"),
+            "SELECT (CAST(\"A\" AS VARCHAR) || CAST('x' AS VARCHAR)) AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn concat_ws_propagates_null() {
+        assert_eq!(
+            translate("select concat_ws(',', a, b) as c from t"),
+            "SELECT CASE WHEN ',' IS NULL OR \"A\" IS NULL OR \"B\" IS NULL THEN NULL ELSE concat_ws(',', \"A\", \"B\") END AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn split_is_json_list() {
+        assert_eq!(
+            translate("select split(a, ',') as c from t"),
+            "SELECT to_json(CASE WHEN ',' = '' THEN [\"A\"] ELSE string_split(\"A\", ',') END) AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn split_part_zero_is_one() {
+        assert_eq!(
+            translate("select split_part(a, '.', n) as c from t"),
+            "SELECT CASE WHEN '.' = '' THEN CASE WHEN \"N\" = 0 OR \"N\" = 1 OR \"N\" = -1 THEN \"A\" ELSE '' END ELSE split_part(\"A\", '.', CASE WHEN \"N\" = 0 THEN 1 ELSE \"N\" END) END AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn strtok_takes_non_empty_tokens() {
+        assert_eq!(
+            translate("select strtok(a, '.', 2) as c from t"),
+            "SELECT (CASE WHEN '.' = '' THEN regexp_extract_all(\"A\", '.+') ELSE regexp_extract_all(\"A\", '[^' || regexp_escape('.') || ']+') END)[2] AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn regexp_substr_indexes_all_matches() {
+        assert_eq!(
+            translate("select regexp_substr(a, 'b+', 1, 2, 'i') as c from t"),
+            "SELECT (regexp_extract_all(\"A\", '(?i)' || 'b+', 0))[2] AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn regexp_replace_is_global() {
+        assert_eq!(
+            translate("select regexp_replace(a, 'b') as c from t"),
+            "SELECT regexp_replace(\"A\", 'b', '', 'g') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn regexp_like_and_rlike_are_full_matches() {
+        assert_eq!(
+            translate("select regexp_like(a, 'b.*') as c, a rlike 'x' as d from t"),
+            "SELECT regexp_full_match(\"A\", 'b.*') AS \"C\", regexp_full_match(\"A\", 'x') AS \"D\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn regexp_count_is_len_of_matches() {
+        assert_eq!(
+            translate("select regexp_count(a, 'b') as c from t"),
+            "SELECT len(regexp_extract_all(\"A\", 'b')) AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn regexp_instr_counts_lengths() {
+        assert!(
+            translate("select regexp_instr(a, 'b') as c from t").starts_with(
+                "SELECT CASE WHEN len(regexp_extract_all(substr(\"A\", 1), 'b')) < 1 THEN 0"
+            )
+        );
+    }
+
+    #[test]
+    fn startswith_is_starts_with() {
+        assert_eq!(
+            translate("select startswith(a, 'x') as c from t"),
+            "SELECT starts_with(\"A\", 'x') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn lpad_defaults_to_space() {
+        assert_eq!(
+            translate("select lpad(a, 5) as c from t"),
+            "SELECT lpad(\"A\", 5, ' ') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn initcap_maps_characters() {
+        assert!(translate("select initcap(a, ' ') as c from t").contains(
+            "list_transform(range(1, length(\"A\") + 1), lambda \"SG_I\" : CASE WHEN \"SG_I\" = 1 OR strpos(' ', substr(\"A\", \"SG_I\" - 1, 1)) > 0"
+        ));
+    }
+
+    #[test]
+    fn replace_defaults_to_removal() {
+        assert_eq!(
+            translate("select replace(a, 'x') as c from t"),
+            "SELECT replace(\"A\", 'x', '') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn charindex_is_instr() {
+        assert_eq!(
+            translate("select charindex('b', a) as c from t"),
+            "SELECT instr(\"A\", 'b') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn sha2_is_sha256() {
+        assert_eq!(
+            translate("select sha2(a, 256) as c from t"),
+            "SELECT sha256(\"A\") AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn hash_is_signed() {
+        assert_eq!(
+            translate("select hash(a) as c from t"),
+            "SELECT CAST((CAST(hash(\"A\") AS HUGEINT) - 9223372036854775808) AS BIGINT) AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn uuid_string_is_uuid_text() {
+        assert_eq!(
+            translate("select uuid_string() as c"),
+            "SELECT CAST(uuid() AS VARCHAR) AS \"C\""
+        );
+    }
+
+    #[test]
+    fn like_any_is_or_of_likes() {
+        assert_eq!(
+            translate("select a like any ('x%', '%y') as c from t"),
+            "SELECT (\"A\" LIKE 'x%' OR \"A\" LIKE '%y') AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn collate_ci_is_nocase() {
+        assert_eq!(
+            translate("select a collate 'en-ci' = 'X' as c from t"),
+            "SELECT \"A\" COLLATE nocase = 'X' AS \"C\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn substr_negative_length_is_empty() {
+        assert_eq!(
+            translate("select substr(a, 2, -1) as c from t"),
+            "SELECT SUBSTR(\"A\", 2, CASE WHEN -1 < 0 THEN 0 ELSE -1 END) AS \"C\" FROM \"T\""
+        );
+    }
+}

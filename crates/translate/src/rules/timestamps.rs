@@ -1,0 +1,474 @@
+//! Timestamps in the session time zone.
+//!
+//! DuckDB (built without ICU) knows only UTC; Snowflake reads zone-less text in the session
+//! `TIMEZONE`, shows TIMESTAMP_LTZ values in it and takes their date parts in local time. The
+//! engine registers `sg_instant`, `sg_ntz`, their `sg_try_` forms and `sg_local` (see
+//! `snowglobe_engine::time_zones`); these rules route Snowflake's conversions through them with
+//! the session's zone name as the last argument.
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{
+    CastKind, DataType, DateTimeField, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Statement, Value, VisitMut, VisitorMut,
+};
+
+use super::calls::plain_args;
+use super::functions::call;
+use super::FirstError;
+use crate::names::Context;
+use crate::types::sf_type;
+use snowglobe_catalog::SfType;
+
+/// The zone rules use when the session has none (Snowflake's default `TIMEZONE`).
+pub const DEFAULT_TIMEZONE: &str = "America/Los_Angeles";
+
+/// Route timestamp conversions, current-time functions and date parts through the session zone.
+pub fn timestamps_in_session_zone(statement: &mut Statement, ctx: &Context) -> Result<()> {
+    let mut v = Timestamps {
+        zone: session_zone(ctx),
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Timestamps {
+    zone: String,
+    error: FirstError,
+}
+
+fn session_zone(ctx: &Context) -> String {
+    if ctx.timezone.is_empty() {
+        DEFAULT_TIMEZONE.to_string()
+    } else {
+        ctx.timezone.clone()
+    }
+}
+
+/// `INSERT ... VALUES` converts each value to its target column the way Snowflake converts: text
+/// for a DATE or TIMESTAMP column may be epoch digits (scaled by magnitude) and is read in the
+/// session zone, text for a BINARY column is hex, digits for a TIME column are nanoseconds after
+/// midnight (how the connectors bind TIME), and any value for a TIMESTAMP column goes through
+/// the session zone (a wall clock into TIMESTAMP_LTZ is local time, not UTC). DuckDB's implicit
+/// casts do none of this.
+pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Result<()> {
+    let Statement::Insert(insert) = statement else {
+        return Ok(());
+    };
+    if ctx.insert_target.is_empty() {
+        return Ok(());
+    }
+    let targets: Vec<Option<SfType>> = if insert.columns.is_empty() {
+        ctx.insert_target.iter().map(|(_, t)| Some(*t)).collect()
+    } else {
+        insert
+            .columns
+            .iter()
+            .map(|c| {
+                let ident = c.0.last().and_then(|p| p.as_ident());
+                let name = match ident {
+                    Some(i) if i.quote_style.is_some() => i.value.clone(),
+                    Some(i) => i.value.to_uppercase(),
+                    None => c.to_string(),
+                };
+                ctx.insert_target
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, t)| *t)
+            })
+            .collect()
+    };
+    let Some(source) = insert.source.as_mut() else {
+        return Ok(());
+    };
+    let t = Timestamps {
+        zone: session_zone(ctx),
+        error: FirstError::default(),
+    };
+    let convert = |expr: &mut Expr, target: &Option<SfType>| -> Result<()> {
+        if let Some(target) = target {
+            if let Some(new) = t.to_target(expr, target)? {
+                *expr = new;
+            }
+        }
+        Ok(())
+    };
+    match source.body.as_mut() {
+        sqlparser::ast::SetExpr::Values(values) => {
+            for row in &mut values.rows {
+                for (expr, target) in row.iter_mut().zip(&targets) {
+                    convert(expr, target)?;
+                }
+            }
+        }
+        // INSERT ... SELECT: the projection converts the same way (not through `*`).
+        sqlparser::ast::SetExpr::Select(select) => {
+            use sqlparser::ast::SelectItem;
+            if select.projection.len() == targets.len() {
+                for (item, target) in select.projection.iter_mut().zip(&targets) {
+                    match item {
+                        SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
+                            convert(expr, target)?
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Which Snowflake timestamp a conversion produces.
+#[derive(Clone, Copy)]
+enum Kind {
+    Instant,
+    WallClock,
+}
+
+impl Kind {
+    fn of(t: &SfType) -> Option<Kind> {
+        match t {
+            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => Some(Kind::Instant),
+            SfType::TimestampNtz { .. } => Some(Kind::WallClock),
+            _ => None,
+        }
+    }
+
+    fn function(self, try_mode: bool) -> &'static str {
+        match (self, try_mode) {
+            (Kind::Instant, false) => "sg_instant",
+            (Kind::Instant, true) => "sg_try_instant",
+            (Kind::WallClock, false) => "sg_ntz",
+            (Kind::WallClock, true) => "sg_try_ntz",
+        }
+    }
+}
+
+fn text(s: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(s.to_string()))
+}
+
+/// Snowflake's date and time format elements → strptime's. Unknown elements are an error.
+pub fn strptime_format(format: &str) -> Result<String> {
+    const ELEMENTS: &[(&str, &str)] = &[
+        ("YYYY", "%Y"),
+        ("YY", "%y"),
+        ("MMMM", "%B"),
+        ("MON", "%b"),
+        ("MM", "%m"),
+        ("DD", "%d"),
+        ("DY", "%a"),
+        ("HH24", "%H"),
+        ("HH12", "%I"),
+        ("HH", "%H"),
+        ("AM", "%p"),
+        ("PM", "%p"),
+        ("MI", "%M"),
+        ("SS", "%S"),
+        ("FF9", "%n"),
+        ("FF6", "%f"),
+        ("FF3", "%g"),
+        ("FF", "%n"),
+        ("TZH:TZM", "%z"),
+        ("TZHTZM", "%z"),
+    ];
+    let mut out = String::new();
+    let mut rest = format;
+    'outer: while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            out.push_str(&quoted[..end].replace('%', "%%"));
+            rest = quoted.get(end + 1..).unwrap_or("");
+            continue;
+        }
+        for (element, strptime) in ELEMENTS {
+            if rest.len() >= element.len() && rest[..element.len()].eq_ignore_ascii_case(element) {
+                out.push_str(strptime);
+                rest = &rest[element.len()..];
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        if c.is_ascii_alphabetic() {
+            return Err(SnowflakeError::unsupported(format!(
+                "date/time format element at '{rest}' in format '{format}'"
+            )));
+        }
+        if c == '%' {
+            out.push('%');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(out)
+}
+
+impl Timestamps {
+    /// One VALUES expression converted to its target column's type, if it needs converting.
+    fn to_target(&self, expr: &Expr, target: &SfType) -> Result<Option<Expr>> {
+        let literal = match expr {
+            Expr::Value(v) => match &v.value {
+                Value::Null => return Ok(None),
+                Value::SingleQuotedString(s) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(match (target, literal) {
+            (SfType::TimestampLtz { .. } | SfType::TimestampTz { .. }, _) => {
+                Some(self.convert(Kind::Instant, false, expr.clone()))
+            }
+            (SfType::TimestampNtz { .. }, _) => {
+                Some(self.convert(Kind::WallClock, false, expr.clone()))
+            }
+            (SfType::Date, Some(_)) => Some(cast(
+                self.convert(Kind::WallClock, false, expr.clone()),
+                DataType::Date,
+            )),
+            (SfType::Time { .. }, Some(s))
+                if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                let nanos: u64 = s
+                    .parse()
+                    .map_err(|_| SnowflakeError::unsupported(format!("TIME value '{s}'")))?;
+                let secs = nanos / 1_000_000_000 % 86_400;
+                Some(cast(
+                    text(&format!(
+                        "{:02}:{:02}:{:02}.{:09}",
+                        secs / 3600,
+                        secs / 60 % 60,
+                        secs % 60,
+                        nanos % 1_000_000_000
+                    )),
+                    DataType::Time(None, sqlparser::ast::TimezoneInfo::None),
+                ))
+            }
+            (SfType::Binary { .. }, Some(_)) => {
+                Some(Expr::Function(call("unhex", vec![expr.clone()])))
+            }
+            _ => None,
+        })
+    }
+
+    fn zone(&self) -> Expr {
+        text(&self.zone)
+    }
+
+    fn convert(&self, kind: Kind, try_mode: bool, x: Expr) -> Expr {
+        Expr::Function(call(kind.function(try_mode), vec![x, self.zone()]))
+    }
+
+    fn local(&self, x: Expr) -> Expr {
+        Expr::Function(call("sg_local", vec![x, self.zone()]))
+    }
+
+    fn now_local(&self) -> Expr {
+        self.local(Expr::Function(call("now", vec![])))
+    }
+
+    /// The value a TO_TIMESTAMP-style function converts: its second argument is a scale
+    /// (epoch units) or a format.
+    fn conversion_input(&self, name: &str, args: &[Expr]) -> Result<Expr> {
+        match args {
+            [x] => Ok(x.clone()),
+            [x, Expr::Value(v)] => match &v.value {
+                Value::Number(scale, _) => {
+                    let scale: u32 = scale.parse().map_err(|_| {
+                        SnowflakeError::unsupported(format!("{name} scale {scale}"))
+                    })?;
+                    Ok(Expr::BinaryOp {
+                        left: Box::new(Expr::Cast {
+                            kind: CastKind::Cast,
+                            expr: Box::new(x.clone()),
+                            data_type: DataType::Double(sqlparser::ast::ExactNumberInfo::None),
+                            format: None,
+                        }),
+                        op: sqlparser::ast::BinaryOperator::Divide,
+                        right: Box::new(Expr::value(Value::Number(format!("1e{scale}"), false))),
+                    })
+                }
+                Value::SingleQuotedString(format) => Ok(Expr::Function(call(
+                    "strptime",
+                    vec![x.clone(), text(&strptime_format(format)?)],
+                ))),
+                _ => Err(SnowflakeError::unsupported(format!(
+                    "{name} with argument {v}"
+                ))),
+            },
+            _ => Err(SnowflakeError::unsupported(format!(
+                "{name} with {} arguments",
+                args.len()
+            ))),
+        }
+    }
+
+    fn rewrite_function(&self, f: &Function) -> Result<Option<Expr>> {
+        if f.over.is_some() {
+            return Ok(None);
+        }
+        let name = f.name.to_string().to_ascii_uppercase();
+        let Some(args) = plain_args(f) else {
+            return Ok(None);
+        };
+        let (base, try_mode) = match name.strip_prefix("TRY_") {
+            Some(base) => (base, true),
+            None => (name.as_str(), false),
+        };
+        let expr = match base {
+            "TO_TIMESTAMP_LTZ" | "TO_TIMESTAMP_TZ" => self.convert(
+                Kind::Instant,
+                try_mode,
+                self.conversion_input(&name, &args)?,
+            ),
+            "TO_TIMESTAMP" | "TO_TIMESTAMP_NTZ" => self.convert(
+                Kind::WallClock,
+                try_mode,
+                self.conversion_input(&name, &args)?,
+            ),
+            "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" | "SYSTIMESTAMP" | "GETDATE" if !try_mode => {
+                Expr::Function(call("now", vec![]))
+            }
+            "SYSDATE" if !try_mode => cast(
+                Expr::Function(call("now", vec![])),
+                DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
+            ),
+            "CURRENT_DATE" if !try_mode => cast(self.now_local(), DataType::Date),
+            "CURRENT_TIME" | "LOCALTIME" if !try_mode => cast(
+                self.now_local(),
+                DataType::Time(None, sqlparser::ast::TimezoneInfo::None),
+            ),
+            "HOUR" | "MINUTE" | "SECOND" | "YEAR" | "MONTH" | "DAY" | "DAYOFMONTH"
+            | "DAYOFWEEK" | "DAYOFWEEKISO" | "DAYOFYEAR" | "WEEK" | "WEEKOFYEAR" | "WEEKISO"
+            | "QUARTER" | "YEAROFWEEK" | "YEAROFWEEKISO"
+                if args.len() == 1 && !try_mode =>
+            {
+                let mut g = f.clone();
+                set_arg(&mut g, 0, self.local(args[0].clone()));
+                Expr::Function(g)
+            }
+            "DATE_PART" if args.len() == 2 && !try_mode => {
+                let mut g = f.clone();
+                set_arg(&mut g, 1, self.local(args[1].clone()));
+                Expr::Function(g)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(expr))
+    }
+}
+
+fn cast(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type,
+        format: None,
+    }
+}
+
+fn set_arg(f: &mut Function, i: usize, value: Expr) {
+    if let FunctionArguments::List(list) = &mut f.args {
+        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) = list.args.get_mut(i) {
+            *e = value;
+        }
+    }
+}
+
+impl VisitorMut for Timestamps {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let result = match expr {
+            Expr::Cast {
+                kind,
+                expr: inner,
+                data_type,
+                ..
+            } => match sf_type(data_type).ok().as_ref().and_then(Kind::of) {
+                Some(k) => {
+                    let try_mode = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
+                    Ok(Some(self.convert(k, try_mode, (**inner).clone())))
+                }
+                None => Ok(None),
+            },
+            Expr::Extract {
+                expr: inner, field, ..
+            } if !matches!(field, DateTimeField::NoDateTime) => {
+                **inner = self.local((**inner).clone());
+                Ok(None)
+            }
+            Expr::Function(f) => self.rewrite_function(f),
+            _ => Ok(None),
+        };
+        match result {
+            Ok(Some(new)) => *expr = new,
+            Ok(None) => {}
+            Err(e) => {
+                self.error.set(e);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strptime_format;
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn ltz_casts_read_text_in_the_session_zone() {
+        assert_eq!(
+            translate("select '2024-01-02 03:04:05'::timestamp_ltz as t"),
+            "SELECT sg_instant('2024-01-02 03:04:05', 'America/Los_Angeles') AS \"T\""
+        );
+    }
+
+    #[test]
+    fn ntz_conversion_with_scale_divides_epoch() {
+        assert_eq!(
+            translate("select to_timestamp(x, 3) as t from s"),
+            "SELECT sg_ntz(CASE WHEN 1e3 = 0 THEN error('Division by zero') ELSE CAST(\"X\" AS DOUBLE) / 1e3 END, 'America/Los_Angeles') AS \"T\" FROM \"S\""
+        );
+    }
+
+    #[test]
+    fn date_parts_take_local_time() {
+        assert_eq!(
+            translate("select hour(t) as h from s"),
+            "SELECT hour(sg_local(\"T\", 'America/Los_Angeles')) AS \"H\" FROM \"S\""
+        );
+    }
+
+    #[test]
+    fn insert_values_convert_to_target_columns() {
+        use snowglobe_catalog::SfType;
+        let sql = "insert into t (d, b, n) values ('1706659200000', 'FF', 'x')";
+        let mut s = crate::parse::parse(sql).unwrap().remove(0);
+        let mut ctx = crate::rules::test_support::ctx();
+        ctx.insert_target = vec![
+            ("D".into(), SfType::Date),
+            ("B".into(), SfType::Binary { length: 8 }),
+            ("N".into(), SfType::TEXT),
+        ];
+        super::values_take_target_types(&mut s, &ctx).unwrap();
+        assert_eq!(
+            s.to_string(),
+            "INSERT INTO t (d, b, n) VALUES (CAST(sg_ntz('1706659200000', 'America/Los_Angeles') AS DATE), unhex('FF'), 'x')"
+        );
+    }
+
+    #[test]
+    fn formats_map_to_strptime() {
+        assert_eq!(
+            strptime_format("YYYY-MM-DD HH24:MI:SS.FF").unwrap(),
+            "%Y-%m-%d %H:%M:%S.%n"
+        );
+        assert_eq!(strptime_format("DD/MON/YYYY").unwrap(), "%d/%b/%Y");
+        assert!(strptime_format("YYYY-Q").is_err());
+    }
+}

@@ -1,0 +1,836 @@
+"""State export and import (issue 4): `snowglobe state export|import|reset`, through a running
+server's HTTP API and on a volume directory with no server, and LocalStack's state endpoints.
+
+Each test starts its own servers (state_support.Server) with their own volume directories, so
+nothing here depends on, or changes, the session server of conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import zipfile
+import datetime as _dt
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from state_support import (
+    Server,
+    assert_valid_zip,
+    canon,
+    closed_port_url,
+    cli,
+    count,
+    databases,
+    fill_table,
+    fingerprint,
+    http,
+    manifest_name,
+    offline_cli,
+    parquet_contents,
+    query,
+    read_manifest,
+    rewrite_zip,
+    sql,
+    summary_counts,
+    use_arrow,
+    use_json,
+)
+
+# --------------------------------------------------------------------------------------------
+# Random rows of every type
+
+COLUMNS = """(
+    id INT,
+    n38 NUMBER(38, 0) COMMENT 'thirty-eight digits',
+    n10_2 NUMBER(10, 2),
+    f FLOAT,
+    vc VARCHAR(10) COMMENT 'short text',
+    tx TEXT,
+    b BOOLEAN,
+    d DATE,
+    tm TIME,
+    ntz TIMESTAMP_NTZ,
+    ltz TIMESTAMP_LTZ,
+    tz TIMESTAMP_TZ,
+    v VARIANT,
+    o OBJECT,
+    a ARRAY,
+    bin BINARY
+)"""
+N_VALUE_COLUMNS = 15
+MAX_38 = 10**38 - 1
+
+# No backslash (a string-literal escape in Snowflake) and no JSON-escaped characters, so the same
+# text is valid inside a SQL literal and inside JSON; quotes are doubled below.
+ALPHABET = "abcxyzABCXYZ019 -_.,;:!?'é ñ€日本🙂"
+JSON_ALPHABET = ALPHABET.replace("'", "")
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rand_text(rng: random.Random, max_len: int, alphabet: str = ALPHABET) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, max_len)))
+
+
+def rand_json(rng: random.Random, depth: int = 0):
+    kinds = ["int", "float", "str", "bool", "null"] + (["list", "dict"] if depth < 3 else [])
+    kind = rng.choice(kinds)
+    if kind == "int":
+        return rng.choice([0, -1, 2**53 + 1, rng.randint(-10**9, 10**9)])
+    if kind == "float":
+        return rng.choice([1.5, -2.25, 1e100, 0.125])
+    if kind == "str":
+        return rand_text(rng, 12, JSON_ALPHABET)
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "null":
+        return None
+    if kind == "list":
+        return [rand_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {rand_text(rng, 6, "abcdefKLM_") or "k": rand_json(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+
+
+def rand_datetime(rng: random.Random) -> datetime:
+    base = datetime(1900, 1, 1) + timedelta(seconds=rng.randint(0, 200 * 365 * 86400))
+    return base.replace(microsecond=rng.choice([0, 123456, rng.randint(0, 999999)]))
+
+
+def rand_offset(rng: random.Random) -> str:
+    minutes = rng.choice([0, 330, -480, 345, -150, rng.randint(-14 * 60, 14 * 60)])
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def value_exprs(rng: random.Random) -> list[str]:
+    """SQL expressions for one row's 15 value columns (NULL with probability 0.15 each)."""
+    dt = rand_datetime(rng)
+    exprs = [
+        f"{rng.choice([MAX_38, -MAX_38, 0, rng.randint(-MAX_38, MAX_38)])}::NUMBER(38, 0)",
+        f"{rng.choice(['', '-'])}{rng.randint(0, 99_999_999)}.{rng.randint(0, 99):02d}::NUMBER(10, 2)",
+        lit(rng.choice(["NaN", "inf", "-inf", "0", "-0.0", "5e-324", "1.7976931348623157e308",
+                        repr(rng.uniform(-1e6, 1e6)), repr(rng.random())])) + "::FLOAT",
+        lit(rand_text(rng, 10)) + "::VARCHAR(10)",
+        lit(rand_text(rng, 200)),
+        rng.choice(["TRUE", "FALSE"]),
+        lit((date(1700, 1, 1) + timedelta(days=rng.randint(0, 500 * 365))).isoformat()) + "::DATE",
+        lit(dt.time().isoformat(timespec="microseconds")) + "::TIME",
+        lit(dt.isoformat(sep=" ", timespec="microseconds")) + "::TIMESTAMP_NTZ",
+        lit(dt.isoformat(sep=" ", timespec="microseconds") + " " + rand_offset(rng)) + "::TIMESTAMP_LTZ",
+        lit(dt.isoformat(sep=" ", timespec="microseconds") + " " + rand_offset(rng)) + "::TIMESTAMP_TZ",
+        f"PARSE_JSON({lit(json.dumps(rand_json(rng), ensure_ascii=False))})",
+        f"PARSE_JSON({lit(json.dumps({'k': rand_json(rng), 'n': rng.randint(0, 9)}, ensure_ascii=False))})::OBJECT",
+        f"PARSE_JSON({lit(json.dumps([rand_json(rng) for _ in range(rng.randint(0, 3))], ensure_ascii=False))})::ARRAY",
+        f"TO_BINARY({lit(bytes(rng.randrange(256) for _ in range(rng.randint(0, 24))).hex().upper())}, 'HEX')",
+    ]  # fmt: skip
+    assert len(exprs) == N_VALUE_COLUMNS
+    return [("NULL" if rng.random() < 0.15 else e) for e in exprs]
+
+
+EDGE_ROWS = [
+    ["NULL"] * N_VALUE_COLUMNS,  # NULL in every column
+    [
+        f"{MAX_38}::NUMBER(38, 0)", "99999999.99::NUMBER(10, 2)", "'NaN'::FLOAT", "'x''y🙂é'::VARCHAR(10)",
+        "''", "TRUE", "'2024-02-29'::DATE", "'23:59:59.999999'::TIME",
+        "'2024-02-29 23:59:59.999999'::TIMESTAMP_NTZ", "'2024-02-29 23:59:59.999999 +00:00'::TIMESTAMP_LTZ",
+        "'2024-02-29 23:59:59.999999 +05:30'::TIMESTAMP_TZ", "PARSE_JSON('null')", "PARSE_JSON('{}')::OBJECT",
+        "PARSE_JSON('[]')::ARRAY", "TO_BINARY('', 'HEX')",
+    ],
+    [
+        f"{-MAX_38}::NUMBER(38, 0)", "-99999999.99::NUMBER(10, 2)", "'inf'::FLOAT", "'abcdefghij'::VARCHAR(10)",
+        "'NULL'", "FALSE", "'1970-01-01'::DATE", "'00:00:00'::TIME",
+        "'1970-01-01 00:00:00'::TIMESTAMP_NTZ", "'1969-12-31 23:59:59 -08:00'::TIMESTAMP_LTZ",
+        "'1999-12-31 23:59:59 -08:00'::TIMESTAMP_TZ", "PARSE_JSON('\"just a string\"')",
+        "PARSE_JSON('{\"a\": {\"b\": [1, 2.5, null, true]}}')::OBJECT",
+        "PARSE_JSON('[[], {}, \"\", 0]')::ARRAY", "TO_BINARY('00FF7F80', 'HEX')",
+    ],
+    ["0::NUMBER(38, 0)", "0::NUMBER(10, 2)", "'-inf'::FLOAT"] + ["NULL"] * (N_VALUE_COLUMNS - 3),
+]  # fmt: skip
+
+
+def create_round_trip_db(conn, db: str, rng: random.Random, n_rows: int) -> int:
+    """A database with two schemas, a table of every type (edge rows + random rows), a second
+    table and a view across schemas. Returns the number of rows in its tables."""
+    sql(conn, f"create database {db}")
+    sql(conn, f"create schema {db}.S1")
+    sql(conn, f"create schema {db}.S2")
+    sql(conn, f"create table {db}.S1.ALLTYPES {COLUMNS}")
+    rows = EDGE_ROWS + [value_exprs(rng) for _ in range(n_rows)]
+    for start in range(0, len(rows), 25):
+        chunk = rows[start : start + 25]
+        selects = " union all ".join(
+            f"select {start + i + 1}, " + ", ".join(exprs) for i, exprs in enumerate(chunk)
+        )
+        sql(conn, f"insert into {db}.S1.ALLTYPES {selects}")
+    sql(conn, f"create table {db}.S2.OTHER (id int, note varchar(50), amount number(12, 4))")
+    sql(conn, f"insert into {db}.S2.OTHER values (1, 'first', 1.0001), (2, NULL, -3), (3, 'it''s', NULL)")
+    sql(
+        conn,
+        f"create view {db}.S2.EVENS as select id, n38, vc, v from {db}.S1.ALLTYPES where id % 2 = 0",
+    )
+    return len(rows) + 3
+
+
+ROUND_TRIP_QUERIES = [
+    "select * from {db}.S1.ALLTYPES order by id",
+    "select * from {db}.S2.OTHER order by id",
+    "select * from {db}.S2.EVENS order by id",
+    # Values that JSON and Arrow render differently still must agree after the round trip.
+    "select id, f::varchar, ntz::varchar, ltz::varchar, tz::varchar, v::varchar, bin::varchar "
+    "from {db}.S1.ALLTYPES order by id",
+]
+
+
+def assert_same_results(src_conn, dst_conn, db: str) -> None:
+    for fmt, switch in (("json", use_json), ("arrow", use_arrow)):
+        switch(src_conn)
+        switch(dst_conn)
+        for template in ROUND_TRIP_QUERIES:
+            q = template.format(db=db)
+            src_rows, src_desc = query(src_conn, q)
+            dst_rows, dst_desc = query(dst_conn, q)
+            assert dst_desc == src_desc, f"[{fmt}] column metadata differs for {q}"
+            assert len(dst_rows) == len(src_rows), f"[{fmt}] row count differs for {q}"
+            for i, (s, d) in enumerate(zip(src_rows, dst_rows)):
+                assert d == s, f"[{fmt}] row {i} of {q} differs:\n source {s}\n import {d}"
+
+
+def db_fingerprint(conn, db: str) -> dict:
+    return fingerprint(conn)[db]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    with Server(tmp_path_factory.mktemp("source") / "volume") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    """A server that starts empty and into which the round-trip tests import."""
+    with Server(tmp_path_factory.mktemp("target") / "volume") as srv:
+        yield srv
+
+
+def test_round_trip_is_exact_for_every_type(source, target, tmp_path):
+    db = "ROUND_TRIP_EDGES"
+    conn = source.connect()
+    n_rows = create_round_trip_db(conn, db, random.Random(0), n_rows=40)
+
+    # The source really holds what the test claims (so equality below means something).
+    use_json(conn)
+    edge = sql(conn, f"select n38, f, vc from {db}.S1.ALLTYPES where id in (2, 3) order by id")
+    assert edge[0][0] == MAX_38 and edge[1][0] == -MAX_38
+    assert canon(edge[0][1]) == ("float", "nan") and edge[1][1] == float("inf")
+    assert sql(conn, f"select count(*) from {db}.S1.ALLTYPES where n38 is null and bin is null") != [(0,)]
+
+    first = tmp_path / "first.zip"
+    out = source.cli("state", "export", str(first)).ok().out
+    assert first.is_file() and zipfile.is_zipfile(first)
+    assert summary_counts(out) == (2, n_rows), out
+
+    dst = target.connect()
+    target.cli("state", "import", str(first)).ok()
+    assert db in databases(dst)
+    assert_same_results(conn, dst, db)
+    assert db_fingerprint(dst, db) == db_fingerprint(conn, db)
+    # The view is a view, still reading its base table: a row added after the import shows up.
+    sql(dst, f"insert into {db}.S1.ALLTYPES (id, n38) values (1000, 7)")
+    assert (1000, 7) in sql(dst, f"select id, n38 from {db}.S2.EVENS")
+
+    sql(dst, f"delete from {db}.S1.ALLTYPES where id = 1000")
+    second = tmp_path / "second.zip"
+    target.cli("state", "export", str(second), "--databases", db).ok()
+    assert parquet_contents(second) == parquet_contents(first)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_round_trip_property(source, target, tmp_path, seed):
+    """export → import → export gives the same content, for random rows of every type."""
+    db = f"ROUND_TRIP_SEED_{seed}"
+    rng = random.Random(seed)
+    conn = source.connect()
+    n_rows = create_round_trip_db(conn, db, rng, n_rows=rng.randint(20, 60))
+
+    first = tmp_path / "first.zip"
+    out = source.cli("state", "export", str(first), "--databases", db).ok().out
+    assert summary_counts(out) == (2, n_rows), out
+    target.cli("state", "import", str(first), "--strategy", "merge").ok()
+
+    dst = target.connect()
+    assert_same_results(conn, dst, db)
+
+    second = tmp_path / "second.zip"
+    target.cli("state", "export", str(second), "--databases", db).ok()
+    assert parquet_contents(second) == parquet_contents(first)
+    # Importing the re-export over the first import changes nothing a client can see.
+    before = db_fingerprint(dst, db)
+    target.cli("state", "import", str(second)).ok()
+    assert db_fingerprint(dst, db) == before
+
+
+def test_manifest_describes_the_file(source, tmp_path):
+    conn = source.connect()
+    sql(conn, "create or replace database MANIFEST_DB")
+    sql(conn, "create table MANIFEST_DB.PUBLIC.T (id int)")
+    sql(conn, "insert into MANIFEST_DB.PUBLIC.T values (1), (2)")
+    path = tmp_path / "m.zip"
+    source.cli("state", "export", str(path), "--databases", "MANIFEST_DB").ok()
+    manifest = read_manifest(path)
+    assert isinstance(manifest.get("format_version"), int) and manifest["format_version"] >= 1
+    assert "format" in manifest, manifest
+
+
+# --------------------------------------------------------------------------------------------
+# Selective export, merge and overwrite
+
+
+def make_db(conn, db: str, table: str = "T", values: tuple = (1, 2, 3)) -> None:
+    sql(conn, f"create or replace database {db}")
+    sql(conn, f"create table {db}.PUBLIC.{table} (id int)")
+    sql(conn, f"insert into {db}.PUBLIC.{table} values " + ", ".join(f"({v})" for v in values))
+
+
+def test_export_only_the_named_databases(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        conn = src.connect()
+        for db in ("ALPHA", "BETA", "GAMMA"):
+            make_db(conn, db)
+        only_alpha = tmp_path / "alpha.zip"
+        out = src.cli("state", "export", str(only_alpha), "--databases", "ALPHA").ok().out
+        assert summary_counts(out) == (1, 3)
+        two = tmp_path / "two.zip"
+        out = src.cli("state", "export", str(two), "--databases", "ALPHA,GAMMA").ok().out
+        assert summary_counts(out) == (2, 6)
+
+        dconn = dst.connect()
+        dst.cli("state", "import", str(only_alpha)).ok()
+        assert databases(dconn) == ["ALPHA"]
+        dst.cli("state", "reset").ok()
+        assert databases(dconn) == []
+        dst.cli("state", "import", str(two)).ok()
+        assert databases(dconn) == ["ALPHA", "GAMMA"]
+
+
+def test_export_of_a_missing_database_fails(tmp_path):
+    with Server(tmp_path / "a") as src:
+        make_db(src.connect(), "PRESENT")
+        path = tmp_path / "x.zip"
+        src.cli("state", "export", str(path), "--databases", "NOPE_NOT_HERE").failed("NOPE_NOT_HERE")
+
+
+def test_import_merge_replaces_only_the_databases_in_the_file(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        make_db(src.connect(), "SHARED", values=(10, 20))
+        path = tmp_path / "shared.zip"
+        src.cli("state", "export", str(path), "--databases", "SHARED").ok()
+
+        dconn = dst.connect()
+        make_db(dconn, "KEEP", values=(7,))
+        make_db(dconn, "SHARED", table="STALE", values=(99,))  # replaced as a whole database
+        dst.cli("state", "import", str(path), "--strategy", "merge").ok()
+        assert databases(dconn) == ["KEEP", "SHARED"]
+        assert sql(dconn, "select id from KEEP.PUBLIC.T") == [(7,)]
+        assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
+        assert sql(dconn, "show tables in database SHARED")[0][1] == "T"
+        assert len(sql(dconn, "show tables in database SHARED")) == 1
+
+        # merge is the default strategy
+        make_db(dconn, "SHARED", table="STALE", values=(99,))
+        dst.cli("state", "import", str(path)).ok()
+        assert databases(dconn) == ["KEEP", "SHARED"]
+        assert len(sql(dconn, "show tables in database SHARED")) == 1
+
+
+def test_import_overwrite_replaces_everything(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        make_db(src.connect(), "SHARED", values=(10, 20))
+        path = tmp_path / "shared.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dconn = dst.connect()
+        make_db(dconn, "KEEP", values=(7,))
+        make_db(dconn, "SHARED", table="STALE", values=(99,))
+        dst.cli("state", "import", str(path), "--strategy", "overwrite").ok()
+        assert databases(dconn) == ["SHARED"]
+        assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
+
+
+def test_import_rejects_an_unknown_strategy(tmp_path):
+    with Server(tmp_path / "a") as srv:
+        make_db(srv.connect(), "X")
+        path = tmp_path / "x.zip"
+        srv.cli("state", "export", str(path)).ok()
+        assert srv.cli("state", "import", str(path), "--strategy", "sideways").rc != 0
+
+
+def test_state_reset_drops_all_databases(tmp_path):
+    with Server(tmp_path / "a") as srv:
+        conn = srv.connect()
+        make_db(conn, "ONE")
+        make_db(conn, "TWO")
+        srv.cli("state", "reset").ok()
+        assert databases(conn) == []
+        # The server is still usable afterwards.
+        make_db(conn, "THREE")
+        assert databases(conn) == ["THREE"]
+
+
+def test_export_default_file_name(tmp_path):
+    with Server(tmp_path / "a") as srv:
+        make_db(srv.connect(), "DEFAULT_NAME")
+        work = tmp_path / "cwd"
+        work.mkdir()
+        srv.cli("state", "export", cwd=work).ok()
+        assert zipfile.is_zipfile(work / "snowglobe-state.zip")
+
+
+def test_import_of_a_missing_file_fails(tmp_path):
+    with Server(tmp_path / "a") as srv:
+        srv.cli("state", "import", str(tmp_path / "does-not-exist.zip")).failed("does-not-exist.zip")
+
+
+# --------------------------------------------------------------------------------------------
+# Bad files: a clear error and the running state exactly as it was
+
+
+@pytest.fixture(scope="module")
+def bad_file_setup(tmp_path_factory):
+    """A server whose state differs from a good export of it: importing the good file (with any
+    strategy) would change the state, so a bad file that got partly applied is visible."""
+    base = tmp_path_factory.mktemp("badfiles")
+    with Server(base / "volume") as srv:
+        conn = srv.connect()
+        make_db(conn, "VICTIM", values=(1, 2, 3))
+        fill_table(conn, "VICTIM.PUBLIC.BULK", 5000, "bad")
+        good = base / "good.zip"
+        srv.cli("state", "export", str(good)).ok()
+        # Now the live state moves on: the good file would undo all of this.
+        sql(conn, "insert into VICTIM.PUBLIC.T values (4)")
+        sql(conn, "create table VICTIM.PUBLIC.LATER (id int)")
+        make_db(conn, "BYSTANDER", values=(42,))
+        yield srv, good, base
+
+
+def _truncated(good: Path, dst: Path) -> None:
+    data = good.read_bytes()
+    dst.write_bytes(data[: len(data) * 2 // 3])
+
+
+def _corrupted(good: Path, dst: Path) -> None:
+    data = bytearray(good.read_bytes())
+    middle = len(data) // 2
+    data[middle] ^= 0xFF
+    dst.write_bytes(bytes(data))
+
+
+def _not_a_zip(good: Path, dst: Path) -> None:
+    dst.write_text("this is not a snowglobe state file\n" * 100)
+
+
+def _empty(good: Path, dst: Path) -> None:
+    dst.write_bytes(b"")
+
+
+def _no_manifest(good: Path, dst: Path) -> None:
+    with zipfile.ZipFile(good) as zf:
+        name = manifest_name(zf)
+    rewrite_zip(good, dst, drop=[name])
+
+
+def _future_version(good: Path, dst: Path) -> None:
+    with zipfile.ZipFile(good) as zf:
+        name = manifest_name(zf)
+        manifest = json.loads(zf.read(name))
+    manifest["format_version"] = 999
+    rewrite_zip(good, dst, replace={name: json.dumps(manifest).encode()})
+
+
+# case -> (file maker, words of which the error message must contain at least one)
+BAD_FILES = {
+    "truncated": (_truncated, ("zip", "truncated", "corrupt", "invalid", "damaged", "checksum")),
+    "corrupted": (_corrupted, ("corrupt", "checksum", "crc", "invalid", "damaged", "zip", "mismatch")),
+    "not-a-zip": (_not_a_zip, ("zip", "invalid", "not a", "format")),
+    "empty": (_empty, ("zip", "invalid", "empty", "format")),
+    "no-manifest": (_no_manifest, ("manifest",)),
+    "format-version-999": (_future_version, ("999", "newer", "version")),
+}
+
+
+def assert_mentions_one_of(text: str, words: tuple[str, ...]) -> None:
+    lowered = text.lower()
+    assert any(w in lowered for w in words), f"none of {words} in the error message:\n{text}"
+
+
+@pytest.mark.parametrize("strategy", ["merge", "overwrite"])
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_import_fails_and_changes_nothing(bad_file_setup, case, strategy):
+    srv, good, base = bad_file_setup
+    make, words = BAD_FILES[case]
+    bad = base / f"{case}-{strategy}.zip"
+    make(good, bad)
+    conn = srv.connect()
+    before = fingerprint(conn)
+    result = srv.cli("state", "import", str(bad), "--strategy", strategy).failed()
+    assert_mentions_one_of(result.err, words)
+    assert fingerprint(conn) == before, f"the failed import ({case}) changed the state"
+    assert sql(conn, "select count(*) from VICTIM.PUBLIC.BULK") == [(5000,)]
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_posted_to_the_http_api_changes_nothing(bad_file_setup, case):
+    srv, good, base = bad_file_setup
+    make, words = BAD_FILES[case]
+    bad = base / f"{case}-http.zip"
+    make(good, bad)
+    conn = srv.connect()
+    before = fingerprint(conn)
+    resp = srv.http("POST", "/_localstack/pods?merge=overwrite", bad.read_bytes(),
+                    headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    assert 400 <= resp.status < 500, f"status {resp.status}: {resp.body[:500]!r}"
+    assert resp.body.strip(), "an error response without a message"
+    assert_mentions_one_of(resp.body.decode(errors="replace"), words)
+    assert fingerprint(conn) == before, f"the failed import ({case}) changed the state"
+
+
+def test_the_good_file_does_change_the_state(bad_file_setup):
+    """Control for the bad-file tests: the unmodified file imports, and the change is visible.
+    (Runs after them: it is defined last in the module.)"""
+    srv, good, _ = bad_file_setup
+    conn = srv.connect()
+    before = fingerprint(conn)
+    srv.cli("state", "import", str(good), "--strategy", "overwrite").ok()
+    after = fingerprint(conn)
+    assert after != before
+    assert databases(conn) == ["VICTIM"]
+    assert sql(conn, "select id from VICTIM.PUBLIC.T order by id") == [(1,), (2,), (3,)]
+
+
+# --------------------------------------------------------------------------------------------
+# Exports while writers commit
+
+
+def test_export_is_one_consistent_snapshot_and_does_not_block_writers(tmp_path):
+    """A writer commits, in one transaction each, a pair of rows (i, 0), (i, 1) into PAIRS (one
+    multi-row INSERT) and the row (i) into MIRROR, with i = 0, 1, 2, ... Every export must hold
+    the same prefix 0..k-1 in both tables, each id of PAIRS exactly twice, with k between the
+    number of transactions acknowledged before the export began and after it answered. A slowly
+    read HTTP export stays open for seconds; the writer must keep committing meanwhile."""
+    with Server(tmp_path / "src") as src, Server(tmp_path / "check") as checker:
+        setup = src.connect()
+        sql(setup, "create database CONC")
+        sql(setup, "use database CONC")
+        fill_table(setup, "CONC.PUBLIC.BULK", 100_000, "conc")
+        sql(setup, "create table CONC.PUBLIC.PAIRS (id int, half int)")
+        sql(setup, "create table CONC.PUBLIC.MIRROR (id int)")
+
+        writer_conn = src.connect(database="CONC", schema="PUBLIC")
+        acks: list[tuple[float, float]] = []  # (start, end) of each acknowledged transaction
+        errors: list[BaseException] = []
+        stop = threading.Event()
+
+        def writer() -> None:
+            cur = writer_conn.cursor()
+            i = 0
+            try:
+                while not stop.is_set():
+                    t0 = time.monotonic()
+                    cur.execute("begin")
+                    cur.execute(f"insert into PAIRS values ({i}, 0), ({i}, 1)")
+                    cur.execute(f"insert into MIRROR values ({i})")
+                    cur.execute("commit")
+                    acks.append((t0, time.monotonic()))
+                    i += 1
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while len(acks) < 20 and time.monotonic() < deadline and not errors:
+                time.sleep(0.01)
+            assert not errors, errors
+            assert len(acks) >= 20, "the writer did not get going"
+
+            exports = []  # (path, acked before start, acked when answered, start, end)
+
+            # 1. HTTP export read slowly: the response stays open for >= ~2 s.
+            path = tmp_path / "slow.zip"
+            before = len(acks)
+            t_start = time.monotonic()
+            import urllib.request
+
+            with urllib.request.urlopen(src.url + "/_localstack/pods/state", timeout=120) as resp:
+                answered = len(acks)
+                assert resp.status == 200
+                chunks = []
+                while True:
+                    chunk = resp.read(64 * 1024)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    time.sleep(0.02)
+                while time.monotonic() - t_start < 2.0:  # keep the response open at least 2 s
+                    time.sleep(0.05)
+                    more = resp.read(1)
+                    assert more == b""
+            t_end = time.monotonic()
+            path.write_bytes(b"".join(chunks))
+            exports.append((path, before, answered, t_start, t_end))
+            during = [a for a in acks if a[0] >= t_start and a[1] <= t_end]
+            assert len(during) >= 5, (
+                f"only {len(during)} writes committed during a {t_end - t_start:.1f}s export: "
+                "the export blocks writers"
+            )
+
+            # 2. CLI exports, back to back, while the writer goes on.
+            for n in range(3):
+                path = tmp_path / f"cli-{n}.zip"
+                before = len(acks)
+                t_start = time.monotonic()
+                src.cli("state", "export", str(path), "--databases", "CONC").ok()
+                exports.append((path, before, len(acks), t_start, time.monotonic()))
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+        assert not errors, f"a write failed during the exports: {errors[0]!r}"
+
+        check = checker.connect()
+        for path, before, answered, _, _ in exports:
+            assert_valid_zip(path.read_bytes())
+            checker.cli("state", "import", str(path), "--strategy", "overwrite").ok()
+            n_pairs = count(check, "CONC.PUBLIC.PAIRS")
+            assert n_pairs % 2 == 0, f"{path.name}: half a transaction exported ({n_pairs} rows)"
+            (k, lo, hi) = sql(check, "select count(distinct id), min(id), max(id) from CONC.PUBLIC.PAIRS")[0]
+            assert n_pairs == 2 * k
+            assert sql(check, "select count(*) from (select id from CONC.PUBLIC.PAIRS "
+                              "group by id having count(*) <> 2)") == [(0,)]  # fmt: skip
+            assert (lo, hi) == (0, k - 1), f"{path.name}: ids are not the prefix 0..{k - 1}"
+            mirror = sql(check, "select count(*), min(id), max(id) from CONC.PUBLIC.MIRROR")[0]
+            assert mirror == (k, 0, k - 1), f"{path.name}: PAIRS and MIRROR from different snapshots"
+            assert before <= k <= answered + 2, (
+                f"{path.name}: holds {k} transactions; {before} were acknowledged before the "
+                f"export began, {answered} when it answered"
+            )
+            assert count(check, "CONC.PUBLIC.BULK") == 100_000
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI without a server, and volume-directory locking
+
+
+def test_cli_works_on_the_volume_directory_when_no_server_runs(tmp_path):
+    volume = tmp_path / "volume"
+    with Server(volume, persistence=True) as srv:
+        conn = srv.connect()
+        make_db(conn, "OFFLINE", values=(1, 2))
+        sql(conn, "create schema OFFLINE.OTHER")
+        sql(conn, "create table OFFLINE.OTHER.U (s varchar(5), d date)")
+        sql(conn, "insert into OFFLINE.OTHER.U values ('abc', '2024-01-02'), (NULL, NULL)")
+        expected = fingerprint(conn)
+    # stopped: the CLI works on the directory itself
+    path = tmp_path / "offline.zip"
+    out = offline_cli(volume, "state", "export", str(path)).ok().out
+    assert summary_counts(out) == (2, 4)
+
+    with Server(tmp_path / "fresh") as fresh:
+        fresh.cli("state", "import", str(path)).ok()
+        assert fingerprint(fresh.connect()) == expected
+
+    # offline import into an empty volume, then a persistent server there sees it
+    other = tmp_path / "other-volume"
+    other.mkdir()
+    offline_cli(other, "state", "import", str(path)).ok()
+    with Server(other, persistence=True) as srv:
+        assert fingerprint(srv.connect()) == expected
+    # offline reset
+    offline_cli(other, "state", "reset").ok()
+    with Server(other, persistence=True) as srv:
+        assert databases(srv.connect()) == []
+
+
+def test_cli_refuses_a_volume_directory_held_by_a_server(tmp_path):
+    volume = tmp_path / "volume"
+    with Server(volume, persistence=True) as srv:
+        conn = srv.connect()
+        make_db(conn, "HELD")
+        before = fingerprint(conn)
+        good = tmp_path / "good.zip"
+        srv.cli("state", "export", str(good)).ok()
+        sql(conn, "insert into HELD.PUBLIC.T values (4)")
+        before = fingerprint(conn)
+        # The CLI is not told where the server is: it must not open the directory behind its back.
+        offline_cli(volume, "state", "export", str(tmp_path / "x.zip")).failed("in use")
+        offline_cli(volume, "state", "import", str(good), "--strategy", "overwrite").failed("in use")
+        offline_cli(volume, "state", "reset").failed("in use")
+        assert fingerprint(conn) == before
+        # A second server on the same directory fails clearly.
+        second = Server(volume, persistence=True).start(wait=False)
+        try:
+            assert second.proc.wait(timeout=30) != 0
+            assert "in use" in second.log_text()
+        finally:
+            second.stop()
+        assert fingerprint(conn) == before
+
+
+def test_cli_reads_endpoint_and_volume_from_the_environment(tmp_path):
+    with Server(tmp_path / "volume") as srv:
+        make_db(srv.connect(), "ENVDB")
+        path = tmp_path / "env.zip"
+        cli("state", "export", str(path), endpoint=None, volume_dir=None,
+            env={"SNOWGLOBE_ENDPOINT": srv.url}).ok()  # fmt: skip
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+    # LOCALSTACK_VOLUME_DIR / SNOWGLOBE_VOLUME_DIR select the directory when no server runs.
+    volume = tmp_path / "persisted"
+    with Server(volume, persistence=True) as srv:
+        make_db(srv.connect(), "ENVDB2", values=(5,))
+    for var in ("SNOWGLOBE_VOLUME_DIR", "LOCALSTACK_VOLUME_DIR"):
+        out_path = tmp_path / f"{var}.zip"
+        out = cli("state", "export", str(out_path), endpoint=None, volume_dir=None,
+                  env={"SNOWGLOBE_ENDPOINT": closed_port_url(), var: str(volume)}).ok().out  # fmt: skip
+        assert summary_counts(out) == (1, 1), var
+
+
+def test_cli_with_neither_server_nor_state_fails_clearly(tmp_path):
+    """An unreachable endpoint and an empty, non-persistent volume: nothing to export. Either
+    an empty export or a clear error is acceptable — but never a hang or a panic."""
+    result = offline_cli(tmp_path / "nothing-here", "state", "export", str(tmp_path / "e.zip"), timeout=60)
+    assert "panicked" not in result.err
+    if result.rc == 0:
+        assert summary_counts(result.out) == (0, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# LocalStack's HTTP API for state
+
+
+def test_http_health_names_snowflake(tmp_path):
+    with Server(tmp_path / "v") as srv:
+        resp = srv.http("GET", "/_localstack/health")
+        assert resp.status == 200
+        doc = resp.json()
+        assert doc["version"]
+        assert doc["services"]["snowflake"] in ("running", "available")
+
+
+def test_http_export_is_a_zip_stream(tmp_path):
+    with Server(tmp_path / "v") as srv:
+        make_db(srv.connect(), "HTTPX", values=(1, 2, 3))
+        for path in ("/_localstack/pods/state", "/_localstack/pods/state?services=snowflake",
+                     "/_localstack/pods/state?services="):  # fmt: skip
+            resp = srv.http("GET", path)
+            assert resp.status == 200, (path, resp.body[:300])
+            assert resp.headers["content-type"].startswith("application/zip"), resp.headers
+            zf = assert_valid_zip(resp.body)
+            assert any(n.lower().endswith(".parquet") for n in zf.namelist())
+        # LocalStack's CLI appends metadata.yaml to the exported ZIP: the file must allow it,
+        # and the server must still import it.
+        exported = tmp_path / "appended.zip"
+        exported.write_bytes(resp.body)
+        with zipfile.ZipFile(exported, "a") as zf:
+            zf.writestr("metadata.yaml", "name: appended\nservices: [snowflake]\n")
+        srv.cli("state", "reset").ok()
+        srv.cli("state", "import", str(exported)).ok()
+        assert sql(srv.connect(), "select count(*) from HTTPX.PUBLIC.T") == [(3,)]
+
+
+def test_http_import_and_reset(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        make_db(src.connect(), "POSTED", values=(1, 2))
+        body = src.http("GET", "/_localstack/pods/state").body
+
+        dconn = dst.connect()
+        make_db(dconn, "KEEP", values=(9,))
+        resp = dst.http("POST", "/_localstack/pods", body,
+                        headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+        assert resp.status in (200, 201), resp.body[:500]
+        lines = resp.ndjson()
+        assert lines, "no NDJSON progress lines"
+        assert {"service": "snowflake", "status": "ok"} in [
+            {k: line.get(k) for k in ("service", "status")} for line in lines
+        ], lines
+        assert all(line.get("status") != "error" for line in lines), lines
+        assert databases(dconn) == ["KEEP", "POSTED"]  # the default is a merge
+        assert sql(dconn, "select id from POSTED.PUBLIC.T order by id") == [(1,), (2,)]
+
+        # lstk's `--merge overwrite`
+        resp = dst.http("POST", "/_localstack/pods?merge=overwrite", body,
+                        headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+        assert resp.status in (200, 201), resp.body[:500]
+        assert databases(dconn) == ["POSTED"]
+
+        resp = dst.http("POST", "/_localstack/state/reset")
+        assert resp.status == 200, resp.body[:500]
+        assert databases(dconn) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Init scripts
+
+
+def test_init_scripts_run_at_startup_in_name_order(tmp_path):
+    init = tmp_path / "init"
+    init.mkdir()
+    (init / "01_init.sql").write_text(
+        "create database INITDB;\n"
+        "create table INITDB.PUBLIC.T (id int, note varchar);\n"
+        "-- a comment; with a semicolon\n"
+        "insert into INITDB.PUBLIC.T values (1, 'from 01_init.sql');\n"
+    )
+    # LocalStack's Snowflake init scripts are *.sf.sql; it runs after 01 (name order).
+    (init / "02_seed.sf.sql").write_text(
+        "insert into INITDB.PUBLIC.T values (2, 'from 02_seed.sf.sql');\n"
+    )
+    (init / "README.txt").write_text("not sql; must not be run\n")
+    with Server(tmp_path / "volume", env={"SNOWGLOBE_INIT_DIR": str(init)}) as srv:
+        rows = sql(srv.connect(), "select id, note from INITDB.PUBLIC.T order by id")
+        assert rows == [(1, "from 01_init.sql"), (2, "from 02_seed.sf.sql")]
+
+
+# --- format fixtures ------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "state"
+
+
+def test_format_v1_fixture_still_imports(tmp_path):
+    """A state file of format version 1 (tests/fixtures/state/v1.zip, written by the first
+    release of the format) imports into this release with every value intact."""
+    with Server(tmp_path / "a") as srv:
+        srv.cli("state", "import", str(FIXTURES / "v1.zip")).ok()
+        conn = srv.connect()
+        use_json(conn)
+        rows = sql(conn, "select * from FIXTURE_V1.PUBLIC.T order by id")
+        assert rows[0] == (2,) + (None,) * 12
+        full = rows[1]
+        assert full[:8] == (
+            12345678901234567890123456789012345678,
+            Decimal("12.34"),
+            1.5,
+            "héllo",
+            True,
+            _dt.date(2024, 2, 29),
+            _dt.time(13, 14, 15),
+            _dt.datetime(2024, 1, 2, 3, 4, 5, 123456),
+        )
+        assert full[8] == _dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=_dt.timezone.utc)
+        assert [json.loads(v) for v in full[9:12]] == [{"k": [1, 2]}, {"a": 1}, [1, "x"]]
+        assert bytes(full[12]) == b"\xca\xfe"
+        assert sql(conn, 'select "q" from FIXTURE_V1."mixedCase"."lower"') == [("kept case",)]
+        assert sql(conn, "select id, name from FIXTURE_V1.PUBLIC.V") == [(2, None)]
+        cur = conn.cursor()
+        cur.execute("select id, amount, name, ltz, v from FIXTURE_V1.PUBLIC.T")
+        assert [(d.name, d.type_code, d.precision, d.scale) for d in cur.description][:2] == [
+            ("ID", 0, 38, 0),
+            ("AMOUNT", 0, 10, 2),
+        ]
+        assert [d.type_code for d in cur.description][2:] == [2, 6, 5]  # TEXT, TIMESTAMP_LTZ, VARIANT
