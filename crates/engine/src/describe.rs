@@ -138,14 +138,23 @@ pub struct Declared {
     pub nullable: bool,
 }
 
+/// What the statement's text says about its result columns (see `snowglobe_translate`'s
+/// `column_names` rule): non-NULL literals, and semi-structured constructor results.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectionHints<'a> {
+    pub literal_columns: &'a [String],
+    pub semi_structured: &'a [(String, SfType)],
+}
+
 /// Describe each result field. `declared` lists the columns of the tables the statement reads
-/// (a name declared twice is ambiguous and not used); `literal_columns` names the result
-/// columns that are non-NULL literals, which Snowflake reports as not nullable.
+/// (a name declared twice is ambiguous and not used); `hints` name the non-NULL literal
+/// columns (not nullable) and the VARIANT/OBJECT/ARRAY expression columns.
 pub fn describe(
     fields: &[std::sync::Arc<Field>],
     declared: &[Declared],
-    literal_columns: &[String],
+    hints: &ProjectionHints<'_>,
 ) -> Result<Vec<ResultColumn>> {
+    let literal_columns = hints.literal_columns;
     fields
         .iter()
         .map(|field| {
@@ -154,7 +163,15 @@ pub fn describe(
             let mut matches = declared.iter().filter(|d| d.name == name);
             let (sf_type, nullable) = match (matches.next(), matches.next()) {
                 (Some(d), None) if compatible(&d.sf_type, &implied) => (d.sf_type, d.nullable),
-                _ => (implied, !literal_columns.contains(&name)),
+                _ => {
+                    let semi = hints
+                        .semi_structured
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, t)| *t)
+                        .filter(|t| compatible(t, &implied));
+                    (semi.unwrap_or(implied), !literal_columns.contains(&name))
+                }
             };
             Ok(ResultColumn {
                 name,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use snowglobe_catalog::SfType;
 use snowglobe_engine::{
-    describe::{describe, Declared},
+    describe::{describe, Declared, ProjectionHints},
     Engine, EngineSession, TEMP_DATABASE,
 };
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
@@ -287,7 +287,11 @@ impl Session {
             SqlKind::Query => {
                 let result = self.conn.query(&p.sql)?;
                 let declared = self.declared_types(&p.tables)?;
-                let columns = describe(result.schema.fields(), &declared, &p.literal_columns)?;
+                let hints = ProjectionHints {
+                    literal_columns: &p.literal_columns,
+                    semi_structured: &p.semi_structured_columns,
+                };
+                let columns = describe(result.schema.fields(), &declared, &hints)?;
                 let batches = if request.describe_only {
                     vec![]
                 } else {

@@ -115,6 +115,8 @@ pub struct SqlPlan {
     pub tables: Vec<ObjectRef>,
     /// Result columns that are non-NULL literals (described as not nullable).
     pub literal_columns: Vec<String>,
+    /// Result columns computed by semi-structured constructors, with their Snowflake type.
+    pub semi_structured_columns: Vec<(String, snowglobe_catalog::SfType)>,
 }
 
 /// What kind of answer the statement gets.
@@ -223,6 +225,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 },
                 tables,
                 literal_columns: vec![],
+                semi_structured_columns: vec![],
             }));
         }
         Statement::Truncate(t) => {
@@ -242,11 +245,14 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 },
                 tables,
                 literal_columns: vec![],
+                semi_structured_columns: vec![],
             }));
         }
         other => return Err(unsupported_statement(other)),
     };
     let literal_columns = crate::rules::column_names::literal_columns(&statement, sql);
+    let semi_structured_columns =
+        crate::rules::column_names::semi_structured_columns(&statement, sql);
     apply(
         &mut statement,
         &RuleContext {
@@ -282,6 +288,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         kind,
         tables,
         literal_columns,
+        semi_structured_columns,
     }))
 }
 

@@ -1,5 +1,6 @@
 //! Result column names as Snowflake gives them.
 
+use snowglobe_catalog::SfType;
 use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Spanned, Statement};
 use sqlparser::tokenizer::Location;
 
@@ -21,9 +22,8 @@ pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
     name_query(query, sql);
 }
 
-/// The names of the outermost projection's columns that are non-NULL literals (`select 1`,
-/// `select 'a' as x`): Snowflake describes them as not nullable.
-pub fn literal_columns(statement: &Statement, sql: &str) -> Vec<String> {
+/// The outermost projection's items with the names Snowflake gives their columns.
+fn named_items<'a>(statement: &'a Statement, sql: &str) -> Vec<(String, &'a Expr)> {
     let Statement::Query(query) = statement else {
         return vec![];
     };
@@ -34,19 +34,72 @@ pub fn literal_columns(statement: &Statement, sql: &str) -> Vec<String> {
         .projection
         .iter()
         .filter_map(|item| match item {
-            SelectItem::UnnamedExpr(e) if is_non_null_literal(e) => {
-                Some(source_text(e, sql).to_uppercase())
-            }
-            SelectItem::ExprWithAlias { expr, alias } if is_non_null_literal(expr) => {
-                Some(if alias.quote_style.is_some() {
+            SelectItem::UnnamedExpr(e) => Some((source_text(e, sql).to_uppercase(), e)),
+            SelectItem::ExprWithAlias { expr, alias } => Some((
+                if alias.quote_style.is_some() {
                     alias.value.clone()
                 } else {
                     alias.value.to_uppercase()
-                })
-            }
+                },
+                expr,
+            )),
             _ => None,
         })
         .collect()
+}
+
+/// The names of the outermost projection's columns that are non-NULL literals (`select 1`,
+/// `select 'a' as x`): Snowflake describes them as not nullable.
+pub fn literal_columns(statement: &Statement, sql: &str) -> Vec<String> {
+    named_items(statement, sql)
+        .into_iter()
+        .filter(|(_, e)| is_non_null_literal(e))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The semi-structured type of a projection column computed by a Snowflake constructor or cast
+/// (`parse_json(..)` is VARIANT, `object_construct(..)` OBJECT, `array_agg(..)` ARRAY): DuckDB
+/// stores all three as JSON text, so the result's storage alone cannot tell them apart.
+pub fn semi_structured_columns(statement: &Statement, sql: &str) -> Vec<(String, SfType)> {
+    named_items(statement, sql)
+        .into_iter()
+        .filter_map(|(name, e)| semi_structured_type(e).map(|t| (name, t)))
+        .collect()
+}
+
+fn semi_structured_type(e: &Expr) -> Option<SfType> {
+    match e {
+        Expr::Nested(inner) => semi_structured_type(inner),
+        Expr::Cast { data_type, .. } => match crate::types::sf_type(data_type).ok()? {
+            t @ (SfType::Variant | SfType::Object | SfType::Array) => Some(t),
+            _ => None,
+        },
+        Expr::Function(f) => match f.name.to_string().to_ascii_uppercase().as_str() {
+            "PARSE_JSON" | "TRY_PARSE_JSON" | "TO_VARIANT" => Some(SfType::Variant),
+            "OBJECT_CONSTRUCT"
+            | "OBJECT_CONSTRUCT_KEEP_NULL"
+            | "OBJECT_AGG"
+            | "OBJECT_INSERT"
+            | "OBJECT_DELETE"
+            | "OBJECT_PICK"
+            | "TO_OBJECT" => Some(SfType::Object),
+            "ARRAY_CONSTRUCT"
+            | "ARRAY_CONSTRUCT_COMPACT"
+            | "ARRAY_AGG"
+            | "SPLIT"
+            | "STRTOK_TO_ARRAY"
+            | "ARRAY_APPEND"
+            | "ARRAY_PREPEND"
+            | "ARRAY_CAT"
+            | "ARRAY_SLICE"
+            | "ARRAY_COMPACT"
+            | "ARRAY_DISTINCT"
+            | "TO_ARRAY" => Some(SfType::Array),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn is_non_null_literal(e: &Expr) -> bool {
@@ -186,6 +239,23 @@ fn offset(sql: &str, loc: Location) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn semi_structured_columns_are_typed() {
+        let sql = "select parse_json(s), object_construct('a', 1) as o, split(s, ',') a, s from t";
+        let st = crate::parse::parse(sql).unwrap().remove(0);
+        assert_eq!(
+            super::semi_structured_columns(&st, sql),
+            vec![
+                (
+                    "PARSE_JSON(S)".to_string(),
+                    snowglobe_catalog::SfType::Variant
+                ),
+                ("O".to_string(), snowglobe_catalog::SfType::Object),
+                ("A".to_string(), snowglobe_catalog::SfType::Array),
+            ]
+        );
+    }
+
     #[test]
     fn literal_columns_are_named() {
         let s = crate::parse::parse("select 1, 'a' as x, null, c from t")
