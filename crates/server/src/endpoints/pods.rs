@@ -225,6 +225,21 @@ fn remote_of(params: &HashMap<String, String>, body: &PodBody) -> Option<String>
         })
 }
 
+/// `NAME[:VERSION]` from the path, `?version=N` overriding the version.
+fn pod_reference(
+    name: &str,
+    params: &HashMap<String, String>,
+) -> Result<(String, Option<u32>), StateError> {
+    let (name, mut version) = parse_reference(name)?;
+    if let Some(v) = params.get("version").filter(|v| !v.is_empty()) {
+        version = Some(
+            v.parse()
+                .map_err(|_| StateError::Invalid(format!("invalid version '{v}'")))?,
+        );
+    }
+    Ok((name, version))
+}
+
 fn completion(operation: &str, result: Result<Value, StateError>) -> Response {
     match result {
         Ok(info) => ndjson(
@@ -291,13 +306,7 @@ pub async fn load_pod(
         let svc = service(&state)?;
         let body = pod_body(&body)?;
         let remote = remote_of(&params, &body);
-        let (name, mut version) = parse_reference(&name)?;
-        if let Some(v) = params.get("version").filter(|v| !v.is_empty()) {
-            version = Some(
-                v.parse()
-                    .map_err(|_| StateError::Invalid(format!("invalid version '{v}'")))?,
-            );
-        }
+        let (name, version) = pod_reference(&name, &params)?;
         let dry_run = params
             .get("dry_run")
             .is_some_and(|v| v == "true" || v == "1");
@@ -367,13 +376,7 @@ pub async fn inspect_pod(
     Query(params): Params,
 ) -> Response {
     let result = async {
-        let (name, mut version) = parse_reference(&name)?;
-        if let Some(v) = params.get("version").filter(|v| !v.is_empty()) {
-            version = Some(
-                v.parse()
-                    .map_err(|_| StateError::Invalid(format!("invalid version '{v}'")))?,
-            );
-        }
+        let (name, version) = pod_reference(&name, &params)?;
         service(&state)?
             .pod_inspect(&name, version, params.get("remote").map(String::as_str))
             .await
