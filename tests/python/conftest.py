@@ -254,12 +254,6 @@ KNOWN_GAPS = {
     # session time zone instead). See issue 2's note.
     "test_types.py::test_timestamp_tz_keeps_its_offset[arrow]",
     "test_types.py::test_timestamp_tz_keeps_its_offset[json]",
-    # S3 pod remotes are not implemented yet: the object_store crate changes the build graph
-    # of the bundled DuckDB (a full C++ rebuild); see issue 4's note.
-    "test_pods.py::test_s3_remote_with_parameters_in_the_url",
-    "test_pods.py::test_s3_remote_with_aws_environment_variables",
-    "test_pods.py::test_s3_remote_unreachable_fails_quickly",
-    "test_pods.py::test_s3_bucket_missing_fails_clearly",
 }
 
 

@@ -775,6 +775,67 @@ def test_http_import_and_reset(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
+# LocalStack's snapshot strategies
+
+
+def test_manual_save_strategy_keeps_only_what_was_saved(tmp_path):
+    """SNAPSHOT_SAVE_STRATEGY=MANUAL: the working state is written only by POST /state/save;
+    a restart (even after SIGKILL) comes back to the last save, not to the last commit."""
+    env = {"SNAPSHOT_SAVE_STRATEGY": "manual"}
+    volume = tmp_path / "volume"
+    with Server(volume, persistence=True, env=env) as srv:
+        conn = srv.connect()
+        sql(conn, "create database MANUALDB")
+        sql(conn, "create table MANUALDB.PUBLIC.T (id int)")
+        sql(conn, "insert into MANUALDB.PUBLIC.T values (1), (2)")
+        resp = srv.http("POST", "/_localstack/state/save")
+        assert resp.status == 200, resp.body[:500]
+        event = resp.ndjson()[-1]
+        assert event["status"] == "ok" and event["rows"] == 2, event
+        sql(conn, "insert into MANUALDB.PUBLIC.T values (3)")
+        sql(conn, "create database UNSAVED")
+        conn.close()
+        srv.proc.kill()
+        srv.proc.wait()
+    with Server(volume, persistence=True, env=env) as srv:
+        conn = srv.connect()
+        assert sql(conn, "select id from MANUALDB.PUBLIC.T order by id") == [(1,), (2,)]
+        assert databases(conn) == ["MANUALDB"]
+        # load throws away unsaved work
+        sql(conn, "insert into MANUALDB.PUBLIC.T values (9)")
+        resp = srv.http("POST", "/_localstack/state/snowflake/load")
+        assert resp.status == 200, resp.body[:500]
+        assert sql(conn, "select id from MANUALDB.PUBLIC.T order by id") == [(1,), (2,)]
+
+
+def test_manual_load_strategy_starts_empty_until_loaded(tmp_path):
+    volume = tmp_path / "volume"
+    with Server(volume, persistence=True, env={"SNAPSHOT_SAVE_STRATEGY": "MANUAL"}) as srv:
+        conn = srv.connect()
+        sql(conn, "create database LATER")
+        sql(conn, "create table LATER.PUBLIC.T (id int)")
+        sql(conn, "insert into LATER.PUBLIC.T values (7)")
+        assert srv.http("POST", "/_localstack/state/save").status == 200
+    env = {"SNAPSHOT_SAVE_STRATEGY": "MANUAL", "SNAPSHOT_LOAD_STRATEGY": "MANUAL"}
+    with Server(volume, persistence=True, env=env) as srv:
+        conn = srv.connect()
+        assert databases(conn) == []
+        resp = srv.http("POST", "/_localstack/state/load")
+        assert resp.status == 200, resp.body[:500]
+        assert sql(conn, "select id from LATER.PUBLIC.T") == [(7,)]
+
+
+def test_unknown_snapshot_strategy_is_refused(tmp_path):
+    srv = Server(tmp_path / "volume", persistence=True, env={"SNAPSHOT_SAVE_STRATEGY": "SOMETIMES"})
+    srv.start(wait=False)
+    try:
+        assert srv.proc.wait(timeout=30) != 0
+        assert "SOMETIMES" in srv.log_tail()
+    finally:
+        srv.stop()
+
+
+# --------------------------------------------------------------------------------------------
 # Init scripts
 
 

@@ -71,14 +71,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/_localstack/state/snowflake/reset",
             post(pods::reset_state),
         )
-        .route(
-            "/_localstack/state/{action}",
-            post(pods::save_or_load_state),
-        )
-        .route(
-            "/_localstack/state/snowflake/{action}",
-            post(pods::save_or_load_state),
-        )
+        .route("/_localstack/state/save", post(pods::save_state))
+        .route("/_localstack/state/snowflake/save", post(pods::save_state))
+        .route("/_localstack/state/load", post(pods::load_state))
+        .route("/_localstack/state/snowflake/load", post(pods::load_state))
         .route("/", get(localstack::root))
         .fallback(wire::not_found)
         .with_state(state)

@@ -68,7 +68,7 @@ type HttpClient =
 pub enum Client {
     Http {
         base: String,
-        http: HttpClient,
+        http: Box<HttpClient>,
     },
     InProcess {
         router: axum::Router,
@@ -175,7 +175,7 @@ impl Client {
                 .build(connector);
         let client = Client::Http {
             base: base.clone(),
-            http,
+            http: Box::new(http),
         };
         let probe = tokio::time::timeout(
             Duration::from_secs(5),

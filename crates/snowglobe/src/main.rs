@@ -166,6 +166,17 @@ struct StartArgs {
     #[arg(long, env = "AUTO_LOAD_POD")]
     auto_load_pod: Option<String>,
 
+    /// When state is saved with persistence (LocalStack's names): ON_REQUEST, ON_SHUTDOWN and
+    /// SCHEDULED are all met by per-commit durability; MANUAL keeps the working state in
+    /// memory and saves it only on `POST /_localstack/state/save`.
+    #[arg(long, env = "SNAPSHOT_SAVE_STRATEGY", default_value = "ON_REQUEST", value_parser = parse_save_strategy)]
+    snapshot_save_strategy: String,
+
+    /// When saved state is loaded: ON_REQUEST and ON_STARTUP load it at startup; MANUAL starts
+    /// empty until `POST /_localstack/state/load` (with SNAPSHOT_SAVE_STRATEGY=MANUAL).
+    #[arg(long, env = "SNAPSHOT_LOAD_STRATEGY", default_value = "ON_STARTUP", value_parser = parse_load_strategy)]
+    snapshot_load_strategy: String,
+
     /// Directory of init scripts (`*.sql`, `*.sf.sql`) run at startup in name order.
     #[arg(long, env = "SNOWGLOBE_INIT_DIR")]
     init_dir: Option<PathBuf>,
@@ -178,6 +189,26 @@ fn parse_flag(s: &str) -> Result<bool, String> {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         other => Err(format!("expected 0 or 1, got '{other}'")),
     }
+}
+
+fn parse_strategy(s: &str, allowed: &[&str]) -> Result<String, String> {
+    let upper = s.trim().to_ascii_uppercase();
+    if upper.is_empty() {
+        return Ok(allowed[0].to_string());
+    }
+    if allowed.contains(&upper.as_str()) {
+        Ok(upper)
+    } else {
+        Err(format!("expected one of {}, got '{s}'", allowed.join(", ")))
+    }
+}
+
+fn parse_save_strategy(s: &str) -> Result<String, String> {
+    parse_strategy(s, &["ON_REQUEST", "ON_SHUTDOWN", "SCHEDULED", "MANUAL"])
+}
+
+fn parse_load_strategy(s: &str) -> Result<String, String> {
+    parse_strategy(s, &["ON_STARTUP", "ON_REQUEST", "MANUAL"])
 }
 
 fn listen_addr(spec: &str) -> Result<SocketAddr> {
@@ -217,15 +248,43 @@ async fn shutdown_signal() {
 async fn start(args: StartArgs) -> Result<()> {
     let addr = listen_addr(&args.listen)?;
     let volume = admin::volume_dir(args.volume_dir)?;
-    let (storage, _lock) = if args.persistence {
+    let manual_save = args.persistence && args.snapshot_save_strategy == "MANUAL";
+    let manual_load = args.snapshot_load_strategy == "MANUAL";
+    let (storage, lock) = if args.persistence {
         let (dir, lock) = admin::lock_state_dir(&volume)?;
-        tracing::info!(dir = %dir.display(), "persistence on");
-        (Storage::Directory(dir), Some(lock))
+        if manual_save {
+            tracing::info!(dir = %dir.display(), "persistence on, saved on request only");
+            (Storage::Memory, Some((dir, lock)))
+        } else {
+            tracing::info!(dir = %dir.display(), "persistence on");
+            (Storage::Directory(dir.clone()), Some((dir, lock)))
+        }
     } else {
         (Storage::Memory, None)
     };
+    if args.persistence && manual_load && !manual_save {
+        tracing::warn!(
+            "SNAPSHOT_LOAD_STRATEGY=MANUAL needs SNAPSHOT_SAVE_STRATEGY=MANUAL: with per-commit \
+             durability the volume is the live state, loaded at startup"
+        );
+    }
     let engine = Engine::open(storage).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let service = StateService::new(std::sync::Arc::clone(&engine), &volume);
+    let mut service = StateService::new(std::sync::Arc::clone(&engine), &volume);
+    if let (true, Some((dir, _))) = (manual_save, &lock) {
+        service = service.with_manual_snapshot(dir.join("manual-snapshot.zip"));
+        if !manual_load {
+            if let Some(summary) = service
+                .load_snapshot()
+                .map_err(|e| anyhow::anyhow!("cannot load the saved state: {e}"))?
+            {
+                tracing::info!(
+                    tables = summary.tables,
+                    rows = summary.rows,
+                    "saved state loaded"
+                );
+            }
+        }
+    }
     let shared = Shared::new(engine);
     match args
         .auto_load_pod

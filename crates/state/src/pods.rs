@@ -1,7 +1,5 @@
-//! Pods: named, versioned snapshots in a remote. Remotes are local directories (or `file://`
-//! URLs) for now; `s3://` remotes are recognised and refused with a clear "not supported yet"
-//! error (the `object_store` crate would change the build graph of the bundled DuckDB and force
-//! its full rebuild; an S3 client of our own is the next step, see the issue note).
+//! Pods: named, versioned snapshots in a remote: a local directory (or `file://` URL) or an
+//! S3-compatible bucket (`s3://bucket/prefix`), both through the `object_store` crate.
 //!
 //! Layout inside a remote:
 //! - `blobs/<sha256>`: file contents, content-addressed, shared by every version of every pod;
@@ -10,9 +8,18 @@
 //!   time). Written last, after every blob it names, so a version is visible only when complete.
 
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
+use futures_util::StreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjPath;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, RetryConfig};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use crate::bundle::{hex, safe_join, BundleDir, Manifest, MANIFEST};
 use crate::{Progress, StateError};
@@ -83,84 +90,213 @@ pub fn parse_reference(reference: &str) -> Result<(String, Option<u32>), StateEr
     Ok((name.to_string(), version))
 }
 
-/// A pod remote: a directory holding `blobs/` and `pods/`.
+/// A pod remote: an object store (a local directory or an S3-compatible bucket) holding
+/// `blobs/` and `pods/` under a prefix.
 #[derive(Clone)]
 pub struct Remote {
-    root: PathBuf,
-    /// How the remote is shown to users.
+    store: Arc<dyn ObjectStore>,
+    prefix: ObjPath,
+    /// How the remote is shown to users (never with credentials).
     pub display: String,
 }
 
-fn io_error(path: &FsPath, e: std::io::Error) -> StateError {
-    StateError::Remote(format!("the pod remote failed at {}: {e}", path.display()))
+/// Object-store errors with their causes (a refused connection is in the source chain).
+fn remote_error(display: &str, e: &dyn std::error::Error) -> StateError {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    StateError::Remote(format!("the pod remote {display} failed: {message}"))
+}
+
+/// Fill LocalStack-style `{placeholder}` templates from the environment: `{access_key_id}`
+/// takes `ACCESS_KEY_ID`, else `AWS_ACCESS_KEY_ID`.
+fn fill_placeholders(url: &str) -> Result<String, StateError> {
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            return Err(StateError::Invalid(format!(
+                "unclosed '{{' in remote URL '{url}'"
+            )));
+        };
+        let key = &rest[open + 1..open + close];
+        let upper = key.to_ascii_uppercase();
+        let value = std::env::var(&upper)
+            .or_else(|_| std::env::var(format!("AWS_{upper}")))
+            .map_err(|_| {
+                StateError::Invalid(format!(
+                    "remote URL placeholder {{{key}}} needs the environment variable {upper} or AWS_{upper}"
+                ))
+            })?;
+        out.push_str(&value);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 impl Remote {
     /// A remote in a local directory (created if needed).
     pub fn local(dir: &FsPath) -> Result<Remote, StateError> {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        let display = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|e| remote_error(&display, &e))?;
+        let store =
+            LocalFileSystem::new_with_prefix(dir).map_err(|e| remote_error(&display, &e))?;
         Ok(Remote {
-            root: dir.to_path_buf(),
-            display: dir.display().to_string(),
+            store: Arc::new(store),
+            prefix: ObjPath::default(),
+            display,
         })
     }
 
-    /// A remote from a URL: a local path or `file://PATH`.
+    /// A remote from a URL: a local path, `file://PATH`, or `s3://BUCKET[/PREFIX][?PARAMS]`
+    /// where PARAMS may give `endpoint`, `region`, `access_key_id`, `secret_access_key` and
+    /// `session_token`; whatever they do not give comes from the standard `AWS_*` variables.
     pub fn from_url(url: &str) -> Result<Remote, StateError> {
-        if url.starts_with("s3://") {
-            return Err(StateError::Invalid(format!(
-                "unsupported remote '{}': S3 remotes are not supported yet (use a directory or file://PATH)",
-                url.split('?').next().unwrap_or(url)
-            )));
+        let url = fill_placeholders(url)?;
+        if let Some(rest) = url.strip_prefix("s3://") {
+            return Remote::s3(rest);
         }
         if let Some(path) = url.strip_prefix("file://") {
             return Remote::local(FsPath::new(&percent_decode(path)));
         }
         if url.contains("://") || url.is_empty() {
             return Err(StateError::Invalid(format!(
-                "unsupported remote URL '{url}' (use a directory or file://PATH)"
+                "unsupported remote URL '{url}' (use a directory, file://PATH or s3://BUCKET/PREFIX)"
             )));
         }
-        Remote::local(FsPath::new(url))
+        Remote::local(FsPath::new(&url))
     }
 
-    fn pod_dir(&self, name: &str) -> PathBuf {
-        self.root.join("pods").join(name)
+    fn s3(rest: &str) -> Result<Remote, StateError> {
+        let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+        if bucket.is_empty() {
+            return Err(StateError::Invalid(
+                "an S3 remote needs a bucket: s3://BUCKET[/PREFIX]".into(),
+            ));
+        }
+        let display = format!("s3://{location}");
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        let mut endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+            .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+            .ok();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(value);
+            builder = match key {
+                "endpoint" | "endpoint_url" => {
+                    endpoint = Some(value);
+                    builder
+                }
+                "region" => builder.with_region(value),
+                "access_key_id" => builder.with_access_key_id(value),
+                "secret_access_key" => builder.with_secret_access_key(value),
+                "session_token" | "token" => builder.with_token(value),
+                other => {
+                    return Err(StateError::Invalid(format!(
+                        "unknown parameter '{other}' in S3 remote {display} (known: endpoint, region, access_key_id, secret_access_key, session_token)"
+                    )))
+                }
+            };
+        }
+        let allow_http = endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"));
+        if let Some(endpoint) = endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        // An unreachable store fails within seconds, not after minutes of retries.
+        let retry = RetryConfig {
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(10),
+            ..RetryConfig::default()
+        };
+        // (the client options carry `allow_http`: set them whole, after the endpoint)
+        let options = ClientOptions::new()
+            .with_allow_http(allow_http)
+            .with_connect_timeout(Duration::from_secs(5))
+            .with_timeout(Duration::from_secs(300));
+        let store = builder
+            .with_retry(retry)
+            .with_client_options(options)
+            .build()
+            .map_err(|e| remote_error(&display, &e))?;
+        Ok(Remote {
+            store: Arc::new(store),
+            prefix: ObjPath::from(prefix.trim_matches('/')),
+            display,
+        })
     }
 
-    fn version_path(&self, name: &str, version: u32) -> PathBuf {
-        self.pod_dir(name).join(format!("{version:08}.json"))
+    fn key(&self, parts: &[&str]) -> ObjPath {
+        let mut path = self.prefix.clone();
+        for part in parts {
+            path = path.join(*part);
+        }
+        path
     }
 
-    fn blob_path(&self, sha256: &str) -> PathBuf {
-        self.root.join("blobs").join(sha256)
+    fn pod_dir(&self, name: &str) -> ObjPath {
+        self.key(&["pods", name])
+    }
+
+    fn version_key(&self, name: &str, version: u32) -> ObjPath {
+        self.key(&["pods", name, &format!("{version:08}.json")])
+    }
+
+    fn blob_key(&self, sha256: &str) -> ObjPath {
+        self.key(&["blobs", sha256])
+    }
+
+    fn fail(&self, e: object_store::Error) -> StateError {
+        remote_error(&self.display, &e)
+    }
+
+    /// The version numbers of a pod, ascending (empty if the pod does not exist).
+    async fn version_numbers(&self, name: &str) -> Result<Vec<u32>, StateError> {
+        validate_name("pod", name)?;
+        let listing = self
+            .store
+            .list_with_delimiter(Some(&self.pod_dir(name)))
+            .await
+            .map_err(|e| self.fail(e))?;
+        let mut numbers: Vec<u32> = listing
+            .objects
+            .iter()
+            .filter_map(|o| o.location.filename()?.strip_suffix(".json")?.parse().ok())
+            .collect();
+        numbers.sort_unstable();
+        Ok(numbers)
     }
 
     /// Every version of a pod, oldest first (empty if the pod does not exist).
     pub async fn versions(&self, name: &str) -> Result<Vec<PodVersion>, StateError> {
-        validate_name("pod", name)?;
-        let dir = self.pod_dir(name);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(e) => return Err(io_error(&dir, e)),
-        };
-        let mut numbers: Vec<u32> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json")?.parse().ok())
-            .collect();
-        numbers.sort_unstable();
-        numbers.into_iter().map(|n| self.version(name, n)).collect()
+        let mut out = Vec::new();
+        for n in self.version_numbers(name).await? {
+            out.push(self.version(name, n).await?);
+        }
+        Ok(out)
     }
 
-    fn version(&self, name: &str, version: u32) -> Result<PodVersion, StateError> {
-        let path = self.version_path(name, version);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                StateError::NotFound(format!("pod '{name}' has no version {version}"))
+    async fn version(&self, name: &str, version: u32) -> Result<PodVersion, StateError> {
+        let bytes = match self.store.get(&self.version_key(name, version)).await {
+            Ok(got) => got.bytes().await.map_err(|e| self.fail(e))?,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(StateError::NotFound(format!(
+                    "pod '{name}' has no version {version}"
+                )))
             }
-            _ => io_error(&path, e),
-        })?;
+            Err(e) => return Err(self.fail(e)),
+        };
         serde_json::from_slice(&bytes).map_err(|e| {
             StateError::Invalid(format!("pod '{name}' version {version} is unreadable: {e}"))
         })
@@ -172,48 +308,43 @@ impl Remote {
         name: &str,
         version: Option<u32>,
     ) -> Result<PodVersion, StateError> {
-        let versions = self.versions(name).await?;
-        let Some(latest) = versions.last() else {
+        let numbers = self.version_numbers(name).await?;
+        let Some(&max) = numbers.last() else {
             return Err(StateError::NotFound(format!(
                 "pod '{name}' does not exist in remote {}",
                 self.display
             )));
         };
-        let max = latest.version;
         match version {
-            None => Ok(latest.clone()),
-            Some(v) => versions
-                .into_iter()
-                .find(|p| p.version == v)
-                .ok_or_else(|| {
-                    StateError::NotFound(format!(
-                        "pod '{name}' has no version {v} (maximum version available: {max})"
-                    ))
-                }),
+            None => self.version(name, max).await,
+            Some(v) if numbers.contains(&v) => self.version(name, v).await,
+            Some(v) => Err(StateError::NotFound(format!(
+                "pod '{name}' has no version {v} (maximum version available: {max})"
+            ))),
         }
     }
 
     /// Every pod in the remote.
     pub async fn list(&self) -> Result<Vec<PodSummary>, StateError> {
-        let dir = self.root.join("pods");
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(e) => return Err(io_error(&dir, e)),
-        };
+        let listing = self
+            .store
+            .list_with_delimiter(Some(&self.key(&["pods"])))
+            .await
+            .map_err(|e| self.fail(e))?;
         let mut out = Vec::new();
-        for entry in entries.filter_map(|e| e.ok()) {
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+        for dir in &listing.common_prefixes {
+            let Some(name) = dir.filename().map(str::to_string) else {
                 continue;
             };
             if validate_name("pod", &name).is_err() {
                 continue;
             }
-            if let Some(latest) = self.versions(&name).await?.pop() {
+            if let Some(&latest) = self.version_numbers(&name).await?.last() {
+                let record = self.version(&name, latest).await?;
                 out.push(PodSummary {
                     name,
-                    max_version: latest.version,
-                    last_change: latest.created_at,
+                    max_version: latest,
+                    last_change: record.created_at,
                 });
             }
         }
@@ -221,8 +352,33 @@ impl Remote {
         Ok(out)
     }
 
+    /// Whether the remote already holds a blob of this size.
+    async fn has_blob(&self, sha256: &str, size: u64) -> Result<bool, StateError> {
+        match self.store.head(&self.blob_key(sha256)).await {
+            Ok(meta) => Ok(meta.size == size),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Upload a local file, streamed (multipart for large files).
+    async fn upload(&self, source: &FsPath, key: ObjPath) -> Result<(), StateError> {
+        let mut file = tokio::fs::File::open(source)
+            .await
+            .map_err(|e| StateError::io(source, e))?;
+        let mut writer = BufWriter::new(self.store.clone(), key);
+        if let Err(e) = tokio::io::copy(&mut file, &mut writer).await {
+            let _ = writer.abort().await;
+            return Err(remote_error(&self.display, &e));
+        }
+        writer
+            .shutdown()
+            .await
+            .map_err(|e| remote_error(&self.display, &e))
+    }
+
     /// Save the bundle in `bundle` as the pod's next version: blobs first (only those the
-    /// remote lacks, each written to a temporary name and renamed), the version record last.
+    /// remote lacks), the version record last, so a version is visible only when complete.
     pub async fn save(
         &self,
         name: &str,
@@ -232,22 +388,17 @@ impl Remote {
     ) -> Result<SaveReport, StateError> {
         validate_name("pod", name)?;
         let next = self
-            .versions(name)
+            .version_numbers(name)
             .await?
             .last()
-            .map_or(1, |v| v.version + 1);
-        let blobs = self.root.join("blobs");
-        std::fs::create_dir_all(&blobs).map_err(|e| io_error(&blobs, e))?;
+            .map_or(1, |v| v + 1);
         let mut uploaded = 0u64;
         let total = bundle.manifest.files.len() as u64;
         for (i, file) in bundle.manifest.files.iter().enumerate() {
-            let blob = self.blob_path(&file.sha256);
-            let present = std::fs::metadata(&blob).is_ok_and(|m| m.len() == file.size);
+            let present = self.has_blob(&file.sha256, file.size).await?;
             if !present {
-                let partial = blob.with_extension("partial");
-                std::fs::copy(bundle.path_of(&file.path)?, &partial)
-                    .map_err(|e| io_error(&partial, e))?;
-                std::fs::rename(&partial, &blob).map_err(|e| io_error(&blob, e))?;
+                self.upload(&bundle.path_of(&file.path)?, self.blob_key(&file.sha256))
+                    .await?;
                 uploaded += file.size;
             }
             progress(Progress {
@@ -268,12 +419,24 @@ impl Remote {
         };
         let text =
             serde_json::to_vec_pretty(&record).map_err(|e| StateError::Internal(e.to_string()))?;
-        let dir = self.pod_dir(name);
-        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        let path = self.version_path(name, next);
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, text).map_err(|e| io_error(&partial, e))?;
-        std::fs::rename(&partial, &path).map_err(|e| io_error(&path, e))?;
+        let key = self.version_key(name, next);
+        // Two saves racing for the same version number: the second must not overwrite.
+        let create = PutOptions::from(PutMode::Create);
+        match self.store.put_opts(&key, text.clone().into(), create).await {
+            Ok(_) => {}
+            Err(object_store::Error::AlreadyExists { .. }) => {
+                return Err(StateError::Remote(format!(
+                    "pod '{name}' version {next} was saved by someone else at the same time; save again"
+                )))
+            }
+            Err(object_store::Error::NotImplemented { .. }) => {
+                self.store
+                    .put(&key, text.into())
+                    .await
+                    .map_err(|e| self.fail(e))?;
+            }
+            Err(e) => return Err(self.fail(e)),
+        }
         Ok(SaveReport {
             name: name.to_string(),
             version: next,
@@ -283,23 +446,36 @@ impl Remote {
         })
     }
 
-    /// Copy a version's bundle into `dir` and verify it.
+    /// Download a version's bundle into `dir`, verifying every file's checksum.
     pub async fn fetch(&self, version: &PodVersion, dir: &FsPath) -> Result<BundleDir, StateError> {
         for file in &version.manifest.files {
             let target = safe_join(dir, &file.path)?;
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
             }
-            let blob = self.blob_path(&file.sha256);
-            if !blob.exists() {
-                return Err(StateError::Invalid(format!(
-                    "pod '{}' version {} is incomplete: blob {} is missing",
-                    version.name, version.version, file.sha256
-                )));
-            }
-            std::fs::copy(&blob, &target).map_err(|e| io_error(&blob, e))?;
+            let got = match self.store.get(&self.blob_key(&file.sha256)).await {
+                Ok(got) => got,
+                Err(object_store::Error::NotFound { .. }) => {
+                    return Err(StateError::Invalid(format!(
+                        "pod '{}' version {} is incomplete: blob {} is missing",
+                        version.name, version.version, file.sha256
+                    )))
+                }
+                Err(e) => return Err(self.fail(e)),
+            };
+            let mut out = tokio::fs::File::create(&target)
+                .await
+                .map_err(|e| StateError::io(&target, e))?;
             let mut hasher = Sha256::new();
-            hasher.update(std::fs::read(&target).map_err(|e| StateError::io(&target, e))?);
+            let mut stream = got.into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| self.fail(e))?;
+                hasher.update(&chunk);
+                out.write_all(&chunk)
+                    .await
+                    .map_err(|e| StateError::io(&target, e))?;
+            }
+            out.flush().await.map_err(|e| StateError::io(&target, e))?;
             if hex(&hasher.finalize()) != file.sha256 {
                 return Err(StateError::Invalid(format!(
                     "pod '{}' version {}: blob {} is corrupted",
@@ -315,16 +491,21 @@ impl Remote {
 
     /// Delete every version of a pod (blobs stay: other versions and pods may share them).
     pub async fn delete(&self, name: &str) -> Result<u32, StateError> {
-        let versions = self.versions(name).await?;
-        if versions.is_empty() {
+        let numbers = self.version_numbers(name).await?;
+        if numbers.is_empty() {
             return Err(StateError::NotFound(format!(
                 "pod '{name}' does not exist in remote {}",
                 self.display
             )));
         }
-        let dir = self.pod_dir(name);
-        std::fs::remove_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        Ok(versions.len() as u32)
+        // Newest first: an interrupted delete leaves a shorter, still consistent history.
+        for n in numbers.iter().rev() {
+            self.store
+                .delete(&self.version_key(name, *n))
+                .await
+                .map_err(|e| self.fail(e))?;
+        }
+        Ok(numbers.len() as u32)
     }
 }
 

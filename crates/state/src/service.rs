@@ -20,6 +20,9 @@ use crate::{Progress, StateError};
 pub struct StateService {
     pub engine: Arc<Engine>,
     pub volume_dir: PathBuf,
+    /// With `SNAPSHOT_SAVE_STRATEGY=MANUAL`: the working state lives in memory and is written
+    /// to this file only by an explicit save (`POST /_localstack/state/save`).
+    pub manual_snapshot: Option<PathBuf>,
 }
 
 /// A pod load's result.
@@ -39,7 +42,40 @@ impl StateService {
         StateService {
             engine,
             volume_dir: volume_dir.to_path_buf(),
+            manual_snapshot: None,
         }
+    }
+
+    /// Keep the working state apart and save it only on request, into `snapshot`.
+    pub fn with_manual_snapshot(mut self, snapshot: PathBuf) -> StateService {
+        self.manual_snapshot = Some(snapshot);
+        self
+    }
+
+    /// Save the working state to the manual snapshot (written beside it, then renamed, so a
+    /// crash during a save keeps the previous snapshot). `None` without a manual snapshot:
+    /// every committed statement is saved already.
+    pub fn save_snapshot(&self) -> Result<Option<Manifest>, StateError> {
+        let Some(path) = &self.manual_snapshot else {
+            return Ok(None);
+        };
+        let partial = path.with_extension("zip.partial");
+        let manifest = self.export_file(None, &partial, &mut no_progress)?;
+        std::fs::rename(&partial, path).map_err(|e| StateError::io(path, e))?;
+        Ok(Some(manifest))
+    }
+
+    /// Replace the working state with the manual snapshot. `None` without a manual snapshot
+    /// (the state is loaded already); an empty summary when nothing was saved yet.
+    pub fn load_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
+        let Some(path) = &self.manual_snapshot else {
+            return Ok(None);
+        };
+        if !path.exists() {
+            return Ok(Some(ImportSummary::default()));
+        }
+        self.import_file(path, Strategy::Overwrite, &mut no_progress)
+            .map(Some)
     }
 
     /// A scratch directory on the volume's file system, removed when dropped.

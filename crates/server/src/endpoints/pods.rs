@@ -175,13 +175,45 @@ pub async fn reset_state(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// `POST /_localstack/state/{save,load}`: with per-commit durability every acknowledged
-/// statement is already saved, and the state already loaded.
-pub async fn save_or_load_state() -> Response {
-    ndjson(
-        StatusCode::OK,
-        &[json!({"service": "snowflake", "status": "ok"})],
-    )
+/// `POST /_localstack/state/save`: with per-commit durability every acknowledged statement is
+/// saved already; with `SNAPSHOT_SAVE_STRATEGY=MANUAL` the working state is written now.
+pub async fn save_state(State(state): State<Arc<AppState>>) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        blocking(move || svc.save_snapshot()).await
+    }
+    .await;
+    match result {
+        Ok(saved) => {
+            let mut event = json!({"service": "snowflake", "status": "ok", "operation": "save"});
+            if let Some(manifest) = saved {
+                event["tables"] = json!(manifest.table_count());
+                event["rows"] = json!(manifest.row_count());
+            }
+            ndjson(StatusCode::OK, &[event])
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// `POST /_localstack/state/load`: with per-commit durability the state is loaded already; with
+/// a manual snapshot the working state is replaced by the last saved one.
+pub async fn load_state(State(state): State<Arc<AppState>>) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        blocking(move || svc.load_snapshot()).await
+    }
+    .await;
+    match result {
+        Ok(loaded) => {
+            let mut event = json!({"service": "snowflake", "status": "ok", "operation": "load"});
+            if let Some(summary) = loaded {
+                event["summary"] = json!(summary);
+            }
+            ndjson(StatusCode::OK, &[event])
+        }
+        Err(e) => error(e),
+    }
 }
 
 #[derive(Deserialize, Default)]
