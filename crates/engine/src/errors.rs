@@ -46,6 +46,9 @@ pub fn from_message(message: &str) -> SnowflakeError {
             .map(|s| display_name(demangle(s)))
     };
     let first_line = text.lines().next().unwrap_or("").to_string();
+    if let Some(e) = own_message(&first_line) {
+        return e;
+    }
     match kind.as_str() {
         "Catalog" => catalog(&first_line, field("name"), field("type")),
         "Binder" => binder(&first_line, field("name")),
@@ -80,6 +83,29 @@ pub fn from_message(message: &str) -> SnowflakeError {
             SnowflakeError::internal(strip_markers(&first_line))
         }
     }
+}
+
+/// A failure Snowglobe's generated SQL raises itself (DuckDB `error(...)` calls written by the
+/// conversion rules), already in Snowflake's wording: only its code is picked here.
+fn own_message(text: &str) -> Option<SnowflakeError> {
+    let code = match text.split_once(" '") {
+        Some(("Numeric value", _)) if text.ends_with("' is not recognized") => {
+            ErrorCode::NumericNotRecognized
+        }
+        // Snowflake reports this as 100039; Snowglobe's nearest code is 100046 (22003).
+        Some(("Numeric value", _)) if text.ends_with("' is out of range") => {
+            ErrorCode::NumericOutOfRange
+        }
+        Some(("Boolean value", _)) if text.ends_with("' is not recognized") => {
+            ErrorCode::BooleanNotRecognized
+        }
+        Some(("Date", _)) if text.ends_with("' is not recognized") => ErrorCode::DateNotRecognized,
+        Some(("Timestamp", _)) if text.ends_with("' is not recognized") => {
+            ErrorCode::TimestampNotRecognized
+        }
+        _ => return None,
+    };
+    Some(SnowflakeError::new(code, text))
 }
 
 /// Remove DuckDB's quoting of storage names so messages show Snowflake names.
@@ -253,6 +279,13 @@ mod tests {
             (e.code(), e.message.as_str()),
             ("100038", "Numeric value 'abc' is not recognized")
         );
+        let e = from_message("Invalid Input Error: Boolean value 'a to date' is not recognized");
+        assert_eq!(
+            (e.code(), e.message.as_str()),
+            ("100037", "Boolean value 'a to date' is not recognized")
+        );
+        let e = from_message("Invalid Input Error: Numeric value '345.123' is out of range");
+        assert_eq!(e.sqlstate(), "22003");
         let e = from_message("Binder Error: Referenced column \"FOO\" not found in FROM clause!");
         assert_eq!(e.code(), "000904");
         assert!(e.message.contains("invalid identifier 'FOO'"));

@@ -8,7 +8,9 @@
 //! - [`describe`]: Snowflake types of result columns (Arrow type + declared type).
 //! - [`errors`]: DuckDB errors → Snowflake errors.
 //! - [`time_zones`]: session time-zone functions registered into DuckDB (no ICU in the build).
+//! - [`date_math`]: DATEADD, DATEDIFF, DATE_TRUNC, LAST_DAY, NEXT_DAY with Snowflake's types.
 
+pub mod date_math;
 pub mod describe;
 pub mod errors;
 pub mod time_zones;
@@ -90,6 +92,7 @@ impl Engine {
         root.execute_batch("SET errors_as_json = true")
             .map_err(from_duckdb)?;
         time_zones::register(&root).map_err(from_duckdb)?;
+        date_math::register(&root).map_err(from_duckdb)?;
         let engine = Engine {
             root: std::sync::Mutex::new(root),
             storage,

@@ -12,6 +12,7 @@
 //!   in text is dropped, an instant shows its wall clock in `zone`, epoch numbers are UTC.
 //! - `sg_try_instant`, `sg_try_ntz`: the same, NULL where the input is not a timestamp.
 //! - `sg_local(x, zone)`: an instant's wall clock in `zone`; other values pass through.
+//! - `sg_date(x, zone) → DATE`, `sg_try_date`: the date of `sg_ntz(x, zone)` (TO_DATE).
 
 use std::error::Error;
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<ToWallClock>("sg_ntz")?;
     conn.register_scalar_function::<TryToWallClock>("sg_try_ntz")?;
     conn.register_scalar_function::<Local>("sg_local")?;
+    conn.register_scalar_function::<ToDate>("sg_date")?;
+    conn.register_scalar_function::<TryToDate>("sg_try_date")?;
     Ok(())
 }
 
@@ -301,6 +304,45 @@ conversion!(ToInstant, Target::Instant, false, instant_type());
 conversion!(TryToInstant, Target::Instant, true, instant_type());
 conversion!(ToWallClock, Target::WallClock, false, wall_clock_type());
 conversion!(TryToWallClock, Target::WallClock, true, wall_clock_type());
+
+/// The date of a wall-clock conversion; text that is no date fails as Snowflake words it.
+fn to_date(input: &RecordBatch, try_mode: bool) -> FnResult {
+    let walls = convert(input, Target::WallClock, try_mode).map_err(|e| {
+        let text = e.to_string();
+        match text.strip_prefix("Timestamp ") {
+            Some(rest) => format!("Date {rest}").into(),
+            None => e,
+        }
+    })?;
+    let walls = walls.as_primitive::<TimestampMicrosecondType>();
+    let mut out = duckdb::arrow::array::Date32Builder::with_capacity(walls.len());
+    for i in 0..walls.len() {
+        if walls.is_null(i) {
+            out.append_null();
+        } else {
+            out.append_value(walls.value(i).div_euclid(86_400_000_000) as i32);
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+macro_rules! date_conversion {
+    ($name:ident, $try:expr) => {
+        struct $name;
+        impl VArrowScalar for $name {
+            type State = ();
+            fn invoke(_: &(), input: RecordBatch) -> FnResult {
+                to_date(&input, $try)
+            }
+            fn signatures() -> Vec<ArrowFunctionSignature> {
+                conversion_signatures(DataType::Date32)
+            }
+        }
+    };
+}
+
+date_conversion!(ToDate, false);
+date_conversion!(TryToDate, true);
 
 /// `sg_local(x, zone)`: an instant becomes its wall clock in `zone`; any other date or time
 /// value is already local and passes through, so date-part functions can wrap any argument.

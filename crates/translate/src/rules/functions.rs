@@ -105,9 +105,24 @@ impl Functions<'_> {
                 need(2)?;
                 Expr::Function(call("coalesce", args))
             }
+            // An empty or blank text is NULL, not malformed JSON.
             "PARSE_JSON" => {
                 need(1)?;
-                Expr::Function(call("json", args))
+                let trimmed = Expr::Function(call(
+                    "trim",
+                    vec![
+                        args[0].clone(),
+                        Expr::value(Value::SingleQuotedString(" \t\r\n".into())),
+                    ],
+                ));
+                let blank_is_null = Expr::Function(call(
+                    "nullif",
+                    vec![
+                        trimmed,
+                        Expr::value(Value::SingleQuotedString(String::new())),
+                    ],
+                ));
+                Expr::Function(call("json", vec![blank_is_null]))
             }
             "TO_BINARY" | "TRY_TO_BINARY" => match args.as_slice() {
                 [x] => Expr::Function(call("unhex", vec![x.clone()])),
@@ -127,12 +142,62 @@ impl Functions<'_> {
                 },
                 _ => return Err(wrong_args(&name, 2)),
             },
-            "OBJECT_CONSTRUCT" => Expr::Function(call("json_object", args)),
+            "OBJECT_CONSTRUCT" => object_construct(args)?,
+            "OBJECT_CONSTRUCT_KEEP_NULL" => Expr::Function(call("json_object", args)),
             "ARRAY_CONSTRUCT" => Expr::Function(call("json_array", args)),
             _ => return Ok(None),
         };
         Ok(Some(expr))
     }
+}
+
+/// Snowflake's OBJECT_CONSTRUCT leaves out a pair whose value is SQL NULL (a JSON null stays).
+/// Literal values: `json_object` of the non-NULL pairs. Otherwise the pairs become a DuckDB MAP
+/// whose NULL entries are filtered out before it is turned into JSON.
+fn object_construct(args: Vec<Expr>) -> Result<Expr> {
+    if !args.len().is_multiple_of(2) {
+        return Err(SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::InvalidArgumentTypes,
+            "Invalid argument count for function OBJECT_CONSTRUCT: expected an even number of arguments".to_string(),
+        ));
+    }
+    let is_null = |e: &Expr| matches!(e, Expr::Value(v) if v.value == Value::Null);
+    if args.chunks(2).all(|p| matches!(&p[1], Expr::Value(_))) {
+        let kept: Vec<Expr> = args
+            .chunks(2)
+            .filter(|p| !is_null(&p[1]))
+            .flatten()
+            .cloned()
+            .collect();
+        return Ok(Expr::Function(call("json_object", kept)));
+    }
+    let list = |elem: Vec<Expr>| Expr::Array(sqlparser::ast::Array { elem, named: false });
+    let keys = args.iter().step_by(2).cloned().collect();
+    let values = args
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|v| Expr::Function(call("json_quote", vec![v.clone()])))
+        .collect();
+    let entries = Expr::Function(call(
+        "map_entries",
+        vec![Expr::Function(call("map", vec![list(keys), list(values)]))],
+    ));
+    let value_is_set = Expr::IsNotNull(Box::new(Expr::CompoundIdentifier(vec![
+        Ident::new("sg_e"),
+        Ident::new("value"),
+    ])));
+    let kept = Expr::Function(call(
+        "list_filter",
+        vec![
+            entries,
+            super::semi_structured::lambda(&["sg_e"], value_is_set),
+        ],
+    ));
+    Ok(Expr::Function(call(
+        "json_quote",
+        vec![Expr::Function(call("map_from_entries", vec![kept]))],
+    )))
 }
 
 impl VisitorMut for Functions<'_> {
@@ -173,10 +238,18 @@ mod tests {
     }
 
     #[test]
+    fn object_construct_leaves_out_null_values() {
+        assert_eq!(
+            translate("select object_construct('a', 1, 'b', null) as o"),
+            "SELECT json_object('a', 1) AS \"O\""
+        );
+    }
+
+    #[test]
     fn parse_json_is_json() {
         assert_eq!(
             translate("select parse_json(s) as v from t"),
-            "SELECT json(\"S\") AS \"V\" FROM \"T\""
+            "SELECT json(nullif(trim(\"S\", ' \t\r\n'), '')) AS \"V\" FROM \"T\""
         );
     }
 }

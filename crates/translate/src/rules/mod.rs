@@ -6,7 +6,11 @@
 //! Snowflake type of a cast); functions are rewritten before identifiers are normalised
 //! (some function arguments, such as date parts, look like identifiers); identifiers go last.
 //! The per-area function rules (conditional, strings, numeric, aggregates) run after the
-//! storage-type rule because the casts they add already name DuckDB types (JSON, HUGEINT);
+//! storage-type rule because the casts they add already name DuckDB types (JSON, HUGEINT), as
+//! do the date functions (after the time-zone rule: their arguments read local time already);
+//! semi-structured paths, casts out of VARIANT and functions go first of all (casts still carry
+//! their Snowflake types, every function name is still Snowflake's), FLATTEN after the other
+//! function rules (its subquery names DuckDB functions they would take for Snowflake's);
 //! division typing runs after literals are typed as NUMBERs and before division is checked for
 //! zero.
 
@@ -19,10 +23,14 @@ pub mod aggregates;
 pub(crate) mod calls;
 pub mod column_names;
 pub mod conditional;
+pub mod conversion;
+pub mod dates;
 pub mod functions;
+pub mod generator;
 pub mod identifiers;
 pub mod numbers;
 pub mod numeric;
+pub mod semi_structured;
 pub mod strings;
 pub mod timestamps;
 pub mod types;
@@ -38,14 +46,19 @@ pub struct RuleContext<'a> {
 /// Run every rule over `statement`, in order.
 pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     column_names::name_projection_columns(statement, cx.sql);
+    semi_structured::rewrite_semi_structured(statement)?;
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;
     timestamps::values_take_target_types(statement, cx.session)?;
     types::cast_to_storage_types(statement)?;
+    dates::rewrite_date_functions(statement, cx.session)?;
+    generator::rewrite_generators(statement)?;
+    conversion::rewrite_conversions(statement, cx.session)?;
     conditional::rewrite_conditionals(statement)?;
     strings::rewrite_string_functions(statement)?;
     numeric::rewrite_numeric_functions(statement)?;
     aggregates::rewrite_aggregates(statement)?;
+    semi_structured::flatten_table_functions(statement)?;
     numbers::count_as_number(statement);
     numbers::integer_literals_as_numbers(statement);
     numeric::number_division_scale(statement);

@@ -61,6 +61,22 @@ fn type_literals(expr: &mut Expr) {
                 }
             }
         }
+        // A date or timestamp plus or minus an integer counts days: DuckDB has `DATE + INTEGER`
+        // but no `DATE + DECIMAL`, so an integer added to anything but literals stays an
+        // integer (DuckDB widens it to the other side's NUMBER type itself).
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            right,
+        } if (is_integer_literal(left) && !is_literal_arithmetic(right))
+            || (is_integer_literal(right) && !is_literal_arithmetic(left)) =>
+        {
+            if is_integer_literal(left) {
+                type_literals(right)
+            } else {
+                type_literals(left)
+            }
+        }
         Expr::BinaryOp {
             left,
             op:
@@ -80,6 +96,32 @@ fn type_literals(expr: &mut Expr) {
         } => type_literals(inner),
         Expr::Nested(inner) => type_literals(inner),
         _ => {}
+    }
+}
+
+fn is_integer_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => {
+            matches!(&v.value, Value::Number(n, _) if n.chars().all(|c| c.is_ascii_digit()))
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr,
+        }
+        | Expr::Nested(expr) => is_integer_literal(expr),
+        _ => false,
+    }
+}
+
+/// Numbers and arithmetic on numbers only.
+fn is_literal_arithmetic(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => matches!(&v.value, Value::Number(..)),
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_literal_arithmetic(expr),
+        Expr::BinaryOp { left, right, .. } => {
+            is_literal_arithmetic(left) && is_literal_arithmetic(right)
+        }
+        _ => false,
     }
 }
 
@@ -161,6 +203,10 @@ mod tests {
             "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"1\""
         );
         assert_eq!(translate("select 1.5 as x"), "SELECT 1.5 AS \"X\"");
+        assert_eq!(
+            translate("select 1 + 2 as x, d - 1 as y"),
+            "SELECT CAST(1 AS DECIMAL(1, 0)) + CAST(2 AS DECIMAL(1, 0)) AS \"X\", \"D\" - 1 AS \"Y\""
+        );
         assert_eq!(
             translate("select a from t limit 10"),
             "SELECT \"A\" FROM \"T\" LIMIT 10"

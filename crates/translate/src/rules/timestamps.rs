@@ -39,7 +39,7 @@ struct Timestamps {
     error: FirstError,
 }
 
-fn session_zone(ctx: &Context) -> String {
+pub(crate) fn session_zone(ctx: &Context) -> String {
     if ctx.timezone.is_empty() {
         DEFAULT_TIMEZONE.to_string()
     } else {
@@ -440,7 +440,7 @@ mod tests {
     fn date_parts_take_local_time() {
         assert_eq!(
             translate("select hour(t) as h from s"),
-            "SELECT hour(sg_local(\"T\", 'America/Los_Angeles')) AS \"H\" FROM \"S\""
+            "SELECT date_part('hour', sg_local(\"T\", 'America/Los_Angeles')) AS \"H\" FROM \"S\""
         );
     }
 

@@ -1,0 +1,544 @@
+//! Date and time functions: parts, arithmetic, truncation, names and construction.
+//!
+//! Snowflake's date arithmetic keeps the input's type and counts boundaries; DuckDB's changes
+//! the type and counts whole spans. Arithmetic, differences and truncation therefore go to the
+//! engine's `sg_dateadd`, `sg_timeadd`, `sg_datediff`, `sg_date_trunc`, `sg_last_day` and
+//! `sg_next_day` (see `snowglobe_engine::date_math`) with a canonical part name and the
+//! session's zone. Date parts (`DATE_PART`, `EXTRACT`) map Snowflake's part names and aliases
+//! to DuckDB's; names of days and months are Snowflake's three-letter abbreviations; the
+//! `*_FROM_PARTS` constructors normalise out-of-range parts as Snowflake does (month 13 is
+//! January of the next year, day 0 the last day of the previous month).
+//!
+//! Runs after the time-zone rule, so a TIMESTAMP_LTZ argument of `DATE_PART` already reads its
+//! local wall clock (`sg_local`).
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, Function, Statement, TimezoneInfo, Value, VisitMut,
+    VisitorMut,
+};
+
+use super::calls::plain_args;
+use super::functions::call;
+use super::timestamps::session_zone;
+use super::FirstError;
+use crate::names::Context;
+
+/// Rewrite Snowflake's date and time functions.
+pub fn rewrite_date_functions(statement: &mut Statement, ctx: &Context) -> Result<()> {
+    let mut v = Dates {
+        zone: session_zone(ctx),
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Dates {
+    zone: String,
+    error: FirstError,
+}
+
+/// Snowflake's date and time parts: the canonical name of a part or any of its aliases.
+pub fn canonical_part(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "YEAR" | "Y" | "YY" | "YYY" | "YYYY" | "YR" | "YEARS" | "YRS" => "YEAR",
+        "QUARTER" | "Q" | "QTR" | "QTRS" | "QUARTERS" => "QUARTER",
+        "MONTH" | "MM" | "MON" | "MONS" | "MONTHS" => "MONTH",
+        "WEEK" | "W" | "WK" | "WEEKOFYEAR" | "WOY" | "WY" => "WEEK",
+        "DAY" | "D" | "DD" | "DAYS" | "DAYOFMONTH" => "DAY",
+        "HOUR" | "H" | "HH" | "HR" | "HOURS" | "HRS" => "HOUR",
+        "MINUTE" | "M" | "MI" | "MIN" | "MINUTES" | "MINS" => "MINUTE",
+        "SECOND" | "S" | "SEC" | "SECONDS" | "SECS" => "SECOND",
+        "MILLISECOND" | "MS" | "MSEC" | "MILLISECONDS" => "MILLISECOND",
+        "MICROSECOND" | "US" | "USEC" | "MICROSECONDS" => "MICROSECOND",
+        "NANOSECOND" | "NS" | "NSEC" | "NANOSEC" | "NSECOND" | "NANOSECONDS" | "NANOSECS"
+        | "NSECONDS" => "NANOSECOND",
+        _ => return None,
+    })
+}
+
+fn is_calendar_part(part: &str) -> bool {
+    matches!(part, "YEAR" | "QUARTER" | "MONTH" | "WEEK" | "DAY")
+}
+
+/// A part written as a keyword (`day`) or as text (`'day'`).
+fn part_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(ident.value.clone()),
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn part_arg(function: &str, expr: &Expr) -> Result<&'static str> {
+    let name = part_name(expr).unwrap_or_else(|| expr.to_string());
+    canonical_part(&name).ok_or_else(|| {
+        SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::InvalidArgumentTypes,
+            format!("invalid date/time part '{name}' for function {function}"),
+        )
+    })
+}
+
+fn text(s: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(s.to_string()))
+}
+
+fn number(n: i64) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+fn cast(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type,
+        format: None,
+    }
+}
+
+fn bigint(expr: Expr) -> Expr {
+    cast(expr, DataType::BigInt(None))
+}
+
+fn f(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(call(name, args))
+}
+
+fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(right),
+    }
+}
+
+/// `x - 1` on BIGINT.
+fn minus_one(x: &Expr) -> Expr {
+    binary(bigint(x.clone()), BinaryOperator::Minus, number(1))
+}
+
+/// A Snowflake date part (for DATE_PART / EXTRACT) → a DuckDB expression over `x`.
+fn date_part(part: &str, x: Expr) -> Result<Expr> {
+    let duck = |p: &str| Ok(f("date_part", vec![text(p), x.clone()]));
+    match part.to_ascii_uppercase().as_str() {
+        "YEAR" | "Y" | "YY" | "YYY" | "YYYY" | "YR" | "YEARS" | "YRS" => duck("year"),
+        "QUARTER" | "Q" | "QTR" | "QTRS" | "QUARTERS" => duck("quarter"),
+        "MONTH" | "MM" | "MON" | "MONS" | "MONTHS" => duck("month"),
+        "WEEK" | "W" | "WK" | "WEEKOFYEAR" | "WOY" | "WY" | "WEEKISO" | "WEEK_ISO"
+        | "WEEKOFYEARISO" | "WEEKOFYEAR_ISO" => duck("week"),
+        "DAY" | "D" | "DD" | "DAYS" | "DAYOFMONTH" => duck("day"),
+        "DAYOFWEEK" | "WEEKDAY" | "DOW" | "DW" => duck("dayofweek"),
+        "DAYOFWEEKISO" | "WEEKDAY_ISO" | "DOW_ISO" | "DW_ISO" => duck("isodow"),
+        "DAYOFYEAR" | "YEARDAY" | "DOY" | "DY" => duck("dayofyear"),
+        "YEAROFWEEK" | "YEAROFWEEKISO" => duck("isoyear"),
+        "HOUR" | "H" | "HH" | "HR" | "HOURS" | "HRS" => duck("hour"),
+        "MINUTE" | "M" | "MI" | "MIN" | "MINUTES" | "MINS" => duck("minute"),
+        "SECOND" | "S" | "SEC" | "SECONDS" | "SECS" => duck("second"),
+        "NANOSECOND" | "NS" | "NSEC" | "NANOSEC" | "NSECOND" | "NANOSECONDS" | "NANOSECS"
+        | "NSECONDS" => Ok(binary(
+            binary(
+                f("date_part", vec![text("microsecond"), x]),
+                BinaryOperator::Modulo,
+                number(1_000_000),
+            ),
+            BinaryOperator::Multiply,
+            number(1000),
+        )),
+        "EPOCH_SECOND" | "EPOCH" | "EPOCH_SECONDS" => {
+            Ok(bigint(f("floor", vec![f("epoch", vec![x])])))
+        }
+        "EPOCH_MILLISECOND" | "EPOCH_MILLISECONDS" => Ok(f("epoch_ms", vec![x])),
+        "EPOCH_MICROSECOND" | "EPOCH_MICROSECONDS" => Ok(f("epoch_us", vec![x])),
+        "EPOCH_NANOSECOND" | "EPOCH_NANOSECONDS" => Ok(f("epoch_ns", vec![x])),
+        "TIMEZONE_HOUR" | "TZH" | "TIMEZONE_MINUTE" | "TZM" => Ok(number(0)),
+        other => Err(SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::InvalidArgumentTypes,
+            format!("invalid date/time part '{other}' for function DATE_PART"),
+        )),
+    }
+}
+
+impl Dates {
+    fn zone(&self) -> Expr {
+        text(&self.zone)
+    }
+
+    fn rewrite(&self, func: &Function) -> Result<Option<Expr>> {
+        if func.over.is_some() {
+            return Ok(None);
+        }
+        let name = func.name.to_string().to_ascii_uppercase();
+        let Some(args) = plain_args(func) else {
+            return Ok(None);
+        };
+        let wrong = |expected: &str| {
+            Err(SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                format!(
+                    "invalid number of arguments for function {name}: {} given, expected {expected}",
+                    args.len()
+                ),
+            ))
+        };
+        Ok(Some(match name.as_str() {
+            "DATEADD" | "TIMEADD" | "TIMESTAMPADD" => {
+                let [part, n, x] = args.as_slice() else {
+                    return wrong("3");
+                };
+                let part = part_arg(&name, part)?;
+                let function = if is_calendar_part(part) {
+                    "sg_dateadd"
+                } else {
+                    "sg_timeadd"
+                };
+                f(
+                    function,
+                    vec![text(part), bigint(n.clone()), x.clone(), self.zone()],
+                )
+            }
+            "DATEDIFF" | "TIMEDIFF" | "TIMESTAMPDIFF" => {
+                let [part, a, b] = args.as_slice() else {
+                    return wrong("3");
+                };
+                let part = part_arg(&name, part)?;
+                f(
+                    "sg_datediff",
+                    vec![text(part), a.clone(), b.clone(), self.zone()],
+                )
+            }
+            "DATE_TRUNC" => {
+                let [part, x] = args.as_slice() else {
+                    return wrong("2");
+                };
+                let part = part_arg(&name, part)?;
+                f("sg_date_trunc", vec![text(part), x.clone(), self.zone()])
+            }
+            // TRUNC(date, 'part'): a date part as text makes it DATE_TRUNC (TRUNC of a number
+            // has a number as its second argument).
+            "TRUNC" | "TRUNCATE" => match args.as_slice() {
+                [x, part @ Expr::Value(_)] => {
+                    match part_name(part).as_deref().and_then(canonical_part) {
+                        Some(part) => f("sg_date_trunc", vec![text(part), x.clone(), self.zone()]),
+                        None => return Ok(None),
+                    }
+                }
+                _ => return Ok(None),
+            },
+            "LAST_DAY" => match args.as_slice() {
+                [x] => f("sg_last_day", vec![x.clone(), text("MONTH"), self.zone()]),
+                [x, part] => {
+                    let part = part_arg(&name, part)?;
+                    f("sg_last_day", vec![x.clone(), text(part), self.zone()])
+                }
+                _ => return wrong("1 or 2"),
+            },
+            "NEXT_DAY" | "PREVIOUS_DAY" => {
+                let [x, day] = args.as_slice() else {
+                    return wrong("2");
+                };
+                let direction = if name == "NEXT_DAY" { 1 } else { -1 };
+                f(
+                    "sg_next_day",
+                    vec![x.clone(), day.clone(), self.zone(), number(direction)],
+                )
+            }
+            "DAYNAME" | "MONTHNAME" => {
+                let [x] = args.as_slice() else {
+                    return wrong("1");
+                };
+                let format = if name == "DAYNAME" { "%a" } else { "%b" };
+                f(
+                    "strftime",
+                    vec![f("sg_local", vec![x.clone(), self.zone()]), text(format)],
+                )
+            }
+            "YEAR" | "QUARTER" | "MONTH" | "WEEK" | "WEEKOFYEAR" | "WEEKISO" | "DAY"
+            | "DAYOFMONTH" | "DAYOFWEEK" | "DAYOFWEEKISO" | "DAYOFYEAR" | "YEAROFWEEK"
+            | "YEAROFWEEKISO" | "HOUR" | "MINUTE" | "SECOND"
+                if args.len() == 1 =>
+            {
+                date_part(&name, args[0].clone())?
+            }
+            "DATE_PART" => {
+                let [part, x] = args.as_slice() else {
+                    return wrong("2");
+                };
+                let part = part_name(part).unwrap_or_else(|| part.to_string());
+                date_part(&part, x.clone())?
+            }
+            "TO_DATE" | "DATE" | "TRY_TO_DATE" => {
+                let try_mode = name.starts_with("TRY_");
+                match args.as_slice() {
+                    [x] => f(
+                        if try_mode { "sg_try_date" } else { "sg_date" },
+                        vec![x.clone(), self.zone()],
+                    ),
+                    [x, format] => cast(
+                        parse_with_format(&name, x, format, try_mode)?,
+                        DataType::Date,
+                    ),
+                    _ => return wrong("1 or 2"),
+                }
+            }
+            "TO_TIME" | "TIME" | "TRY_TO_TIME" => {
+                let try_mode = name.starts_with("TRY_");
+                let kind = if try_mode {
+                    CastKind::TryCast
+                } else {
+                    CastKind::Cast
+                };
+                let time = DataType::Time(None, TimezoneInfo::None);
+                match args.as_slice() {
+                    [x] => Expr::Cast {
+                        kind,
+                        expr: Box::new(f("sg_local", vec![x.clone(), self.zone()])),
+                        data_type: time,
+                        format: None,
+                    },
+                    [x, format] => cast(parse_with_format(&name, x, format, try_mode)?, time),
+                    _ => return wrong("1 or 2"),
+                }
+            }
+            "DATE_FROM_PARTS" | "DATEFROMPARTS" => {
+                let [y, m, d] = args.as_slice() else {
+                    return wrong("3");
+                };
+                cast(from_parts_date(y, m, d), DataType::Date)
+            }
+            "TIME_FROM_PARTS" | "TIMEFROMPARTS" => {
+                let (h, m, s, ns) = match args.as_slice() {
+                    [h, m, s] => (h, m, s, None),
+                    [h, m, s, ns] => (h, m, s, Some(ns)),
+                    _ => return wrong("3 or 4"),
+                };
+                let midnight = cast(text("00:00:00"), DataType::Time(None, TimezoneInfo::None));
+                binary(midnight, BinaryOperator::Plus, clock_interval(h, m, s, ns))
+            }
+            "TIMESTAMP_FROM_PARTS"
+            | "TIMESTAMPFROMPARTS"
+            | "TIMESTAMP_NTZ_FROM_PARTS"
+            | "TIMESTAMPNTZFROMPARTS" => self.timestamp_from_parts(&name, &args, false)?,
+            "TIMESTAMP_LTZ_FROM_PARTS"
+            | "TIMESTAMPLTZFROMPARTS"
+            | "TIMESTAMP_TZ_FROM_PARTS"
+            | "TIMESTAMPTZFROMPARTS" => self.timestamp_from_parts(&name, &args, true)?,
+            "CONVERT_TIMEZONE" => match args.as_slice() {
+                // (target, instant) → the same instant (shown in the session zone: TIMESTAMP_TZ
+                // values keep no offset of their own yet).
+                [_target, x] => f("sg_instant", vec![x.clone(), self.zone()]),
+                // (source, target, wall clock) → the wall clock in `target` of the wall clock
+                // `x` read in `source`.
+                [source, target, x] => f(
+                    "sg_ntz",
+                    vec![
+                        f(
+                            "sg_instant",
+                            vec![f("sg_ntz", vec![x.clone(), self.zone()]), source.clone()],
+                        ),
+                        target.clone(),
+                    ],
+                ),
+                _ => return wrong("2 or 3"),
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// TIMESTAMP_FROM_PARTS(y, mo, d, h, mi, s [, ns]) or (date, time); the `_LTZ`/`_TZ` forms
+    /// read the wall clock in the session zone (or in the `_TZ` form's zone argument).
+    fn timestamp_from_parts(&self, name: &str, args: &[Expr], instant: bool) -> Result<Expr> {
+        let (wall, zone) = match args {
+            [date, time] if !instant => (
+                binary(
+                    cast(date.clone(), DataType::Date),
+                    BinaryOperator::Plus,
+                    cast(time.clone(), DataType::Time(None, TimezoneInfo::None)),
+                ),
+                None,
+            ),
+            [y, mo, d, h, mi, s, rest @ ..] if rest.len() <= 2 => {
+                let ns = rest.first();
+                let zone = if rest.len() == 2 { rest.get(1) } else { None };
+                if zone.is_some() && !name.contains("TZ") {
+                    return Err(SnowflakeError::compilation(
+                        snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                        format!("too many arguments for function {name}"),
+                    ));
+                }
+                (
+                    binary(
+                        cast(
+                            from_parts_date(y, mo, d),
+                            DataType::Timestamp(None, TimezoneInfo::None),
+                        ),
+                        BinaryOperator::Plus,
+                        clock_interval(h, mi, s, ns),
+                    ),
+                    zone.cloned(),
+                )
+            }
+            _ => {
+                return Err(SnowflakeError::compilation(
+                    snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                    format!(
+                        "invalid number of arguments for function {name}: {} given",
+                        args.len()
+                    ),
+                ))
+            }
+        };
+        let wall = cast(wall, DataType::Timestamp(None, TimezoneInfo::None));
+        Ok(if instant {
+            f(
+                "sg_instant",
+                vec![wall, zone.unwrap_or_else(|| self.zone())],
+            )
+        } else {
+            wall
+        })
+    }
+}
+
+/// `strptime(x, format)` with Snowflake's format translated (`try_strptime` in TRY_ forms).
+fn parse_with_format(name: &str, x: &Expr, format: &Expr, try_mode: bool) -> Result<Expr> {
+    let Some(format) = part_name(format).filter(|_| matches!(format, Expr::Value(_))) else {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} with a format that is not a literal"
+        )));
+    };
+    let function = if try_mode { "try_strptime" } else { "strptime" };
+    Ok(f(
+        function,
+        vec![
+            x.clone(),
+            text(&super::timestamps::strptime_format(&format)?),
+        ],
+    ))
+}
+
+/// The date of year `y`, month `m`, day `d`, out-of-range months and days carried over.
+fn from_parts_date(y: &Expr, m: &Expr, d: &Expr) -> Expr {
+    let first = f("make_date", vec![bigint(y.clone()), number(1), number(1)]);
+    binary(
+        binary(
+            first,
+            BinaryOperator::Plus,
+            f("to_months", vec![minus_one(m)]),
+        ),
+        BinaryOperator::Plus,
+        f("to_days", vec![minus_one(d)]),
+    )
+}
+
+/// An interval of `h` hours, `m` minutes, `s` seconds and `ns` nanoseconds (to microseconds).
+fn clock_interval(h: &Expr, m: &Expr, s: &Expr, ns: Option<&Expr>) -> Expr {
+    let mut total = binary(
+        binary(
+            f("to_hours", vec![bigint(h.clone())]),
+            BinaryOperator::Plus,
+            f("to_minutes", vec![bigint(m.clone())]),
+        ),
+        BinaryOperator::Plus,
+        f(
+            "to_microseconds",
+            vec![bigint(binary(
+                cast(
+                    s.clone(),
+                    DataType::Double(sqlparser::ast::ExactNumberInfo::None),
+                ),
+                BinaryOperator::Multiply,
+                number(1_000_000),
+            ))],
+        ),
+    );
+    if let Some(ns) = ns {
+        total = binary(
+            total,
+            BinaryOperator::Plus,
+            f(
+                "to_microseconds",
+                vec![binary(
+                    bigint(ns.clone()),
+                    BinaryOperator::Divide,
+                    number(1000),
+                )],
+            ),
+        );
+    }
+    total
+}
+
+impl VisitorMut for Dates {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let result = match expr {
+            Expr::Function(func) => self.rewrite(func),
+            Expr::Extract {
+                field, expr: inner, ..
+            } => date_part(&field.to_string(), (**inner).clone()).map(Some),
+            _ => Ok(None),
+        };
+        match result {
+            Ok(Some(new)) => *expr = new,
+            Ok(None) => {}
+            Err(e) => {
+                self.error.set(e);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn dateadd_keeps_calendar_and_clock_parts_apart() {
+        assert_eq!(
+            translate("select dateadd(mon, 2, d) as x from t"),
+            "SELECT sg_dateadd('MONTH', CAST(2 AS BIGINT), \"D\", 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+        assert_eq!(
+            translate("select timeadd('hrs', 2, d) as x from t"),
+            "SELECT sg_timeadd('HOUR', CAST(2 AS BIGINT), \"D\", 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn datediff_and_trunc_name_canonical_parts() {
+        assert_eq!(
+            translate("select datediff(yy, a, b) as x from t"),
+            "SELECT sg_datediff('YEAR', \"A\", \"B\", 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+        assert_eq!(
+            translate("select trunc(d, 'MM') as x from t"),
+            "SELECT sg_date_trunc('MONTH', \"D\", 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn date_parts_map_to_duckdb_parts() {
+        assert_eq!(
+            translate("select extract(dayofweekiso from d) as x from t"),
+            "SELECT date_part('isodow', sg_local(\"D\", 'America/Los_Angeles')) AS \"X\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn unknown_parts_are_errors() {
+        let mut s = crate::parse::parse("select dateadd(fortnight, 1, d) from t")
+            .unwrap()
+            .remove(0);
+        let ctx = crate::rules::test_support::ctx();
+        assert!(super::rewrite_date_functions(&mut s, &ctx).is_err());
+    }
+}

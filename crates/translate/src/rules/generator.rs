@@ -1,0 +1,279 @@
+//! Generated rows: `TABLE(GENERATOR(ROWCOUNT => n))` with `SEQ1/2/4/8()`, `UNIFORM` and
+//! `RANDOM`.
+//!
+//! GENERATOR becomes DuckDB's `range(n)`; the SEQ functions number the rows from 0
+//! (`row_number() OVER () - 1`); `UNIFORM(lo, hi, gen)` draws an integer when both bounds are
+//! integers and a FLOAT otherwise (the generator argument only seeds Snowflake's draw and is
+//! not reproduced); `RANDOM()` is a 64-bit integer, as in Snowflake. `TIMELIMIT` is not
+//! supported (its row count depends on the machine).
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{Result, SnowflakeError};
+use sqlparser::ast::{
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator,
+    FunctionArguments, Statement, TableAlias, TableFactor, Value, VisitMut, VisitorMut,
+};
+
+use super::calls::plain_args;
+use super::functions::call;
+use super::FirstError;
+
+/// Rewrite GENERATOR table functions and the functions used with them.
+pub fn rewrite_generators(statement: &mut Statement) -> Result<()> {
+    let mut v = Generators {
+        error: FirstError::default(),
+    };
+    let _ = statement.visit(&mut v);
+    v.error.into_result()
+}
+
+struct Generators {
+    error: FirstError,
+}
+
+/// `FROM range(n) [alias]`, built by the parser so every field has its default.
+fn range_factor(rowcount: Expr, alias: Option<TableAlias>) -> Result<TableFactor> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let mut parsed = sqlparser::parser::Parser::parse_sql(&dialect, "SELECT 1 FROM range(1)")
+        .map_err(|e| SnowflakeError::internal(e.to_string()))?;
+    let Some(Statement::Query(query)) = parsed.pop() else {
+        return Err(SnowflakeError::internal("range template"));
+    };
+    let sqlparser::ast::SetExpr::Select(select) = *query.body else {
+        return Err(SnowflakeError::internal("range template"));
+    };
+    let Some(mut factor) = select.from.into_iter().next().map(|t| t.relation) else {
+        return Err(SnowflakeError::internal("range template"));
+    };
+    if let TableFactor::Table {
+        args: Some(args),
+        alias: a,
+        ..
+    } = &mut factor
+    {
+        args.args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(rowcount))];
+        *a = alias;
+    }
+    Ok(factor)
+}
+
+/// The ROWCOUNT of GENERATOR's arguments.
+fn rowcount(args: &[FunctionArg]) -> Result<Expr> {
+    let mut found = None;
+    for arg in args {
+        match arg {
+            FunctionArg::Named {
+                name,
+                arg: FunctionArgExpr::Expr(e),
+                operator: FunctionArgOperator::RightArrow | FunctionArgOperator::Assignment,
+            } if name.value.eq_ignore_ascii_case("ROWCOUNT") => found = Some(e.clone()),
+            FunctionArg::Named { name, .. } if name.value.eq_ignore_ascii_case("TIMELIMIT") => {
+                return Err(SnowflakeError::unsupported("GENERATOR with TIMELIMIT"))
+            }
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if found.is_none() => {
+                found = Some(e.clone())
+            }
+            _ => {
+                return Err(SnowflakeError::unsupported(format!(
+                    "GENERATOR argument {arg}"
+                )))
+            }
+        }
+    }
+    found.ok_or_else(|| SnowflakeError::unsupported("GENERATOR without ROWCOUNT"))
+}
+
+fn generator_args(factor: &TableFactor) -> Option<(Vec<FunctionArg>, Option<TableAlias>)> {
+    let is_generator = |name: &sqlparser::ast::ObjectName| {
+        name.0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| i.value.eq_ignore_ascii_case("GENERATOR"))
+    };
+    match factor {
+        TableFactor::TableFunction {
+            expr: Expr::Function(f),
+            alias,
+        } if is_generator(&f.name) => match &f.args {
+            FunctionArguments::List(list) => Some((list.args.clone(), alias.clone())),
+            _ => Some((vec![], alias.clone())),
+        },
+        TableFactor::Function {
+            name, args, alias, ..
+        } if is_generator(name) => Some((args.clone(), alias.clone())),
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            ..
+        } if is_generator(name) => Some((args.args.clone(), alias.clone())),
+        _ => None,
+    }
+}
+
+fn number(n: &str) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(right),
+    }
+}
+
+fn is_integer(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => {
+            matches!(&v.value, Value::Number(n, _) if n.chars().all(|c| c.is_ascii_digit()))
+        }
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_integer(expr),
+        _ => false,
+    }
+}
+
+fn random() -> Expr {
+    Expr::Function(call("random", vec![]))
+}
+
+fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
+    if f.over.is_some() {
+        return Ok(None);
+    }
+    let name = f.name.to_string().to_ascii_uppercase();
+    let Some(args) = plain_args(f) else {
+        return Ok(None);
+    };
+    Ok(Some(match (name.as_str(), args.as_slice()) {
+        ("SEQ1" | "SEQ2" | "SEQ4" | "SEQ8", [] | [_]) => {
+            let mut row_number = call("row_number", vec![]);
+            row_number.over = Some(sqlparser::ast::WindowType::WindowSpec(
+                sqlparser::ast::WindowSpec {
+                    window_name: None,
+                    partition_by: vec![],
+                    order_by: vec![],
+                    window_frame: None,
+                },
+            ));
+            Expr::Nested(Box::new(binary(
+                Expr::Function(row_number),
+                BinaryOperator::Minus,
+                number("1"),
+            )))
+        }
+        ("UNIFORM", [lo, hi, _gen]) => {
+            if is_integer(lo) && is_integer(hi) {
+                // lo + floor(random() * (hi - lo + 1)), as BIGINT
+                let span = binary(
+                    binary(hi.clone(), BinaryOperator::Minus, lo.clone()),
+                    BinaryOperator::Plus,
+                    number("1"),
+                );
+                let draw = Expr::Function(call(
+                    "floor",
+                    vec![binary(
+                        random(),
+                        BinaryOperator::Multiply,
+                        Expr::Nested(Box::new(span)),
+                    )],
+                ));
+                Expr::Cast {
+                    kind: sqlparser::ast::CastKind::Cast,
+                    expr: Box::new(binary(lo.clone(), BinaryOperator::Plus, draw)),
+                    data_type: sqlparser::ast::DataType::BigInt(None),
+                    format: None,
+                }
+            } else {
+                let span = binary(hi.clone(), BinaryOperator::Minus, lo.clone());
+                binary(
+                    Expr::Cast {
+                        kind: sqlparser::ast::CastKind::Cast,
+                        expr: Box::new(lo.clone()),
+                        data_type: sqlparser::ast::DataType::Double(
+                            sqlparser::ast::ExactNumberInfo::None,
+                        ),
+                        format: None,
+                    },
+                    BinaryOperator::Plus,
+                    binary(
+                        random(),
+                        BinaryOperator::Multiply,
+                        Expr::Nested(Box::new(span)),
+                    ),
+                )
+            }
+        }
+        ("RANDOM", [] | [_]) => Expr::Cast {
+            kind: sqlparser::ast::CastKind::Cast,
+            expr: Box::new(Expr::Function(call(
+                "floor",
+                vec![binary(
+                    binary(
+                        binary(random(), BinaryOperator::Multiply, number("2")),
+                        BinaryOperator::Minus,
+                        number("1"),
+                    ),
+                    BinaryOperator::Multiply,
+                    number("9.2e18"),
+                )],
+            ))),
+            data_type: sqlparser::ast::DataType::BigInt(None),
+            format: None,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+impl VisitorMut for Generators {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let Some((args, alias)) = generator_args(factor) {
+            match rowcount(&args).and_then(|n| range_factor(n, alias)) {
+                Ok(new) => *factor = new,
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            match rewrite_function(f) {
+                Ok(Some(new)) => *expr = new,
+                Ok(None) => {}
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::translate;
+
+    #[test]
+    fn generator_is_a_range() {
+        assert_eq!(
+            translate("select seq4() as s from table(generator(rowcount => 3)) g"),
+            "SELECT (row_number() OVER () - 1) AS \"S\" FROM \"RANGE\"(3) \"G\""
+        );
+    }
+
+    #[test]
+    fn uniform_of_integers_is_an_integer() {
+        assert_eq!(
+            translate("select uniform(1, 6, random()) as u"),
+            "SELECT CAST(1 + floor(random() * (6 - 1 + 1)) AS BIGINT) AS \"U\""
+        );
+    }
+}
