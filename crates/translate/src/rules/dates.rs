@@ -20,8 +20,7 @@ use sqlparser::ast::{
     VisitorMut,
 };
 
-use super::calls::plain_args;
-use super::functions::call;
+use super::calls::{binary, func as f, number, plain_args, string as text};
 use super::timestamps::session_zone;
 use super::FirstError;
 use crate::names::Context;
@@ -86,14 +85,6 @@ fn part_arg(function: &str, expr: &Expr) -> Result<&'static str> {
     })
 }
 
-fn text(s: &str) -> Expr {
-    Expr::value(Value::SingleQuotedString(s.to_string()))
-}
-
-fn number(n: i64) -> Expr {
-    Expr::value(Value::Number(n.to_string(), false))
-}
-
 fn cast(expr: Expr, data_type: DataType) -> Expr {
     Expr::Cast {
         kind: CastKind::Cast,
@@ -105,18 +96,6 @@ fn cast(expr: Expr, data_type: DataType) -> Expr {
 
 fn bigint(expr: Expr) -> Expr {
     cast(expr, DataType::BigInt(None))
-}
-
-fn f(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(call(name, args))
-}
-
-fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
-    Expr::BinaryOp {
-        left: Box::new(left),
-        op,
-        right: Box::new(right),
-    }
 }
 
 /// `x - 1` on BIGINT.

@@ -15,17 +15,18 @@ use sqlparser::ast::{
     FunctionArguments, Statement, TableAlias, TableFactor, Value, VisitMut, VisitorMut,
 };
 
-use super::calls::plain_args;
+use super::calls::{binary, plain_args, rewrite_calls};
 use super::functions::call;
 use super::FirstError;
 
-/// Rewrite GENERATOR table functions and the functions used with them.
+/// Rewrite GENERATOR table functions, then the functions used with them.
 pub fn rewrite_generators(statement: &mut Statement) -> Result<()> {
     let mut v = Generators {
         error: FirstError::default(),
     };
     let _ = statement.visit(&mut v);
-    v.error.into_result()
+    v.error.into_result()?;
+    rewrite_calls(statement, rewrite_function)
 }
 
 struct Generators {
@@ -114,14 +115,6 @@ fn generator_args(factor: &TableFactor) -> Option<(Vec<FunctionArg>, Option<Tabl
 
 fn number(n: &str) -> Expr {
     Expr::value(Value::Number(n.to_string(), false))
-}
-
-fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
-    Expr::BinaryOp {
-        left: Box::new(left),
-        op,
-        right: Box::new(right),
-    }
 }
 
 fn is_integer(expr: &Expr) -> bool {
@@ -233,20 +226,6 @@ impl VisitorMut for Generators {
         if let Some((args, alias)) = generator_args(factor) {
             match rowcount(&args).and_then(|n| range_factor(n, alias)) {
                 Ok(new) => *factor = new,
-                Err(e) => {
-                    self.error.set(e);
-                    return ControlFlow::Break(());
-                }
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = expr {
-            match rewrite_function(f) {
-                Ok(Some(new)) => *expr = new,
-                Ok(None) => {}
                 Err(e) => {
                     self.error.set(e);
                     return ControlFlow::Break(());
