@@ -169,31 +169,45 @@ def test_invalid_remote_names_are_rejected(srv, tmp_path, name):
         assert name not in srv.cli("pod", "remote", "list").ok().out
 
 
-def test_incremental_save_uploads_only_what_changed(srv):
+def check_incremental_saves(srv, *remote: str) -> None:
+    """Five tables; change one; each save uploads only what the remote lacks."""
     conn = srv.connect()
     sql(conn, "create database INC")
     sql(conn, "use database INC")
     tables = [f"INC.PUBLIC.T{i}" for i in range(5)]
     for i, table in enumerate(tables):
         fill_table(conn, table, 20_000, f"inc{i}")
-    first = bytes_uploaded(srv.cli("pod", "save", "inc").ok().out)
+    first = bytes_uploaded(srv.cli("pod", "save", "inc", *remote).ok().out)
     assert first > 5 * 20_000 * 16, f"first save uploaded only {first} bytes for 100k rows of hashes"
 
     sql(conn, "insert into INC.PUBLIC.T4 values (20001, 'x', 'y')")
-    second = bytes_uploaded(srv.cli("pod", "save", "inc").ok().out)
+    second = bytes_uploaded(srv.cli("pod", "save", "inc", *remote).ok().out)
     unchanged = first * 4 // 5  # four of the five equally sized tables did not change
     assert 0 < second < unchanged / 2, (
         f"second save uploaded {second} bytes; the first uploaded {first}, of which ~{unchanged} "
         "are tables that did not change"
     )
-    third = bytes_uploaded(srv.cli("pod", "save", "inc").ok().out)
+    third = bytes_uploaded(srv.cli("pod", "save", "inc", *remote).ok().out)
     assert third < first / 10, f"a save with no change uploaded {third} bytes (first: {first})"
 
     # Every version still loads completely.
     for version, extra in ((1, 0), (2, 1), (3, 1)):
-        srv.cli("pod", "load", f"inc:{version}", "--strategy", "overwrite").ok()
+        srv.cli("pod", "load", f"inc:{version}", "--strategy", "overwrite", *remote).ok()
         assert sql(conn, "select count(*) from INC.PUBLIC.T4") == [(20_000 + extra,)]
         assert sql(conn, "select count(*) from INC.PUBLIC.T0") == [(20_000,)]
+
+
+def test_incremental_save_uploads_only_what_changed(srv):
+    check_incremental_saves(srv)
+
+
+def test_incremental_save_on_s3_uploads_only_what_changed(srv, moto_s3):
+    check_incremental_saves(srv, "--remote", moto_s3.remote_url("incremental"))
+    blobs = [k for k in moto_s3.keys("incremental/") if "/blobs/" in k]
+    versions = [k for k in moto_s3.keys("incremental/") if k.endswith(".json")]
+    assert len(versions) == 3, versions
+    # 5 tables + the one changed table: versions share every unchanged blob
+    assert len(blobs) <= 5 + 1 + 2, blobs
 
 
 def test_local_directory_remote(tmp_path):
