@@ -92,9 +92,8 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
         Some(("Numeric value", _)) if text.ends_with("' is not recognized") => {
             ErrorCode::NumericNotRecognized
         }
-        // Snowflake reports this as 100039; Snowglobe's nearest code is 100046 (22003).
         Some(("Numeric value", _)) if text.ends_with("' is out of range") => {
-            ErrorCode::NumericOutOfRange
+            ErrorCode::NumericValueOutOfRange
         }
         Some(("Boolean value", _)) if text.ends_with("' is not recognized") => {
             ErrorCode::BooleanNotRecognized
@@ -285,7 +284,7 @@ mod tests {
             ("100037", "Boolean value 'a to date' is not recognized")
         );
         let e = from_message("Invalid Input Error: Numeric value '345.123' is out of range");
-        assert_eq!(e.sqlstate(), "22003");
+        assert_eq!((e.code(), e.sqlstate()), ("100039", "22003"));
         let e = from_message("Binder Error: Referenced column \"FOO\" not found in FROM clause!");
         assert_eq!(e.code(), "000904");
         assert!(e.message.contains("invalid identifier 'FOO'"));

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     JsonParse,
     /// 100046: numeric value out of range.
     NumericOutOfRange,
+    /// 100039: a converted numeric value does not fit the target precision and scale.
+    NumericValueOutOfRange,
     /// 000603: internal error (engine failure Snowglobe could not classify).
     Internal,
     /// 000604: statement cancelled.
@@ -90,6 +92,7 @@ impl ErrorCode {
             ErrorCode::NullInNonNullable => "100072",
             ErrorCode::JsonParse => "100069",
             ErrorCode::NumericOutOfRange => "100046",
+            ErrorCode::NumericValueOutOfRange => "100039",
             ErrorCode::Internal => "000603",
             ErrorCode::Cancelled => "000604",
             ErrorCode::BadCredentials => "390100",
@@ -121,7 +124,7 @@ impl ErrorCode {
             ErrorCode::DivisionByZero => "22012",
             ErrorCode::NullInNonNullable => "22000",
             ErrorCode::JsonParse => "22000",
-            ErrorCode::NumericOutOfRange => "22003",
+            ErrorCode::NumericOutOfRange | ErrorCode::NumericValueOutOfRange => "22003",
             ErrorCode::Internal => "XX000",
             ErrorCode::Cancelled => "57014",
             ErrorCode::BadCredentials => "28000",
