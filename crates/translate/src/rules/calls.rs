@@ -166,16 +166,10 @@ struct Calls<F> {
 impl<F: FnMut(&Function) -> Result<Option<Expr>>> VisitorMut for Calls<F> {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = expr {
-            match (self.rewrite)(f) {
-                Ok(Some(new)) => *expr = new,
-                Ok(None) => {}
-                Err(e) => {
-                    self.error.set(e);
-                    return ControlFlow::Break(());
-                }
-            }
-        }
-        ControlFlow::Continue(())
+        let result = match expr {
+            Expr::Function(f) => (self.rewrite)(f),
+            _ => Ok(None),
+        };
+        self.error.replace(expr, result)
     }
 }

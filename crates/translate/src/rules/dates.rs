@@ -464,15 +464,7 @@ impl VisitorMut for Dates {
             } => date_part(&field.to_string(), (**inner).clone()).map(Some),
             _ => Ok(None),
         };
-        match result {
-            Ok(Some(new)) => *expr = new,
-            Ok(None) => {}
-            Err(e) => {
-                self.error.set(e);
-                return ControlFlow::Break(());
-            }
-        }
-        ControlFlow::Continue(())
+        self.error.replace(expr, result)
     }
 }
 

@@ -78,6 +78,23 @@ impl FirstError {
         }
     }
 
+    /// Put a rewrite's result in place of `expr`; an error is kept and stops the visit.
+    pub fn replace(
+        &mut self,
+        expr: &mut sqlparser::ast::Expr,
+        result: Result<Option<sqlparser::ast::Expr>>,
+    ) -> std::ops::ControlFlow<()> {
+        match result {
+            Ok(Some(new)) => *expr = new,
+            Ok(None) => {}
+            Err(e) => {
+                self.set(e);
+                return std::ops::ControlFlow::Break(());
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
     pub fn into_result(self) -> Result<()> {
         match self.0 {
             Some(e) => Err(e),

@@ -403,15 +403,7 @@ impl VisitorMut for Timestamps {
             Expr::Function(f) => self.rewrite_function(f),
             _ => Ok(None),
         };
-        match result {
-            Ok(Some(new)) => *expr = new,
-            Ok(None) => {}
-            Err(e) => {
-                self.error.set(e);
-                return ControlFlow::Break(());
-            }
-        }
-        ControlFlow::Continue(())
+        self.error.replace(expr, result)
     }
 }
 
