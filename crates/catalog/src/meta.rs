@@ -18,6 +18,12 @@ pub struct ColumnMeta {
     /// The user's `COMMENT`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The column default as the user wrote it (Snowflake SQL), for DESCRIBE and GET_DDL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Part of the table's (informational) primary key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary_key: bool,
 }
 
 impl ColumnMeta {
@@ -25,6 +31,8 @@ impl ColumnMeta {
         ColumnMeta {
             sf_type,
             comment: None,
+            default: None,
+            primary_key: false,
         }
     }
 

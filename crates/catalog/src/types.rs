@@ -37,6 +37,48 @@ impl SfType {
         length: MAX_TEXT_LENGTH,
     };
 
+    /// The Snowflake type a DuckDB column type stands for, for columns without a declared type
+    /// (created by DuckDB itself, e.g. through CTAS of an expression).
+    pub fn of_duckdb_type(duckdb: &str) -> SfType {
+        let upper = duckdb.to_ascii_uppercase();
+        let args = |s: &str| -> Vec<u8> {
+            s.split_once('(')
+                .map(|(_, rest)| {
+                    rest.trim_end_matches(')')
+                        .split(',')
+                        .filter_map(|p| p.trim().parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match upper.split('(').next().unwrap_or_default().trim() {
+            "DECIMAL" | "NUMERIC" => match args(&upper).as_slice() {
+                [p, s] => SfType::Number {
+                    precision: *p,
+                    scale: *s,
+                },
+                _ => SfType::INTEGER,
+            },
+            "TINYINT" | "SMALLINT" | "INTEGER" | "BIGINT" | "HUGEINT" | "UTINYINT"
+            | "USMALLINT" | "UINTEGER" | "UBIGINT" | "UHUGEINT" => SfType::INTEGER,
+            "FLOAT" | "DOUBLE" | "REAL" => SfType::Float,
+            "BOOLEAN" => SfType::Boolean,
+            "DATE" => SfType::Date,
+            "TIME" => SfType::Time { scale: 9 },
+            "TIMESTAMP" | "TIMESTAMP_NS" | "TIMESTAMP_MS" | "TIMESTAMP_S" => {
+                SfType::TimestampNtz { scale: 9 }
+            }
+            "TIMESTAMP WITH TIME ZONE" | "TIMESTAMPTZ" => SfType::TimestampLtz { scale: 9 },
+            "BLOB" => SfType::Binary {
+                length: MAX_TEXT_LENGTH / 2,
+            },
+            "JSON" => SfType::Variant,
+            _ if upper.ends_with("[]") => SfType::Array,
+            _ if upper.starts_with("STRUCT") || upper.starts_with("MAP") => SfType::Object,
+            _ => SfType::TEXT,
+        }
+    }
+
     /// The DuckDB type a column of this Snowflake type is stored as.
     ///
     /// TIMESTAMP_LTZ and TIMESTAMP_TZ are both stored as UTC instants (DuckDB's TIMESTAMPTZ);

@@ -76,6 +76,8 @@ pub struct TableColumn {
     pub meta: Option<ColumnMeta>,
     pub data_type: String,
     pub nullable: bool,
+    /// The column default in DuckDB SQL.
+    pub default: Option<String>,
 }
 
 impl QueryResult {
@@ -400,10 +402,31 @@ impl EngineSession {
         Ok(out)
     }
 
+    /// Comments of the tables and views of a schema, by Snowflake name.
+    pub fn relation_comments(
+        &self,
+        database: &str,
+        schema: &str,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let sql = format!(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = {db} AND schema_name = {s} AND comment IS NOT NULL \
+             UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE database_name = {db} AND schema_name = {s} AND comment IS NOT NULL",
+            db = quote_literal(&stored_database(database)),
+            s = quote_literal(&stored_schema(database, schema)),
+        );
+        let mut out = std::collections::HashMap::new();
+        for row in self.text_rows(&sql)? {
+            if let [Some(name), Some(comment)] = row.as_slice() {
+                out.insert(demangle(name).to_string(), comment.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Columns of a table: (Snowflake name, declared metadata if recorded, DuckDB type).
     pub fn columns(&self, database: &str, schema: &str, table: &str) -> Result<Vec<TableColumn>> {
         let sql = format!(
-            "SELECT column_name, coalesce(comment, ''), data_type, is_nullable FROM duckdb_columns() \
+            "SELECT column_name, coalesce(comment, ''), data_type, is_nullable, column_default FROM duckdb_columns() \
              WHERE database_name = {} AND schema_name = {} AND table_name = {} ORDER BY column_index",
             quote_literal(&stored_database(database)),
             quote_literal(&stored_schema(database, schema)),
@@ -417,17 +440,19 @@ impl EngineSession {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, bool>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             })
             .map_err(from_duckdb)?;
         let mut out = Vec::new();
         for row in rows {
-            let (name, comment, data_type, nullable) = row.map_err(from_duckdb)?;
+            let (name, comment, data_type, nullable, default) = row.map_err(from_duckdb)?;
             out.push(TableColumn {
                 name: demangle(&name).to_string(),
                 meta: ColumnMeta::from_comment(&comment),
                 data_type,
                 nullable,
+                default,
             });
         }
         Ok(out)

@@ -67,6 +67,8 @@ pub enum ErrorCode {
     BadRequest,
     /// 000709: query id unknown.
     QueryNotFound,
+    /// 002211: a session variable that was never set.
+    UndefinedVariable,
 }
 
 impl ErrorCode {
@@ -100,6 +102,7 @@ impl ErrorCode {
             ErrorCode::MasterTokenExpired => "390114",
             ErrorCode::BadRequest => "390101",
             ErrorCode::QueryNotFound => "000709",
+            ErrorCode::UndefinedVariable => "002211",
         }
     }
 
@@ -132,6 +135,7 @@ impl ErrorCode {
             ErrorCode::MasterTokenExpired => "08001",
             ErrorCode::BadRequest => "08001",
             ErrorCode::QueryNotFound => "02000",
+            ErrorCode::UndefinedVariable => "02000",
         }
     }
 
@@ -147,6 +151,7 @@ impl ErrorCode {
                 | ErrorCode::CannotPerform
                 | ErrorCode::InvalidArgumentTypes
                 | ErrorCode::UnknownFunction
+                | ErrorCode::UndefinedVariable
         )
     }
 }

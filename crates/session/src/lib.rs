@@ -10,7 +10,9 @@
 //! - [`results`]: [`ResultSet`], a statement's answer.
 
 pub mod commands;
+mod information_schema;
 pub mod params;
+mod result_scan;
 pub mod results;
 
 use std::collections::BTreeSet;
@@ -78,6 +80,12 @@ pub struct Session {
     /// The engine's drop count when the current database was last known to exist.
     drops_seen: u64,
     in_transaction: bool,
+    /// Session variables (`SET`): upper-case name → Snowflake SQL literal.
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// Ids of the session's queries, oldest first (`LAST_QUERY_ID()`), the last 100.
+    query_ids: Vec<String>,
+    /// The session's last results, for `RESULT_SCAN`.
+    kept_results: std::collections::VecDeque<ResultSet>,
 }
 
 impl Session {
@@ -98,6 +106,9 @@ impl Session {
             temporary_tables: Vec::new(),
             drops_seen: 0,
             in_transaction: false,
+            variables: Default::default(),
+            query_ids: Vec::new(),
+            kept_results: Default::default(),
         })
     }
 
@@ -167,7 +178,67 @@ impl Session {
             temporary_tables: self.temporary_tables.clone(),
             timezone: self.params.text("TIMEZONE").unwrap_or_default(),
             insert_target: vec![],
+            variables: self.variables.clone(),
+            session_id: self.id,
+            query_ids: self.query_ids.clone(),
         }
+    }
+
+    fn autocommit(&self) -> bool {
+        match self.params.get("AUTOCOMMIT") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => !s.eq_ignore_ascii_case("false"),
+            _ => true,
+        }
+    }
+
+    /// Remember a statement's query id for `LAST_QUERY_ID()`.
+    fn remember(&mut self, result: &ResultSet) {
+        const KEPT: usize = 100;
+        if self.query_ids.len() >= KEPT {
+            self.query_ids.remove(0);
+        }
+        self.query_ids.push(result.query_id.clone());
+        if result.rows() <= result_scan::MAX_KEPT_ROWS {
+            if self.kept_results.len() >= result_scan::KEPT_RESULTS {
+                self.kept_results.pop_front();
+            }
+            self.kept_results.push_back(result.clone());
+        }
+    }
+
+    /// Run one query of Snowglobe's own (`SET`'s values) through the whole translation.
+    pub(crate) fn query(&mut self, sql: &str) -> Result<ResultSet> {
+        let statement = parse(sql)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| SnowflakeError::internal("no statement"))?;
+        self.run_one(statement, sql, &Request::default())
+    }
+
+    /// The DuckDB (database, schema) an object lives in, honouring temporary tables.
+    pub(crate) fn storage_of(&self, object: &ObjectRef) -> (String, String) {
+        if self.temporary_tables.contains(object) {
+            (TEMP_DATABASE.to_string(), String::new())
+        } else {
+            (object.database.clone(), object.schema.clone())
+        }
+    }
+
+    /// The quoted DuckDB path of an object, honouring temporary tables.
+    pub(crate) fn storage_path(&self, object: &ObjectRef) -> String {
+        if self.temporary_tables.contains(object) {
+            format!(
+                "temp.main.{}",
+                snowglobe_catalog::names::quote(&snowglobe_catalog::names::mangle(&object.name))
+            )
+        } else {
+            object.storage()
+        }
+    }
+
+    pub(crate) fn is_temporary(&self, object: &ObjectRef) -> bool {
+        self.temporary_tables.contains(object)
     }
 
     /// Run one request: one statement, or several when the client allows it
@@ -208,11 +279,15 @@ impl Session {
                 .into_iter()
                 .next()
                 .ok_or_else(|| SnowflakeError::internal("no statement"))?;
-            return Ok(vec![self.run_statement(statement, request)?]);
+            let result = self.run_statement(statement, request)?;
+            self.remember(&result);
+            return Ok(vec![result]);
         }
         let mut children = Vec::with_capacity(statements.len());
         for statement in statements {
-            children.push(self.run_statement(statement, request)?);
+            let result = self.run_statement(statement, request)?;
+            self.remember(&result);
+            children.push(result);
         }
         let mut out = vec![ResultSet::multi(
             children.iter().map(|c| c.query_id.clone()).collect(),
@@ -274,11 +349,38 @@ impl Session {
         ctx.insert_target = self.insert_target(&statement, &ctx);
         match plan(statement, &ctx, sql)? {
             Plan::Command(command) => commands::run(self, command),
-            Plan::Sql(p) => self.run_sql(p, request),
+            Plan::Sql(p) => {
+                // With AUTOCOMMIT off, the first DML statement opens a transaction that lasts
+                // until COMMIT or ROLLBACK.
+                if !self.in_transaction
+                    && !self.autocommit()
+                    && !request.describe_only
+                    && matches!(
+                        p.kind,
+                        SqlKind::Insert
+                            | SqlKind::Update
+                            | SqlKind::Delete
+                            | SqlKind::Merge { .. }
+                            | SqlKind::MultiInsert { .. }
+                            | SqlKind::InsertOverwrite { .. }
+                    )
+                {
+                    self.conn.execute("BEGIN TRANSACTION")?;
+                    self.in_transaction = true;
+                }
+                self.run_sql(p, request)
+            }
         }
     }
 
-    fn run_sql(&mut self, p: SqlPlan, request: &Request) -> Result<ResultSet> {
+    fn run_sql(&mut self, mut p: SqlPlan, request: &Request) -> Result<ResultSet> {
+        if !p.information_schema.is_empty() {
+            p.sql = information_schema::fill(self, &p.sql, &p.information_schema)?;
+        }
+        if !p.result_scans.is_empty() {
+            let kept: Vec<ResultSet> = self.kept_results.iter().cloned().collect();
+            p.sql = result_scan::fill(&p.sql, &p.result_scans, &kept)?;
+        }
         // `cursor.describe()` asks for the result's shape only: never change anything for it.
         if request.describe_only && p.kind != SqlKind::Query {
             return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
@@ -323,13 +425,66 @@ impl Session {
                 let n = self.conn.execute_count(&p.sql)?;
                 ResultSet::counts(StatementType::Delete, &[("number of rows deleted", n)])
             }
-            SqlKind::Merge => self.run_merge(&p.sql),
+            SqlKind::Merge {
+                inserts,
+                updates,
+                deletes,
+            } => self.run_merge(&p.sql, [*inserts, *updates, *deletes]),
+            SqlKind::MultiInsert { source, inserts } => {
+                let mut source = source.clone();
+                if !p.information_schema.is_empty() {
+                    source = information_schema::fill(self, &source, &p.information_schema)?;
+                }
+                let temp = format!(
+                    "temp.main.{}",
+                    snowglobe_catalog::names::quote(snowglobe_translate::plan::MULTI_INSERT_SOURCE)
+                );
+                let mut counts: Vec<(String, u64)> = Vec::with_capacity(inserts.len());
+                self.in_own_transaction(|s| {
+                    s.conn
+                        .execute(&format!("CREATE OR REPLACE TEMP TABLE {temp} AS {source}"))?;
+                    // One count column per target table, in the order first named.
+                    for (target, sql) in inserts {
+                        let n = s.conn.execute_count(sql)?;
+                        let name = format!("number of rows inserted into {target}");
+                        match counts.iter_mut().find(|(c, _)| *c == name) {
+                            Some((_, total)) => *total += n,
+                            None => counts.push((name, n)),
+                        }
+                    }
+                    s.conn.execute(&format!("DROP TABLE {temp}"))
+                })?;
+                let columns: Vec<(&str, u64)> =
+                    counts.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+                ResultSet::counts(StatementType::Insert, &columns)
+            }
+            SqlKind::InsertOverwrite { storage } => {
+                let mut n = 0;
+                // The source is read before the old rows go (it may read the target itself):
+                // rows appended get row ids above every existing one.
+                self.in_own_transaction(|s| {
+                    let last = s
+                        .conn
+                        .text_rows(&format!("SELECT max(rowid)::VARCHAR FROM {storage}"))?
+                        .into_iter()
+                        .next()
+                        .and_then(|r| r.into_iter().next().flatten());
+                    n = s.conn.execute_count(&p.sql)?;
+                    if let Some(last) = last {
+                        s.conn
+                            .execute(&format!("DELETE FROM {storage} WHERE rowid <= {last}"))?;
+                    }
+                    Ok(())
+                })?;
+                ResultSet::counts(StatementType::Insert, &[("number of rows inserted", n)])
+            }
             SqlKind::CreateTable {
                 table,
                 storage,
                 columns,
                 if_not_exists,
                 temporary,
+                sequences,
             } => {
                 if *if_not_exists && self.object_exists(table, *temporary)? {
                     return ResultSet::status(
@@ -338,6 +493,9 @@ impl Session {
                     );
                 }
                 self.in_own_transaction(|s| {
+                    for sequence in sequences {
+                        s.conn.execute(sequence)?;
+                    }
                     s.conn.execute(&p.sql)?;
                     for (name, meta) in columns {
                         s.conn.set_column_meta(storage, name, meta)?;
@@ -385,48 +543,41 @@ impl Session {
         }
     }
 
-    /// MERGE answers with one count per action, which DuckDB reports through `merge_action`.
-    fn run_merge(&mut self, sql: &str) -> Result<ResultSet> {
-        let result = self.conn.query(&format!(
-            "WITH m AS ({sql} RETURNING merge_action) SELECT \
-             count(*) FILTER (WHERE merge_action = 'INSERT'), \
-             count(*) FILTER (WHERE merge_action = 'UPDATE'), \
-             count(*) FILTER (WHERE merge_action = 'DELETE') FROM m"
-        ));
-        let counts = match result {
-            Ok(r) => {
-                let mut c = [0u64; 3];
-                for batch in &r.batches {
-                    for (i, slot) in c.iter_mut().enumerate() {
-                        let col = snowglobe_engine::arrow::compute::cast(
-                            batch.column(i),
-                            &snowglobe_engine::arrow::datatypes::DataType::Int64,
-                        )
-                        .map_err(SnowflakeError::internal)?;
-                        if let Some(a) = col
-                            .as_any()
-                            .downcast_ref::<snowglobe_engine::arrow::array::Int64Array>()
-                        {
-                            *slot += a.iter().flatten().sum::<i64>().max(0) as u64;
-                        }
-                    }
+    /// MERGE answers with one count per action, which DuckDB reports through `merge_action`
+    /// (a MERGE cannot be a CTE body, so the actions come back as rows and are counted here).
+    fn run_merge(&mut self, sql: &str, present: [bool; 3]) -> Result<ResultSet> {
+        use snowglobe_engine::arrow::{array::Array, compute::cast, datatypes::DataType};
+        let result = self.conn.query(&format!("{sql} RETURNING merge_action"))?;
+        let mut counts = [0u64; 3];
+        for batch in &result.batches {
+            let column =
+                cast(batch.column(0), &DataType::Utf8).map_err(SnowflakeError::internal)?;
+            let Some(actions) = column
+                .as_any()
+                .downcast_ref::<snowglobe_engine::arrow::array::StringArray>()
+            else {
+                continue;
+            };
+            for i in 0..actions.len() {
+                match actions.value(i) {
+                    "INSERT" => counts[0] += 1,
+                    "UPDATE" => counts[1] += 1,
+                    "DELETE" => counts[2] += 1,
+                    _ => {}
                 }
-                c
             }
-            Err(_) => {
-                // DuckDB versions without MERGE ... RETURNING: report the total as updates.
-                let n = self.conn.execute_count(sql)?;
-                [0, n, 0]
-            }
-        };
-        ResultSet::counts(
-            StatementType::Merge,
-            &[
-                ("number of rows inserted", counts[0]),
-                ("number of rows updated", counts[1]),
-                ("number of rows deleted", counts[2]),
-            ],
-        )
+        }
+        // Snowflake answers with a column per kind of clause the MERGE has, in this order.
+        let names = [
+            "number of rows inserted",
+            "number of rows updated",
+            "number of rows deleted",
+        ];
+        let columns: Vec<(&str, u64)> = (0..3)
+            .filter(|i| present[*i])
+            .map(|i| (names[i], counts[i]))
+            .collect();
+        ResultSet::counts(StatementType::Merge, &columns)
     }
 
     /// Run `f` inside a transaction unless the client already has one open.

@@ -174,6 +174,30 @@ impl Parameters {
         }
     }
 
+    /// Every parameter with its value and default as text and its SHOW PARAMETERS type.
+    pub fn listing(&self) -> Vec<(String, String, String, &'static str)> {
+        let defaults: BTreeMap<String, Value> = defaults()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        self.values
+            .iter()
+            .map(|(k, v)| {
+                let kind = match v {
+                    Value::Bool(_) => "BOOLEAN",
+                    Value::Number(_) => "NUMBER",
+                    _ => "STRING",
+                };
+                let default = defaults.get(k).map(text).unwrap_or_default();
+                (k.clone(), text(v), default, kind)
+            })
+            .collect()
+    }
+
     /// `[{"name","value"}]` for the parameters sent back to clients.
     pub fn response_list(&self) -> Vec<Value> {
         RESPONSE_PARAMETERS

@@ -170,7 +170,7 @@ fn view_sql(
 /// The column metadata to restore on import.
 pub(crate) fn meta_of(c: &Column) -> Option<ColumnMeta> {
     c.sf_type.map(|sf_type| ColumnMeta {
-        sf_type,
         comment: c.comment.clone(),
+        ..ColumnMeta::new(sf_type)
     })
 }

@@ -10,6 +10,8 @@
 //! - [`parse`]: parsing and syntax errors in Snowflake's wording.
 //! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
 //! - [`plan`]: statement classification into [`Plan`]s.
+//! - [`statements`]: session variables, DESCRIBE, sequences, ALTER TABLE, COMMENT, CLONE.
+//! - [`variables`]: `$x`, `IDENTIFIER()` and `seq.NEXTVAL`, resolved before planning.
 //! - [`rules`]: one file per area of rewrite rules; `rules::apply` runs them in order.
 //! - [`types`]: Snowflake type names → [`snowglobe_catalog::SfType`].
 //! - [`names`]: object names resolved against the session's current database and schema.
@@ -19,7 +21,9 @@ pub mod names;
 pub mod parse;
 pub mod plan;
 pub mod rules;
+pub mod statements;
 pub mod types;
+pub mod variables;
 
 pub use binds::{BindValue, Bindings};
 pub use names::{Context, ObjectRef};
@@ -27,4 +31,5 @@ pub use parse::parse;
 pub use plan::{plan, Command, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget};
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;
+pub use statements::{AlterAction, ColumnChange, CommentTarget, SequenceDef};
 pub const SNOWFLAKE_VERSION: &str = "8.40.0";

@@ -21,6 +21,13 @@ pub struct Context {
     /// For an `INSERT`: the target table's columns (name, declared type) in table order, so
     /// literals are converted to them the way Snowflake converts (see `rules::timestamps`).
     pub insert_target: Vec<(String, snowglobe_catalog::SfType)>,
+    /// Session variables (`SET x = ...`): upper-case name → the value as a Snowflake SQL
+    /// literal expression, substituted for `$x` before anything else.
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// The session's id (`CURRENT_SESSION()`).
+    pub session_id: u64,
+    /// Ids of the session's recent queries, oldest first (`LAST_QUERY_ID()`).
+    pub query_ids: Vec<String>,
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).
@@ -62,18 +69,24 @@ pub fn storage_ident(name: &str) -> Ident {
     Ident::with_quote('"', mangle(name))
 }
 
-/// The identifier parts of an object name, resolved.
+/// The identifier parts of an object name, resolved; `IDENTIFIER('<name>')` parts are expanded.
 pub fn parts(name: &ObjectName) -> Result<Vec<String>> {
-    name.0
-        .iter()
-        .map(|part| match part {
-            ObjectNamePart::Identifier(ident) => Ok(ident_name(ident)),
-            ObjectNamePart::Function(f) => Err(SnowflakeError::unsupported(format!(
-                "{}() in an object name",
-                f.name
-            ))),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(name.0.len());
+    for part in &name.0 {
+        match part {
+            ObjectNamePart::Identifier(ident) => out.push(ident_name(ident)),
+            ObjectNamePart::Function(f) => match crate::variables::identifier_name(part)? {
+                Some(expanded) => out.extend(parts(&expanded)?),
+                None => {
+                    return Err(SnowflakeError::unsupported(format!(
+                        "{}() in an object name",
+                        f.name
+                    )))
+                }
+            },
+        }
+    }
+    Ok(out)
 }
 
 /// Resolve `[db.][schema.]name` for an operation (named in the "no current database" error).

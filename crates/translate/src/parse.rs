@@ -12,16 +12,35 @@ use sqlparser::parser::{Parser, ParserError};
 /// `;`-separated statement is parsed on its own (`;` found by the tokenizer, so semicolons in
 /// strings and comments do not split).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    // sqlparser reads some SHOW commands as bare word lists (dropping their LIKE pattern):
+    // those, like the statements it cannot read at all, go through `parse_special`.
     let whole = match Parser::parse_sql(&SnowflakeDialect, sql) {
-        Ok(statements) => return Ok(statements),
+        Ok(statements)
+            if !statements.iter().any(|s| {
+                matches!(
+                    s,
+                    Statement::ShowVariable { .. } | Statement::CreateSequence { .. }
+                )
+            }) =>
+        {
+            return Ok(statements)
+        }
+        Ok(_) => ParserError::ParserError("SHOW".into()),
         Err(e) => e,
     };
     let pieces = split_statements(sql);
     if pieces.len() <= 1 {
+        if let Some(special) = crate::statements::parse_special(sql) {
+            return Ok(vec![special?]);
+        }
         return Err(syntax_error(sql, &whole));
     }
     let mut out = Vec::new();
     for piece in pieces {
+        if let Some(special) = crate::statements::parse_special(piece) {
+            out.push(special?);
+            continue;
+        }
         out.extend(
             Parser::parse_sql(&SnowflakeDialect, piece).map_err(|e| syntax_error(piece, &e))?,
         );

@@ -19,7 +19,11 @@ use crate::names::{
 };
 use crate::rules::identifiers::normalize;
 use crate::rules::{apply, RuleContext};
+use crate::statements::{AlterAction, ColumnChange, CommentTarget, SequenceDef};
 use crate::types::{duckdb_data_type, sf_type};
+
+/// The schema every database has, answered from the catalog.
+pub const INFORMATION_SCHEMA: &str = "INFORMATION_SCHEMA";
 
 /// What to do with one statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,50 @@ pub enum Command {
     Begin,
     Commit,
     Rollback,
+    /// `SET x = e` / `SET (a, b) = (e1, e2)`: names and Snowflake SQL expressions.
+    SetVariables(Vec<(String, String)>),
+    UnsetVariables(Vec<String>),
+    /// `DESCRIBE [TABLE | VIEW] t`.
+    Describe {
+        object: ObjectRef,
+    },
+    CreateSequence(SequenceDef),
+    DropSequence {
+        object: ObjectRef,
+        if_exists: bool,
+    },
+    AlterTable {
+        table: ObjectRef,
+        if_exists: bool,
+        action: AlterAction,
+    },
+    Comment {
+        target: CommentTarget,
+        comment: Option<String>,
+        if_exists: bool,
+    },
+    /// `CREATE TABLE t CLONE s` (with the data) / `CREATE TABLE t LIKE s` (without).
+    CloneTable {
+        target: ObjectRef,
+        source: ObjectRef,
+        with_data: bool,
+        or_replace: bool,
+        if_not_exists: bool,
+    },
+    CloneSchema {
+        target: (String, String),
+        source: (String, String),
+        or_replace: bool,
+        if_not_exists: bool,
+    },
+    CloneDatabase {
+        target: String,
+        source: String,
+        or_replace: bool,
+        if_not_exists: bool,
+    },
+    /// `EXECUTE IMMEDIATE '<sql>'`: the statement text to run.
+    ExecuteImmediate(String),
 }
 
 /// `SHOW <objects> [LIKE '<pattern>'] [IN DATABASE d | IN [SCHEMA] d.s] [STARTS WITH 'x'] [LIMIT n]`.
@@ -81,6 +129,8 @@ pub struct Show {
     pub schema: Option<String>,
     /// `IN ACCOUNT`: every database.
     pub account: bool,
+    /// `IN TABLE t` (columns, primary keys): the table.
+    pub table: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +139,15 @@ pub enum ShowObjects {
     Schemas,
     Tables,
     Views,
+    /// Tables and views together.
+    Objects,
+    Columns,
+    Sequences,
+    Warehouses,
+    Parameters,
+    Functions,
+    UserFunctions,
+    PrimaryKeys,
 }
 
 /// The object a `USE` statement switches to.
@@ -117,6 +176,17 @@ pub struct SqlPlan {
     pub literal_columns: Vec<String>,
     /// Result columns computed by semi-structured constructors, with their Snowflake type.
     pub semi_structured_columns: Vec<(String, snowglobe_catalog::SfType)>,
+    /// INFORMATION_SCHEMA views read, as (database, view): the SQL names each one as the
+    /// placeholder [`information_schema_placeholder`], which the session replaces with rows.
+    pub information_schema: Vec<(String, String)>,
+    /// Query ids whose results the SQL reads (`RESULT_SCAN`), each named by
+    /// [`crate::variables::result_scan_placeholder`].
+    pub result_scans: Vec<String>,
+}
+
+/// The quoted placeholder standing for `<database>.INFORMATION_SCHEMA.<view>` in DuckDB SQL.
+pub fn information_schema_placeholder(database: &str, view: &str) -> String {
+    snowglobe_catalog::names::quote(&format!("\u{1}is.{database}.{view}"))
 }
 
 /// What kind of answer the statement gets.
@@ -126,7 +196,23 @@ pub enum SqlKind {
     Insert,
     Update,
     Delete,
-    Merge,
+    /// MERGE answers with one count column per kind of clause it has.
+    Merge {
+        inserts: bool,
+        updates: bool,
+        deletes: bool,
+    },
+    /// `INSERT ALL | FIRST`: the source query is kept in a temporary table (named by
+    /// [`MULTI_INSERT_SOURCE`]), then each INTO clause inserts from it; each insert is
+    /// labelled with its target table for the answer's count columns.
+    MultiInsert {
+        source: String,
+        inserts: Vec<(String, String)>,
+    },
+    /// INSERT OVERWRITE: the target (DuckDB path) is emptied first, in the same transaction.
+    InsertOverwrite {
+        storage: String,
+    },
     /// CREATE TABLE: the session records each column's declared type after creating it.
     CreateTable {
         table: ObjectRef,
@@ -135,6 +221,8 @@ pub enum SqlKind {
         columns: Vec<(String, ColumnMeta)>,
         if_not_exists: bool,
         temporary: bool,
+        /// Sequences to create first (DuckDB SQL), one per AUTOINCREMENT / IDENTITY column.
+        sequences: Vec<String>,
     },
     /// DROP TABLE / VIEW; `storage` is the DuckDB path.
     Drop {
@@ -152,9 +240,17 @@ pub enum SqlKind {
 /// Plan one statement in the session context. `sql` is the statement's original text (column
 /// names are spelled from it).
 pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> {
+    // Columns are named from the text as written, before `$x` and `seq.NEXTVAL` are replaced.
+    crate::rules::column_names::name_projection_columns(&mut statement, sql);
+    crate::variables::substitute(&mut statement, ctx)?;
+    if let Some(command) = crate::statements::command(&statement, ctx)? {
+        return Ok(Plan::Command(command));
+    }
     if let Some(command) = command(&statement, ctx)? {
         return Ok(Plan::Command(command));
     }
+    crate::variables::sequence_calls(&mut statement, ctx)?;
+    let result_scans = crate::variables::result_scans(&mut statement, ctx)?;
     let operation = operation(&statement);
     let tables = referenced_tables(&statement, ctx);
     let view_name = match &statement {
@@ -164,13 +260,26 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     let kind = match &mut statement {
         Statement::Query(_) => SqlKind::Query,
         Statement::Insert(insert) => {
-            if insert.overwrite {
-                return Err(SnowflakeError::unsupported("INSERT OVERWRITE"));
+            if insert.multi_table_insert_type.is_some() {
+                return multi_table_insert(insert, ctx);
             }
             for column in &mut insert.columns {
                 normalize_object_name(column);
             }
-            SqlKind::Insert
+            if insert.overwrite {
+                let sqlparser::ast::TableObject::TableName(name) = &insert.table else {
+                    return Err(SnowflakeError::unsupported(
+                        "INSERT OVERWRITE INTO a function",
+                    ));
+                };
+                let object = resolve_object(name, ctx, "INSERT")?;
+                insert.overwrite = false;
+                SqlKind::InsertOverwrite {
+                    storage: storage_path(&object, ctx),
+                }
+            } else {
+                SqlKind::Insert
+            }
         }
         Statement::Update(update) => {
             for assignment in &mut update.assignments {
@@ -184,7 +293,15 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             SqlKind::Update
         }
         Statement::Delete(_) => SqlKind::Delete,
-        Statement::Merge(_) => SqlKind::Merge,
+        Statement::Merge(merge) => {
+            use sqlparser::ast::MergeAction;
+            let has = |f: fn(&MergeAction) -> bool| merge.clauses.iter().any(|c| f(&c.action));
+            SqlKind::Merge {
+                inserts: has(|a| matches!(a, MergeAction::Insert(_))),
+                updates: has(|a| matches!(a, MergeAction::Update { .. })),
+                deletes: has(|a| matches!(a, MergeAction::Delete { .. })),
+            }
+        }
         Statement::CreateTable(create) => create_table(create, ctx)?,
         Statement::CreateView(view) => {
             let object = resolve_object(&view.name, ctx, "CREATE VIEW")?;
@@ -226,6 +343,8 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 tables,
                 literal_columns: vec![],
                 semi_structured_columns: vec![],
+                information_schema: vec![],
+                result_scans: vec![],
             }));
         }
         Statement::Truncate(t) => {
@@ -246,6 +365,8 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 tables,
                 literal_columns: vec![],
                 semi_structured_columns: vec![],
+                information_schema: vec![],
+                result_scans: vec![],
             }));
         }
         other => return Err(unsupported_statement(other)),
@@ -283,12 +404,20 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         }
         _ => {}
     }
+    let (information_schema, tables): (Vec<ObjectRef>, Vec<ObjectRef>) = tables
+        .into_iter()
+        .partition(|t| t.schema == INFORMATION_SCHEMA);
     Ok(Plan::Sql(SqlPlan {
         sql: statement.to_string(),
         kind,
         tables,
         literal_columns,
         semi_structured_columns,
+        information_schema: information_schema
+            .into_iter()
+            .map(|t| (t.database, t.name))
+            .collect(),
+        result_scans,
     }))
 }
 
@@ -316,10 +445,14 @@ fn normalize_object_name(name: &mut ObjectName) {
 fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     let table = resolve_object(&create.name, ctx, "CREATE TABLE")?;
     if create.clone.is_some() || create.like.is_some() {
-        return Err(SnowflakeError::unsupported("CREATE TABLE ... CLONE / LIKE"));
+        return Err(SnowflakeError::unsupported(
+            "CREATE TABLE ... CLONE / LIKE of this form",
+        ));
     }
     let mut columns = Vec::with_capacity(create.columns.len());
+    let mut sequences = Vec::new();
     for column in &mut create.columns {
+        let column_name = ident_name(&column.name);
         let sf = sf_type(&column.data_type)?;
         let mut meta = ColumnMeta::new(sf);
         // Snowflake enforces only NOT NULL; PRIMARY KEY / UNIQUE / FOREIGN KEY are informational.
@@ -327,12 +460,40 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         for option in column.options.drain(..) {
             match &option.option {
                 ColumnOption::Comment(c) => meta.comment = Some(c.clone()),
-                ColumnOption::PrimaryKey(_) => kept.push(not_null(&option)),
+                ColumnOption::PrimaryKey(_) => {
+                    meta.primary_key = true;
+                    kept.push(not_null(&option))
+                }
                 ColumnOption::Unique(_) | ColumnOption::ForeignKey(_) => {}
-                ColumnOption::Null | ColumnOption::NotNull | ColumnOption::Default(_) => {
+                ColumnOption::Default(e) => {
+                    meta.default = Some(e.to_string());
                     kept.push(option)
                 }
+                ColumnOption::Null | ColumnOption::NotNull => kept.push(option),
                 ColumnOption::Collation(_) => {}
+                ColumnOption::Identity(identity) => {
+                    let (start, increment) = identity_parameters(identity)?;
+                    meta.default = Some(format!(
+                        "IDENTITY START {start} INCREMENT {increment} ORDER"
+                    ));
+                    let sequence = ObjectRef {
+                        name: format!("\u{1}identity.{}.{column_name}", table.name),
+                        ..table.clone()
+                    };
+                    let path = if create.temporary {
+                        format!("temp.main.{}", storage_ident(&sequence.name))
+                    } else {
+                        sequence.storage()
+                    };
+                    sequences.push(crate::statements::sequence_sql(&path, start, increment));
+                    kept.push(sqlparser::ast::ColumnOptionDef {
+                        name: None,
+                        option: ColumnOption::Default(crate::rules::calls::func(
+                            "nextval",
+                            vec![sqlparser::ast::Expr::value(Value::SingleQuotedString(path))],
+                        )),
+                    });
+                }
                 other => {
                     return Err(SnowflakeError::unsupported(format!(
                         "column option {other}"
@@ -345,6 +506,23 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         let name = ident_name(&column.name);
         normalize(&mut column.name);
         columns.push((name, meta));
+    }
+    for constraint in &create.constraints {
+        if let TableConstraint::PrimaryKey(pk) = constraint {
+            for key in &pk.columns {
+                let key = ident_name_of_index_column(key);
+                if let Some(i) = columns.iter().position(|(n, _)| *n == key) {
+                    columns[i].1.primary_key = true;
+                    let options = &mut create.columns[i].options;
+                    if !options.iter().any(|o| o.option == ColumnOption::NotNull) {
+                        options.push(sqlparser::ast::ColumnOptionDef {
+                            name: None,
+                            option: ColumnOption::NotNull,
+                        });
+                    }
+                }
+            }
+        }
     }
     create
         .constraints
@@ -368,7 +546,223 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         if_not_exists: create.if_not_exists,
         temporary: create.temporary,
         table,
+        sequences,
     })
+}
+
+/// `AUTOINCREMENT | IDENTITY [(start, increment) | START n INCREMENT m]`, defaults 1 and 1.
+fn identity_parameters(identity: &sqlparser::ast::IdentityPropertyKind) -> Result<(i64, i64)> {
+    use sqlparser::ast::{IdentityPropertyFormatKind as F, IdentityPropertyKind as K};
+    let (K::Autoincrement(p) | K::Identity(p)) = identity;
+    let number = |e: &sqlparser::ast::Expr| -> Result<i64> {
+        let text = e.to_string().replace(' ', "");
+        text.parse().map_err(|_| {
+            SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::SyntaxError,
+                format!("invalid value [{e}] for identity start or increment"),
+            )
+        })
+    };
+    match &p.parameters {
+        None => Ok((1, 1)),
+        Some(F::FunctionCall(p) | F::StartAndIncrement(p)) => {
+            Ok((number(&p.seed)?, number(&p.increment)?))
+        }
+    }
+}
+
+/// The temporary table a multi-table INSERT reads its source rows from.
+pub const MULTI_INSERT_SOURCE: &str = "\u{1}MULTI_INSERT_SOURCE";
+
+/// `INSERT ALL | FIRST [WHEN c THEN] INTO t [(cols)] [VALUES (...)] ... [ELSE INTO ...] <query>`
+/// as plain INSERTs reading the source once: under FIRST a row goes to the first WHEN that
+/// holds, under ALL to every one; ELSE takes the rows no WHEN took.
+fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<Plan> {
+    use sqlparser::ast::{MultiTableInsertIntoClause, MultiTableInsertType};
+    let source = insert
+        .source
+        .as_ref()
+        .ok_or_else(|| SnowflakeError::unsupported("multi-table INSERT without a query"))?;
+    let source_sql = source.to_string();
+    let Plan::Sql(source_plan) = plan(
+        crate::parse::parse(&source_sql)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| SnowflakeError::internal("no source query"))?,
+        ctx,
+        &source_sql,
+    )?
+    else {
+        return Err(SnowflakeError::unsupported("multi-table INSERT source"));
+    };
+    let first = matches!(
+        insert.multi_table_insert_type,
+        Some(MultiTableInsertType::First)
+    );
+    let source_name = snowglobe_catalog::names::quote(MULTI_INSERT_SOURCE);
+    let mut inserts = Vec::new();
+    let mut add = |clause: &MultiTableInsertIntoClause, condition: Option<String>| -> Result<()> {
+        let target = resolve_object(&clause.table_name, ctx, "INSERT")?;
+        let columns = if clause.columns.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                clause
+                    .columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let values = match &clause.values {
+            Some(v) => v
+                .values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => "*".into(),
+        };
+        let filter = condition.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+        let sql = format!(
+            "INSERT INTO {}{columns} SELECT {values} FROM {source_name}{filter}",
+            clause.table_name
+        );
+        let statement = crate::parse::parse(&sql)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| SnowflakeError::internal("no insert"))?;
+        let mut clause_ctx = ctx.clone();
+        clause_ctx.insert_target = vec![];
+        let Plan::Sql(p) = plan(statement, &clause_ctx, &sql)? else {
+            return Err(SnowflakeError::internal("multi-table INSERT clause"));
+        };
+        inserts.push((target.name, p.sql));
+        Ok(())
+    };
+    for clause in &insert.multi_table_into_clauses {
+        add(clause, None)?;
+    }
+    let mut earlier: Vec<String> = Vec::new();
+    for when in &insert.multi_table_when_clauses {
+        let own = format!("({})", when.condition);
+        let condition = if first && !earlier.is_empty() {
+            format!(
+                "{own} AND NOT ({})",
+                earlier
+                    .iter()
+                    .map(|c| format!("coalesce({c}, FALSE)"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            )
+        } else {
+            own.clone()
+        };
+        for clause in &when.into_clauses {
+            add(clause, Some(condition.clone()))?;
+        }
+        earlier.push(own);
+    }
+    if let Some(otherwise) = &insert.multi_table_else_clause {
+        let condition = (!earlier.is_empty()).then(|| {
+            format!(
+                "NOT ({})",
+                earlier
+                    .iter()
+                    .map(|c| format!("coalesce({c}, FALSE)"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            )
+        });
+        for clause in otherwise {
+            add(clause, condition.clone())?;
+        }
+    }
+    Ok(Plan::Sql(SqlPlan {
+        sql: String::new(),
+        kind: SqlKind::MultiInsert {
+            source: source_plan.sql,
+            inserts,
+        },
+        tables: vec![],
+        literal_columns: vec![],
+        semi_structured_columns: vec![],
+        information_schema: source_plan.information_schema,
+        result_scans: source_plan.result_scans,
+    }))
+}
+
+/// One column definition as `CREATE TABLE` would translate it (`ALTER TABLE ... ADD COLUMN`).
+pub(crate) fn translate_column(
+    column: &sqlparser::ast::ColumnDef,
+    ctx: &Context,
+) -> Result<ColumnChange> {
+    let sql = format!("CREATE TABLE \"\u{1}column\" ({column})");
+    let statement = crate::parse::parse(&sql)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| SnowflakeError::internal("no column definition"))?;
+    let Plan::Sql(SqlPlan {
+        sql: translated,
+        kind: SqlKind::CreateTable { columns, .. },
+        ..
+    }) = plan(statement, ctx, &sql)?
+    else {
+        return Err(SnowflakeError::internal("column definition did not plan"));
+    };
+    let (name, meta) = columns
+        .into_iter()
+        .next()
+        .ok_or_else(|| SnowflakeError::internal("no column definition"))?;
+    let definition = translated
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or_default()
+        .to_string();
+    Ok(ColumnChange {
+        name,
+        meta,
+        definition,
+    })
+}
+
+/// One expression as a query would translate it (`ALTER COLUMN ... SET DEFAULT`).
+pub(crate) fn translate_expr(expr: &sqlparser::ast::Expr, ctx: &Context) -> Result<String> {
+    let sql = format!("SELECT {expr}");
+    let statement = crate::parse::parse(&sql)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| SnowflakeError::internal("no expression"))?;
+    let Plan::Sql(p) = plan(statement, ctx, &sql)? else {
+        return Err(SnowflakeError::internal("expression did not plan"));
+    };
+    let translated = crate::parse::parse(&p.sql)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| SnowflakeError::internal("no expression"))?;
+    match translated {
+        Statement::Query(q) => match *q.body {
+            sqlparser::ast::SetExpr::Select(select) => match select.projection.first() {
+                Some(sqlparser::ast::SelectItem::UnnamedExpr(e))
+                | Some(sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. }) => {
+                    Ok(e.to_string())
+                }
+                _ => Err(SnowflakeError::internal("no expression")),
+            },
+            _ => Err(SnowflakeError::internal("no expression")),
+        },
+        _ => Err(SnowflakeError::internal("no expression")),
+    }
+}
+
+/// The column an index column of a key names (an expression that is not a name gives "").
+fn ident_name_of_index_column(column: &sqlparser::ast::IndexColumn) -> String {
+    match &column.column.expr {
+        sqlparser::ast::Expr::Identifier(i) => ident_name(i),
+        other => other.to_string(),
+    }
 }
 
 /// A PRIMARY KEY column is NOT NULL in Snowflake (the key itself is not enforced).
@@ -459,24 +853,52 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
             Use::SecondaryRoles(_) => UseTarget::SecondaryRoles,
             Use::Default => return Err(SnowflakeError::unsupported("USE DEFAULT")),
         }),
+        Statement::CreateTable(create) if create.clone.is_some() || create.like.is_some() => {
+            let source = match (&create.clone, &create.like) {
+                (Some(source), _) => source,
+                (None, Some(sqlparser::ast::CreateTableLikeKind::Plain(like)))
+                | (None, Some(sqlparser::ast::CreateTableLikeKind::Parenthesized(like))) => {
+                    &like.name
+                }
+                _ => return Err(SnowflakeError::unsupported("CREATE TABLE ... LIKE")),
+            };
+            if create.temporary {
+                return Err(SnowflakeError::unsupported(
+                    "CREATE TEMPORARY TABLE ... CLONE / LIKE",
+                ));
+            }
+            Command::CloneTable {
+                target: resolve_object(&create.name, ctx, "CREATE TABLE")?,
+                source: resolve_object(source, ctx, "CREATE TABLE")?,
+                with_data: create.clone.is_some(),
+                or_replace: create.or_replace,
+                if_not_exists: create.if_not_exists,
+            }
+        }
+        Statement::CreateDatabase {
+            db_name,
+            if_not_exists,
+            or_replace,
+            clone: Some(source),
+            ..
+        } => Command::CloneDatabase {
+            target: resolve_single(db_name)?,
+            source: resolve_single(source)?,
+            or_replace: *or_replace,
+            if_not_exists: *if_not_exists,
+        },
         Statement::CreateDatabase {
             db_name,
             if_not_exists,
             or_replace,
             transient,
-            clone,
             ..
-        } => {
-            if clone.is_some() {
-                return Err(SnowflakeError::unsupported("CREATE DATABASE ... CLONE"));
-            }
-            Command::CreateDatabase {
-                name: resolve_single(db_name)?,
-                if_not_exists: *if_not_exists,
-                or_replace: *or_replace,
-                transient: *transient,
-            }
-        }
+        } => Command::CreateDatabase {
+            name: resolve_single(db_name)?,
+            if_not_exists: *if_not_exists,
+            or_replace: *or_replace,
+            transient: *transient,
+        },
         Statement::CreateSchema {
             schema_name,
             if_not_exists,
@@ -484,13 +906,18 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
             clone,
             ..
         } => {
-            if clone.is_some() {
-                return Err(SnowflakeError::unsupported("CREATE SCHEMA ... CLONE"));
-            }
             let SchemaName::Simple(name) = schema_name else {
                 return Err(SnowflakeError::unsupported("CREATE SCHEMA AUTHORIZATION"));
             };
             let (database, name) = resolve_schema(name, ctx, "CREATE SCHEMA")?;
+            if let Some(source) = clone {
+                return Ok(Some(Command::CloneSchema {
+                    target: (database, name),
+                    source: resolve_schema(source, ctx, "CREATE SCHEMA")?,
+                    or_replace: *or_replace,
+                    if_not_exists: *if_not_exists,
+                }));
+            }
             Command::CreateSchema {
                 database,
                 name,
@@ -568,6 +995,36 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
             show_options,
             ..
         } => Command::Show(show(ShowObjects::Views, *terse, show_options, ctx)?),
+        Statement::ShowObjects(o) => {
+            Command::Show(show(ShowObjects::Objects, o.terse, &o.show_options, ctx)?)
+        }
+        Statement::ShowColumns { show_options, .. } => {
+            Command::Show(show(ShowObjects::Columns, false, show_options, ctx)?)
+        }
+        Statement::ShowFunctions { filter } => {
+            let like = match filter {
+                Some(
+                    sqlparser::ast::ShowStatementFilter::Like(p)
+                    | sqlparser::ast::ShowStatementFilter::ILike(p)
+                    | sqlparser::ast::ShowStatementFilter::NoKeyword(p),
+                ) => Some(p.clone()),
+                Some(sqlparser::ast::ShowStatementFilter::Where(_)) => {
+                    return Err(SnowflakeError::unsupported("SHOW ... WHERE"))
+                }
+                None => None,
+            };
+            Command::Show(Show {
+                objects: ShowObjects::Functions,
+                terse: false,
+                like,
+                starts_with: None,
+                limit: None,
+                database: None,
+                schema: None,
+                account: true,
+                table: None,
+            })
+        }
         Statement::StartTransaction { .. } => Command::Begin,
         Statement::Commit { .. } => Command::Commit,
         Statement::Rollback {
@@ -619,6 +1076,7 @@ fn show(
         database: None,
         schema: None,
         account: false,
+        table: None,
     };
     match &options.show_in {
         Some(show_in) => {
@@ -628,6 +1086,18 @@ fn show(
             };
             match (&show_in.parent_type, name.as_slice()) {
                 (Some(ShowStatementInParentType::Account), _) => out.account = true,
+                (Some(ShowStatementInParentType::Table | ShowStatementInParentType::View), _) => {
+                    let object = resolve_object(
+                        show_in.parent_name.as_ref().ok_or_else(|| {
+                            SnowflakeError::unsupported("SHOW ... IN TABLE without a name")
+                        })?,
+                        ctx,
+                        "SHOW",
+                    )?;
+                    out.database = Some(object.database);
+                    out.schema = Some(object.schema);
+                    out.table = Some(object.name);
+                }
                 (Some(ShowStatementInParentType::Database), [db]) => {
                     out.database = Some(db.clone())
                 }
@@ -650,11 +1120,93 @@ fn show(
             ShowObjects::Schemas => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?)
             }
-            ShowObjects::Tables | ShowObjects::Views => {
+            ShowObjects::Warehouses
+            | ShowObjects::Parameters
+            | ShowObjects::Functions
+            | ShowObjects::UserFunctions => out.account = true,
+            _ => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                 out.schema = ctx.schema.clone();
             }
         },
+    }
+    Ok(out)
+}
+
+/// The [`Show`] of a SHOW command sqlparser does not read (see `statements::parse_special`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn show_of(
+    kind: &str,
+    terse: bool,
+    like: Option<String>,
+    scope: Option<String>,
+    name: Option<&ObjectName>,
+    starts_with: Option<String>,
+    limit: Option<u64>,
+    ctx: &Context,
+) -> Result<Show> {
+    let objects = match kind {
+        "SEQUENCES" => ShowObjects::Sequences,
+        "WAREHOUSES" => ShowObjects::Warehouses,
+        "PARAMETERS" => ShowObjects::Parameters,
+        "PRIMARY KEYS" => ShowObjects::PrimaryKeys,
+        _ => ShowObjects::UserFunctions,
+    };
+    let mut out = Show {
+        objects,
+        terse,
+        like,
+        starts_with,
+        limit,
+        database: None,
+        schema: None,
+        account: false,
+        table: None,
+    };
+    let name_parts = match name {
+        Some(n) => parts(n)?,
+        None => vec![],
+    };
+    match (scope.as_deref(), name_parts.as_slice()) {
+        (None, _) => match objects {
+            ShowObjects::Warehouses | ShowObjects::Parameters | ShowObjects::UserFunctions => {
+                out.account = true
+            }
+            _ => {
+                out.database = Some(crate::names::current_database(ctx, "SHOW")?);
+                out.schema = ctx.schema.clone();
+            }
+        },
+        (Some("ACCOUNT" | "SESSION" | "WAREHOUSE"), _) => out.account = true,
+        (Some("DATABASE"), []) => out.database = Some(crate::names::current_database(ctx, "SHOW")?),
+        (Some("DATABASE") | Some(""), [db]) => out.database = Some(db.clone()),
+        (Some("SCHEMA"), []) => {
+            out.database = Some(crate::names::current_database(ctx, "SHOW")?);
+            out.schema = Some(crate::names::current_schema(ctx, "SHOW")?);
+        }
+        (Some("SCHEMA"), [s]) => {
+            out.database = Some(crate::names::current_database(ctx, "SHOW")?);
+            out.schema = Some(s.clone());
+        }
+        (Some("SCHEMA") | Some(""), [db, s]) => {
+            out.database = Some(db.clone());
+            out.schema = Some(s.clone());
+        }
+        (Some("TABLE"), [..]) if name.is_some() => {
+            let object = resolve_object(
+                name.ok_or_else(|| SnowflakeError::internal("no name"))?,
+                ctx,
+                "SHOW",
+            )?;
+            out.database = Some(object.database);
+            out.schema = Some(object.schema);
+            out.table = Some(object.name);
+        }
+        (Some(other), _) => {
+            return Err(SnowflakeError::unsupported(format!(
+                "SHOW {kind} IN {other}"
+            )))
+        }
     }
     Ok(out)
 }

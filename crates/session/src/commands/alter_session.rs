@@ -11,5 +11,10 @@ pub fn run(session: &mut Session, settings: Vec<(String, Option<String>)>) -> Re
             None => session.params.unset(&name),
         }
     }
+    // Turning AUTOCOMMIT back on commits the transaction it left open, as in Snowflake.
+    if session.autocommit() && session.in_transaction {
+        session.in_transaction = false;
+        session.conn().execute("COMMIT")?;
+    }
     ResultSet::status(StatementType::Scl, "Statement executed successfully.")
 }

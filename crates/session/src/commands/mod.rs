@@ -2,13 +2,22 @@
 //! [`snowglobe_translate::Command`].
 
 mod alter_session;
+mod alter_table;
+mod clone;
+mod comment;
 mod database;
+mod describe;
 mod schema;
+mod sequence;
 mod show;
+mod show_more;
 mod transaction;
 mod use_context;
+mod variables;
 mod warehouse;
 
+pub(crate) use describe::column_type;
+pub(crate) use show_more::sequence_rows;
 use snowglobe_error::Result;
 use snowglobe_translate::Command;
 
@@ -46,5 +55,56 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
         Command::Begin => transaction::begin(session),
         Command::Commit => transaction::commit(session),
         Command::Rollback => transaction::rollback(session),
+        Command::SetVariables(pairs) => variables::set(session, pairs),
+        Command::UnsetVariables(names) => variables::unset(session, names),
+        Command::Describe { object } => describe::describe(session, object),
+        Command::CreateSequence(def) => sequence::create(session, def),
+        Command::DropSequence { object, if_exists } => sequence::drop(session, object, if_exists),
+        Command::AlterTable {
+            table,
+            if_exists,
+            action,
+        } => alter_table::run(session, table, if_exists, action),
+        Command::Comment {
+            target,
+            comment,
+            if_exists,
+        } => comment::run(session, target, comment, if_exists),
+        Command::CloneTable {
+            target,
+            source,
+            with_data,
+            or_replace,
+            if_not_exists,
+        } => clone::clone_table(
+            session,
+            target,
+            source,
+            with_data,
+            or_replace,
+            if_not_exists,
+        ),
+        Command::CloneSchema {
+            target,
+            source,
+            or_replace,
+            if_not_exists,
+        } => clone::clone_schema(session, target, source, or_replace, if_not_exists),
+        Command::CloneDatabase {
+            target,
+            source,
+            or_replace,
+            if_not_exists,
+        } => clone::clone_database(session, target, source, or_replace, if_not_exists),
+        Command::ExecuteImmediate(sql) => {
+            let request = crate::Request {
+                sql,
+                ..Default::default()
+            };
+            session
+                .run(&request)?
+                .pop()
+                .ok_or_else(|| snowglobe_error::SnowflakeError::internal("no result"))
+        }
     }
 }

@@ -30,7 +30,7 @@ fn like(pattern: &str, name: &str) -> bool {
     go(&p, &n)
 }
 
-fn keep(show: &Show, name: &str) -> bool {
+pub(crate) fn keep(show: &Show, name: &str) -> bool {
     show.like.as_deref().is_none_or(|p| like(p, name))
         && show
             .starts_with
@@ -45,11 +45,11 @@ fn now_micros() -> i64 {
         .unwrap_or(0)
 }
 
-fn text(s: &str) -> Cell {
+pub(crate) fn text(s: &str) -> Cell {
     Cell::Text(s.to_string())
 }
 
-fn yes_no(b: bool) -> Cell {
+pub(crate) fn yes_no(b: bool) -> Cell {
     text(if b { "Y" } else { "N" })
 }
 
@@ -60,6 +60,14 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         .clone()
         .unwrap_or_else(|| "ACCOUNTADMIN".into());
     let (columns, mut rows): (Vec<(&str, SfType)>, Vec<Vec<Cell>>) = match show.objects {
+        ShowObjects::Objects
+        | ShowObjects::Columns
+        | ShowObjects::Sequences
+        | ShowObjects::Warehouses
+        | ShowObjects::Parameters
+        | ShowObjects::Functions
+        | ShowObjects::UserFunctions
+        | ShowObjects::PrimaryKeys => super::show_more::listing(session, &show, now, &role)?,
         ShowObjects::Databases => {
             let rows = session
                 .conn()
@@ -148,7 +156,9 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             let views = show.objects == ShowObjects::Views;
             let mut rows = Vec::new();
             for (db, schema) in schemas(session, &show)? {
+                let comments = session.conn().relation_comments(&db, &schema)?;
                 for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
+                    let comment = comments.get(&name).map(String::as_str).unwrap_or("");
                     if is_view != views || !keep(&show, &name) {
                         continue;
                     }
@@ -160,7 +170,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                             text(&db),
                             text(&schema),
                             text(&role),
-                            text(""),
+                            text(comment),
                             text(""),
                             text("false"),
                             text("false"),
@@ -174,7 +184,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                             text(&db),
                             text(&schema),
                             text("TABLE"),
-                            text(""),
+                            text(comment),
                             text(""),
                             Cell::Int(estimated),
                             Cell::Int(0),
@@ -236,13 +246,12 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         rows.truncate(limit as usize);
     }
     let columns = if show.terse {
-        // TERSE keeps created_on, name, kind, database_name, schema_name (those that exist).
+        // TERSE keeps created_on, name, kind, database_name, schema_name (those that exist), in
+        // that order.
         let wanted = ["created_on", "name", "kind", "database_name", "schema_name"];
-        let keep_idx: Vec<usize> = columns
+        let keep_idx: Vec<usize> = wanted
             .iter()
-            .enumerate()
-            .filter(|(_, (n, _))| wanted.contains(n))
-            .map(|(i, _)| i)
+            .filter_map(|w| columns.iter().position(|(n, _)| n == w))
             .collect();
         rows = rows
             .into_iter()
@@ -267,7 +276,7 @@ fn databases(session: &Session, show: &Show) -> Result<Vec<String>> {
     }
 }
 
-fn schemas(session: &Session, show: &Show) -> Result<Vec<(String, String)>> {
+pub(crate) fn schemas(session: &Session, show: &Show) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for db in databases(session, show)? {
         match &show.schema {

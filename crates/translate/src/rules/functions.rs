@@ -88,6 +88,31 @@ impl Functions<'_> {
             "CURRENT_USER" => text_or_null(Some(&self.ctx.user)),
             "CURRENT_ACCOUNT" | "CURRENT_ACCOUNT_NAME" => text_or_null(Some(&self.ctx.account)),
             "CURRENT_VERSION" => text_or_null(Some(&crate::SNOWFLAKE_VERSION.to_string())),
+            "CURRENT_REGION" => text_or_null(Some(&"AWS_US_WEST_2".to_string())),
+            "CURRENT_SESSION" => text_or_null(Some(&self.ctx.session_id.to_string())),
+            "LAST_QUERY_ID" => {
+                let index = match args.as_slice() {
+                    [] => -1,
+                    [e] => match e.to_string().replace(' ', "").parse::<i64>() {
+                        Ok(n) if n.abs() <= 10_000 => n,
+                        Ok(_) => {
+                            return Err(SnowflakeError::compilation(
+                                snowglobe_error::ErrorCode::SyntaxError,
+                                "Value for parameter 1 exceeds maximum allowable value (10,000).",
+                            ))
+                        }
+                        Err(_) if e.to_string().eq_ignore_ascii_case("NULL") => 0,
+                        Err(_) => {
+                            return Err(SnowflakeError::compilation(
+                                snowglobe_error::ErrorCode::SyntaxError,
+                                format!("argument 1 to function LAST_QUERY_ID needs to be constant, found '{e}'"),
+                            ))
+                        }
+                    },
+                    _ => return Err(wrong_args(&name, 1)),
+                };
+                text_or_null(crate::variables::query_at(self.ctx, index))
+            }
             "IFF" => {
                 need(3)?;
                 Expr::Case {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use snowglobe_catalog::names::{mangle, resolve};
+use snowglobe_catalog::names::{demangle, mangle, resolve};
 use sqlparser::ast::{
     Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, Statement, TableAlias, TableFactor, VisitMut, VisitorMut,
@@ -97,6 +97,33 @@ impl VisitorMut for Normalize<'_> {
 
     fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         normalize_name(relation);
+        // `[db.]INFORMATION_SCHEMA.view` becomes a placeholder the session fills with rows.
+        let names: Vec<&str> = relation
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.value.as_str()))
+            .collect();
+        let is = crate::plan::INFORMATION_SCHEMA;
+        let view = match names.as_slice() {
+            [s, v] if *s == is => {
+                current_database(self.ctx, self.operation).map(|db| Some((db, v.to_string())))
+            }
+            [db, s, v] if *s == is => Ok(Some((demangle(db).to_string(), v.to_string()))),
+            _ => Ok(None),
+        };
+        match view {
+            Ok(Some((db, view))) => {
+                let placeholder = crate::plan::information_schema_placeholder(&db, demangle(&view));
+                let unquoted = placeholder[1..placeholder.len() - 1].replace("\"\"", "\"");
+                *relation = ObjectName::from(vec![Ident::with_quote('"', unquoted)]);
+                return ControlFlow::Continue(());
+            }
+            Ok(None) => {}
+            Err(e) => {
+                self.error.set(e);
+                return ControlFlow::Break(());
+            }
+        }
         match relation.0.len() {
             1 => {
                 let is_cte = matches!(&relation.0[0], ObjectNamePart::Identifier(i) if self.ctes.contains(&i.value));
@@ -124,6 +151,10 @@ impl VisitorMut for Normalize<'_> {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        // UNPIVOT's name column follows the identifier rules like any other column name.
+        if let TableFactor::Unpivot { name, .. } = factor {
+            normalize(name);
+        }
         match factor {
             TableFactor::Table { alias, .. }
             | TableFactor::Derived { alias, .. }

@@ -30,6 +30,7 @@ pub mod generator;
 pub mod identifiers;
 pub mod numbers;
 pub mod numeric;
+pub mod sampling;
 pub mod semi_structured;
 pub mod strings;
 pub mod timestamps;
@@ -59,6 +60,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     numeric::rewrite_numeric_functions(statement)?;
     aggregates::rewrite_aggregates(statement)?;
     semi_structured::flatten_table_functions(statement)?;
+    sampling::rewrite_samples(statement)?;
     numbers::count_as_number(statement);
     numbers::integer_literals_as_numbers(statement);
     numeric::number_division_scale(statement);

@@ -1,0 +1,239 @@
+//! `ALTER TABLE`: columns (add, drop, rename, type, default, NOT NULL, comment), RENAME TO,
+//! SWAP WITH and the table comment. Declared types follow every change.
+
+use snowglobe_catalog::names::{mangle, quote, quote_literal};
+use snowglobe_catalog::ColumnMeta;
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use snowglobe_translate::{AlterAction, ObjectRef};
+
+use crate::{ResultSet, Session, StatementType};
+
+/// Change one column's recorded metadata (its declared type when none was recorded).
+pub(crate) fn update_meta(
+    session: &mut Session,
+    table: &ObjectRef,
+    column: &str,
+    change: impl FnOnce(&mut ColumnMeta),
+) -> Result<()> {
+    let columns = super::describe::table_columns(session, table)?;
+    let c = columns
+        .iter()
+        .find(|c| c.name == column)
+        .ok_or_else(|| SnowflakeError::invalid_identifier(column, 1, 0))?;
+    let mut meta = c
+        .meta
+        .clone()
+        .unwrap_or_else(|| ColumnMeta::new(super::describe::column_type(c)));
+    change(&mut meta);
+    let path = session.storage_path(table);
+    session.conn().set_column_meta(&path, column, &meta)
+}
+
+fn column_ident(name: &str) -> String {
+    quote(&mangle(name))
+}
+
+pub fn run(
+    session: &mut Session,
+    table: ObjectRef,
+    if_exists: bool,
+    action: AlterAction,
+) -> Result<ResultSet> {
+    let done = || ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+    let (db, schema) = session.storage_of(&table);
+    if !session.conn().database_exists(&table.database)?
+        || !session.conn().table_exists(&db, &schema, &table.name)?
+    {
+        if if_exists {
+            return done();
+        }
+        return Err(SnowflakeError::does_not_exist("Table", &table.name));
+    }
+    let path = session.storage_path(&table);
+    match action {
+        AlterAction::AddColumn {
+            column,
+            if_not_exists,
+        } => {
+            let columns = session.conn().columns(&db, &schema, &table.name)?;
+            if columns.iter().any(|c| c.name == column.name) {
+                if if_not_exists {
+                    return done();
+                }
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::AlreadyExists,
+                    format!(
+                        "column '{}' already exists",
+                        column.name.replace('\'', "''")
+                    ),
+                ));
+            }
+            session.in_own_transaction(|s| {
+                s.conn().execute(&format!(
+                    "ALTER TABLE {path} ADD COLUMN {}",
+                    column.definition
+                ))?;
+                s.conn().set_column_meta(&path, &column.name, &column.meta)
+            })?;
+        }
+        AlterAction::DropColumns { names, if_exists } => {
+            session.in_own_transaction(|s| {
+                for name in &names {
+                    s.conn().execute(&format!(
+                        "ALTER TABLE {path} DROP COLUMN {}{}",
+                        if if_exists { "IF EXISTS " } else { "" },
+                        column_ident(name)
+                    ))?;
+                }
+                Ok(())
+            })?;
+        }
+        AlterAction::RenameColumn { from, to } => {
+            session.conn().execute(&format!(
+                "ALTER TABLE {path} RENAME COLUMN {} TO {}",
+                column_ident(&from),
+                column_ident(&to)
+            ))?;
+        }
+        AlterAction::RenameTo(target) => rename(session, &table, &target)?,
+        AlterAction::SwapWith(other) => swap(session, &table, &other)?,
+        AlterAction::SetType {
+            column,
+            meta,
+            duckdb_type,
+        } => {
+            let old = session
+                .conn()
+                .columns(&db, &schema, &table.name)?
+                .into_iter()
+                .find(|c| c.name == column)
+                .and_then(|c| c.meta);
+            session.in_own_transaction(|s| {
+                s.conn().execute(&format!(
+                    "ALTER TABLE {path} ALTER COLUMN {} SET DATA TYPE {duckdb_type}",
+                    column_ident(&column)
+                ))?;
+                let meta = match old {
+                    Some(old) => ColumnMeta {
+                        sf_type: meta.sf_type,
+                        ..old
+                    },
+                    None => meta,
+                };
+                s.conn().set_column_meta(&path, &column, &meta)
+            })?;
+        }
+        AlterAction::SetDefault {
+            column,
+            expr,
+            written,
+        } => {
+            session.conn().execute(&format!(
+                "ALTER TABLE {path} ALTER COLUMN {} SET DEFAULT {expr}",
+                column_ident(&column)
+            ))?;
+            update_meta(session, &table, &column, |m| m.default = Some(written))?;
+        }
+        AlterAction::DropDefault(column) => {
+            session.conn().execute(&format!(
+                "ALTER TABLE {path} ALTER COLUMN {} DROP DEFAULT",
+                column_ident(&column)
+            ))?;
+            update_meta(session, &table, &column, |m| m.default = None)?;
+        }
+        AlterAction::SetNotNull(column) => {
+            session.conn().execute(&format!(
+                "ALTER TABLE {path} ALTER COLUMN {} SET NOT NULL",
+                column_ident(&column)
+            ))?;
+        }
+        AlterAction::DropNotNull(column) => {
+            session.conn().execute(&format!(
+                "ALTER TABLE {path} ALTER COLUMN {} DROP NOT NULL",
+                column_ident(&column)
+            ))?;
+        }
+        AlterAction::SetComment(comment) => {
+            session.conn().execute(&format!(
+                "COMMENT ON TABLE {path} IS {}",
+                comment
+                    .as_deref()
+                    .map(quote_literal)
+                    .unwrap_or_else(|| "NULL".into())
+            ))?;
+        }
+        AlterAction::ColumnComment { column, comment } => {
+            update_meta(session, &table, &column, |m| m.comment = comment)?;
+        }
+    }
+    done()
+}
+
+fn must_not_exist(session: &Session, object: &ObjectRef) -> Result<()> {
+    let (db, schema) = session.storage_of(object);
+    if session.conn().table_exists(&db, &schema, &object.name)? {
+        return Err(SnowflakeError::already_exists("Object", &object.name));
+    }
+    Ok(())
+}
+
+/// RENAME TO: in place within a schema; into another schema or database, a copy then a drop.
+fn rename(session: &mut Session, table: &ObjectRef, target: &ObjectRef) -> Result<()> {
+    must_not_exist(session, target)?;
+    if session.is_temporary(table) {
+        return Err(SnowflakeError::unsupported(
+            "ALTER TABLE ... RENAME of a temporary table",
+        ));
+    }
+    if table.database == target.database && table.schema == target.schema {
+        return session.conn().execute(&format!(
+            "ALTER TABLE {} RENAME TO {}",
+            table.storage(),
+            column_ident(&target.name)
+        ));
+    }
+    if !session
+        .conn()
+        .schema_exists(&target.database, &target.schema)?
+    {
+        return Err(SnowflakeError::does_not_exist("Schema", &target.schema));
+    }
+    super::clone::table(session, table, target, true, None)?;
+    session
+        .conn()
+        .execute(&format!("DROP TABLE {}", table.storage()))
+}
+
+/// SWAP WITH: three renames in one transaction.
+fn swap(session: &mut Session, table: &ObjectRef, other: &ObjectRef) -> Result<()> {
+    let (db, schema) = session.storage_of(other);
+    if !session.conn().table_exists(&db, &schema, &other.name)? {
+        return Err(SnowflakeError::does_not_exist("Table", &other.name));
+    }
+    if table.database != other.database || table.schema != other.schema {
+        return Err(SnowflakeError::unsupported(
+            "ALTER TABLE ... SWAP WITH a table of another schema",
+        ));
+    }
+    let parking = format!("\u{1}swap.{}", table.name);
+    let (a, b) = (table.storage(), other.storage());
+    let parked = ObjectRef {
+        name: parking.clone(),
+        ..table.clone()
+    }
+    .storage();
+    session.in_own_transaction(|s| {
+        s.conn().execute(&format!(
+            "ALTER TABLE {a} RENAME TO {}",
+            column_ident(&parking)
+        ))?;
+        s.conn().execute(&format!(
+            "ALTER TABLE {b} RENAME TO {}",
+            column_ident(&table.name)
+        ))?;
+        s.conn().execute(&format!(
+            "ALTER TABLE {parked} RENAME TO {}",
+            column_ident(&other.name)
+        ))
+    })
+}

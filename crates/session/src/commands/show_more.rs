@@ -1,0 +1,560 @@
+//! SHOW OBJECTS | COLUMNS | SEQUENCES | PRIMARY KEYS | WAREHOUSES | PARAMETERS | [USER]
+//! FUNCTIONS, with Snowflake's output columns in Snowflake's order.
+
+use snowglobe_catalog::names::{demangle, mangle, quote_literal};
+use snowglobe_catalog::SfType;
+use snowglobe_error::Result;
+use snowglobe_translate::{Show, ShowObjects};
+
+use super::describe::{column_type, data_type_json};
+use super::show::{keep, schemas, text, yes_no};
+use crate::results::Cell;
+use crate::Session;
+
+const TEXT: SfType = SfType::TEXT;
+const NUMBER: SfType = SfType::INTEGER;
+const TIMESTAMP: SfType = SfType::TimestampLtz { scale: 3 };
+
+type Listing = (Vec<(&'static str, SfType)>, Vec<Vec<Cell>>);
+
+pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listing> {
+    match show.objects {
+        ShowObjects::Objects => objects(session, show, now, role),
+        ShowObjects::Columns => columns(session, show),
+        ShowObjects::Sequences => sequences(session, show, now, role),
+        ShowObjects::PrimaryKeys => primary_keys(session, show, now),
+        ShowObjects::Warehouses => Ok(warehouses(session, show, now, role)),
+        ShowObjects::Parameters => Ok(parameters(session, show)),
+        _ => Ok(functions(show, now)),
+    }
+}
+
+/// A relation a SHOW lists: database, schema, name, is a view, estimated rows.
+type Relation = (String, String, String, bool, i64);
+
+/// The relations a SHOW covers, `IN TABLE t` naming one.
+fn relations(session: &Session, show: &Show) -> Result<Vec<Relation>> {
+    let mut out = Vec::new();
+    for (db, schema) in schemas(session, show)? {
+        for (name, is_view, rows) in session.conn().relations(&db, &schema)? {
+            if show.table.as_ref().is_none_or(|t| *t == name) {
+                out.push((db.clone(), schema.clone(), name, is_view, rows));
+            }
+        }
+    }
+    if let Some(t) = &show.table {
+        if out.is_empty() {
+            return Err(snowglobe_error::SnowflakeError::does_not_exist("Table", t));
+        }
+    }
+    Ok(out)
+}
+
+fn objects(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listing> {
+    let mut rows = Vec::new();
+    for (db, schema) in schemas(session, show)? {
+        let comments = session.conn().relation_comments(&db, &schema)?;
+        for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
+            if !keep(show, &name) {
+                continue;
+            }
+            rows.push(vec![
+                Cell::Timestamp(now),
+                text(&name),
+                text(&db),
+                text(&schema),
+                text(if is_view { "VIEW" } else { "TABLE" }),
+                text(comments.get(&name).map(String::as_str).unwrap_or("")),
+                text(""),
+                Cell::Int(if is_view { 0 } else { estimated }),
+                Cell::Int(0),
+                text(role),
+                text("1"),
+                text("ROLE"),
+                yes_no(false),
+                yes_no(false),
+                yes_no(false),
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("created_on", TIMESTAMP),
+            ("name", TEXT),
+            ("database_name", TEXT),
+            ("schema_name", TEXT),
+            ("kind", TEXT),
+            ("comment", TEXT),
+            ("cluster_by", TEXT),
+            ("rows", NUMBER),
+            ("bytes", NUMBER),
+            ("owner", TEXT),
+            ("retention_time", TEXT),
+            ("owner_role_type", TEXT),
+            ("is_hybrid", TEXT),
+            ("is_dynamic", TEXT),
+            ("is_iceberg", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn columns(session: &Session, show: &Show) -> Result<Listing> {
+    let mut rows = Vec::new();
+    for (db, schema, table, _, _) in relations(session, show)? {
+        for c in session.conn().columns(&db, &schema, &table)? {
+            if !keep(show, &c.name) {
+                continue;
+            }
+            let meta = c.meta.as_ref();
+            let autoincrement = meta
+                .and_then(|m| m.default.as_deref())
+                .filter(|d| d.starts_with("IDENTITY"))
+                .unwrap_or("");
+            let default = meta
+                .and_then(|m| m.default.as_deref())
+                .filter(|d| !d.starts_with("IDENTITY"))
+                .unwrap_or("");
+            rows.push(vec![
+                text(&table),
+                text(&schema),
+                text(&c.name),
+                text(&data_type_json(&column_type(&c), c.nullable)),
+                text(if c.nullable { "true" } else { "false" }),
+                text(default),
+                text("COLUMN"),
+                text(""),
+                text(meta.and_then(|m| m.comment.as_deref()).unwrap_or("")),
+                text(&db),
+                text(autoincrement),
+                Cell::Null,
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("table_name", TEXT),
+            ("schema_name", TEXT),
+            ("column_name", TEXT),
+            ("data_type", TEXT),
+            ("null?", TEXT),
+            ("default", TEXT),
+            ("kind", TEXT),
+            ("expression", TEXT),
+            ("comment", TEXT),
+            ("database_name", TEXT),
+            ("autoincrement", TEXT),
+            ("schema_evolution_record", TEXT),
+        ],
+        rows,
+    ))
+}
+
+/// Sequences of a schema: (name, next value, increment, comment); identity columns' own
+/// sequences are not listed.
+pub(crate) fn sequence_rows(
+    session: &Session,
+    db: &str,
+    schema: &str,
+) -> Result<Vec<(String, i64, i64, String)>> {
+    let rows = session.conn().text_rows(&format!(
+        "SELECT sequence_name, coalesce(last_value + increment_by, start_value)::VARCHAR, \
+         increment_by::VARCHAR, coalesce(comment, '') FROM duckdb_sequences() \
+         WHERE database_name = {} AND schema_name = {} ORDER BY sequence_name",
+        quote_literal(&mangle(db)),
+        quote_literal(&mangle(schema)),
+    ))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r.as_slice() {
+            [Some(name), Some(next), Some(inc), comment] if !name.starts_with('\u{1}') => Some((
+                demangle(name).to_string(),
+                next.parse().unwrap_or(1),
+                inc.parse().unwrap_or(1),
+                comment.clone().unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .collect())
+}
+
+fn sequences(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listing> {
+    let mut rows = Vec::new();
+    for (db, schema) in schemas(session, show)? {
+        for (name, next, increment, comment) in sequence_rows(session, &db, &schema)? {
+            if !keep(show, &name) {
+                continue;
+            }
+            rows.push(vec![
+                text(&name),
+                text(&db),
+                text(&schema),
+                Cell::Int(next),
+                Cell::Int(increment),
+                Cell::Timestamp(now),
+                text(role),
+                text(&comment),
+                text("ROLE"),
+                text("N"),
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("name", TEXT),
+            ("database_name", TEXT),
+            ("schema_name", TEXT),
+            ("next_value", NUMBER),
+            ("interval", NUMBER),
+            ("created_on", TIMESTAMP),
+            ("owner", TEXT),
+            ("comment", TEXT),
+            ("owner_role_type", TEXT),
+            ("ordered", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn primary_keys(session: &Session, show: &Show, now: i64) -> Result<Listing> {
+    let mut rows = Vec::new();
+    for (db, schema, table, is_view, _) in relations(session, show)? {
+        if is_view {
+            continue;
+        }
+        let keys: Vec<String> = session
+            .conn()
+            .columns(&db, &schema, &table)?
+            .into_iter()
+            .filter(|c| c.meta.as_ref().is_some_and(|m| m.primary_key))
+            .map(|c| c.name)
+            .collect();
+        for (i, column) in keys.iter().enumerate() {
+            rows.push(vec![
+                Cell::Timestamp(now),
+                text(&db),
+                text(&schema),
+                text(&table),
+                text(column),
+                Cell::Int(i as i64 + 1),
+                text(&format!("SYS_CONSTRAINT_{}_{}_{}", db, schema, table)),
+                text("false"),
+                Cell::Null,
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("created_on", TIMESTAMP),
+            ("database_name", TEXT),
+            ("schema_name", TEXT),
+            ("table_name", TEXT),
+            ("column_name", TEXT),
+            ("key_sequence", NUMBER),
+            ("constraint_name", TEXT),
+            ("rely", TEXT),
+            ("comment", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn warehouses(session: &Session, show: &Show, now: i64, role: &str) -> Listing {
+    let names: Vec<String> = session
+        .shared()
+        .warehouses
+        .lock()
+        .map(|w| w.iter().cloned().collect())
+        .unwrap_or_default();
+    let rows = names
+        .iter()
+        .filter(|n| keep(show, n))
+        .map(|name| {
+            let current = session.warehouse.as_deref() == Some(name.as_str());
+            vec![
+                text(name),
+                text("STARTED"),
+                text("STANDARD"),
+                text("X-Small"),
+                Cell::Int(1),
+                Cell::Int(1),
+                Cell::Int(1),
+                Cell::Int(0),
+                Cell::Int(0),
+                yes_no(false),
+                yes_no(current),
+                Cell::Int(600),
+                text("true"),
+                text(""),
+                text(""),
+                text(""),
+                text(""),
+                Cell::Timestamp(now),
+                Cell::Timestamp(now),
+                Cell::Timestamp(now),
+                text(role),
+                text(""),
+                text("false"),
+                Cell::Int(8),
+                text("null"),
+                Cell::Int(0),
+                Cell::Int(0),
+                Cell::Int(0),
+                Cell::Int(0),
+                text(""),
+                text("STANDARD"),
+                Cell::Null,
+                text("ROLE"),
+                Cell::Null,
+            ]
+        })
+        .collect();
+    (
+        vec![
+            ("name", TEXT),
+            ("state", TEXT),
+            ("type", TEXT),
+            ("size", TEXT),
+            ("min_cluster_count", NUMBER),
+            ("max_cluster_count", NUMBER),
+            ("started_clusters", NUMBER),
+            ("running", NUMBER),
+            ("queued", NUMBER),
+            ("is_default", TEXT),
+            ("is_current", TEXT),
+            ("auto_suspend", NUMBER),
+            ("auto_resume", TEXT),
+            ("available", TEXT),
+            ("provisioning", TEXT),
+            ("quiescing", TEXT),
+            ("other", TEXT),
+            ("created_on", TIMESTAMP),
+            ("resumed_on", TIMESTAMP),
+            ("updated_on", TIMESTAMP),
+            ("owner", TEXT),
+            ("comment", TEXT),
+            ("enable_query_acceleration", TEXT),
+            ("query_acceleration_max_scale_factor", NUMBER),
+            ("resource_monitor", TEXT),
+            ("actives", NUMBER),
+            ("pendings", NUMBER),
+            ("failed", NUMBER),
+            ("suspended", NUMBER),
+            ("uuid", TEXT),
+            ("scaling_policy", TEXT),
+            ("budget", TEXT),
+            ("owner_role_type", TEXT),
+            ("resource_constraint", TEXT),
+        ],
+        rows,
+    )
+}
+
+fn parameters(session: &Session, show: &Show) -> Listing {
+    let rows = session
+        .params
+        .listing()
+        .into_iter()
+        .filter(|(k, ..)| keep(show, k))
+        .map(|(key, value, default, kind)| {
+            let level = if value == default { "" } else { "SESSION" };
+            vec![
+                text(&key),
+                text(&value),
+                text(&default),
+                text(level),
+                text(""),
+                text(kind),
+            ]
+        })
+        .collect();
+    (
+        vec![
+            ("key", TEXT),
+            ("value", TEXT),
+            ("default", TEXT),
+            ("level", TEXT),
+            ("description", TEXT),
+            ("type", TEXT),
+        ],
+        rows,
+    )
+}
+
+/// Built-in functions Snowglobe translates (SHOW FUNCTIONS); there are no user functions.
+const BUILTINS: &[&str] = &[
+    "ABS",
+    "ANY_VALUE",
+    "APPROX_COUNT_DISTINCT",
+    "ARRAY_AGG",
+    "ARRAY_APPEND",
+    "ARRAY_CAT",
+    "ARRAY_COMPACT",
+    "ARRAY_CONSTRUCT",
+    "ARRAY_CONTAINS",
+    "ARRAY_DISTINCT",
+    "ARRAY_SIZE",
+    "ARRAY_SLICE",
+    "ARRAY_TO_STRING",
+    "AVG",
+    "BOOLAND_AGG",
+    "BOOLOR_AGG",
+    "CEIL",
+    "CHARINDEX",
+    "COALESCE",
+    "CONCAT",
+    "CONCAT_WS",
+    "CONTAINS",
+    "CONVERT_TIMEZONE",
+    "COUNT",
+    "COUNT_IF",
+    "CURRENT_DATABASE",
+    "CURRENT_DATE",
+    "CURRENT_SCHEMA",
+    "CURRENT_TIMESTAMP",
+    "DATEADD",
+    "DATEDIFF",
+    "DATE_TRUNC",
+    "DECODE",
+    "DIV0",
+    "DIV0NULL",
+    "ENDSWITH",
+    "EQUAL_NULL",
+    "FLATTEN",
+    "FLOOR",
+    "GENERATOR",
+    "GET",
+    "GET_PATH",
+    "HASH",
+    "IFF",
+    "IFNULL",
+    "ILIKE",
+    "INITCAP",
+    "LAST_DAY",
+    "LEFT",
+    "LENGTH",
+    "LISTAGG",
+    "LOWER",
+    "LPAD",
+    "LTRIM",
+    "MAX",
+    "MAX_BY",
+    "MD5",
+    "MEDIAN",
+    "MIN",
+    "MIN_BY",
+    "MOD",
+    "MODE",
+    "NEXT_DAY",
+    "NULLIFZERO",
+    "NVL",
+    "NVL2",
+    "OBJECT_AGG",
+    "OBJECT_CONSTRUCT",
+    "OBJECT_KEYS",
+    "PARSE_JSON",
+    "PERCENTILE_CONT",
+    "RANDOM",
+    "REGEXP_REPLACE",
+    "REGEXP_SUBSTR",
+    "REPLACE",
+    "REVERSE",
+    "RIGHT",
+    "ROUND",
+    "RPAD",
+    "RTRIM",
+    "SEQ4",
+    "SHA1",
+    "SHA2",
+    "SPLIT",
+    "SPLIT_PART",
+    "STARTSWITH",
+    "STDDEV",
+    "STRTOK",
+    "SUBSTR",
+    "SUM",
+    "SYSDATE",
+    "TO_BOOLEAN",
+    "TO_CHAR",
+    "TO_DATE",
+    "TO_NUMBER",
+    "TO_TIMESTAMP",
+    "TO_VARCHAR",
+    "TO_VARIANT",
+    "TRANSLATE",
+    "TRIM",
+    "TRUNC",
+    "TRY_CAST",
+    "TRY_PARSE_JSON",
+    "TRY_TO_DATE",
+    "TRY_TO_NUMBER",
+    "TYPEOF",
+    "UNIFORM",
+    "UPPER",
+    "UUID_STRING",
+    "VARIANCE",
+    "ZEROIFNULL",
+];
+
+fn functions(show: &Show, now: i64) -> Listing {
+    let rows = if show.objects == ShowObjects::UserFunctions {
+        vec![]
+    } else {
+        BUILTINS
+            .iter()
+            .filter(|n| keep(show, n))
+            .map(|name| {
+                let mut row = vec![
+                    Cell::Timestamp(now),
+                    text(name),
+                    text(""),
+                    yes_no(true),
+                    yes_no(false),
+                    yes_no(false),
+                    Cell::Int(0),
+                    Cell::Int(0),
+                    text(&format!("{name}() RETURN VARIANT")),
+                    text(""),
+                    text(""),
+                    yes_no(*name == "FLATTEN" || *name == "GENERATOR"),
+                    yes_no(false),
+                    yes_no(false),
+                ];
+                row.extend([
+                    text(""),
+                    text(""),
+                    yes_no(false),
+                    text("SQL"),
+                    yes_no(false),
+                    yes_no(false),
+                ]);
+                row
+            })
+            .collect()
+    };
+    (
+        vec![
+            ("created_on", TIMESTAMP),
+            ("name", TEXT),
+            ("schema_name", TEXT),
+            ("is_builtin", TEXT),
+            ("is_aggregate", TEXT),
+            ("is_ansi", TEXT),
+            ("min_num_arguments", NUMBER),
+            ("max_num_arguments", NUMBER),
+            ("arguments", TEXT),
+            ("description", TEXT),
+            ("catalog_name", TEXT),
+            ("is_table_function", TEXT),
+            ("valid_for_clustering", TEXT),
+            ("is_secure", TEXT),
+            ("secrets", TEXT),
+            ("external_access_integrations", TEXT),
+            ("is_external_function", TEXT),
+            ("language", TEXT),
+            ("is_memoizable", TEXT),
+            ("is_data_metric", TEXT),
+        ],
+        rows,
+    )
+}

@@ -1,0 +1,456 @@
+//! INFORMATION_SCHEMA views, answered from the catalog: the translated SQL names each view it
+//! reads as a placeholder, replaced here by a subquery over the view's rows (a VALUES list,
+//! so reading the catalog never writes anything, even inside a transaction).
+
+use snowglobe_catalog::names::quote_literal;
+use snowglobe_catalog::SfType;
+use snowglobe_error::{Result, SnowflakeError};
+use snowglobe_translate::plan::information_schema_placeholder;
+
+use crate::commands::{column_type, sequence_rows};
+use crate::results::Cell;
+use crate::Session;
+
+const TEXT: &str = "VARCHAR";
+const NUMBER: &str = "BIGINT";
+const TIMESTAMP: &str = "TIMESTAMPTZ";
+
+/// Replace each INFORMATION_SCHEMA placeholder of `sql` with its rows.
+pub fn fill(session: &Session, sql: &str, views: &[(String, String)]) -> Result<String> {
+    let mut out = sql.to_string();
+    for (db, view) in views {
+        if !session.conn().database_exists(db)? {
+            return Err(SnowflakeError::does_not_exist("Database", db));
+        }
+        let (columns, rows) = match view.as_str() {
+            "TABLES" => tables(session, db)?,
+            "COLUMNS" => columns(session, db)?,
+            "SCHEMATA" => schemata(session, db)?,
+            "VIEWS" => views_of(session, db)?,
+            "DATABASES" => databases(session)?,
+            "SEQUENCES" => sequences(session, db)?,
+            _ => {
+                return Err(SnowflakeError::does_not_exist(
+                    "Object",
+                    &format!("{db}.INFORMATION_SCHEMA.{view}"),
+                ))
+            }
+        };
+        out = out.replace(
+            &information_schema_placeholder(db, view),
+            &format!("({})", subquery(&columns, &rows)),
+        );
+    }
+    Ok(out)
+}
+
+type View = (Vec<(&'static str, &'static str)>, Vec<Vec<Cell>>);
+
+fn literal(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => quote_literal(s),
+        Cell::Int(i) => i.to_string(),
+        Cell::Timestamp(us) => format!("to_timestamp({us}::DOUBLE / 1000000)"),
+        Cell::Null => "NULL".into(),
+    }
+}
+
+fn subquery(columns: &[(&str, &str)], rows: &[Vec<Cell>]) -> String {
+    let columns: Vec<(String, String)> = columns
+        .iter()
+        .map(|(n, t)| (format!("\"{n}\""), t.to_string()))
+        .collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(literal).collect())
+        .collect();
+    values_subquery(&columns, &rows)
+}
+
+/// `SELECT CAST(c0 AS t0) AS n0, ... FROM (VALUES ...)`: rows of SQL literals as a relation
+/// with the given (quoted) column names and DuckDB types.
+pub(crate) fn values_subquery(columns: &[(String, String)], rows: &[Vec<String>]) -> String {
+    let select = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ty))| format!("CAST(c{i} AS {ty}) AS {name}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let names = (0..columns.len())
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if rows.is_empty() {
+        let nulls = vec!["NULL"; columns.len()].join(", ");
+        return format!("SELECT {select} FROM (SELECT {nulls}) v({names}) WHERE false");
+    }
+    let values = rows
+        .iter()
+        .map(|r| format!("({})", r.join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("SELECT {select} FROM (VALUES {values}) v({names})")
+}
+
+fn text(s: &str) -> Cell {
+    Cell::Text(s.to_string())
+}
+
+fn yes_no(b: bool) -> Cell {
+    text(if b { "YES" } else { "NO" })
+}
+
+fn opt(s: Option<&str>) -> Cell {
+    s.map(text).unwrap_or(Cell::Null)
+}
+
+fn now() -> Cell {
+    Cell::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0),
+    )
+}
+
+fn role(session: &Session) -> String {
+    session
+        .role
+        .clone()
+        .unwrap_or_else(|| "ACCOUNTADMIN".into())
+}
+
+fn tables(session: &Session, db: &str) -> Result<View> {
+    let mut rows = Vec::new();
+    for schema in session.conn().schemas(db)? {
+        let comments = session.conn().relation_comments(db, &schema)?;
+        for (name, is_view, estimated) in session.conn().relations(db, &schema)? {
+            rows.push(vec![
+                text(db),
+                text(&schema),
+                text(&name),
+                text(&role(session)),
+                text(if is_view { "VIEW" } else { "BASE TABLE" }),
+                if is_view { Cell::Null } else { yes_no(false) },
+                Cell::Null,
+                if is_view {
+                    Cell::Null
+                } else {
+                    Cell::Int(estimated)
+                },
+                if is_view { Cell::Null } else { Cell::Int(0) },
+                if is_view { Cell::Null } else { Cell::Int(1) },
+                now(),
+                now(),
+                now(),
+                Cell::Null,
+                if is_view { Cell::Null } else { yes_no(false) },
+                opt(comments.get(&name).map(String::as_str)),
+                yes_no(false),
+                yes_no(false),
+                yes_no(false),
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("TABLE_CATALOG", TEXT),
+            ("TABLE_SCHEMA", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("TABLE_OWNER", TEXT),
+            ("TABLE_TYPE", TEXT),
+            ("IS_TRANSIENT", TEXT),
+            ("CLUSTERING_KEY", TEXT),
+            ("ROW_COUNT", NUMBER),
+            ("BYTES", NUMBER),
+            ("RETENTION_TIME", NUMBER),
+            ("CREATED", TIMESTAMP),
+            ("LAST_ALTERED", TIMESTAMP),
+            ("LAST_DDL", TIMESTAMP),
+            ("LAST_DDL_BY", TEXT),
+            ("AUTO_CLUSTERING_ON", TEXT),
+            ("COMMENT", TEXT),
+            ("IS_TEMPORARY", TEXT),
+            ("IS_ICEBERG", TEXT),
+            ("IS_DYNAMIC", TEXT),
+        ],
+        rows,
+    ))
+}
+
+/// INFORMATION_SCHEMA's type name of a Snowflake type.
+fn type_name(t: &SfType) -> &'static str {
+    match t {
+        SfType::Number { .. } => "NUMBER",
+        SfType::Float => "FLOAT",
+        SfType::Text { .. } => "TEXT",
+        SfType::Binary { .. } => "BINARY",
+        SfType::Boolean => "BOOLEAN",
+        SfType::Date => "DATE",
+        SfType::Time { .. } => "TIME",
+        SfType::TimestampNtz { .. } => "TIMESTAMP_NTZ",
+        SfType::TimestampLtz { .. } => "TIMESTAMP_LTZ",
+        SfType::TimestampTz { .. } => "TIMESTAMP_TZ",
+        SfType::Variant => "VARIANT",
+        SfType::Object => "OBJECT",
+        SfType::Array => "ARRAY",
+    }
+}
+
+fn columns(session: &Session, db: &str) -> Result<View> {
+    let mut rows = Vec::new();
+    for schema in session.conn().schemas(db)? {
+        for (table, _, _) in session.conn().relations(db, &schema)? {
+            for (i, c) in session
+                .conn()
+                .columns(db, &schema, &table)?
+                .into_iter()
+                .enumerate()
+            {
+                let t = column_type(&c);
+                let meta = c.meta.as_ref();
+                let identity = meta
+                    .and_then(|m| m.default.as_deref())
+                    .is_some_and(|d| d.starts_with("IDENTITY"));
+                let (chars, octets) = match t {
+                    SfType::Text { length } => (
+                        Cell::Int(length as i64),
+                        Cell::Int((length * 4).min(16_777_216) as i64),
+                    ),
+                    SfType::Binary { length } => {
+                        (Cell::Int(length as i64), Cell::Int(length as i64))
+                    }
+                    _ => (Cell::Null, Cell::Null),
+                };
+                let (precision, radix, scale) = match t {
+                    SfType::Number { precision, scale } => (
+                        Cell::Int(precision as i64),
+                        Cell::Int(10),
+                        Cell::Int(scale as i64),
+                    ),
+                    _ => (Cell::Null, Cell::Null, Cell::Null),
+                };
+                let datetime = match t {
+                    SfType::Time { scale }
+                    | SfType::TimestampNtz { scale }
+                    | SfType::TimestampLtz { scale }
+                    | SfType::TimestampTz { scale } => Cell::Int(scale as i64),
+                    _ => Cell::Null,
+                };
+                rows.push(vec![
+                    text(db),
+                    text(&schema),
+                    text(&table),
+                    text(&c.name),
+                    Cell::Int(i as i64 + 1),
+                    if identity {
+                        Cell::Null
+                    } else {
+                        opt(meta.and_then(|m| m.default.as_deref()))
+                    },
+                    yes_no(c.nullable),
+                    text(type_name(&t)),
+                    chars,
+                    octets,
+                    precision,
+                    radix,
+                    scale,
+                    datetime,
+                    yes_no(identity),
+                    opt(meta.and_then(|m| m.comment.as_deref())),
+                ]);
+            }
+        }
+    }
+    Ok((
+        vec![
+            ("TABLE_CATALOG", TEXT),
+            ("TABLE_SCHEMA", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("COLUMN_NAME", TEXT),
+            ("ORDINAL_POSITION", NUMBER),
+            ("COLUMN_DEFAULT", TEXT),
+            ("IS_NULLABLE", TEXT),
+            ("DATA_TYPE", TEXT),
+            ("CHARACTER_MAXIMUM_LENGTH", NUMBER),
+            ("CHARACTER_OCTET_LENGTH", NUMBER),
+            ("NUMERIC_PRECISION", NUMBER),
+            ("NUMERIC_PRECISION_RADIX", NUMBER),
+            ("NUMERIC_SCALE", NUMBER),
+            ("DATETIME_PRECISION", NUMBER),
+            ("IS_IDENTITY", TEXT),
+            ("COMMENT", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn schemata(session: &Session, db: &str) -> Result<View> {
+    let mut schemas = session.conn().schemas(db)?;
+    schemas.push("INFORMATION_SCHEMA".into());
+    schemas.sort();
+    let rows = schemas
+        .iter()
+        .map(|s| {
+            let system = s == "INFORMATION_SCHEMA";
+            vec![
+                text(db),
+                text(s),
+                if system {
+                    Cell::Null
+                } else {
+                    text(&role(session))
+                },
+                yes_no(false),
+                yes_no(false),
+                Cell::Int(1),
+                now(),
+                now(),
+                if system {
+                    text("Views describing the contents of schemas in this database")
+                } else {
+                    Cell::Null
+                },
+            ]
+        })
+        .collect();
+    Ok((
+        vec![
+            ("CATALOG_NAME", TEXT),
+            ("SCHEMA_NAME", TEXT),
+            ("SCHEMA_OWNER", TEXT),
+            ("IS_TRANSIENT", TEXT),
+            ("IS_MANAGED_ACCESS", TEXT),
+            ("RETENTION_TIME", NUMBER),
+            ("CREATED", TIMESTAMP),
+            ("LAST_ALTERED", TIMESTAMP),
+            ("COMMENT", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn views_of(session: &Session, db: &str) -> Result<View> {
+    let mut rows = Vec::new();
+    for schema in session.conn().schemas(db)? {
+        let comments = session.conn().relation_comments(db, &schema)?;
+        for (name, is_view, _) in session.conn().relations(db, &schema)? {
+            if !is_view {
+                continue;
+            }
+            rows.push(vec![
+                text(db),
+                text(&schema),
+                text(&name),
+                text(&role(session)),
+                Cell::Null,
+                text("NONE"),
+                yes_no(false),
+                yes_no(false),
+                yes_no(false),
+                now(),
+                now(),
+                opt(comments.get(&name).map(String::as_str)),
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("TABLE_CATALOG", TEXT),
+            ("TABLE_SCHEMA", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("TABLE_OWNER", TEXT),
+            ("VIEW_DEFINITION", TEXT),
+            ("CHECK_OPTION", TEXT),
+            ("IS_UPDATABLE", TEXT),
+            ("INSERTABLE_INTO", TEXT),
+            ("IS_SECURE", TEXT),
+            ("CREATED", TIMESTAMP),
+            ("LAST_ALTERED", TIMESTAMP),
+            ("COMMENT", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn databases(session: &Session) -> Result<View> {
+    let rows = session
+        .conn()
+        .databases()?
+        .into_iter()
+        .map(|d| {
+            vec![
+                text(&d),
+                text(&role(session)),
+                yes_no(false),
+                Cell::Null,
+                now(),
+                now(),
+                Cell::Int(1),
+                text("STANDARD"),
+            ]
+        })
+        .collect();
+    Ok((
+        vec![
+            ("DATABASE_NAME", TEXT),
+            ("DATABASE_OWNER", TEXT),
+            ("IS_TRANSIENT", TEXT),
+            ("COMMENT", TEXT),
+            ("CREATED", TIMESTAMP),
+            ("LAST_ALTERED", TIMESTAMP),
+            ("RETENTION_TIME", NUMBER),
+            ("TYPE", TEXT),
+        ],
+        rows,
+    ))
+}
+
+fn sequences(session: &Session, db: &str) -> Result<View> {
+    let mut rows = Vec::new();
+    for schema in session.conn().schemas(db)? {
+        for (name, next, increment, comment) in sequence_rows(session, db, &schema)? {
+            rows.push(vec![
+                text(db),
+                text(&schema),
+                text(&name),
+                text(&role(session)),
+                text("NUMBER"),
+                Cell::Int(38),
+                Cell::Int(10),
+                Cell::Int(0),
+                text(&next.to_string()),
+                text(&next.to_string()),
+                text(&increment.to_string()),
+                now(),
+                now(),
+                text("NO"),
+                if comment.is_empty() {
+                    Cell::Null
+                } else {
+                    text(&comment)
+                },
+            ]);
+        }
+    }
+    Ok((
+        vec![
+            ("SEQUENCE_CATALOG", TEXT),
+            ("SEQUENCE_SCHEMA", TEXT),
+            ("SEQUENCE_NAME", TEXT),
+            ("SEQUENCE_OWNER", TEXT),
+            ("DATA_TYPE", TEXT),
+            ("NUMERIC_PRECISION", NUMBER),
+            ("NUMERIC_PRECISION_RADIX", NUMBER),
+            ("NUMERIC_SCALE", NUMBER),
+            ("START_VALUE", TEXT),
+            ("NEXT_VALUE", TEXT),
+            ("INCREMENT", TEXT),
+            ("CREATED", TIMESTAMP),
+            ("LAST_ALTERED", TIMESTAMP),
+            ("ORDERED", TEXT),
+            ("COMMENT", TEXT),
+        ],
+        rows,
+    ))
+}

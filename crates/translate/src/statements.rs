@@ -1,0 +1,767 @@
+//! Statements beyond queries and plain DML: session variables, DESCRIBE, sequences, ALTER TABLE,
+//! COMMENT ON, CLONE / LIKE and EXECUTE IMMEDIATE, planned into [`Command`]s the session runs.
+//!
+//! sqlparser cannot read `UNSET` nor Snowflake's `CREATE [OR REPLACE] SEQUENCE ... START = n`:
+//! [`parse_special`] reads them and carries them as a `SET` statement marked `hivevar` (a Hive
+//! form the Snowflake dialect never produces) whose variable names the statement; only
+//! [`command`] reads that marker back.
+
+use snowglobe_catalog::ColumnMeta;
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, CommentObject, DescribeAlias, Expr, Ident,
+    ObjectName, ObjectType, RenameTableNameKind, Set, Statement, Value,
+};
+use sqlparser::dialect::SnowflakeDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+use crate::names::{
+    ident_name, parts, resolve_object, resolve_schema, resolve_single, Context, ObjectRef,
+};
+use crate::plan::Command;
+
+/// A sequence to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceDef {
+    pub object: ObjectRef,
+    pub start: i64,
+    pub increment: i64,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub comment: Option<String>,
+}
+
+/// A new or changed column, translated: its Snowflake name, declared type and DuckDB column
+/// definition text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnChange {
+    pub name: String,
+    pub meta: ColumnMeta,
+    pub definition: String,
+}
+
+/// One `ALTER TABLE` action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterAction {
+    AddColumn {
+        column: ColumnChange,
+        if_not_exists: bool,
+    },
+    DropColumns {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    RenameTo(ObjectRef),
+    SwapWith(ObjectRef),
+    /// `ALTER COLUMN c SET DATA TYPE t`: the column's new declared type and DuckDB type.
+    SetType {
+        column: String,
+        meta: ColumnMeta,
+        duckdb_type: String,
+    },
+    /// `ALTER COLUMN c SET DEFAULT e` with `e` in DuckDB SQL and as written.
+    SetDefault {
+        column: String,
+        expr: String,
+        written: String,
+    },
+    DropDefault(String),
+    SetNotNull(String),
+    DropNotNull(String),
+    /// `ALTER TABLE t SET COMMENT = '...'` / `UNSET COMMENT`.
+    SetComment(Option<String>),
+    /// `ALTER COLUMN c COMMENT '...'`.
+    ColumnComment {
+        column: String,
+        comment: Option<String>,
+    },
+}
+
+/// What a `COMMENT ON` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentTarget {
+    /// A table or view.
+    Relation(ObjectRef),
+    Column(ObjectRef, String),
+    Schema(String, String),
+    Database(String),
+}
+
+/// DuckDB SQL creating (or replacing) a sequence at `path` (a quoted DuckDB path). DuckDB's
+/// bounds default to positive (or negative) values only; Snowflake's sequences take any start.
+pub fn sequence_sql(path: &str, start: i64, increment: i64) -> String {
+    let bound = if increment > 0 {
+        format!("MINVALUE {}", start.min(1))
+    } else {
+        format!("MAXVALUE {}", start.max(-1))
+    };
+    format!("CREATE OR REPLACE SEQUENCE {path} START {start} INCREMENT {increment} {bound}")
+}
+
+/// Read the statements sqlparser does not: `UNSET ...` and `CREATE [OR REPLACE] SEQUENCE ...`.
+/// `None` when the text is neither.
+pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
+    let mut p = Parser::new(&SnowflakeDialect).try_with_sql(sql).ok()?;
+    if p.parse_keyword(Keyword::UNSET) {
+        return Some(parse_unset(&mut p, sql));
+    }
+    if p.parse_keyword(Keyword::SHOW) {
+        return parse_show(&mut p, sql);
+    }
+    if (p.parse_keyword(Keyword::DESC) || p.parse_keyword(Keyword::DESCRIBE))
+        && p.parse_keyword(Keyword::VIEW)
+    {
+        let name = p.parse_object_name(false).ok()?;
+        return Some(end(&mut p, sql).map(|_| Statement::ExplainTable {
+            describe_alias: DescribeAlias::Describe,
+            hive_format: None,
+            has_table_keyword: false,
+            table_name: name,
+        }));
+    }
+    if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
+        return parse_alter_comment(&mut p, sql);
+    }
+    if p.parse_keyword(Keyword::CREATE) {
+        let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
+        if p.parse_keyword(Keyword::SEQUENCE) {
+            return Some(parse_create_sequence(&mut p, or_replace, sql));
+        }
+    }
+    None
+}
+
+/// Consume the next token if it is the (non-keyword) word `word`.
+fn parse_word(p: &mut Parser<'_>, word: &str) -> bool {
+    if matches!(&p.peek_token().token, Token::Word(w) if w.value.eq_ignore_ascii_case(word)) {
+        p.next_token();
+        return true;
+    }
+    false
+}
+
+fn syntax(sql: &str) -> SnowflakeError {
+    SnowflakeError::compilation(
+        ErrorCode::SyntaxError,
+        format!(
+            "syntax error line 1 at position 0 unexpected '{}'.",
+            sql.trim()
+        ),
+    )
+}
+
+fn marker(statement: &str, values: Vec<Expr>) -> Statement {
+    Statement::Set(Set::SingleAssignment {
+        scope: None,
+        hivevar: true,
+        variable: ObjectName::from(vec![Ident::new(statement)]),
+        values,
+    })
+}
+
+fn parse_unset(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
+    let mut names = Vec::new();
+    let parenthesized = p.consume_token(&Token::LParen);
+    loop {
+        let ident = p.parse_identifier().map_err(|_| syntax(sql))?;
+        names.push(Expr::Identifier(ident));
+        if !p.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    if parenthesized && !p.consume_token(&Token::RParen) {
+        return Err(syntax(sql));
+    }
+    end(p, sql)?;
+    Ok(marker("UNSET", names))
+}
+
+fn end(p: &mut Parser<'_>, sql: &str) -> Result<()> {
+    while p.consume_token(&Token::SemiColon) {}
+    if p.peek_token().token == Token::EOF {
+        Ok(())
+    } else {
+        Err(syntax(sql))
+    }
+}
+
+/// `SHOW [TERSE] SEQUENCES | WAREHOUSES | PARAMETERS | PRIMARY KEYS | USER FUNCTIONS [LIKE
+/// '<p>'] [IN <scope> [<name>]] [STARTS WITH '<s>'] [LIMIT n]` (sqlparser reads these as a list
+/// of words and drops the pattern), as a marker: kind, terse, like, scope, name, starts, limit.
+fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
+    let terse = p.parse_keyword(Keyword::TERSE);
+    let kind = if p.parse_keyword(Keyword::SEQUENCES) {
+        "SEQUENCES"
+    } else if p.parse_keyword(Keyword::WAREHOUSES) {
+        "WAREHOUSES"
+    } else if parse_word(p, "PARAMETERS") {
+        "PARAMETERS"
+    } else if p.parse_keywords(&[Keyword::PRIMARY, Keyword::KEYS]) {
+        "PRIMARY KEYS"
+    } else if p.parse_keywords(&[Keyword::USER, Keyword::FUNCTIONS]) {
+        "USER FUNCTIONS"
+    } else {
+        return None;
+    };
+    let null = || Expr::value(Value::Null);
+    let text = |s: &str| Expr::value(Value::SingleQuotedString(s.to_string()));
+    let (mut like, mut scope, mut name, mut starts, mut limit) =
+        (null(), null(), null(), null(), null());
+    loop {
+        if p.parse_keyword(Keyword::LIKE) {
+            like = match p.parse_expr() {
+                Ok(e) => e,
+                Err(_) => return Some(Err(syntax(sql))),
+            };
+        } else if p.parse_keyword(Keyword::IN) {
+            let kinds = [
+                (Keyword::ACCOUNT, "ACCOUNT"),
+                (Keyword::DATABASE, "DATABASE"),
+                (Keyword::SCHEMA, "SCHEMA"),
+                (Keyword::TABLE, "TABLE"),
+                (Keyword::SESSION, "SESSION"),
+                (Keyword::WAREHOUSE, "WAREHOUSE"),
+            ];
+            scope = text("");
+            for (k, n) in kinds {
+                if p.parse_keyword(k) {
+                    scope = text(n);
+                    break;
+                }
+            }
+            if !matches!(p.peek_token().token, Token::EOF | Token::SemiColon)
+                && !matches!(&p.peek_token().token, Token::Word(w) if matches!(w.keyword, Keyword::STARTS | Keyword::LIMIT | Keyword::LIKE))
+            {
+                name = match p.parse_object_name(false) {
+                    Ok(n) => Expr::CompoundIdentifier(
+                        n.0.iter().filter_map(|p| p.as_ident().cloned()).collect(),
+                    ),
+                    Err(_) => return Some(Err(syntax(sql))),
+                };
+            }
+        } else if p.parse_keywords(&[Keyword::STARTS, Keyword::WITH]) {
+            starts = match p.parse_expr() {
+                Ok(e) => e,
+                Err(_) => return Some(Err(syntax(sql))),
+            };
+        } else if p.parse_keyword(Keyword::LIMIT) {
+            limit = match p.parse_expr() {
+                Ok(e) => e,
+                Err(_) => return Some(Err(syntax(sql))),
+            };
+        } else {
+            break;
+        }
+    }
+    Some(end(p, sql).map(|_| {
+        marker(
+            "SHOW",
+            vec![
+                text(kind),
+                Expr::value(Value::Boolean(terse)),
+                like,
+                scope,
+                name,
+                starts,
+                limit,
+            ],
+        )
+    }))
+}
+
+/// `ALTER TABLE [IF EXISTS] t SET COMMENT = '...'` / `UNSET COMMENT` / `ALTER [COLUMN] c
+/// COMMENT '...'`, as a marker carrying the table, the column (or NULL) and the comment.
+fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = p.parse_object_name(false).ok()?;
+    let table = Expr::CompoundIdentifier(
+        name.0
+            .iter()
+            .filter_map(|p| p.as_ident().cloned())
+            .collect(),
+    );
+    let flag = Expr::value(Value::Boolean(if_exists));
+    let null = || Expr::value(Value::Null);
+    if p.parse_keywords(&[Keyword::SET, Keyword::COMMENT]) {
+        let _ = p.consume_token(&Token::Eq);
+        let comment = p.parse_expr().ok()?;
+        return Some(
+            end(p, sql).map(|_| marker("ALTER TABLE COMMENT", vec![table, null(), comment, flag])),
+        );
+    }
+    if p.parse_keywords(&[Keyword::UNSET, Keyword::COMMENT]) {
+        return Some(
+            end(p, sql).map(|_| marker("ALTER TABLE COMMENT", vec![table, null(), null(), flag])),
+        );
+    }
+    if p.parse_keyword(Keyword::ALTER) || p.parse_keyword(Keyword::MODIFY) {
+        let _ = p.parse_keyword(Keyword::COLUMN);
+        let column = p.parse_identifier().ok()?;
+        if p.parse_keyword(Keyword::COMMENT) {
+            let comment = p.parse_expr().ok()?;
+            return Some(end(p, sql).map(|_| {
+                marker(
+                    "ALTER TABLE COMMENT",
+                    vec![table, Expr::Identifier(column), comment, flag],
+                )
+            }));
+        }
+        if p.parse_keywords(&[Keyword::UNSET, Keyword::COMMENT]) {
+            return Some(end(p, sql).map(|_| {
+                marker(
+                    "ALTER TABLE COMMENT",
+                    vec![table, Expr::Identifier(column), null(), flag],
+                )
+            }));
+        }
+    }
+    None
+}
+
+fn parse_create_sequence(p: &mut Parser<'_>, or_replace: bool, sql: &str) -> Result<Statement> {
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false).map_err(|_| syntax(sql))?;
+    let mut start = Expr::value(Value::Number("1".into(), false));
+    let mut increment = Expr::value(Value::Number("1".into(), false));
+    let mut comment = Expr::value(Value::Null);
+    loop {
+        if p.parse_keyword(Keyword::WITH) {
+            continue;
+        }
+        if p.parse_keyword(Keyword::START) {
+            let _ = p.parse_keyword(Keyword::WITH);
+            let _ = p.consume_token(&Token::Eq);
+            start = p.parse_expr().map_err(|_| syntax(sql))?;
+        } else if p.parse_keyword(Keyword::INCREMENT) {
+            let _ = p.parse_keyword(Keyword::BY);
+            let _ = p.consume_token(&Token::Eq);
+            increment = p.parse_expr().map_err(|_| syntax(sql))?;
+        } else if p.parse_keyword(Keyword::ORDER) || p.parse_keyword(Keyword::NOORDER) {
+        } else if p.parse_keyword(Keyword::COMMENT) {
+            let _ = p.consume_token(&Token::Eq);
+            comment = p.parse_expr().map_err(|_| syntax(sql))?;
+        } else {
+            break;
+        }
+    }
+    end(p, sql)?;
+    let flag = |b: bool| Expr::value(Value::Boolean(b));
+    Ok(marker(
+        "CREATE SEQUENCE",
+        vec![
+            Expr::CompoundIdentifier(
+                name.0
+                    .iter()
+                    .filter_map(|p| p.as_ident().cloned())
+                    .collect(),
+            ),
+            start,
+            increment,
+            flag(or_replace),
+            flag(if_not_exists),
+            comment,
+        ],
+    ))
+}
+
+fn integer(expr: &Expr) -> Result<i64> {
+    let bad = || {
+        SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            format!("invalid value [{expr}] for parameter: an integer is expected"),
+        )
+    };
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().map_err(|_| bad()),
+            _ => Err(bad()),
+        },
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr,
+        } => integer(expr).map(|n| -n),
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Plus,
+            expr,
+        } => integer(expr),
+        _ => Err(bad()),
+    }
+}
+
+fn text_value(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::DollarQuotedString(d) => Some(d.value.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The commands of this module's statements; `None` for any other statement.
+pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
+    let c = match statement {
+        Statement::Set(Set::SingleAssignment {
+            hivevar: true,
+            variable,
+            values,
+            ..
+        }) => {
+            let kind = variable.to_string();
+            match kind.as_str() {
+                "UNSET" => Command::UnsetVariables(
+                    values
+                        .iter()
+                        .filter_map(|v| match v {
+                            Expr::Identifier(i) => Some(i.value.to_uppercase()),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                "CREATE SEQUENCE" => {
+                    let [Expr::CompoundIdentifier(name), start, increment, Expr::Value(or_replace), Expr::Value(if_not_exists), comment] =
+                        values.as_slice()
+                    else {
+                        return Err(SnowflakeError::internal("malformed CREATE SEQUENCE"));
+                    };
+                    let name = ObjectName::from(name.clone());
+                    Command::CreateSequence(SequenceDef {
+                        object: resolve_object(&name, ctx, "CREATE SEQUENCE")?,
+                        start: integer(start)?,
+                        increment: match integer(increment)? {
+                            0 => {
+                                return Err(SnowflakeError::compilation(
+                                    ErrorCode::SyntaxError,
+                                    "Sequence increment must not be zero.",
+                                ))
+                            }
+                            n => n,
+                        },
+                        or_replace: or_replace.value == Value::Boolean(true),
+                        if_not_exists: if_not_exists.value == Value::Boolean(true),
+                        comment: text_value(comment),
+                    })
+                }
+                "SHOW" => {
+                    let [kind, Expr::Value(terse), like, scope, name, starts, limit] =
+                        values.as_slice()
+                    else {
+                        return Err(SnowflakeError::internal("malformed SHOW"));
+                    };
+                    let name = match name {
+                        Expr::CompoundIdentifier(n) => Some(ObjectName::from(n.clone())),
+                        _ => None,
+                    };
+                    Command::Show(crate::plan::show_of(
+                        &text_value(kind).unwrap_or_default(),
+                        terse.value == Value::Boolean(true),
+                        text_value(like),
+                        text_value(scope),
+                        name.as_ref(),
+                        text_value(starts),
+                        match limit {
+                            Expr::Value(v) => match &v.value {
+                                Value::Number(n, _) => n.parse().ok(),
+                                _ => None,
+                            },
+                            _ => None,
+                        },
+                        ctx,
+                    )?)
+                }
+                "ALTER TABLE COMMENT" => {
+                    let [Expr::CompoundIdentifier(name), column, comment, Expr::Value(if_exists)] =
+                        values.as_slice()
+                    else {
+                        return Err(SnowflakeError::internal("malformed ALTER TABLE COMMENT"));
+                    };
+                    let comment = text_value(comment);
+                    Command::AlterTable {
+                        table: resolve_object(&ObjectName::from(name.clone()), ctx, "ALTER TABLE")?,
+                        if_exists: if_exists.value == Value::Boolean(true),
+                        action: match column {
+                            Expr::Identifier(c) => AlterAction::ColumnComment {
+                                column: ident_name(c),
+                                comment,
+                            },
+                            _ => AlterAction::SetComment(comment),
+                        },
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+        Statement::Set(Set::SingleAssignment {
+            variable, values, ..
+        }) => Command::SetVariables(set_pairs(std::slice::from_ref(variable), values)?),
+        Statement::Set(Set::ParenthesizedAssignments { variables, values }) => {
+            Command::SetVariables(set_pairs(variables, values)?)
+        }
+        Statement::ExplainTable {
+            describe_alias: DescribeAlias::Describe | DescribeAlias::Desc,
+            table_name,
+            ..
+        } => Command::Describe {
+            object: resolve_object(table_name, ctx, "DESCRIBE")?,
+        },
+        Statement::Drop {
+            object_type: ObjectType::Sequence,
+            if_exists,
+            names,
+            ..
+        } => {
+            let [name] = names.as_slice() else {
+                return Err(SnowflakeError::unsupported(
+                    "DROP of several objects in one statement",
+                ));
+            };
+            Command::DropSequence {
+                object: resolve_object(name, ctx, "DROP SEQUENCE")?,
+                if_exists: *if_exists,
+            }
+        }
+        Statement::AlterTable(alter) => {
+            let [operation] = alter.operations.as_slice() else {
+                return Err(SnowflakeError::unsupported(
+                    "ALTER TABLE with several actions in one statement",
+                ));
+            };
+            Command::AlterTable {
+                table: resolve_object(&alter.name, ctx, "ALTER TABLE")?,
+                if_exists: alter.if_exists,
+                action: alter_action(operation, ctx)?,
+            }
+        }
+        Statement::Comment {
+            object_type,
+            object_name,
+            comment,
+            if_exists,
+        } => Command::Comment {
+            target: match object_type {
+                CommentObject::Table | CommentObject::View => {
+                    CommentTarget::Relation(resolve_object(object_name, ctx, "COMMENT")?)
+                }
+                CommentObject::Column => {
+                    let mut name = object_name.clone();
+                    let column = name
+                        .0
+                        .pop()
+                        .and_then(|p| p.as_ident().map(ident_name))
+                        .ok_or_else(|| SnowflakeError::unsupported("COMMENT ON COLUMN name"))?;
+                    CommentTarget::Column(resolve_object(&name, ctx, "COMMENT")?, column)
+                }
+                CommentObject::Schema => {
+                    let (db, s) = resolve_schema(object_name, ctx, "COMMENT")?;
+                    CommentTarget::Schema(db, s)
+                }
+                CommentObject::Database => CommentTarget::Database(resolve_single(object_name)?),
+                other => return Err(SnowflakeError::unsupported(format!("COMMENT ON {other}"))),
+            },
+            comment: comment.clone(),
+            if_exists: *if_exists,
+        },
+        Statement::Execute {
+            immediate: true,
+            parameters,
+            using,
+            ..
+        } => {
+            if !using.is_empty() {
+                return Err(SnowflakeError::unsupported("EXECUTE IMMEDIATE ... USING"));
+            }
+            let [text] = parameters.as_slice() else {
+                return Err(SnowflakeError::unsupported(
+                    "EXECUTE IMMEDIATE of this form",
+                ));
+            };
+            let sql = text_value(text)
+                .ok_or_else(|| SnowflakeError::unsupported(format!("EXECUTE IMMEDIATE {text}")))?;
+            Command::ExecuteImmediate(sql)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(c))
+}
+
+fn set_pairs(variables: &[ObjectName], values: &[Expr]) -> Result<Vec<(String, String)>> {
+    let values: Vec<&Expr> = match values {
+        [Expr::Tuple(items)] if variables.len() > 1 => items.iter().collect(),
+        other => other.iter().collect(),
+    };
+    if values.len() != variables.len() {
+        return Err(SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            format!(
+                "Assignment to '{}' not done because value exhausted.",
+                variables
+                    .get(values.len())
+                    .map(|v| v.to_string().to_uppercase())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    variables
+        .iter()
+        .zip(values)
+        .map(|(name, value)| {
+            let p = parts(name)?;
+            let [name] = p.as_slice() else {
+                return Err(SnowflakeError::unsupported(format!("SET {name}")));
+            };
+            Ok((name.to_uppercase(), value.to_string()))
+        })
+        .collect()
+}
+
+fn alter_action(operation: &AlterTableOperation, ctx: &Context) -> Result<AlterAction> {
+    let column = |i: &Ident| ident_name(i);
+    Ok(match operation {
+        AlterTableOperation::AddColumn {
+            column_def,
+            if_not_exists,
+            ..
+        } => AlterAction::AddColumn {
+            column: crate::plan::translate_column(column_def, ctx)?,
+            if_not_exists: *if_not_exists,
+        },
+        AlterTableOperation::DropColumn {
+            column_names,
+            if_exists,
+            ..
+        } => AlterAction::DropColumns {
+            names: column_names.iter().map(column).collect(),
+            if_exists: *if_exists,
+        },
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => AlterAction::RenameColumn {
+            from: column(old_column_name),
+            to: column(new_column_name),
+        },
+        AlterTableOperation::RenameTable {
+            table_name: RenameTableNameKind::To(name) | RenameTableNameKind::As(name),
+        } => AlterAction::RenameTo(resolve_object(name, ctx, "ALTER TABLE")?),
+        AlterTableOperation::SwapWith { table_name } => {
+            AlterAction::SwapWith(resolve_object(table_name, ctx, "ALTER TABLE")?)
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            let name = column(column_name);
+            match op {
+                AlterColumnOperation::SetNotNull => AlterAction::SetNotNull(name),
+                AlterColumnOperation::DropNotNull => AlterAction::DropNotNull(name),
+                AlterColumnOperation::DropDefault => AlterAction::DropDefault(name),
+                AlterColumnOperation::SetDefault { value } => AlterAction::SetDefault {
+                    column: name,
+                    expr: crate::plan::translate_expr(value, ctx)?,
+                    written: value.to_string(),
+                },
+                AlterColumnOperation::SetDataType { data_type, .. } => {
+                    let sf = crate::types::sf_type(data_type)?;
+                    AlterAction::SetType {
+                        column: name,
+                        duckdb_type: sf.duckdb_type(),
+                        meta: ColumnMeta::new(sf),
+                    }
+                }
+                other => {
+                    return Err(SnowflakeError::unsupported(format!(
+                        "ALTER TABLE ... ALTER COLUMN {other}"
+                    )))
+                }
+            }
+        }
+        other => {
+            let text = other.to_string();
+            if let Some(c) = comment_option(&text) {
+                return Ok(AlterAction::SetComment(c));
+            }
+            return Err(SnowflakeError::unsupported(format!(
+                "ALTER TABLE ... {text}"
+            )));
+        }
+    })
+}
+
+/// `SET COMMENT = '...'` / `UNSET COMMENT` as sqlparser prints its generic options.
+fn comment_option(text: &str) -> Option<Option<String>> {
+    let upper = text.to_uppercase();
+    if upper.starts_with("UNSET") && upper.contains("COMMENT") {
+        return Some(None);
+    }
+    if upper.starts_with("SET") && upper.contains("COMMENT") {
+        let (_, rest) = text.split_once('=')?;
+        let rest = rest.trim().trim_end_matches(')').trim();
+        let inner = rest.strip_prefix('\'')?.strip_suffix('\'')?;
+        return Some(Some(inner.replace("''", "'")));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+    use crate::rules::test_support::ctx;
+
+    fn command_of(sql: &str) -> Command {
+        let s = parse(sql).unwrap().remove(0);
+        command(&s, &ctx()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn set_and_unset() {
+        assert_eq!(
+            command_of("set (a, b) = (1, 'two')"),
+            Command::SetVariables(vec![("A".into(), "1".into()), ("B".into(), "'two'".into())])
+        );
+        assert_eq!(
+            command_of("unset (a, b)"),
+            Command::UnsetVariables(vec!["A".into(), "B".into()])
+        );
+    }
+
+    #[test]
+    fn create_sequence_with_snowflake_options() {
+        let Command::CreateSequence(s) =
+            command_of("create or replace sequence s1 start = 10 increment by 5 comment = 'c'")
+        else {
+            panic!()
+        };
+        assert_eq!((s.start, s.increment, s.or_replace), (10, 5, true));
+        assert_eq!(s.object.storage(), "\"DB\".\"PUBLIC\".\"S1\"");
+        assert_eq!(s.comment.as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn alter_table_actions() {
+        let Command::AlterTable { action, .. } = command_of("alter table t rename column a to b")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            action,
+            AlterAction::RenameColumn {
+                from: "A".into(),
+                to: "B".into()
+            }
+        );
+        let Command::AlterTable { action, .. } =
+            command_of("alter table t add column c number(5,1) default 7")
+        else {
+            panic!()
+        };
+        let AlterAction::AddColumn { column, .. } = action else {
+            panic!()
+        };
+        assert_eq!(column.definition, "\"C\" DECIMAL(5, 1) DEFAULT 7");
+    }
+}

@@ -1,0 +1,102 @@
+"""SHOW commands beyond databases/schemas/tables: objects, columns, sequences, primary keys,
+warehouses, parameters and functions, with Snowflake's output columns in Snowflake's order
+(SHOW output carries creation times, so these are checked here rather than in SQL files)."""
+
+import json
+
+from helpers import column_names, raises_snowflake, run, unique_name
+
+
+def show(conn, sql: str) -> tuple[list[str], list[dict]]:
+    cur = conn.cursor()
+    cur.execute(sql)
+    names = column_names(cur)
+    return names, [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def setup_schema(conn, prefix: str) -> str:
+    schema = unique_name(prefix)
+    run(conn, f"create schema {schema}")
+    run(conn, "create table t (id int primary key, name varchar(10) not null default 'n', v variant)")
+    run(conn, "comment on table t is 'things'")
+    run(conn, "create view v as select id from t")
+    return schema
+
+
+def test_show_objects_lists_tables_and_views(conn):
+    schema = setup_schema(conn, "SHOW_OBJ")
+    names, rows = show(conn, f"show objects in schema {schema}")
+    assert names[:6] == ["created_on", "name", "database_name", "schema_name", "kind", "comment"]
+    assert [(r["name"], r["kind"], r["comment"]) for r in rows] == [
+        ("T", "TABLE", "things"),
+        ("V", "VIEW", ""),
+    ]
+    names, rows = show(conn, "show terse objects like 'V%'")
+    assert names == ["created_on", "name", "kind", "database_name", "schema_name"]
+    assert [r["name"] for r in rows] == ["V"]
+
+
+def test_show_columns_gives_types_as_json(conn):
+    setup_schema(conn, "SHOW_COL")
+    names, rows = show(conn, "show columns in table t")
+    assert names == [
+        "table_name", "schema_name", "column_name", "data_type", "null?", "default", "kind",
+        "expression", "comment", "database_name", "autoincrement", "schema_evolution_record",
+    ]
+    by_name = {r["column_name"]: r for r in rows}
+    assert list(by_name) == ["ID", "NAME", "V"]
+    assert json.loads(by_name["ID"]["data_type"]) == {
+        "type": "FIXED", "precision": 38, "scale": 0, "nullable": False,
+    }
+    assert json.loads(by_name["NAME"]["data_type"])["length"] == 10
+    assert by_name["NAME"]["null?"] == "false"
+    assert by_name["NAME"]["default"] == "'n'"
+    assert json.loads(by_name["V"]["data_type"])["type"] == "VARIANT"
+    _, rows = show(conn, "show columns like 'N%' in table t")
+    assert [r["column_name"] for r in rows] == ["NAME"]
+    with raises_snowflake(2003, "42S02", "does not exist"):
+        run(conn, "show columns in table no_such_table")
+
+
+def test_show_sequences_and_primary_keys(conn):
+    schema = setup_schema(conn, "SHOW_SEQ")
+    run(conn, "create sequence s1 start = 5 increment = 3 comment = 'ids'")
+    run(conn, "create table auto (id int autoincrement)")
+    run(conn, "select s1.nextval")
+    names, rows = show(conn, f"show sequences in schema {schema}")
+    assert names[:5] == ["name", "database_name", "schema_name", "next_value", "interval"]
+    # Identity columns' own sequences are not listed.
+    assert [(r["name"], r["next_value"], r["interval"], r["comment"]) for r in rows] == [
+        ("S1", 8, 3, "ids")
+    ]
+    names, rows = show(conn, "show primary keys in table t")
+    assert names[:6] == [
+        "created_on", "database_name", "schema_name", "table_name", "column_name", "key_sequence",
+    ]
+    assert [(r["table_name"], r["column_name"], r["key_sequence"]) for r in rows] == [("T", "ID", 1)]
+
+
+def test_show_warehouses_parameters_and_functions(conn):
+    names, rows = show(conn, "show warehouses")
+    assert names[:4] == ["name", "state", "type", "size"]
+    assert "COMPUTE_WH" in [r["name"] for r in rows]
+
+    run(conn, "alter session set timezone = 'UTC'")
+    names, rows = show(conn, "show parameters like 'TIMEZ%'")
+    assert names == ["key", "value", "default", "level", "description", "type"]
+    assert [(r["key"], r["value"], r["default"], r["level"]) for r in rows] == [
+        ("TIMEZONE", "UTC", "America/Los_Angeles", "SESSION")
+    ]
+
+    names, rows = show(conn, "show functions like 'DATEADD'")
+    assert names[:4] == ["created_on", "name", "schema_name", "is_builtin"]
+    assert [(r["name"], r["is_builtin"]) for r in rows] == [("DATEADD", "Y")]
+    _, rows = show(conn, "show user functions")
+    assert rows == []
+
+
+def test_result_scan_reads_show_output(conn):
+    setup_schema(conn, "SHOW_SCAN")
+    run(conn, "show tables")
+    rows = run(conn, 'select "name", "comment" from table(result_scan(last_query_id()))')
+    assert rows == [("T", "things")]
