@@ -151,3 +151,16 @@ def test_fetchone_and_fetchmany(conn, table):
     assert tuple(cur.fetchone()) == (1,)
     assert [tuple(r) for r in cur.fetchmany(5)] == [(2,), (3,)]
     assert cur.fetchone() is None
+
+
+def test_pivot_and_unpivot_name_columns_as_snowflake(conn):
+    cur = conn.cursor()
+    cur.execute(
+        "select * from (select 'a' k, 1 v union all select 'b', 2) pivot (sum(v) for k in ('a', 'b'))"
+    )
+    # Text values keep their quotes in the column names.
+    assert [d[0] for d in cur.description] == ["'a'", "'b'"]
+    assert cur.fetchall() == [(1, 2)]
+    cur.execute("select * from (select 1 id, 10 a, 20 b) unpivot (val for col in (a, b)) order by col")
+    assert [d[0] for d in cur.description] == ["ID", "COL", "VAL"]
+    assert cur.fetchall() == [(1, "A", 10), (1, "B", 20)]

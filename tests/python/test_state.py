@@ -349,6 +349,31 @@ def test_import_merge_replaces_only_the_databases_in_the_file(tmp_path):
         assert len(sql(dconn, "show tables in database SHARED")) == 1
 
 
+def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        sql(sconn, "create database SEQS")
+        sql(sconn, "create sequence s start = 10 increment = 5 comment = 'ids'")
+        sql(sconn, "create table t (id int primary key default s.nextval, n int autoincrement, v varchar)")
+        sql(sconn, "insert into t (v) values ('a'), ('b')")
+        assert sql(sconn, "select id, n, v from t order by id") == [(10, 1, "a"), (15, 2, "b")]
+        path = tmp_path / "seqs.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dconn = dst.connect()
+        dst.cli("state", "import", str(path)).ok()
+        sql(dconn, "use database SEQS")
+        # The sequences go on where they stopped; the defaults still use them.
+        sql(dconn, "insert into t (v) values ('c')")
+        assert sql(dconn, "select id, n, v from t order by id") == [
+            (10, 1, "a"), (15, 2, "b"), (20, 3, "c"),
+        ]
+        assert sql(dconn, "select s.nextval") == [(25,)]
+        described = {r[0]: r for r in sql(dconn, "describe table t")}
+        assert described["ID"][4] == "s.nextval" and described["ID"][5] == "Y"
+        assert described["N"][4] == "IDENTITY START 1 INCREMENT 1 ORDER"
+
+
 def test_import_overwrite_replaces_everything(tmp_path):
     with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
         make_db(src.connect(), "SHARED", values=(10, 20))

@@ -47,6 +47,20 @@ pub struct Schema {
     pub tables: Vec<Table>,
     #[serde(default)]
     pub views: Vec<View>,
+    /// Sequences, created before the tables (column defaults may use them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sequence {
+    /// The DuckDB storage name (identity columns' sequences have internal names).
+    pub storage_name: String,
+    /// The value NEXTVAL gives next.
+    pub next: i64,
+    pub increment: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +83,15 @@ pub struct Column {
     pub nullable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The column default in DuckDB SQL (e.g. a sequence's `nextval`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The default as the user declared it (Snowflake SQL), shown by DESCRIBE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_default: Option<String>,
+    /// Part of the table's (informational) primary key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary_key: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use snowglobe_catalog::{mangle, ColumnMeta};
 use snowglobe_engine::{Engine, EngineSession};
 
 use crate::bundle::{
-    digest_file, Column, Database, FileEntry, Manifest, Schema, Table, View, MANIFEST,
+    digest_file, Column, Database, FileEntry, Manifest, Schema, Sequence, Table, View, MANIFEST,
 };
 use crate::{Progress, StateError};
 
@@ -81,6 +81,7 @@ fn export_in_transaction(
             name: schema.clone(),
             tables: vec![],
             views: vec![],
+            sequences: sequences(conn, &db, &schema)?,
         };
         for (name, is_view, _) in relations {
             if is_view {
@@ -101,10 +102,13 @@ fn export_in_transaction(
                 .into_iter()
                 .map(|c| Column {
                     sf_type: c.meta.as_ref().map(|m| m.sf_type),
+                    declared_default: c.meta.as_ref().and_then(|m| m.default.clone()),
+                    primary_key: c.meta.as_ref().is_some_and(|m| m.primary_key),
                     comment: c.meta.and_then(|m| m.comment),
                     name: c.name,
                     storage_type: c.data_type,
                     nullable: c.nullable,
+                    default: c.default,
                 })
                 .collect();
             let rows = count(conn, &path)?;
@@ -171,6 +175,37 @@ fn view_sql(
 pub(crate) fn meta_of(c: &Column) -> Option<ColumnMeta> {
     c.sf_type.map(|sf_type| ColumnMeta {
         comment: c.comment.clone(),
+        default: c.declared_default.clone(),
+        primary_key: c.primary_key,
         ..ColumnMeta::new(sf_type)
     })
+}
+
+/// The sequences of a schema with the value each gives next.
+fn sequences(conn: &EngineSession, db: &str, schema: &str) -> Result<Vec<Sequence>, StateError> {
+    let rows = conn.text_rows(&format!(
+        "SELECT sequence_name, coalesce(last_value + increment_by, start_value)::VARCHAR, \
+         increment_by::VARCHAR, comment FROM duckdb_sequences() \
+         WHERE database_name = {} AND schema_name = {} ORDER BY sequence_name",
+        quote_literal(&mangle(db)),
+        quote_literal(&mangle(schema)),
+    ))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let [Some(name), Some(next), Some(increment), comment] = row.as_slice() else {
+            continue;
+        };
+        let number = |s: &str| {
+            s.parse::<i64>().map_err(|_| {
+                StateError::Internal(format!("sequence {db}.{schema}.{name}: bad value {s}"))
+            })
+        };
+        out.push(Sequence {
+            storage_name: name.clone(),
+            next: number(next)?,
+            increment: number(increment)?,
+            comment: comment.clone(),
+        });
+    }
+    Ok(out)
 }

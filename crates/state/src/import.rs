@@ -104,6 +104,24 @@ pub fn apply(
                 quote(&mangle(&schema.name))
             );
             conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema_path}"))?;
+            for sequence in &schema.sequences {
+                let path = format!("{schema_path}.{}", quote(&sequence.storage_name));
+                let bound = if sequence.increment > 0 {
+                    format!("MINVALUE {}", sequence.next.min(1))
+                } else {
+                    format!("MAXVALUE {}", sequence.next.max(-1))
+                };
+                conn.execute(&format!(
+                    "CREATE OR REPLACE SEQUENCE {path} START {} INCREMENT {} {bound}",
+                    sequence.next, sequence.increment
+                ))?;
+                if let Some(comment) = &sequence.comment {
+                    conn.execute(&format!(
+                        "COMMENT ON SEQUENCE {path} IS {}",
+                        quote_literal(comment)
+                    ))?;
+                }
+            }
             for table in &schema.tables {
                 let path = format!("{schema_path}.{}", quote(&mangle(&table.name)));
                 let columns: Vec<String> = table
@@ -115,8 +133,12 @@ pub fn apply(
                             .map(|t| t.duckdb_type())
                             .unwrap_or_else(|| c.storage_type.clone());
                         format!(
-                            "{} {ty}{}",
+                            "{} {ty}{}{}",
                             quote(&mangle(&c.name)),
+                            c.default
+                                .as_ref()
+                                .map(|d| format!(" DEFAULT {d}"))
+                                .unwrap_or_default(),
                             if c.nullable { "" } else { " NOT NULL" }
                         )
                     })

@@ -249,7 +249,6 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     if let Some(command) = command(&statement, ctx)? {
         return Ok(Plan::Command(command));
     }
-    crate::variables::sequence_calls(&mut statement, ctx)?;
     let result_scans = crate::variables::result_scans(&mut statement, ctx)?;
     let operation = operation(&statement);
     let tables = referenced_tables(&statement, ctx);
@@ -371,6 +370,8 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         }
         other => return Err(unsupported_statement(other)),
     };
+    // After the column metadata is taken (a default is recorded as written, `s.nextval`).
+    crate::variables::sequence_calls(&mut statement, ctx)?;
     let literal_columns = crate::rules::column_names::literal_columns(&statement, sql);
     let semi_structured_columns =
         crate::rules::column_names::semi_structured_columns(&statement, sql);

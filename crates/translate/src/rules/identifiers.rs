@@ -155,6 +155,20 @@ impl VisitorMut for Normalize<'_> {
         if let TableFactor::Unpivot { name, .. } = factor {
             normalize(name);
         }
+        // PIVOT names a column after a text value with its quotes (`'a'`), as Snowflake does.
+        if let TableFactor::Pivot {
+            value_source: sqlparser::ast::PivotValueSource::List(values),
+            ..
+        } = factor
+        {
+            for value in values.iter_mut().filter(|v| v.alias.is_none()) {
+                if let Expr::Value(v) = &value.expr {
+                    if let sqlparser::ast::Value::SingleQuotedString(text) = &v.value {
+                        value.alias = Some(Ident::with_quote('"', mangle(&format!("'{text}'"))));
+                    }
+                }
+            }
+        }
         match factor {
             TableFactor::Table { alias, .. }
             | TableFactor::Derived { alias, .. }
