@@ -133,6 +133,29 @@ pub struct Show {
     pub table: Option<String>,
 }
 
+impl Show {
+    /// A SHOW of `objects` with its filters, scope still to be set.
+    fn new(
+        objects: ShowObjects,
+        terse: bool,
+        like: Option<String>,
+        starts_with: Option<String>,
+        limit: Option<u64>,
+    ) -> Show {
+        Show {
+            objects,
+            terse,
+            like,
+            starts_with,
+            limit,
+            database: None,
+            schema: None,
+            account: false,
+            table: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShowObjects {
     Databases,
@@ -646,18 +669,19 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
     for clause in &insert.multi_table_into_clauses {
         add(clause, None)?;
     }
+    // "No earlier WHEN held" (a NULL condition does not hold).
+    let none_of = |earlier: &[String]| {
+        let held: Vec<String> = earlier
+            .iter()
+            .map(|c| format!("coalesce({c}, FALSE)"))
+            .collect();
+        format!("NOT ({})", held.join(" OR "))
+    };
     let mut earlier: Vec<String> = Vec::new();
     for when in &insert.multi_table_when_clauses {
         let own = format!("({})", when.condition);
         let condition = if first && !earlier.is_empty() {
-            format!(
-                "{own} AND NOT ({})",
-                earlier
-                    .iter()
-                    .map(|c| format!("coalesce({c}, FALSE)"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            )
+            format!("{own} AND {}", none_of(&earlier))
         } else {
             own.clone()
         };
@@ -667,16 +691,7 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
         earlier.push(own);
     }
     if let Some(otherwise) = &insert.multi_table_else_clause {
-        let condition = (!earlier.is_empty()).then(|| {
-            format!(
-                "NOT ({})",
-                earlier
-                    .iter()
-                    .map(|c| format!("coalesce({c}, FALSE)"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            )
-        });
+        let condition = (!earlier.is_empty()).then(|| none_of(&earlier));
         for clause in otherwise {
             add(clause, condition.clone())?;
         }
@@ -1015,15 +1030,8 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
                 None => None,
             };
             Command::Show(Show {
-                objects: ShowObjects::Functions,
-                terse: false,
-                like,
-                starts_with: None,
-                limit: None,
-                database: None,
-                schema: None,
                 account: true,
-                table: None,
+                ..Show::new(ShowObjects::Functions, false, like, None, None)
             })
         }
         Statement::StartTransaction { .. } => Command::Begin,
@@ -1068,17 +1076,7 @@ fn show(
         }
         None => None,
     };
-    let mut out = Show {
-        objects,
-        terse,
-        like,
-        starts_with,
-        limit,
-        database: None,
-        schema: None,
-        account: false,
-        table: None,
-    };
+    let mut out = Show::new(objects, terse, like, starts_with, limit);
     match &options.show_in {
         Some(show_in) => {
             let name = match &show_in.parent_name {
@@ -1153,17 +1151,7 @@ pub(crate) fn show_of(
         "PRIMARY KEYS" => ShowObjects::PrimaryKeys,
         _ => ShowObjects::UserFunctions,
     };
-    let mut out = Show {
-        objects,
-        terse,
-        like,
-        starts_with,
-        limit,
-        database: None,
-        schema: None,
-        account: false,
-        table: None,
-    };
+    let mut out = Show::new(objects, terse, like, starts_with, limit);
     let name_parts = match name {
         Some(n) => parts(n)?,
         None => vec![],
