@@ -56,6 +56,7 @@ pub fn from_message(message: &str) -> SnowflakeError {
             ErrorCode::SyntaxError,
             format!("syntax error: {}", strip_markers(&first_line)),
         ),
+        "Conversion" if text.contains("Could not convert string ") => conversion(&text),
         "Conversion" => conversion(&first_line),
         // Snowglobe's own functions (time_zones) word their failures as Snowflake does.
         _ if first_line.ends_with("is not recognized") => conversion(&first_line),
@@ -225,6 +226,12 @@ fn binder(text: &str, name: Option<String>) -> SnowflakeError {
 }
 
 fn conversion(text: &str) -> SnowflakeError {
+    // A cast pushed into DuckDB's CSV reader says which column first: the value follows
+    // "Could not convert string".
+    let text = text
+        .find("Could not convert string ")
+        .map_or(text, |at| &text[at..]);
+    let text = text.lines().next().unwrap_or(text);
     let value = quoted_value(text);
     let upper = text.to_ascii_uppercase();
     let target = upper.rsplit(" TO ").next().unwrap_or("");
@@ -278,6 +285,8 @@ mod tests {
             (e.code(), e.message.as_str()),
             ("100038", "Numeric value 'abc' is not recognized")
         );
+        let e = from_message("Conversion Error: CSV Error on Line: 1\nOriginal Line: one,a\nError when converting column \"column0\". Could not convert string \"one\" to 'DECIMAL'\n\nColumn column0 is being converted");
+        assert_eq!(e.message, "Numeric value 'one' is not recognized");
         let e = from_message("Invalid Input Error: Boolean value 'a to date' is not recognized");
         assert_eq!(
             (e.code(), e.message.as_str()),

@@ -60,6 +60,17 @@ pub struct Engine {
     /// Bumped whenever a database is dropped, so sessions notice that their current database
     /// may be gone (state reset, import) without checking on every statement.
     drops: std::sync::atomic::AtomicU64,
+    /// Where internal stages keep their files: beside the database files with persistence,
+    /// else a temporary directory removed when the engine is dropped.
+    stage_root: PathBuf,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if matches!(self.storage, Storage::Memory) {
+            let _ = std::fs::remove_dir_all(&self.stage_root);
+        }
+    }
 }
 
 /// A result: Arrow schema and batches as DuckDB produced them.
@@ -95,10 +106,22 @@ impl Engine {
             .map_err(from_duckdb)?;
         time_zones::register(&root).map_err(from_duckdb)?;
         date_math::register(&root).map_err(from_duckdb)?;
+        let stage_root = match &storage {
+            Storage::Directory(dir) => dir.join("stages"),
+            Storage::Memory => {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                std::env::temp_dir().join(format!(
+                    "snowglobe-stages-{}-{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                ))
+            }
+        };
         let engine = Engine {
             root: std::sync::Mutex::new(root),
             storage,
             drops: std::sync::atomic::AtomicU64::new(0),
+            stage_root,
         };
         let root = engine.root();
         if let Storage::Directory(dir) = &engine.storage {
@@ -167,6 +190,16 @@ impl Engine {
         }
     }
 
+    /// The directory holding internal stages' files (created on first use).
+    pub fn stage_root(&self) -> &std::path::Path {
+        &self.stage_root
+    }
+
+    /// The directory of one database's stages and file formats.
+    pub fn database_stage_dir(&self, name: &str) -> PathBuf {
+        self.stage_root.join(encode_file_name(name))
+    }
+
     fn database_file(&self, name: &str) -> Option<PathBuf> {
         match &self.storage {
             Storage::Memory => None,
@@ -179,7 +212,7 @@ impl Engine {
 
 /// Database names may hold any character; file names get a reversible hex escape for anything
 /// outside `[A-Za-z0-9_-]`.
-fn encode_file_name(stored: &str) -> String {
+pub fn encode_file_name(stored: &str) -> String {
     let mut out = String::new();
     for b in stored.bytes() {
         if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
@@ -191,7 +224,8 @@ fn encode_file_name(stored: &str) -> String {
     out
 }
 
-fn decode_file_name(name: &str) -> String {
+/// The inverse of [`encode_file_name`].
+pub fn decode_file_name(name: &str) -> String {
     let bytes = name.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -323,6 +357,12 @@ impl EngineSession {
         self.engine
             .drops
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let stages = self.engine.database_stage_dir(name);
+        if stages.exists() {
+            std::fs::remove_dir_all(&stages).map_err(|e| {
+                SnowflakeError::internal(format!("cannot remove {}: {e}", stages.display()))
+            })?;
+        }
         if let Some(file) = self.engine.database_file(name) {
             for f in [file.clone(), file.with_extension("duckdb.wal")] {
                 if f.exists() {

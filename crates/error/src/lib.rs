@@ -69,6 +69,8 @@ pub enum ErrorCode {
     QueryNotFound,
     /// 002211: a session variable that was never set.
     UndefinedVariable,
+    /// 100080: a CSV file's column count differs from the table's.
+    ColumnCountMismatch,
 }
 
 impl ErrorCode {
@@ -103,6 +105,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "390101",
             ErrorCode::QueryNotFound => "000709",
             ErrorCode::UndefinedVariable => "002211",
+            ErrorCode::ColumnCountMismatch => "100080",
         }
     }
 
@@ -136,6 +139,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "08001",
             ErrorCode::QueryNotFound => "02000",
             ErrorCode::UndefinedVariable => "02000",
+            ErrorCode::ColumnCountMismatch => "22000",
         }
     }
 
@@ -152,6 +156,22 @@ impl ErrorCode {
                 | ErrorCode::InvalidArgumentTypes
                 | ErrorCode::UnknownFunction
                 | ErrorCode::UndefinedVariable
+        )
+    }
+
+    /// An error caused by a value in the data (a file being loaded), not by the statement.
+    pub fn is_data_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::TimestampNotRecognized
+                | ErrorCode::DateNotRecognized
+                | ErrorCode::NumericNotRecognized
+                | ErrorCode::BooleanNotRecognized
+                | ErrorCode::NullInNonNullable
+                | ErrorCode::JsonParse
+                | ErrorCode::NumericOutOfRange
+                | ErrorCode::NumericValueOutOfRange
+                | ErrorCode::ColumnCountMismatch
         )
     }
 }

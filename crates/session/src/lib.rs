@@ -8,12 +8,14 @@
 //! - [`commands`]: one file per statement Snowglobe answers itself.
 //! - [`params`]: session parameters and their Snowflake defaults.
 //! - [`results`]: [`ResultSet`], a statement's answer.
+//! - `stages`: internal stages' files and definitions, and named file formats, on disk.
 
 pub mod commands;
 mod information_schema;
 pub mod params;
 mod result_scan;
 pub mod results;
+mod stages;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -43,6 +45,8 @@ mod sqlparser_compat {
 pub struct Shared {
     pub engine: Arc<Engine>,
     pub warehouses: Mutex<BTreeSet<String>>,
+    /// Files already loaded by COPY (table, stage file, size, time): skipped unless FORCE.
+    pub load_history: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Shared {
@@ -50,6 +54,7 @@ impl Shared {
         Arc::new(Shared {
             engine,
             warehouses: Mutex::new(BTreeSet::from(["COMPUTE_WH".to_string()])),
+            load_history: Mutex::new(Default::default()),
         })
     }
 }
@@ -62,6 +67,9 @@ pub struct Request {
     /// Statement-level parameters (`MULTI_STATEMENT_COUNT`, `QUERY_TAG`, ...).
     pub parameters: serde_json::Map<String, Value>,
     pub describe_only: bool,
+    /// `executemany` binds the client uploaded to a stage as CSV (`@stage/path`), instead of
+    /// `bindings`, when there are more than CLIENT_STAGE_ARRAY_BINDING_THRESHOLD values.
+    pub bind_stage: Option<String>,
 }
 
 /// One client session.
@@ -86,6 +94,12 @@ pub struct Session {
     query_ids: Vec<String>,
     /// The session's last results, for `RESULT_SCAN`.
     kept_results: std::collections::VecDeque<ResultSet>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.remove_temporary_stages();
+    }
 }
 
 impl Session {
@@ -246,6 +260,46 @@ impl Session {
     /// answer per statement.
     pub fn run(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
         self.forget_dropped_database()?;
+        if let Some(stage) = &request.bind_stage {
+            let expanded = Request {
+                bindings: self.stage_bindings(stage)?,
+                bind_stage: None,
+                ..request.clone()
+            };
+            return self.run(&expanded);
+        }
+        if snowglobe_translate::stages::is_stage_statement(&request.sql) {
+            let binds = if request.bindings.is_array {
+                vec![]
+            } else {
+                request.bindings.row(0)
+            };
+            let statement = snowglobe_translate::stages::parse_stage_statement(
+                &request.sql,
+                &binds,
+                &self.context(),
+            )?;
+            let result = commands::stage_statement(self, statement)?;
+            self.remember(&result);
+            return Ok(vec![result]);
+        }
+        if request.sql.to_ascii_uppercase().contains("INFER_SCHEMA") && !request.bindings.is_array {
+            let sql = snowglobe_translate::stages::substitute_binds(
+                &request.sql,
+                &request.bindings.row(0),
+            )?;
+            if let Some(call) =
+                snowglobe_translate::stages::find_infer_schema(&sql, &self.context())?
+            {
+                let rows = commands::infer_schema_rows(self, &call)?;
+                let expanded = Request {
+                    sql: format!("{}{rows}{}", &sql[..call.span.0], &sql[call.span.1..]),
+                    bindings: Bindings::default(),
+                    ..request.clone()
+                };
+                return self.run(&expanded);
+            }
+        }
         let statements = parse(&request.sql)?;
         if statements.is_empty() {
             return Err(SnowflakeError::new(
@@ -405,6 +459,7 @@ impl Session {
                     columns,
                     batches,
                     child_ids: vec![],
+                    transfer: None,
                 })
             }
             SqlKind::Insert => {
@@ -679,7 +734,7 @@ fn login_name(name: &str) -> String {
     }
 }
 
-fn first_count(r: &ResultSet) -> u64 {
+pub(crate) fn first_count(r: &ResultSet) -> u64 {
     r.batches
         .first()
         .and_then(|b| {

@@ -20,6 +20,8 @@ pub enum StatementType {
     Scl,
     Tcl,
     Ddl,
+    /// PUT and GET: the answer carries transfer instructions.
+    FileTransfer,
     MultiStatement,
 }
 
@@ -34,6 +36,7 @@ impl StatementType {
             StatementType::Scl => 0x4000,
             StatementType::Tcl => 0x5000,
             StatementType::Ddl => 0x6000,
+            StatementType::FileTransfer => 0x7100,
             StatementType::MultiStatement => 0xA000,
         }
     }
@@ -48,6 +51,8 @@ pub struct ResultSet {
     pub batches: Vec<RecordBatch>,
     /// For a multi-statement request: the children's query ids.
     pub child_ids: Vec<String>,
+    /// For PUT and GET: the transfer instructions the client acts on (PROTOCOL.md §7).
+    pub transfer: Option<serde_json::Value>,
 }
 
 impl ResultSet {
@@ -75,6 +80,7 @@ impl ResultSet {
             }],
             batches: vec![batch],
             child_ids: vec![],
+            transfer: None,
         })
     }
 
@@ -106,6 +112,7 @@ impl ResultSet {
                 .collect(),
             batches: vec![batch],
             child_ids: vec![],
+            transfer: None,
         })
     }
 
@@ -187,6 +194,7 @@ impl ResultSet {
                 .collect(),
             batches: vec![batch],
             child_ids: vec![],
+            transfer: None,
         })
     }
 }

@@ -47,7 +47,7 @@ pub fn run_init_scripts(shared: &Arc<Shared>, dir: &Path) -> Result<()> {
                 sql,
                 bindings: Default::default(),
                 parameters,
-                describe_only: false,
+                ..Default::default()
             })
             .map_err(|e| anyhow!("init script {} failed: {}", script.display(), e.message))?;
         tracing::info!(script = %script.display(), "init script ran");

@@ -39,6 +39,18 @@ pub struct Manifest {
 pub struct Database {
     pub name: String,
     pub schemas: Vec<Schema>,
+    /// The database's internal stages, file formats and staged files, as files under its stage
+    /// directory (optional: absent when it has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_files: Vec<StageFile>,
+}
+
+/// One file of a database's stage directory: its path there ('/'-separated) and the bundle file
+/// with its content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageFile {
+    pub path: String,
+    pub file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ use snowglobe_catalog::{mangle, ColumnMeta};
 use snowglobe_engine::{Engine, EngineSession};
 
 use crate::bundle::{
-    digest_file, Column, Database, FileEntry, Manifest, Schema, Sequence, Table, View, MANIFEST,
+    digest_file, Column, Database, FileEntry, Manifest, Schema, Sequence, StageFile, Table, View,
+    MANIFEST,
 };
 use crate::{Progress, StateError};
 
@@ -73,6 +74,7 @@ fn export_in_transaction(
         .map(|n| Database {
             name: n.clone(),
             schemas: vec![],
+            stage_files: vec![],
         })
         .collect();
     let mut files = Vec::new();
@@ -142,7 +144,54 @@ fn export_in_transaction(
             d.schemas.push(out);
         }
     }
+    // Stages, file formats and staged files: the files under each database's stage directory.
+    for d in &mut databases {
+        let root = conn.engine().database_stage_dir(&d.name);
+        for (relative, disk) in files_under(&root) {
+            let file = format!("stages/{:06}", files.len() + 1);
+            let target = dir.join(&file);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
+            }
+            std::fs::copy(&disk, &target).map_err(|e| StateError::io(&disk, e))?;
+            let (sha256, size) = digest_file(&target)?;
+            files.push(FileEntry {
+                path: file.clone(),
+                sha256,
+                size,
+            });
+            d.stage_files.push(StageFile {
+                path: relative,
+                file,
+            });
+        }
+    }
     Ok(Manifest::new(databases, files))
+}
+
+/// Every file under `root` (recursively), with its '/'-separated path relative to `root`.
+fn files_under(root: &Path) -> Vec<(String, std::path::PathBuf)> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().to_string())
+                    .collect();
+                out.push((rel.join("/"), path.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn count(conn: &EngineSession, path: &str) -> Result<u64, StateError> {

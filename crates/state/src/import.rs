@@ -12,7 +12,7 @@ use snowglobe_catalog::mangle;
 use snowglobe_catalog::names::{quote, quote_literal};
 use snowglobe_engine::{Engine, EngineSession};
 
-use crate::bundle::BundleDir;
+use crate::bundle::{safe_join, BundleDir};
 use crate::export::meta_of;
 use crate::{Progress, StateError};
 
@@ -162,6 +162,16 @@ pub fn apply(
                     bytes: 0,
                 });
             }
+        }
+        // Stages, file formats and staged files.
+        let stage_root = engine.database_stage_dir(&db.name);
+        for staged in &db.stage_files {
+            let target = safe_join(&stage_root, &staged.path)?;
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
+            }
+            let source = bundle.path_of(&staged.file)?;
+            std::fs::copy(&source, &target).map_err(|e| StateError::io(&source, e))?;
         }
         // Views last: they may read any table of the bundle.
         // A view's stored definition names its tables relative to the database and schema it

@@ -10,6 +10,8 @@
 //! - [`parse`]: parsing and syntax errors in Snowflake's wording.
 //! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
 //! - [`plan`]: statement classification into [`Plan`]s.
+//! - [`stages`]: stage statements (CREATE STAGE, PUT, GET, LIST, REMOVE, COPY INTO), read by
+//!   a reader of their own.
 //! - [`statements`]: session variables, DESCRIBE, sequences, ALTER TABLE, COMMENT, CLONE.
 //! - [`variables`]: `$x`, `IDENTIFIER()` and `seq.NEXTVAL`, resolved before planning.
 //! - [`rules`]: one file per area of rewrite rules; `rules::apply` runs them in order.
@@ -21,6 +23,7 @@ pub mod names;
 pub mod parse;
 pub mod plan;
 pub mod rules;
+pub mod stages;
 pub mod statements;
 pub mod types;
 pub mod variables;

@@ -91,7 +91,11 @@ pub fn parts(name: &ObjectName) -> Result<Vec<String>> {
 
 /// Resolve `[db.][schema.]name` for an operation (named in the "no current database" error).
 pub fn resolve_object(name: &ObjectName, ctx: &Context, operation: &str) -> Result<ObjectRef> {
-    let mut p = parts(name)?;
+    resolve_parts(parts(name)?, ctx, operation)
+}
+
+/// Resolve already case-resolved name parts `[db, schema,] name`.
+pub fn resolve_parts(mut p: Vec<String>, ctx: &Context, operation: &str) -> Result<ObjectRef> {
     let object = p.pop().unwrap_or_default();
     let (database, schema) = match p.len() {
         0 => (
@@ -106,7 +110,7 @@ pub fn resolve_object(name: &ObjectName, ctx: &Context, operation: &str) -> Resu
         _ => {
             return Err(SnowflakeError::compilation(
                 snowglobe_error::ErrorCode::SyntaxError,
-                format!("invalid object name '{name}'"),
+                format!("invalid object name '{}.{object}'", p.join(".")),
             ))
         }
     };

@@ -171,6 +171,8 @@ pub enum ShowObjects {
     Functions,
     UserFunctions,
     PrimaryKeys,
+    Stages,
+    FileFormats,
 }
 
 /// The object a `USE` statement switches to.
@@ -1149,6 +1151,8 @@ pub(crate) fn show_of(
         "WAREHOUSES" => ShowObjects::Warehouses,
         "PARAMETERS" => ShowObjects::Parameters,
         "PRIMARY KEYS" => ShowObjects::PrimaryKeys,
+        "STAGES" => ShowObjects::Stages,
+        "FILE FORMATS" => ShowObjects::FileFormats,
         _ => ShowObjects::UserFunctions,
     };
     let mut out = Show::new(objects, terse, like, starts_with, limit);

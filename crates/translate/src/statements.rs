@@ -206,6 +206,10 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "PRIMARY KEYS"
     } else if p.parse_keywords(&[Keyword::USER, Keyword::FUNCTIONS]) {
         "USER FUNCTIONS"
+    } else if parse_word(p, "STAGES") {
+        "STAGES"
+    } else if parse_word(p, "FILE") && parse_word(p, "FORMATS") {
+        "FILE FORMATS"
     } else {
         return None;
     };

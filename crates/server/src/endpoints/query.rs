@@ -44,11 +44,6 @@ struct Bind {
 }
 
 fn request_of(body: QueryBody) -> Result<Request, SnowflakeError> {
-    if body.bind_stage.is_some() {
-        return Err(SnowflakeError::unsupported(
-            "binding through a stage (bindStage)",
-        ));
-    }
     let sql = body
         .sql_text
         .ok_or_else(|| SnowflakeError::bad_request("Missing sqlText in the query request."))?;
@@ -66,6 +61,7 @@ fn request_of(body: QueryBody) -> Result<Request, SnowflakeError> {
         bindings: from_json_like(entries)?,
         parameters: body.parameters,
         describe_only: body.describe_only,
+        bind_stage: body.bind_stage,
     })
 }
 
@@ -136,6 +132,15 @@ fn execute(
 /// The `data` object of a successful query answer.
 pub fn answer_data(answer: &Answer) -> Result<Value, SnowflakeError> {
     let r = &answer.result;
+    if let Some(transfer) = &r.transfer {
+        let mut data = transfer.clone();
+        data["queryId"] = json!(r.query_id);
+        data["statementTypeId"] = json!(r.statement_type.id());
+        data["parameters"] = json!(answer.parameters);
+        data["finalDatabaseName"] = json!(answer.context.database);
+        data["finalSchemaName"] = json!(answer.context.schema);
+        return Ok(data);
+    }
     let tz = time_zone(&answer.context.timezone);
     let mut data = json!({
         "queryId": r.query_id,

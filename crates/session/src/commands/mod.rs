@@ -5,20 +5,24 @@ mod alter_session;
 mod alter_table;
 mod clone;
 mod comment;
+mod copy;
 mod database;
 mod describe;
 mod schema;
 mod sequence;
 mod show;
 mod show_more;
+pub(crate) mod stage;
 mod transaction;
 mod use_context;
 mod variables;
 mod warehouse;
 
+pub(crate) use copy::infer_schema_rows;
 pub(crate) use describe::column_type;
 pub(crate) use show_more::sequence_rows;
 use snowglobe_error::Result;
+use snowglobe_translate::stages::StageStatement;
 use snowglobe_translate::Command;
 
 use crate::{ResultSet, Session};
@@ -106,5 +110,63 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
                 .pop()
                 .ok_or_else(|| snowglobe_error::SnowflakeError::internal("no result"))
         }
+    }
+}
+
+/// Run one stage statement (`snowglobe_translate::stages`).
+pub fn stage_statement(session: &mut Session, statement: StageStatement) -> Result<ResultSet> {
+    match statement {
+        StageStatement::CreateStage {
+            name,
+            or_replace,
+            if_not_exists,
+            temporary,
+            file_format,
+            comment,
+        } => stage::create_stage(
+            session,
+            name,
+            or_replace,
+            if_not_exists,
+            temporary,
+            file_format,
+            comment,
+        ),
+        StageStatement::DropStage { name, if_exists } => {
+            stage::drop_stage(session, name, if_exists)
+        }
+        StageStatement::CreateFileFormat {
+            name,
+            or_replace,
+            if_not_exists,
+            temporary,
+            options,
+            comment,
+        } => stage::create_file_format(
+            session,
+            name,
+            or_replace,
+            if_not_exists,
+            temporary,
+            options,
+            comment,
+        ),
+        StageStatement::DropFileFormat { name, if_exists } => {
+            stage::drop_file_format(session, name, if_exists)
+        }
+        StageStatement::DescribeStage(name) => stage::describe_stage(session, name),
+        StageStatement::Put {
+            local,
+            stage,
+            options,
+        } => stage::put(session, local, stage, options),
+        StageStatement::Get {
+            stage,
+            local,
+            pattern,
+        } => stage::get(session, stage, local, pattern),
+        StageStatement::List { stage, pattern } => stage::list(session, stage, pattern),
+        StageStatement::Remove { stage, pattern } => stage::remove(session, stage, pattern),
+        StageStatement::CopyInto(copy) => copy::copy_into(session, copy),
     }
 }

@@ -34,6 +34,7 @@ pub fn create(
         session
             .conn()
             .execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
+        session.remove_schema_stages(database, name);
     }
     session
         .conn()
@@ -74,5 +75,6 @@ pub fn drop(
     session
         .conn()
         .execute(&format!("DROP SCHEMA {} CASCADE", path(database, name)))?;
+    session.remove_schema_stages(database, name);
     ResultSet::status(StatementType::Ddl, format!("{name} successfully dropped."))
 }

@@ -17,7 +17,8 @@ pub(crate) fn exists(session: &Session, object: &ObjectRef) -> Result<bool> {
     Ok(!rows.is_empty())
 }
 
-fn schema_must_exist(session: &Session, object: &ObjectRef) -> Result<()> {
+/// The database and schema an object is created in must exist.
+pub(crate) fn schema_must_exist(session: &Session, object: &ObjectRef) -> Result<()> {
     if !session.conn().database_exists(&object.database)? {
         return Err(SnowflakeError::does_not_exist("Database", &object.database));
     }

@@ -67,7 +67,9 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         | ShowObjects::Parameters
         | ShowObjects::Functions
         | ShowObjects::UserFunctions
-        | ShowObjects::PrimaryKeys => super::show_more::listing(session, &show, now, &role)?,
+        | ShowObjects::PrimaryKeys
+        | ShowObjects::Stages
+        | ShowObjects::FileFormats => super::show_more::listing(session, &show, now, &role)?,
         ShowObjects::Databases => {
             let rows = session
                 .conn()

@@ -1,5 +1,5 @@
 //! SHOW OBJECTS | COLUMNS | SEQUENCES | PRIMARY KEYS | WAREHOUSES | PARAMETERS | [USER]
-//! FUNCTIONS, with Snowflake's output columns in Snowflake's order.
+//! FUNCTIONS | STAGES | FILE FORMATS, with Snowflake's output columns in Snowflake's order.
 
 use snowglobe_catalog::names::{demangle, mangle, quote_literal};
 use snowglobe_catalog::SfType;
@@ -25,6 +25,19 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::PrimaryKeys => primary_keys(session, show, now),
         ShowObjects::Warehouses => Ok(warehouses(session, show, now, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
+        ShowObjects::Stages | ShowObjects::FileFormats => {
+            let stages = show.objects == ShowObjects::Stages;
+            let mut rows = Vec::new();
+            for (db, schema) in schemas(session, show)? {
+                rows.extend(
+                    super::stage::show_rows(session, &db, &schema, stages, role)
+                        .into_iter()
+                        .filter(|(name, _)| keep(show, name))
+                        .map(|(_, row)| row),
+                );
+            }
+            Ok((super::stage::show_columns(stages), rows))
+        }
         _ => Ok(functions(show, now)),
     }
 }

@@ -1,0 +1,588 @@
+//! `COPY INTO <table> FROM @stage` (CSV, JSON, Parquet; with or without a transformation
+//! `SELECT`). The staged files become a temporary DuckDB view read by DuckDB's own readers
+//! (`read_csv` with every field as text, `read_json_objects`, `read_parquet`); the load itself is
+//! a Snowflake `INSERT ... SELECT` over that view, run through the whole translation, so values
+//! convert the way Snowflake converts them. Files loaded into a table are remembered (Snowflake's
+//! load metadata) and skipped by later loads unless `FORCE = TRUE`.
+
+use snowglobe_catalog::names::{mangle, quote, quote_literal};
+use snowglobe_catalog::SfType;
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use snowglobe_translate::stages::{rewrite_staged_columns, split_items, CopyInto};
+use snowglobe_translate::ObjectRef;
+
+use super::show::text;
+use crate::results::Cell;
+use crate::stages::{copy_option, display_prefix, format_list, format_text, select_files};
+use crate::{ResultSet, Session, StatementType};
+
+/// The view the staged rows are read through (a temporary table to the translator).
+const ROWS_VIEW: &str = "SG_STAGED_ROWS";
+
+/// One file's outcome.
+struct Loaded {
+    file: String,
+    rows: u64,
+    error: Option<String>,
+}
+
+fn sql_text(s: &str) -> String {
+    quote_literal(s)
+}
+
+/// Quote a Snowflake name for Snowflake SQL (case kept).
+fn sf_quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The DuckDB reader over `files` for a file format.
+fn reader(
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    match_by_name: bool,
+) -> Result<String> {
+    let list = format!(
+        "[{}]",
+        files
+            .iter()
+            .map(|f| sql_text(f))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let compression = match format_text(format, "COMPRESSION").as_deref() {
+        Some("GZIP") => "'gzip'",
+        Some("ZSTD") => "'zstd'",
+        Some("NONE") => "'none'",
+        _ => "'auto'",
+    };
+    match kind {
+        "CSV" => {
+            let delimiter = format_text(format, "FIELD_DELIMITER").unwrap_or_else(|| ",".into());
+            let enclosed = format_text(format, "FIELD_OPTIONALLY_ENCLOSED_BY")
+                .filter(|q| q != "NONE" && !q.is_empty());
+            let skip: u64 = format_text(format, "SKIP_HEADER")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let header = format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE");
+            let mut nulls = format_list(format, "NULL_IF").unwrap_or_else(|| vec!["\\N".into()]);
+            if format_text(format, "EMPTY_FIELD_AS_NULL").as_deref() != Some("FALSE") {
+                nulls.push(String::new());
+            }
+            let quote_option = match &enclosed {
+                Some(q) => format!(
+                    "quote = {0}, escape = {0}, allow_quoted_nulls = false",
+                    sql_text(q)
+                ),
+                None => "quote = '', escape = '', strict_mode = false".into(),
+            };
+            Ok(format!(
+                "read_csv({list}, header = {header}, all_varchar = true, delim = {}, {quote_option}, \
+                 skip = {skip}, nullstr = [{}], null_padding = true, compression = {compression}, \
+                 filename = 'SG_FILE')",
+                sql_text(&delimiter),
+                nulls.iter().map(|n| sql_text(n)).collect::<Vec<_>>().join(", ")
+            ))
+        }
+        "JSON" if match_by_name => Ok(format!(
+            "read_json({list}, format = 'auto', compression = {compression}, filename = 'SG_FILE')"
+        )),
+        "JSON" => {
+            let strip = format_text(format, "STRIP_OUTER_ARRAY").as_deref() == Some("TRUE");
+            Ok(format!(
+                "read_json_objects({list}, format = '{}', compression = {compression}, filename = 'SG_FILE')",
+                if strip { "auto" } else { "unstructured" }
+            ))
+        }
+        "PARQUET" => Ok(format!("read_parquet({list}, filename = 'SG_FILE')")),
+        other => Err(SnowflakeError::unsupported(format!(
+            "file format TYPE = {other}"
+        ))),
+    }
+}
+
+pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
+    let table = copy.table.clone();
+    let (db, schema) = session.storage_of(&table);
+    if !session.conn().table_exists(&db, &schema, &table.name)? {
+        return Err(SnowflakeError::does_not_exist(
+            "Table",
+            &format!("{}.{}.{}", table.database, table.schema, table.name),
+        ));
+    }
+    let table_columns = session.conn().columns(&db, &schema, &table.name)?;
+    let base = session.stage_files_dir(&copy.stage)?;
+    let format = session.format_options(&copy.file_format, &copy.stage)?;
+    let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
+    let force = copy_option(&copy.options, "FORCE").as_deref() == Some("TRUE");
+    let purge = copy_option(&copy.options, "PURGE").as_deref() == Some("TRUE");
+    let on_error = copy_option(&copy.options, "ON_ERROR")
+        .unwrap_or_else(|| "ABORT_STATEMENT".into())
+        .to_uppercase();
+    let match_by_name = copy_option(&copy.options, "MATCH_BY_COLUMN_NAME")
+        .map(|m| m.to_uppercase())
+        .filter(|m| m != "NONE");
+
+    // The files: FILES = (...) relative to the FROM path, else everything under it.
+    let prefix = copy.stage.path.clone();
+    let mut files = match &copy.files {
+        Some(names) => {
+            let all = select_files(&base, "", None)?;
+            let wanted: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    if prefix.is_empty() {
+                        n.clone()
+                    } else {
+                        format!("{}/{n}", prefix.trim_end_matches('/'))
+                    }
+                })
+                .collect();
+            all.into_iter()
+                .filter(|f| wanted.contains(&f.path))
+                .collect()
+        }
+        None => select_files(&base, &prefix, copy.pattern.as_deref())?,
+    };
+    if copy.files.is_some() {
+        if let Some(p) = &copy.pattern {
+            let keep = select_files(&base, &prefix, Some(p))?;
+            files.retain(|f| keep.iter().any(|k| k.path == f.path));
+        }
+    }
+    let table_path = session.storage_path(&table);
+    let history_key = |path: &str, size: u64, modified: std::time::SystemTime| {
+        let stamp = modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!(
+            "{}\u{0}{}\u{0}{path}\u{0}{size}\u{0}{stamp}",
+            table_path,
+            base.display()
+        )
+    };
+    if !force {
+        let history = session
+            .shared
+            .load_history
+            .lock()
+            .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?;
+        files.retain(|f| !history.contains(&history_key(&f.path, f.size, f.modified)));
+    }
+    if files.is_empty() {
+        return ResultSet::status(
+            StatementType::Select,
+            "Copy executed with 0 files processed.",
+        );
+    }
+
+    let per_file = on_error != "ABORT_STATEMENT" && files.len() > 1;
+    let groups: Vec<Vec<&crate::stages::StagedFile>> = if per_file {
+        files.iter().map(|f| vec![f]).collect()
+    } else {
+        vec![files.iter().collect()]
+    };
+    let mut outcomes: Vec<Loaded> = Vec::new();
+    for group in groups {
+        let disk: Vec<String> = group
+            .iter()
+            .map(|f| f.disk.to_string_lossy().to_string())
+            .collect();
+        match load(
+            session,
+            &copy,
+            &table,
+            &table_columns,
+            &kind,
+            &format,
+            &disk,
+            &base,
+            match_by_name.as_deref(),
+        ) {
+            Ok(counts) => {
+                for f in &group {
+                    let rows = counts
+                        .iter()
+                        .find(|(p, _)| p == &f.disk.to_string_lossy())
+                        .map_or(0, |(_, n)| *n);
+                    outcomes.push(Loaded {
+                        file: f.path.clone(),
+                        rows,
+                        error: None,
+                    });
+                }
+            }
+            Err(e) if on_error == "ABORT_STATEMENT" || !e.code.is_data_error() => return Err(e),
+            Err(e) if on_error == "CONTINUE" => {
+                return Err(SnowflakeError::unsupported(format!(
+                    "ON_ERROR = CONTINUE when a row fails to load ({})",
+                    e.message
+                )))
+            }
+            Err(e) => {
+                for f in &group {
+                    outcomes.push(Loaded {
+                        file: f.path.clone(),
+                        rows: 0,
+                        error: Some(e.message.clone()),
+                    });
+                }
+            }
+        }
+    }
+    // Remember what loaded; purge it if asked.
+    {
+        let mut history = session
+            .shared
+            .load_history
+            .lock()
+            .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?;
+        for f in &files {
+            if outcomes
+                .iter()
+                .any(|o| o.file == f.path && o.error.is_none())
+            {
+                history.insert(history_key(&f.path, f.size, f.modified));
+                if purge {
+                    let _ = std::fs::remove_file(&f.disk);
+                }
+            }
+        }
+    }
+    let shown = display_prefix(&copy.stage);
+    let rows = outcomes
+        .into_iter()
+        .map(|o| {
+            let failed = o.error.is_some();
+            vec![
+                text(&format!("{shown}{}", o.file)),
+                text(if failed { "LOAD_FAILED" } else { "LOADED" }),
+                Cell::Int(o.rows as i64),
+                Cell::Int(o.rows as i64),
+                Cell::Int(1),
+                Cell::Int(i64::from(failed)),
+                o.error.map_or(Cell::Null, |e| text(&e)),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect();
+    let t = SfType::TEXT;
+    let n = SfType::INTEGER;
+    ResultSet::table(
+        StatementType::Select,
+        &[
+            ("file", t),
+            ("status", t),
+            ("rows_parsed", n),
+            ("rows_loaded", n),
+            ("error_limit", n),
+            ("errors_seen", n),
+            ("first_error", t),
+            ("first_error_line", n),
+            ("first_error_character", n),
+            ("first_error_column_name", t),
+        ],
+        rows,
+    )
+}
+
+/// Load `files` in one statement; the rows loaded per file (disk path → count).
+#[allow(clippy::too_many_arguments)]
+fn load(
+    session: &mut Session,
+    copy: &CopyInto,
+    table: &ObjectRef,
+    table_columns: &[snowglobe_engine::TableColumn],
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    base: &std::path::Path,
+    match_by_name: Option<&str>,
+) -> Result<Vec<(String, u64)>> {
+    let source = reader(kind, format, files, match_by_name.is_some())?;
+    // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
+    // document `$1` (JSON), or the file's own column names (Parquet, matched JSON), plus
+    // METADATA$FILENAME.
+    let described = session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
+    let file_columns: Vec<String> = described
+        .iter()
+        .filter_map(|r| r.first().cloned().flatten())
+        .filter(|c| c != "SG_FILE")
+        .collect();
+    let base_text = format!("{}/", base.display());
+    let mut projections: Vec<String> = Vec::new();
+    let by_name = kind == "PARQUET" || match_by_name.is_some();
+    for (i, c) in file_columns.iter().enumerate() {
+        let alias = if by_name {
+            mangle(c)
+        } else {
+            format!("${}", i + 1)
+        };
+        projections.push(format!("{} AS {}", quote(c), quote(&alias)));
+    }
+    if kind == "PARQUET" && match_by_name.is_none() {
+        // `$1`: the whole row as an object
+        let fields: Vec<String> = file_columns
+            .iter()
+            .map(|c| format!("{}: r.{}", sql_text(c), quote(c)))
+            .collect();
+        projections.push(format!("to_json({{{}}}) AS \"$1\"", fields.join(", ")));
+    }
+    projections.push(format!(
+        "replace(\"SG_FILE\", {}, '') AS \"METADATA$FILENAME\"",
+        sql_text(&base_text)
+    ));
+    projections.push("\"SG_FILE\"".into());
+    let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
+    session.conn().execute(&format!(
+        "CREATE OR REPLACE TEMP VIEW {} AS SELECT {} FROM {source} AS r",
+        quote(ROWS_VIEW),
+        projections.join(", ")
+    ))?;
+
+    // The target columns and the items that fill them.
+    let targets: Vec<&snowglobe_engine::TableColumn> = if copy.columns.is_empty() {
+        table_columns.iter().collect()
+    } else {
+        let mut out = Vec::new();
+        for name in &copy.columns {
+            out.push(
+                table_columns
+                    .iter()
+                    .find(|c| &c.name == name)
+                    .ok_or_else(|| SnowflakeError::invalid_identifier(name, 1, 0))?,
+            );
+        }
+        out
+    };
+    let declared = |c: &snowglobe_engine::TableColumn| {
+        c.meta
+            .as_ref()
+            .map(|m| m.sf_type)
+            .unwrap_or_else(|| SfType::of_duckdb_type(&c.data_type))
+    };
+    let items: Vec<String> = match (&copy.select, kind, match_by_name) {
+        (Some(select), _, _) => {
+            // Each value converts to its column's type as Snowflake's load does (a VARIANT
+            // string into a VARCHAR column gives the string itself).
+            let items = split_items(&rewrite_staged_columns(select, kind == "PARQUET"));
+            if items.len() != targets.len() {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::CannotPerform,
+                    format!(
+                        "Insert value list does not match column list expecting {} but got {}",
+                        targets.len(),
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .zip(&targets)
+                .map(|(item, c)| match declared(c) {
+                    SfType::Variant | SfType::Object | SfType::Array => item.clone(),
+                    t => format!("({item})::{}", t.sql_name()),
+                })
+                .collect()
+        }
+        (None, _, Some(mode)) => {
+            let mut items = Vec::new();
+            let mut matched = 0;
+            for c in &targets {
+                let found = file_columns.iter().find(|f| {
+                    if mode == "CASE_SENSITIVE" {
+                        *f == &c.name
+                    } else {
+                        f.eq_ignore_ascii_case(&c.name)
+                    }
+                });
+                match found {
+                    Some(f) => {
+                        matched += 1;
+                        items.push(format!("{}::{}", sf_quote(f), declared(c).sql_name()))
+                    }
+                    None => items.push("NULL".into()),
+                }
+            }
+            if matched == 0 {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::CannotPerform,
+                    "None of the columns in the file match the columns of the table (MATCH_BY_COLUMN_NAME).",
+                ));
+            }
+            items
+        }
+        (None, "CSV", None) => {
+            if file_columns.len() != targets.len()
+                && format_text(format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref() != Some("FALSE")
+            {
+                return Err(SnowflakeError::new(
+                    ErrorCode::ColumnCountMismatch,
+                    format!(
+                        "Number of columns in file ({}) does not match that of the corresponding table ({}), use file format option error_on_column_count_mismatch=false to ignore this error",
+                        file_columns.len(),
+                        targets.len()
+                    ),
+                ));
+            }
+            targets
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < file_columns.len() {
+                        format!("\"${}\"::{}", i + 1, declared(c).sql_name())
+                    } else {
+                        "NULL".into()
+                    }
+                })
+                .collect()
+        }
+        (None, _, None) => {
+            let semi = |c: &&snowglobe_engine::TableColumn| {
+                matches!(
+                    declared(c),
+                    SfType::Variant | SfType::Object | SfType::Array
+                )
+            };
+            if targets.len() != 1 || !semi(&targets[0]) {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::CannotPerform,
+                    format!("{kind} file format can produce one and only one column of type variant, object, or array. Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation."),
+                ));
+            }
+            vec![format!("\"$1\"::{}", declared(targets[0]).sql_name())]
+        }
+    };
+    let column_list = targets
+        .iter()
+        .map(|c| sf_quote(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert = format!(
+        "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}",
+        sf_quote(&table.database),
+        sf_quote(&table.schema),
+        sf_quote(&table.name),
+        items.join(", "),
+        sf_quote(ROWS_VIEW),
+    );
+    let inserted = session.query(&insert);
+    let inserted = match inserted {
+        Ok(r) => crate::first_count(&r),
+        Err(e) => {
+            let _ = session
+                .conn()
+                .execute(&format!("DROP VIEW IF EXISTS {view_path}"));
+            return Err(e);
+        }
+    };
+    // Rows per file, for the answer.
+    let counts = if files.len() == 1 {
+        vec![(files[0].clone(), inserted)]
+    } else {
+        session
+            .conn()
+            .text_rows(&format!(
+                "SELECT \"SG_FILE\", count(*) FROM {view_path} GROUP BY 1"
+            ))?
+            .into_iter()
+            .filter_map(|r| {
+                let file = r.first().cloned().flatten()?;
+                let n = r.get(1).cloned().flatten()?.parse().ok()?;
+                Some((file, n))
+            })
+            .collect()
+    };
+    session
+        .conn()
+        .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
+    Ok(counts)
+}
+
+/// The Snowflake type INFER_SCHEMA reports for a DuckDB column type of a staged file.
+fn inferred_type(duckdb: &str) -> String {
+    let upper = duckdb.to_ascii_uppercase();
+    match upper.as_str() {
+        "TINYINT" | "SMALLINT" | "INTEGER" | "BIGINT" | "HUGEINT" | "UTINYINT" | "USMALLINT"
+        | "UINTEGER" | "UBIGINT" => "NUMBER(38, 0)".into(),
+        "FLOAT" | "DOUBLE" => "REAL".into(),
+        "VARCHAR" => "TEXT".into(),
+        "BOOLEAN" => "BOOLEAN".into(),
+        "DATE" => "DATE".into(),
+        "TIME" => "TIME(9)".into(),
+        "BLOB" => "BINARY".into(),
+        t if t.starts_with("TIMESTAMP WITH TIME ZONE") => "TIMESTAMP_TZ".into(),
+        t if t.starts_with("TIMESTAMP") => "TIMESTAMP_NTZ".into(),
+        t if t.starts_with("DECIMAL") => t.replacen("DECIMAL", "NUMBER", 1).replace(',', ", "),
+        _ => "VARIANT".into(),
+    }
+}
+
+/// `TABLE(INFER_SCHEMA(...))` as a Snowflake `VALUES` subquery with INFER_SCHEMA's columns.
+pub fn infer_schema_rows(
+    session: &mut Session,
+    call: &snowglobe_translate::stages::InferSchema,
+) -> Result<String> {
+    let base = session.stage_files_dir(&call.stage)?;
+    let given = match &call.file_format {
+        Some(f) => snowglobe_translate::stages::FileFormat::Named(f.clone()),
+        None => snowglobe_translate::stages::FileFormat::Default,
+    };
+    let format = session.format_options(&given, &call.stage)?;
+    let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
+    if kind != "PARQUET" && kind != "JSON" {
+        return Err(SnowflakeError::unsupported(format!(
+            "INFER_SCHEMA for {kind} files"
+        )));
+    }
+    let mut files = select_files(&base, &call.stage.path, None)?;
+    if let Some(names) = &call.files {
+        files.retain(|f| names.iter().any(|n| f.path.ends_with(n.as_str())));
+    }
+    if files.is_empty() {
+        return Err(SnowflakeError::compilation(
+            ErrorCode::CannotPerform,
+            "Cannot infer schema: no files found at the given location.",
+        ));
+    }
+    let disk: Vec<String> = files
+        .iter()
+        .map(|f| f.disk.to_string_lossy().to_string())
+        .collect();
+    let source = reader(&kind, &format, &disk, true)?;
+    let described = session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
+    let names = files
+        .iter()
+        .map(|f| f.path.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    let quote_sf = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
+    let rows: Vec<String> = described
+        .iter()
+        .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
+        .filter(|(name, _)| name != "SG_FILE")
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let sf = inferred_type(&t);
+            let expression = format!("$1:{}::{sf}", sf_quote(&name));
+            format!(
+                "({}, {}, TRUE, {}, {}, {i})",
+                quote_sf(&name),
+                quote_sf(&sf),
+                quote_sf(&expression),
+                quote_sf(&names)
+            )
+        })
+        .collect();
+    Ok(format!(
+        "(SELECT * FROM (VALUES {}) AS infer_schema(COLUMN_NAME, TYPE, NULLABLE, EXPRESSION, FILENAMES, ORDER_ID))",
+        rows.join(", ")
+    ))
+}

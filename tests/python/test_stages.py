@@ -1,0 +1,292 @@
+"""Internal stages: CREATE/DROP STAGE and FILE FORMAT, PUT/GET/LIST/REMOVE through the real
+client's file transfer, COPY INTO from CSV, JSON and Parquet files, write_pandas (with and
+without auto_create_table), and executemany's bind-stage upload."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import json
+import os
+
+import pandas as pd
+import pytest
+from snowflake.connector.pandas_tools import write_pandas
+
+import snowflake.connector
+
+from helpers import column_names, raises_snowflake, run, scalar, unique_name
+
+# Connector 5.x moved file transfer into its Rust core, which knows only the cloud stage types
+# (S3, Azure, GCS) and not the LOCAL_FS transfer Snowglobe's internal stages answer with: PUT,
+# GET and write_pandas fail there with "Unknown location type: LOCAL_FS". Marked strict, so the
+# day they pass the marker must go.
+needs_local_fs = pytest.mark.xfail(
+    snowflake.connector.__version__.startswith("5."),
+    reason="connector 5.x has no LOCAL_FS file transfer",
+    strict=True,
+)
+
+
+def write(path, text: str) -> str:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return str(path)
+
+
+@pytest.fixture
+def stage(conn) -> str:
+    name = unique_name("ST")
+    run(conn, f"create stage {name}")
+    return name
+
+
+def test_create_stage_answers_like_snowflake(conn):
+    name = unique_name("S")
+    assert run(conn, f"create stage {name}") == [(f"Stage area {name} successfully created.",)]
+    assert run(conn, f"create stage if not exists {name}") == [
+        (f"{name} already exists, statement succeeded.",)
+    ]
+    with raises_snowflake(2002, "42710", "already exists"):
+        run(conn, f"create stage {name}")
+    assert run(conn, f"drop stage {name}") == [(f"{name} successfully dropped.",)]
+    with raises_snowflake(2003, "42S02", "does not exist"):
+        run(conn, f"drop stage {name}")
+    with raises_snowflake(2003, "42S02", "does not exist"):
+        run(conn, f"list @{name}")
+
+
+@needs_local_fs
+def test_put_list_get_remove(conn, stage, tmp_path):
+    src = write(tmp_path / "data.csv", "1,a\n2,b\n")
+    cur = conn.cursor()
+    cur.execute(f"put file://{src} @{stage}/in")
+    assert cur.fetchall() == [("data.csv", "data.csv.gz", 8, pytest.approx(30, abs=20),
+                               "NONE", "GZIP", "UPLOADED", "")]
+    listed = run(conn, f"list @{stage}")
+    assert [r[0] for r in listed] == [f"{stage.lower()}/in/data.csv.gz"]
+    name, size, md5, modified = listed[0]
+    assert size > 0 and len(md5) == 32 and modified.endswith("GMT")
+
+    out = tmp_path / "out"
+    out.mkdir()
+    cur.execute(f"get @{stage}/in file://{out}")
+    assert [r[0] for r in cur.fetchall()] == ["data.csv.gz"]
+    assert gzip.decompress((out / "data.csv.gz").read_bytes()) == b"1,a\n2,b\n"
+
+    assert run(conn, f"list @{stage} pattern='.*nothing.*'") == []
+    assert run(conn, f"remove @{stage}/in") == [(f"{stage.lower()}/in/data.csv.gz", "removed")]
+    assert run(conn, f"list @{stage}") == []
+
+
+@needs_local_fs
+def test_copy_csv_with_file_format_and_load_history(conn, tmp_path):
+    table = unique_name("T")
+    stage = unique_name("ST")
+    fmt = unique_name("FF")
+    run(conn, f"create file format {fmt} type = csv field_delimiter = '|' skip_header = 1 "
+              "field_optionally_enclosed_by = '\"' null_if = ('NULL')")
+    run(conn, f"create stage {stage} file_format = (format_name = '{fmt}')")
+    run(conn, f"create table {table} (id int, name varchar, amount number(10,2), d date)")
+    src = write(tmp_path / "rows.csv",
+                'id|name|amount|d\n1|"a|b"|1.50|2024-01-31\n2||NULL|NULL\n3|""|3|2024-02-29\n')
+    conn.cursor().execute(f"put file://{src} @{stage}")
+
+    cur = conn.cursor()
+    cur.execute(f"copy into {table} from @{stage}")
+    assert column_names(cur) == [
+        "file", "status", "rows_parsed", "rows_loaded", "error_limit", "errors_seen",
+        "first_error", "first_error_line", "first_error_character", "first_error_column_name",
+    ]
+    assert cur.fetchall() == [(f"{stage.lower()}/rows.csv.gz", "LOADED", 3, 3, 1, 0,
+                               None, None, None, None)]
+    assert run(conn, f"select * from {table} order by id") == [
+        (1, "a|b", pytest.approx(1.5), datetime.date(2024, 1, 31)),
+        (2, None, None, None),
+        (3, "", 3, datetime.date(2024, 2, 29)),
+    ]
+    # Loaded files are skipped next time, unless FORCE
+    assert run(conn, f"copy into {table} from @{stage}") == [
+        ("Copy executed with 0 files processed.",)
+    ]
+    run(conn, f"copy into {table} from @{stage} force = true purge = true")
+    assert scalar(conn, f"select count(*) from {table}") == 6
+    assert run(conn, f"list @{stage}") == []
+
+
+@needs_local_fs
+def test_copy_csv_errors(conn, stage, tmp_path):
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name varchar)")
+    for name, text in [("three", "1,a,x\n"), ("bad", "one,a\n"), ("good", "7,g\n")]:
+        src = write(tmp_path / f"{name}.csv", text)
+        conn.cursor().execute(f"put file://{src} @{stage}/{name}")
+
+    with raises_snowflake(100080, "22000", "Number of columns in file (3)"):
+        run(conn, f"copy into {table} from @{stage}/three")
+    with raises_snowflake(100038, "22018", "'one'"):
+        run(conn, f"copy into {table} from @{stage}/bad")
+    assert scalar(conn, f"select count(*) from {table}") == 0
+
+    rows = run(conn, f"copy into {table} from @{stage} pattern = '(bad|good)/.*' on_error = skip_file")
+    by_file = {r[0]: r[1:4] for r in rows}
+    assert by_file[f"{stage.lower()}/good/good.csv.gz"] == ("LOADED", 1, 1)
+    assert by_file[f"{stage.lower()}/bad/bad.csv.gz"][0] == "LOAD_FAILED"
+    assert run(conn, f"select * from {table}") == [(7, "g")]
+
+    with raises_snowflake(2003, "42S02", "does not exist"):
+        run(conn, f"copy into {table} from @no_such_stage")
+    with raises_snowflake(2003, "42S02", "does not exist"):
+        run(conn, f"copy into no_such_table from @{stage}")
+
+
+@needs_local_fs
+def test_copy_json_into_variant_and_with_transformation(conn, stage, tmp_path):
+    src = write(tmp_path / "docs.json", '{"id": 1, "tags": ["a"], "who": {"n": "x"}}\n{"id": 2}\n')
+    conn.cursor().execute(f"put file://{src} @{stage}")
+    raw = unique_name("RAW")
+    run(conn, f"create table {raw} (v variant)")
+    rows = run(conn, f"copy into {raw} from @{stage} file_format = (type = json)")
+    assert rows[0][1:4] == ("LOADED", 2, 2)
+    assert run(conn, f"select v:id::int, v:who.n::string from {raw} order by 1") == [
+        (1, "x"), (2, None)]
+
+    shaped = unique_name("SHAPED")
+    run(conn, f"create table {shaped} (id int, first_tag string, file string)")
+    run(conn, f"copy into {shaped} from (select $1:id, $1:tags[0], metadata$filename from @{stage}) "
+              "file_format = (type = json)")
+    assert run(conn, f"select * from {shaped} order by id") == [
+        (1, "a", "docs.json.gz"), (2, None, "docs.json.gz")]
+
+    wrong = unique_name("WRONG")
+    run(conn, f"create table {wrong} (a int, b int)")
+    with raises_snowflake(2043, "02000", "only one column of type variant"):
+        run(conn, f"copy into {wrong} from @{stage} file_format = (type = json) force = true")
+
+
+@needs_local_fs
+def test_copy_parquet_by_column_name(conn, stage, tmp_path):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"ID": [1, 2], "name": ["a", "b"], "score": [0.5, None]}).to_parquet(path)
+    conn.cursor().execute(f"put file://{path} @{stage}")
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name string, score float, extra string)")
+    rows = run(conn, f"copy into {table} from @{stage} file_format = (type = parquet) "
+                     "match_by_column_name = case_insensitive")
+    assert rows[0][1:4] == ("LOADED", 2, 2)
+    assert run(conn, f"select * from {table} order by id") == [
+        (1, "a", 0.5, None), (2, "b", None, None)]
+
+
+@needs_local_fs
+@pytest.mark.parametrize("auto_create", [False, True])
+def test_write_pandas(conn, auto_create):
+    table = unique_name("WP")
+    df = pd.DataFrame({
+        "ID": [1, 2, 3],
+        "NAME": ["x", None, "z"],
+        "SCORE": [1.5, None, -2.25],
+        "OK": [True, False, True],
+    })
+    if not auto_create:
+        run(conn, f"create table {table} (id int, name string, score float, ok boolean)")
+    success, chunks, nrows, output = write_pandas(conn, df, table, auto_create_table=auto_create)
+    assert (success, chunks, nrows) == (True, 1, 3)
+    assert output[0][1] == "LOADED"
+    back = conn.cursor().execute(f"select * from {table} order by id").fetch_pandas_all()
+    assert back["ID"].tolist() == [1, 2, 3]
+    assert back["NAME"].tolist() == ["x", None, "z"]
+    assert back["SCORE"].tolist()[0] == 1.5 and pd.isna(back["SCORE"].tolist()[1])
+    assert back["OK"].tolist() == [True, False, True]
+    # overwrite replaces the rows
+    write_pandas(conn, df.head(1), table, overwrite=True, auto_create_table=auto_create)
+    assert scalar(conn, f"select count(*) from {table}") == 1
+
+
+@needs_local_fs
+def test_infer_schema_of_parquet(conn, stage, tmp_path):
+    path = tmp_path / "i.parquet"
+    pd.DataFrame({"N": [1], "S": ["a"], "F": [1.5], "B": [True]}).to_parquet(path)
+    conn.cursor().execute(f"put file://{path} @{stage}")
+    fmt = unique_name("PQ")
+    run(conn, f"create file format {fmt} type = parquet")
+    rows = run(conn, f"select column_name, type, order_id from table(infer_schema("
+                     f"location => '@{stage}', file_format => '{fmt}')) order by order_id")
+    assert rows == [("N", "NUMBER(38, 0)", 0), ("S", "TEXT", 1), ("F", "REAL", 2),
+                    ("B", "BOOLEAN", 3)]
+
+
+def test_executemany_above_the_bind_stage_threshold(connect, database):
+    # 6 columns x 12,000 rows = 72,000 values > CLIENT_STAGE_ARRAY_BINDING_THRESHOLD (65,280):
+    # the connector uploads the binds to a temporary stage as CSV and sends `bindStage`.
+    conn = connect(database=database, paramstyle="qmark")
+    table = unique_name("BIG")
+    run(conn, f"create table {table} (i int, s string, d date, ts timestamp_ntz, f float, b boolean)")
+    texts = [None, "", 'a,"b"', "x\\y\nz"]
+    rows = [
+        (i, texts[i % 4], datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 30),
+         datetime.datetime(2024, 1, 1, 10, 0, 0, 123456) + datetime.timedelta(seconds=i),
+         i / 4, i % 2 == 0)
+        for i in range(12000)
+    ]
+    cur = conn.cursor()
+    cur.executemany(f"insert into {table} values (?, ?, ?, ?, ?, ?)", rows)
+    assert cur.rowcount == 12000
+    assert run(conn, f"select * from {table} where i < 4 order by i") == rows[:4]
+    assert run(conn, f"select count(*), count(s), sum(i), count_if(b) from {table}") == [
+        (12000, 9000, sum(range(12000)), 6000)]
+
+
+def test_show_stages_and_file_formats_and_temporary_stages(connect, database):
+    conn = connect(database=database)
+    permanent = unique_name("KEEP")
+    temporary = unique_name("TMP")
+    fmt = unique_name("FMT")
+    run(conn, f"create stage {permanent} comment = 'kept'")
+    run(conn, f"create temporary stage {temporary}")
+    run(conn, f"create file format {fmt} type = json strip_outer_array = true")
+    stages = {r[1]: r for r in run(conn, "show stages")}
+    assert stages[permanent][8] == "kept" and stages[permanent][10] == "INTERNAL"
+    assert stages[temporary][10] == "INTERNAL TEMPORARY"
+    assert [r[1] for r in run(conn, f"show stages like '{permanent.lower()}'")] == [permanent]
+    formats = {r[1]: r for r in run(conn, "show file formats")}
+    assert formats[fmt][4] == "JSON"
+    assert json.loads(formats[fmt][8])["STRIP_OUTER_ARRAY"] == "TRUE"
+    conn.close()
+    # A temporary stage ends with its session.
+    other = connect(database=database)
+    names = [r[1] for r in run(other, "show stages")]
+    assert permanent in names and temporary not in names
+
+
+@needs_local_fs
+def test_stages_travel_with_state_export_and_persist_across_restarts(tmp_path):
+    from state_support import Server, sql
+
+    src_file = write(tmp_path / "in.csv", "1,one\n2,two\n")
+    with Server(tmp_path / "a", persistence=True) as src, Server(tmp_path / "b") as dst:
+        conn = src.connect()
+        sql(conn, "create database STAGED")
+        sql(conn, "create file format csvf type = csv field_delimiter = ','")
+        sql(conn, "create stage land file_format = (format_name = 'csvf') comment = 'landing'")
+        conn.cursor().execute(f"put file://{src_file} @land/2024")
+        conn.close()
+        # A restart keeps the stage, its format and its files.
+        src.restart()
+        conn = src.connect(database="STAGED")
+        assert [r[0] for r in sql(conn, "list @land")] == ["land/2024/in.csv.gz"]
+        path = tmp_path / "staged.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dst.cli("state", "import", str(path)).ok()
+        dconn = dst.connect(database="STAGED")
+        assert [r[0] for r in sql(dconn, "list @land")] == ["land/2024/in.csv.gz"]
+        assert [(r[1], r[8]) for r in sql(dconn, "show stages")] == [("LAND", "landing")]
+        assert [r[1] for r in sql(dconn, "show file formats")] == ["CSVF"]
+        sql(dconn, "create table t (id int, name string)")
+        assert sql(dconn, "copy into t from @land")[0][1:4] == ("LOADED", 2, 2)
+        assert sql(dconn, "select * from t order by id") == [(1, "one"), (2, "two")]
+        # Dropping the database drops its stages.
+        sql(dconn, "drop database STAGED")
+        sql(dconn, "create database STAGED")
+        assert sql(dconn, "show stages in database STAGED") == []
