@@ -52,13 +52,9 @@ pub fn create_stage(
 ) -> Result<ResultSet> {
     schema_must_exist(session, &name)?;
     let found = session.named_stage_dir(&name);
-    if let Some(answer) = existing(
-        &name.name,
-        found,
-        if_not_exists,
-        or_replace,
-        |p| std::fs::remove_dir_all(p),
-    )? {
+    if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |p| {
+        std::fs::remove_dir_all(p)
+    })? {
         return Ok(answer);
     }
     let mut def = Definition {
@@ -121,13 +117,9 @@ pub fn create_file_format(
 ) -> Result<ResultSet> {
     schema_must_exist(session, &name)?;
     let found = session.format_file(&name);
-    if let Some(answer) = existing(
-        &name.name,
-        found,
-        if_not_exists,
-        or_replace,
-        |p| std::fs::remove_file(p),
-    )? {
+    if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |p| {
+        std::fs::remove_file(p)
+    })? {
         return Ok(answer);
     }
     let mut format = stored_options(&options);
