@@ -290,3 +290,21 @@ def test_stages_travel_with_state_export_and_persist_across_restarts(tmp_path):
         sql(dconn, "drop database STAGED")
         sql(dconn, "create database STAGED")
         assert sql(dconn, "show stages in database STAGED") == []
+
+
+@needs_local_fs
+def test_query_staged_files(conn, stage, tmp_path):
+    src = write(tmp_path / "q.csv", "1,alpha,2024-01-02\n2,beta,\n")
+    conn.cursor().execute(f"put file://{src} @{stage}/csv")
+    assert run(conn, f"select $1::int, upper($2), $3::date, metadata$filename from @{stage}/csv order by 1") == [
+        (1, "ALPHA", datetime.date(2024, 1, 2), "csv/q.csv.gz"),
+        (2, "BETA", None, "csv/q.csv.gz"),
+    ]
+    fmt = unique_name("PQ")
+    run(conn, f"create file format {fmt} type = parquet")
+    path = tmp_path / "q.parquet"
+    pd.DataFrame({"id": [5, 6], "name": ["e", "f"]}).to_parquet(path)
+    conn.cursor().execute(f"put file://{path} @{stage}/pq")
+    assert run(conn, f"select t.$1:id::int, $1:name::string from @{stage}/pq (file_format => '{fmt}') t "
+                     "where $1:id::int > 5") == [(6, "f")]
+    assert scalar(conn, f"select count(*) from @{stage} (pattern => '.*q[.]csv.*')") == 2

@@ -300,6 +300,19 @@ impl Session {
                 return self.run(&expanded);
             }
         }
+        if request.sql.contains('@') && !request.bindings.is_array {
+            let bound = snowglobe_translate::stages::substitute_binds(
+                &request.sql,
+                &request.bindings.row(0),
+            );
+            if let Ok(sql) = bound {
+                if let Some(found) =
+                    snowglobe_translate::stages::find_staged_query(&sql, &self.context())?
+                {
+                    return commands::query_staged(self, &sql, &found, request);
+                }
+            }
+        }
         let statements = parse(&request.sql)?;
         if statements.is_empty() {
             return Err(SnowflakeError::new(

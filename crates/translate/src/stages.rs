@@ -1035,6 +1035,69 @@ pub struct InferSchema {
     pub files: Option<Vec<String>>,
 }
 
+/// A query reading staged files: `... FROM @stage[/path] [(FILE_FORMAT => 'f', PATTERN =>
+/// '...')] ...`: the byte span of the reference (with its arguments) and what it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedQuery {
+    pub span: (usize, usize),
+    pub stage: StageRef,
+    pub file_format: FileFormat,
+    pub pattern: Option<String>,
+}
+
+/// Find the first stage reference in a FROM or JOIN of `sql` (binds already substituted).
+pub fn find_staged_query(sql: &str, ctx: &Context) -> Result<Option<StagedQuery>> {
+    if !sql.contains('@') {
+        return Ok(None);
+    }
+    // Text this reader cannot read ($$-strings) is left to the parser.
+    let Ok(tokens) = lex(sql) else {
+        return Ok(None);
+    };
+    let Some(at) = (1..tokens.len()).find(|&i| {
+        let is_stage = match &tokens[i].tok {
+            Tok::Stage(_) => true,
+            Tok::Str(s) => s.starts_with('@'),
+            _ => false,
+        };
+        is_stage
+            && match &tokens[i - 1].tok {
+                Tok::Word(w) => w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN"),
+                Tok::Sym(s) => s == ",",
+                _ => false,
+            }
+    }) else {
+        return Ok(None);
+    };
+    let mut r = Reader {
+        sql,
+        tokens: tokens.clone(),
+        pos: at,
+        ctx,
+    };
+    let stage = r.stage_ref()?;
+    let mut end = tokens[at].end;
+    let mut options = Options::new();
+    let named_args = matches!(r.peek(), Some(Tok::Sym(s)) if s == "(")
+        && matches!(tokens.get(r.pos + 2).map(|t| &t.tok), Some(Tok::Sym(s)) if s == "=>");
+    if named_args {
+        r.pos += 1;
+        options = r.options()?;
+        r.expect_sym(")")?;
+        end = tokens[r.pos - 1].end;
+    }
+    let file_format = match option(&options, "FILE_FORMAT") {
+        Some(name) => r.format_name(name)?,
+        None => FileFormat::Default,
+    };
+    Ok(Some(StagedQuery {
+        span: (tokens[at].start, end),
+        stage,
+        file_format,
+        pattern: option(&options, "PATTERN").and_then(OptionValue::text),
+    }))
+}
+
 /// Whether the text mentions INFER_SCHEMA (any case), cheaply.
 pub fn mentions_infer_schema(sql: &str) -> bool {
     const WORD: &[u8] = b"INFER_SCHEMA";
@@ -1395,6 +1458,26 @@ mod tests {
             split_items("$1, f(a, b), '1,2', $2:x[0]::number(10, 2)"),
             vec!["$1", "f(a, b)", "'1,2'", "$2:x[0]::number(10, 2)"]
         );
+    }
+
+    #[test]
+    fn staged_file_queries_are_found() {
+        let sql = "select t.$1, $2 from @land/in (file_format => 'csvf', pattern => '.*[.]csv') t where $1 = '@x'";
+        let q = find_staged_query(sql, &ctx()).unwrap().unwrap();
+        assert_eq!(
+            &sql[q.span.0..q.span.1],
+            "@land/in (file_format => 'csvf', pattern => '.*[.]csv')"
+        );
+        assert_eq!((q.stage.kind, q.stage.path.as_str()), (named("LAND"), "in"));
+        assert!(matches!(q.file_format, FileFormat::Named(f) if f.name == "CSVF"));
+        assert_eq!(q.pattern.as_deref(), Some(".*[.]csv"));
+        let q = find_staged_query("select $1 from '@~/d'", &ctx())
+            .unwrap()
+            .unwrap();
+        assert_eq!(q.stage.kind, StageKind::User);
+        assert!(find_staged_query("select '@x' from t", &ctx())
+            .unwrap()
+            .is_none());
     }
 
     #[test]

@@ -302,48 +302,8 @@ fn load(
     base: &std::path::Path,
     match_by_name: Option<&str>,
 ) -> Result<Vec<(String, u64)>> {
-    let source = reader(kind, format, files, match_by_name.is_some())?;
-    // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
-    // document `$1` (JSON), or the file's own column names (Parquet, matched JSON), plus
-    // METADATA$FILENAME.
-    let described = session
-        .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
-    let file_columns: Vec<String> = described
-        .iter()
-        .filter_map(|r| r.first().cloned().flatten())
-        .filter(|c| c != "SG_FILE")
-        .collect();
-    let base_text = format!("{}/", base.display());
-    let mut projections: Vec<String> = Vec::new();
-    let by_name = kind == "PARQUET" || match_by_name.is_some();
-    for (i, c) in file_columns.iter().enumerate() {
-        let alias = if by_name {
-            mangle(c)
-        } else {
-            format!("${}", i + 1)
-        };
-        projections.push(format!("{} AS {}", quote(c), quote(&alias)));
-    }
-    if kind == "PARQUET" && match_by_name.is_none() {
-        // `$1`: the whole row as an object
-        let fields: Vec<String> = file_columns
-            .iter()
-            .map(|c| format!("{}: r.{}", sql_text(c), quote(c)))
-            .collect();
-        projections.push(format!("to_json({{{}}}) AS \"$1\"", fields.join(", ")));
-    }
-    projections.push(format!(
-        "replace(\"SG_FILE\", {}, '') AS \"METADATA$FILENAME\"",
-        sql_text(&base_text)
-    ));
-    projections.push("\"SG_FILE\"".into());
+    let file_columns = staged_view(session, kind, format, files, base, match_by_name.is_some())?;
     let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
-    session.conn().execute(&format!(
-        "CREATE OR REPLACE TEMP VIEW {} AS SELECT {} FROM {source} AS r",
-        quote(ROWS_VIEW),
-        projections.join(", ")
-    ))?;
 
     // The target columns and the items that fill them.
     let targets: Vec<&snowglobe_engine::TableColumn> = if copy.columns.is_empty() {
@@ -504,6 +464,62 @@ fn load(
     Ok(counts)
 }
 
+/// Make the temporary view of staged `files` the load or query reads (`TEMP.MAIN.SG_STAGED_ROWS`):
+/// `$n` by position (CSV), the document `$1` (JSON), or the file's own column names (Parquet,
+/// JSON matched by name), plus METADATA$FILENAME. Returns the file's column names.
+fn staged_view(
+    session: &mut Session,
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    base: &std::path::Path,
+    by_name_requested: bool,
+) -> Result<Vec<String>> {
+    let source = reader(kind, format, files, by_name_requested)?;
+    // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
+    // document `$1` (JSON), or the file's own column names (Parquet, matched JSON), plus
+    // METADATA$FILENAME.
+    let described = session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
+    let file_columns: Vec<String> = described
+        .iter()
+        .filter_map(|r| r.first().cloned().flatten())
+        .filter(|c| c != "SG_FILE")
+        .collect();
+    let base_text = format!("{}/", base.display());
+    let mut projections: Vec<String> = Vec::new();
+    let by_name = kind == "PARQUET" || by_name_requested;
+    for (i, c) in file_columns.iter().enumerate() {
+        let alias = if by_name {
+            mangle(c)
+        } else {
+            format!("${}", i + 1)
+        };
+        projections.push(format!("{} AS {}", quote(c), quote(&alias)));
+    }
+    if kind == "PARQUET" && !by_name_requested {
+        // `$1`: the whole row as an object
+        let fields: Vec<String> = file_columns
+            .iter()
+            .map(|c| format!("{}: r.{}", sql_text(c), quote(c)))
+            .collect();
+        projections.push(format!("to_json({{{}}}) AS \"$1\"", fields.join(", ")));
+    }
+    projections.push(format!(
+        "replace(\"SG_FILE\", {}, '') AS \"METADATA$FILENAME\"",
+        sql_text(&base_text)
+    ));
+    projections.push("\"SG_FILE\"".into());
+    session.conn().execute(&format!(
+        "CREATE OR REPLACE TEMP VIEW {} AS SELECT {} FROM {source} AS r",
+        quote(ROWS_VIEW),
+        projections.join(", ")
+    ))?;
+
+    Ok(file_columns)
+}
+
 /// The Snowflake type INFER_SCHEMA reports for a DuckDB column type of a staged file.
 fn inferred_type(duckdb: &str) -> String {
     let upper = duckdb.to_ascii_uppercase();
@@ -585,4 +601,43 @@ pub fn infer_schema_rows(
         "(SELECT * FROM (VALUES {}) AS infer_schema(COLUMN_NAME, TYPE, NULLABLE, EXPRESSION, FILENAMES, ORDER_ID))",
         rows.join(", ")
     ))
+}
+
+/// Run a query that reads staged files (`SELECT $1, $2 FROM @stage ...`): the reference becomes
+/// the staged-rows view and `$n` / `$1:name` its columns; the rest runs as any query.
+pub fn query_staged(
+    session: &mut Session,
+    sql: &str,
+    found: &snowglobe_translate::stages::StagedQuery,
+    request: &crate::Request,
+) -> Result<Vec<ResultSet>> {
+    let base = session.stage_files_dir(&found.stage)?;
+    let format = session.format_options(&found.file_format, &found.stage)?;
+    let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
+    let files: Vec<String> = select_files(&base, &found.stage.path, found.pattern.as_deref())?
+        .into_iter()
+        .map(|f| f.disk.to_string_lossy().to_string())
+        .collect();
+    if files.is_empty() {
+        return Err(SnowflakeError::unsupported(
+            "a query on a stage location with no files",
+        ));
+    }
+    staged_view(session, &kind, &format, &files, &base, false)?;
+    let rewritten = format!(
+        "{}TEMP.MAIN.{}{}",
+        rewrite_staged_columns(&sql[..found.span.0], kind == "PARQUET"),
+        sf_quote(ROWS_VIEW),
+        rewrite_staged_columns(&sql[found.span.1..], kind == "PARQUET"),
+    );
+    let result = session.run(&crate::Request {
+        sql: rewritten,
+        bindings: Default::default(),
+        ..request.clone()
+    });
+    let _ = session.conn().execute(&format!(
+        "DROP VIEW IF EXISTS temp.main.{}",
+        quote(ROWS_VIEW)
+    ));
+    result
 }

@@ -18,7 +18,7 @@ mod use_context;
 mod variables;
 mod warehouse;
 
-pub(crate) use copy::infer_schema_rows;
+pub(crate) use copy::{infer_schema_rows, query_staged};
 pub(crate) use describe::column_type;
 pub(crate) use show_more::sequence_rows;
 use snowglobe_error::Result;
