@@ -54,6 +54,8 @@ def test_create_stage_answers_like_snowflake(conn):
         run(conn, f"drop stage {name}")
     with raises_snowflake(2003, "42S02", "does not exist"):
         run(conn, f"list @{name}")
+    # '@...' text outside a FROM is text, not a stage
+    assert run(conn, "select 1, '@x', 'a@b' where '@y' = '@y'") == [(1, "@x", "a@b")]
 
 
 @needs_local_fs

@@ -1045,7 +1045,7 @@ pub struct StagedQuery {
     pub pattern: Option<String>,
 }
 
-/// Find the first stage reference in a FROM or JOIN of `sql` (binds already substituted).
+/// Find the first stage reference right after a FROM or JOIN of `sql` (binds already substituted).
 pub fn find_staged_query(sql: &str, ctx: &Context) -> Result<Option<StagedQuery>> {
     if !sql.contains('@') {
         return Ok(None);
@@ -1060,12 +1060,10 @@ pub fn find_staged_query(sql: &str, ctx: &Context) -> Result<Option<StagedQuery>
             Tok::Str(s) => s.starts_with('@'),
             _ => false,
         };
+        // right after FROM or JOIN: a '@...' string anywhere else is just text
         is_stage
-            && match &tokens[i - 1].tok {
-                Tok::Word(w) => w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN"),
-                Tok::Sym(s) => s == ",",
-                _ => false,
-            }
+            && matches!(&tokens[i - 1].tok, Tok::Word(w)
+                if w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN"))
     }) else {
         return Ok(None);
     };
