@@ -300,7 +300,7 @@ impl Session {
                 return self.run(&expanded);
             }
         }
-        if request.sql.contains('@') && !request.bindings.is_array {
+        if snowglobe_translate::stages::may_read_stage(&request.sql) && !request.bindings.is_array {
             let bound = snowglobe_translate::stages::substitute_binds(
                 &request.sql,
                 &request.bindings.row(0),

@@ -1045,9 +1045,23 @@ pub struct StagedQuery {
     pub pattern: Option<String>,
 }
 
+/// Whether some `@` follows FROM or JOIN (optionally inside a quote): a cheap test that keeps
+/// every other statement (a bulk INSERT of e-mail addresses) from being read twice.
+pub fn may_read_stage(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    bytes.iter().enumerate().any(|(at, b)| {
+        if *b != b'@' {
+            return false;
+        }
+        let before = sql[..at].trim_end_matches('\'').trim_end();
+        let word = before.len().checked_sub(4).and_then(|s| before.get(s..));
+        word.is_some_and(|w| w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN"))
+    })
+}
+
 /// Find the first stage reference right after a FROM or JOIN of `sql` (binds already substituted).
 pub fn find_staged_query(sql: &str, ctx: &Context) -> Result<Option<StagedQuery>> {
-    if !sql.contains('@') {
+    if !may_read_stage(sql) {
         return Ok(None);
     }
     // Text this reader cannot read ($$-strings) is left to the parser.

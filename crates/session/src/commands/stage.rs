@@ -86,24 +86,37 @@ pub fn create_stage(
     )
 }
 
-pub fn drop_stage(session: &mut Session, name: ObjectRef, if_exists: bool) -> Result<ResultSet> {
-    match session.named_stage_dir(&name) {
-        Some(dir) => {
-            std::fs::remove_dir_all(&dir).map_err(|e| io_error("remove", &dir, e))?;
-            ResultSet::status(
-                StatementType::Ddl,
-                format!("{} successfully dropped.", name.name),
-            )
+/// DROP of a stage or file format found at `found` (removed by `remove`), or the IF EXISTS
+/// answer, or `missing`.
+fn drop_object(
+    name: &str,
+    found: Option<std::path::PathBuf>,
+    if_exists: bool,
+    remove: fn(&std::path::Path) -> std::io::Result<()>,
+    missing: SnowflakeError,
+) -> Result<ResultSet> {
+    match found {
+        Some(path) => {
+            remove(&path).map_err(|e| io_error("remove", &path, e))?;
+            ResultSet::status(StatementType::Ddl, format!("{name} successfully dropped."))
         }
         None if if_exists => ResultSet::status(
             StatementType::Ddl,
-            format!(
-                "Drop statement executed successfully ({} already dropped).",
-                name.name
-            ),
+            format!("Drop statement executed successfully ({name} already dropped)."),
         ),
-        None => Err(crate::stages::stage_missing(&name)),
+        None => Err(missing),
     }
+}
+
+pub fn drop_stage(session: &mut Session, name: ObjectRef, if_exists: bool) -> Result<ResultSet> {
+    let found = session.named_stage_dir(&name);
+    drop_object(
+        &name.name,
+        found,
+        if_exists,
+        |p| std::fs::remove_dir_all(p),
+        crate::stages::stage_missing(&name),
+    )
 }
 
 pub fn create_file_format(
@@ -150,26 +163,18 @@ pub fn drop_file_format(
     name: ObjectRef,
     if_exists: bool,
 ) -> Result<ResultSet> {
-    match session.format_file(&name) {
-        Some(file) => {
-            std::fs::remove_file(&file).map_err(|e| io_error("remove", &file, e))?;
-            ResultSet::status(
-                StatementType::Ddl,
-                format!("{} successfully dropped.", name.name),
-            )
-        }
-        None if if_exists => ResultSet::status(
-            StatementType::Ddl,
-            format!(
-                "Drop statement executed successfully ({} already dropped).",
-                name.name
-            ),
-        ),
-        None => Err(SnowflakeError::does_not_exist(
-            "File format",
-            &format!("{}.{}.{}", name.database, name.schema, name.name),
-        )),
-    }
+    let found = session.format_file(&name);
+    let missing = SnowflakeError::does_not_exist(
+        "File format",
+        &format!("{}.{}.{}", name.database, name.schema, name.name),
+    );
+    drop_object(
+        &name.name,
+        found,
+        if_exists,
+        |p| std::fs::remove_file(p),
+        missing,
+    )
 }
 
 /// `DESCRIBE STAGE`: the stage's file format options, one row each.
