@@ -512,6 +512,42 @@ impl EngineSession {
         ))
     }
 
+    /// (Re)create the temporary table `temp.main.<name>` with one VARCHAR column per entry of
+    /// `columns` (named by `column_name`) and append their values row by row through DuckDB's
+    /// appender. Columns are given column-major and must have equal lengths.
+    pub fn load_text_table(
+        &self,
+        name: &str,
+        columns: &[Vec<Option<String>>],
+        column_name: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        let definitions: Vec<String> = (0..columns.len())
+            .map(|i| format!("{} VARCHAR", quote(&column_name(i))))
+            .collect();
+        self.execute(&format!(
+            "CREATE OR REPLACE TEMP TABLE {} ({})",
+            quote(name),
+            definitions.join(", ")
+        ))?;
+        let mut appender = self
+            .conn
+            .appender_to_catalog_and_db(name, "temp", "main")
+            .map_err(from_duckdb)?;
+        let rows = columns.first().map(Vec::len).unwrap_or(0);
+        for row in 0..rows {
+            let cells: Vec<Option<&str>> = columns
+                .iter()
+                .map(|c| c.get(row).and_then(|v| v.as_deref()))
+                .collect();
+            let params: Vec<&dyn duckdb::ToSql> =
+                cells.iter().map(|c| c as &dyn duckdb::ToSql).collect();
+            appender
+                .append_row(params.as_slice())
+                .map_err(from_duckdb)?;
+        }
+        appender.flush().map_err(from_duckdb)
+    }
+
     /// Every row of a query as text cells (NULL as `None`), for metadata queries of state tools.
     pub fn text_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
         let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;

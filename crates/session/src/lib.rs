@@ -376,6 +376,21 @@ impl Session {
         // Array binds (executemany): an INSERT ... VALUES becomes one multi-row INSERT; anything
         // else runs once per row and answers with the summed counts.
         let rows = request.bindings.rows();
+        let table = format!("TEMP.MAIN.{}", snowglobe_catalog::names::quote(BIND_ROWS));
+        let mut ctx = self.context();
+        ctx.insert_target = self.insert_target(&statement, &ctx);
+        if let Some(from_table) =
+            binds::insert_from_table(&statement, &request.bindings, &table, &ctx)?
+        {
+            self.conn
+                .load_text_table(BIND_ROWS, &from_table.columns, binds::bind_column)?;
+            let result = self.run_one(from_table.statement, sql, request);
+            let _ = self.conn.execute(&format!(
+                "DROP TABLE IF EXISTS temp.main.{}",
+                snowglobe_catalog::names::quote(BIND_ROWS)
+            ));
+            return result.map_err(|e| locate_identifier(e, sql));
+        }
         if let Some(expanded) = binds::expand_insert_values(&statement, &request.bindings)? {
             return self
                 .run_one(expanded, sql, request)
@@ -736,6 +751,9 @@ impl Session {
         &self.conn
     }
 }
+
+/// The temporary table an `executemany` INSERT reads its bound rows from.
+const BIND_ROWS: &str = "SG_BIND_ROWS";
 
 /// A login name as given in the connection string: quoted names keep their case.
 fn login_name(name: &str) -> String {

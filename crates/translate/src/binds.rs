@@ -9,12 +9,16 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use chrono::{DateTime, NaiveTime, Utc};
+use snowglobe_catalog::SfType;
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use sqlparser::ast::{
-    CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, Statement, Value, VisitMut, VisitorMut,
+    CastKind, DataType, ExactNumberInfo, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, Statement, Value, VisitMut,
+    VisitorMut,
 };
 use sqlparser::tokenizer::Location;
+
+use crate::names::Context;
 
 /// One bind value: its Snowflake type name and its text (`None` for NULL).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,26 +166,12 @@ struct Substitute<'a> {
 impl VisitorMut for Substitute<'_> {
     type Break = ();
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Expr::Value(v) = expr else {
+        let Some(index) = placeholder_index(expr, &self.qmarks) else {
             return ControlFlow::Continue(());
-        };
-        let Value::Placeholder(p) = &v.value else {
-            return ControlFlow::Continue(());
-        };
-        let index = if p == "?" {
-            let at = key(v.span.start);
-            self.qmarks.iter().position(|q| *q == at)
-        } else {
-            p.trim_start_matches(':')
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
         };
         let bound = index
             .and_then(|i| self.row.get(i))
-            .ok_or_else(|| {
-                SnowflakeError::new(ErrorCode::BadRequest, format!("Bind variable {p} not set."))
-            })
+            .ok_or_else(|| unset(expr))
             .and_then(|b| literal(b));
         match bound {
             Ok(e) => *expr = e,
@@ -194,13 +184,36 @@ impl VisitorMut for Substitute<'_> {
     }
 }
 
+/// For a placeholder expression, `Some(its 0-based bind index)` (`Some(None)` if it names no
+/// valid position); `None` for any other expression.
+fn placeholder_index(expr: &Expr, qmarks: &[(u64, u64)]) -> Option<Option<usize>> {
+    let Expr::Value(v) = expr else {
+        return None;
+    };
+    let Value::Placeholder(p) = &v.value else {
+        return None;
+    };
+    Some(if p == "?" {
+        let at = key(v.span.start);
+        qmarks.iter().position(|q| *q == at)
+    } else {
+        p.trim_start_matches(':')
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+    })
+}
+
+/// The error for a placeholder with no bind value.
+fn unset(expr: &Expr) -> SnowflakeError {
+    SnowflakeError::new(
+        ErrorCode::BadRequest,
+        format!("Bind variable {expr} not set."),
+    )
+}
+
 fn cast(text: String, type_name: &str) -> Expr {
-    Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(Expr::value(Value::SingleQuotedString(text))),
-        data_type: DataType::Custom(ObjectName::from(vec![Ident::new(type_name)]), vec![]),
-        format: None,
-    }
+    cast_expr(Expr::value(Value::SingleQuotedString(text)), type_name)
 }
 
 fn bad_bind(b: &BindValue) -> SnowflakeError {
@@ -225,29 +238,53 @@ fn instant(b: &BindValue, nanos: i128) -> Result<DateTime<Utc>> {
         .ok_or_else(|| bad_bind(b))
 }
 
-/// The literal expression for one bind value.
-fn literal(b: &BindValue) -> Result<Expr> {
-    let Some(text) = b.value.clone() else {
-        return Ok(Expr::value(Value::Null));
+/// How a bind value's canonical text becomes a typed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conversion {
+    /// A numeric literal (`FIXED`).
+    Number,
+    /// `CAST(text AS type)`.
+    Cast(&'static str),
+    /// `true` / `false`.
+    Boolean,
+    /// `unhex(text)` (`BINARY` is sent as hex).
+    Hex,
+    /// The text itself.
+    Text,
+}
+
+/// A bind value's canonical text (`None` for NULL) and the conversion its type needs.
+fn canonical(b: &BindValue) -> Result<(Option<String>, Conversion)> {
+    let sf_type = b.sf_type.to_ascii_uppercase();
+    let conversion = match sf_type.as_str() {
+        "FIXED" => Conversion::Number,
+        "REAL" => Conversion::Cast("FLOAT"),
+        "BOOLEAN" => Conversion::Boolean,
+        "DATE" => Conversion::Cast("DATE"),
+        "TIME" => Conversion::Cast("TIME"),
+        "TIMESTAMP_NTZ" | "TIMESTAMP" => Conversion::Cast("TIMESTAMP_NTZ"),
+        "TIMESTAMP_LTZ" => Conversion::Cast("TIMESTAMP_LTZ"),
+        "TIMESTAMP_TZ" => Conversion::Cast("TIMESTAMP_TZ"),
+        "BINARY" => Conversion::Hex,
+        _ => Conversion::Text,
     };
-    let e = match b.sf_type.to_ascii_uppercase().as_str() {
+    let Some(text) = b.value.clone() else {
+        return Ok((None, conversion));
+    };
+    let text = match sf_type.as_str() {
         "FIXED" => {
             if text.trim().parse::<f64>().is_err() {
                 return Err(bad_bind(b));
             }
-            Expr::value(Value::Number(text.trim().to_string(), false))
+            text.trim().to_string()
         }
-        "REAL" => cast(text, "FLOAT"),
         "BOOLEAN" => {
             let t = text.trim().to_ascii_lowercase();
-            Expr::value(Value::Boolean(matches!(
-                t.as_str(),
-                "true" | "1" | "t" | "yes" | "y" | "on"
-            )))
+            matches!(t.as_str(), "true" | "1" | "t" | "yes" | "y" | "on").to_string()
         }
         "DATE" => {
             let day = instant(b, int(b, &text)? * 1_000_000)?.date_naive();
-            cast(day.format("%Y-%m-%d").to_string(), "DATE")
+            day.format("%Y-%m-%d").to_string()
         }
         "TIME" => {
             let nanos = int(b, &text)?;
@@ -257,21 +294,15 @@ fn literal(b: &BindValue) -> Result<Expr> {
                 nanos.rem_euclid(1_000_000_000) as u32,
             )
             .ok_or_else(|| bad_bind(b))?;
-            cast(t.format("%H:%M:%S%.9f").to_string(), "TIME")
+            t.format("%H:%M:%S%.9f").to_string()
         }
         "TIMESTAMP_NTZ" | "TIMESTAMP" => {
             let t = instant(b, int(b, &text)?)?;
-            cast(
-                t.format("%Y-%m-%d %H:%M:%S%.9f").to_string(),
-                "TIMESTAMP_NTZ",
-            )
+            t.format("%Y-%m-%d %H:%M:%S%.9f").to_string()
         }
         "TIMESTAMP_LTZ" => {
             let t = instant(b, int(b, &text)?)?;
-            cast(
-                t.format("%Y-%m-%d %H:%M:%S%.9f+00:00").to_string(),
-                "TIMESTAMP_LTZ",
-            )
+            t.format("%Y-%m-%d %H:%M:%S%.9f+00:00").to_string()
         }
         "TIMESTAMP_TZ" => {
             let (nanos, offset) = text.split_once(' ').unwrap_or((text.as_str(), "1440"));
@@ -280,35 +311,265 @@ fn literal(b: &BindValue) -> Result<Expr> {
             let sign = if minutes < 0 { '-' } else { '+' };
             let m = minutes.abs();
             let local = t + chrono::Duration::minutes(minutes as i64);
-            cast(
-                format!(
-                    "{}{sign}{:02}:{:02}",
-                    local.format("%Y-%m-%d %H:%M:%S%.9f"),
-                    m / 60,
-                    m % 60
-                ),
-                "TIMESTAMP_TZ",
+            format!(
+                "{}{sign}{:02}:{:02}",
+                local.format("%Y-%m-%d %H:%M:%S%.9f"),
+                m / 60,
+                m % 60
             )
         }
-        "BINARY" => Expr::Function(Function {
-            name: ObjectName::from(vec![Ident::new("unhex")]),
-            uses_odbc_syntax: false,
-            parameters: FunctionArguments::None,
-            args: FunctionArguments::List(FunctionArgumentList {
-                duplicate_treatment: None,
-                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(
-                    Value::SingleQuotedString(text),
-                )))],
-                clauses: vec![],
-            }),
-            within_group: vec![],
-            filter: None,
-            null_treatment: None,
-            over: None,
-        }),
-        _ => Expr::value(Value::SingleQuotedString(text)),
+        _ => text,
     };
-    Ok(e)
+    Ok((Some(text), conversion))
+}
+
+fn function(name: &str, arg: Expr) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
+            clauses: vec![],
+        }),
+        within_group: vec![],
+        filter: None,
+        null_treatment: None,
+        over: None,
+    })
+}
+
+/// The literal expression for one bind value.
+fn literal(b: &BindValue) -> Result<Expr> {
+    let (Some(text), conversion) = canonical(b)? else {
+        return Ok(Expr::value(Value::Null));
+    };
+    Ok(match conversion {
+        Conversion::Number => Expr::value(Value::Number(text, false)),
+        Conversion::Cast(t) => cast(text, t),
+        Conversion::Boolean => Expr::value(Value::Boolean(text == "true")),
+        Conversion::Hex => function("unhex", Expr::value(Value::SingleQuotedString(text))),
+        Conversion::Text => Expr::value(Value::SingleQuotedString(text)),
+    })
+}
+
+/// An `executemany` INSERT rewritten to read its rows from a table of text columns: the new
+/// statement and, per bind, the canonical text of its values (one per row).
+#[derive(Debug)]
+pub struct TableBinds {
+    pub statement: Statement,
+    pub columns: Vec<Vec<Option<String>>>,
+}
+
+/// The name of bind column `i` (0-based) in the table [`insert_from_table`] reads.
+pub fn bind_column(i: usize) -> String {
+    format!("B{}", i + 1)
+}
+
+/// For array binds on `INSERT ... VALUES (<items with placeholders>)`: the same INSERT as
+/// `INSERT ... SELECT <items> FROM <table>`, each placeholder now the typed value of its column
+/// of `table` (text columns named by [`bind_column`], filled by the caller with
+/// [`TableBinds::columns`]). Loading the rows in bulk and translating one row of items keeps
+/// `executemany` of N rows from parsing and translating N rows of literals. `None` if the
+/// statement is not of that shape or a bind changes type between rows.
+pub fn insert_from_table(
+    statement: &Statement,
+    bindings: &Bindings,
+    table: &str,
+    ctx: &Context,
+) -> Result<Option<TableBinds>> {
+    let Statement::Insert(insert) = statement else {
+        return Ok(None);
+    };
+    let Some(source) = &insert.source else {
+        return Ok(None);
+    };
+    let sqlparser::ast::SetExpr::Values(values) = source.body.as_ref() else {
+        return Ok(None);
+    };
+    let [template] = values.rows.as_slice() else {
+        return Ok(None);
+    };
+    let rows = bindings.rows();
+    let mut columns = Vec::with_capacity(bindings.columns.len());
+    let mut exprs = Vec::with_capacity(bindings.columns.len());
+    let mut kinds = Vec::with_capacity(bindings.columns.len());
+    for (i, bound) in bindings.columns.iter().enumerate() {
+        if bound.len() != rows {
+            return Ok(None);
+        }
+        let mut texts = Vec::with_capacity(rows);
+        let mut kind = None;
+        for b in bound {
+            let (text, conversion) = canonical(b)?;
+            if kind.is_some_and(|k| k != conversion) {
+                return Ok(None);
+            }
+            kind = Some(conversion);
+            texts.push(text);
+        }
+        let column = Expr::Identifier(Ident::with_quote('"', bind_column(i)));
+        let kind = kind.unwrap_or(Conversion::Text);
+        kinds.push(kind);
+        let expr = match kind {
+            Conversion::Number => match number_scale(&texts) {
+                Some(scale) => cast_to(
+                    column,
+                    DataType::Numeric(ExactNumberInfo::PrecisionAndScale(38, scale)),
+                ),
+                None => return Ok(None),
+            },
+            Conversion::Cast(t) => cast_expr(column, t),
+            Conversion::Boolean => cast_to(column, DataType::Boolean),
+            Conversion::Hex => function("unhex", column),
+            Conversion::Text => column,
+        };
+        columns.push(texts);
+        exprs.push(expr);
+    }
+    // A TEXT bind that goes straight into a column converts the way a string literal would
+    // (what the row-by-row literal route gives): epoch digits for a DATE, nanoseconds after
+    // midnight for a TIME (how connectors send TIME when a column mixes values and NULLs), hex
+    // for a BINARY.
+    let targets = crate::rules::timestamps::insert_targets(insert, ctx);
+    let mut positions = Vec::new();
+    let mut row = Statement::Query(Box::new(sqlparser::ast::Query {
+        body: Box::new(sqlparser::ast::SetExpr::Values(sqlparser::ast::Values {
+            explicit_row: values.explicit_row,
+            value_keyword: values.value_keyword,
+            rows: vec![template.clone()],
+        })),
+        ..(**source).clone()
+    }));
+    let _ = row.visit(&mut CollectQmarks(&mut positions));
+    positions.sort();
+    let mut visitor = Replace {
+        exprs: &exprs,
+        qmarks: positions,
+        error: None,
+    };
+    let mut projection = Vec::with_capacity(template.len());
+    for (j, item) in template.iter().enumerate() {
+        let mut item = item.clone();
+        let bare = placeholder_index(&item, &visitor.qmarks).flatten();
+        match (bare, targets.get(j).copied().flatten()) {
+            (Some(k), Some(target)) if kinds.get(k) == Some(&Conversion::Text) => {
+                let column = exprs[k].clone();
+                item = match target {
+                    SfType::Date => function("TO_DATE", column),
+                    SfType::Binary { .. } => function("unhex", column),
+                    SfType::Time { .. } => {
+                        for value in columns[k].iter_mut().flatten() {
+                            if let Some(time) = nanos_of_day(value) {
+                                *value = time;
+                            }
+                        }
+                        column
+                    }
+                    _ => column,
+                };
+            }
+            _ => {
+                let _ = item.visit(&mut visitor);
+                if let Some(e) = visitor.error.take() {
+                    return Err(e);
+                }
+            }
+        }
+        projection.push(item);
+    }
+    let mut select = match crate::parse::parse(&format!("SELECT 1 FROM {table}"))?.pop() {
+        Some(Statement::Query(q)) => q,
+        _ => return Ok(None),
+    };
+    if let sqlparser::ast::SetExpr::Select(s) = select.body.as_mut() {
+        s.projection = projection
+            .into_iter()
+            .map(sqlparser::ast::SelectItem::UnnamedExpr)
+            .collect();
+    }
+    let mut rewritten = insert.clone();
+    rewritten.source = Some(select);
+    Ok(Some(TableBinds {
+        statement: Statement::Insert(rewritten),
+        columns,
+    }))
+}
+
+/// `HH:MM:SS.fffffffff` for text of digits read as nanoseconds after midnight.
+fn nanos_of_day(text: &str) -> Option<String> {
+    if text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: u128 = text.parse().ok()?;
+    let secs = nanos / 1_000_000_000 % 86_400;
+    Some(format!(
+        "{:02}:{:02}:{:02}.{:09}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        nanos % 1_000_000_000
+    ))
+}
+
+/// The scale a column of FIXED binds is read with (`NUMBER(38, scale)`): the largest among the
+/// values; `None` if a value is not plain decimal notation.
+fn number_scale(texts: &[Option<String>]) -> Option<i64> {
+    let mut scale = 0;
+    for t in texts.iter().flatten() {
+        let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole.bytes().all(|c| c.is_ascii_digit())
+            || !fraction.bytes().all(|c| c.is_ascii_digit())
+            || whole.trim_start_matches('0').len() + fraction.len() > 38
+        {
+            return None;
+        }
+        scale = scale.max(fraction.len() as i64);
+    }
+    Some(scale)
+}
+
+fn cast_expr(expr: Expr, type_name: &str) -> Expr {
+    cast_to(
+        expr,
+        DataType::Custom(ObjectName::from(vec![Ident::new(type_name)]), vec![]),
+    )
+}
+
+fn cast_to(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type,
+        format: None,
+    }
+}
+
+/// Replaces each placeholder with the expression of its bind.
+struct Replace<'a> {
+    exprs: &'a [Expr],
+    qmarks: Vec<(u64, u64)>,
+    error: Option<SnowflakeError>,
+}
+
+impl VisitorMut for Replace<'_> {
+    type Break = ();
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let Some(index) = placeholder_index(expr, &self.qmarks) else {
+            return ControlFlow::Continue(());
+        };
+        match index.and_then(|i| self.exprs.get(i)) {
+            Some(e) => *expr = e.clone(),
+            None => {
+                self.error = Some(unset(expr));
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// One request bind as received: Snowflake type, values (one per row), whether it was an array.
@@ -414,6 +675,88 @@ mod tests {
             e.to_string(),
             "INSERT INTO t (a, b) VALUES (1, 'x'), (2, NULL)"
         );
+    }
+
+    #[test]
+    fn array_binds_read_an_insert_from_a_table() {
+        let s = parse("insert into t (a, b, c) values (?, upper(?), ?)")
+            .unwrap()
+            .remove(0);
+        let bindings = Bindings {
+            columns: vec![
+                vec![bv("FIXED", "1"), bv("FIXED", "-2.25")],
+                vec![
+                    bv("TEXT", "x"),
+                    BindValue {
+                        sf_type: "TEXT".into(),
+                        value: None,
+                    },
+                ],
+                vec![bv("DATE", "1704067200000"), bv("DATE", "0")],
+            ],
+            is_array: true,
+        };
+        let e = insert_from_table(&s, &bindings, "temp.main.binds", &Context::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            e.statement.to_string(),
+            "INSERT INTO t (a, b, c) SELECT CAST(\"B1\" AS NUMERIC(38,2)), upper(\"B2\"), \
+             CAST(\"B3\" AS DATE) FROM temp.main.binds"
+        );
+        assert_eq!(
+            e.columns,
+            vec![
+                vec![Some("1".to_string()), Some("-2.25".to_string())],
+                vec![Some("x".to_string()), None],
+                vec![
+                    Some("2024-01-01".to_string()),
+                    Some("1970-01-01".to_string())
+                ],
+            ]
+        );
+        // A number in exponent notation keeps the row-by-row literal route.
+        let odd = Bindings {
+            columns: vec![
+                vec![bv("FIXED", "1e5")],
+                vec![bv("TEXT", "y")],
+                vec![bv("DATE", "0")],
+            ],
+            is_array: true,
+        };
+        let ctx = Context::default();
+        assert!(insert_from_table(&s, &odd, "b", &ctx).unwrap().is_none());
+    }
+
+    #[test]
+    fn text_binds_convert_to_their_columns_like_literals() {
+        let s = parse("insert into t (d, t, b) values (?, ?, ?)")
+            .unwrap()
+            .remove(0);
+        let ctx = Context {
+            insert_target: vec![
+                ("D".into(), SfType::Date),
+                ("T".into(), SfType::Time { scale: 9 }),
+                ("B".into(), SfType::Binary { length: 8 }),
+            ],
+            ..Context::default()
+        };
+        let bindings = Bindings {
+            columns: vec![
+                vec![bv("TEXT", "1706659200000")],
+                vec![bv("TEXT", "3723000000005")],
+                vec![bv("TEXT", "CAFE")],
+            ],
+            is_array: true,
+        };
+        let e = insert_from_table(&s, &bindings, "b", &ctx)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            e.statement.to_string(),
+            "INSERT INTO t (d, t, b) SELECT TO_DATE(\"B1\"), \"B2\", unhex(\"B3\") FROM b"
+        );
+        assert_eq!(e.columns[1], vec![Some("01:02:03.000000005".to_string())]);
     }
 
     #[test]

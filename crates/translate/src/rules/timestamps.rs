@@ -60,26 +60,7 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
     if ctx.insert_target.is_empty() {
         return Ok(());
     }
-    let targets: Vec<Option<SfType>> = if insert.columns.is_empty() {
-        ctx.insert_target.iter().map(|(_, t)| Some(*t)).collect()
-    } else {
-        insert
-            .columns
-            .iter()
-            .map(|c| {
-                let ident = c.0.last().and_then(|p| p.as_ident());
-                let name = match ident {
-                    Some(i) if i.quote_style.is_some() => i.value.clone(),
-                    Some(i) => i.value.to_uppercase(),
-                    None => c.to_string(),
-                };
-                ctx.insert_target
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, t)| *t)
-            })
-            .collect()
-    };
+    let targets = insert_targets(insert, ctx);
     let Some(source) = insert.source.as_mut() else {
         return Ok(());
     };
@@ -120,6 +101,30 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
         _ => {}
     }
     Ok(())
+}
+
+/// The type of the column each inserted value goes to (`None` where unknown), from the
+/// target table's columns in `ctx.insert_target`.
+pub fn insert_targets(insert: &sqlparser::ast::Insert, ctx: &Context) -> Vec<Option<SfType>> {
+    if insert.columns.is_empty() {
+        return ctx.insert_target.iter().map(|(_, t)| Some(*t)).collect();
+    }
+    insert
+        .columns
+        .iter()
+        .map(|c| {
+            let ident = c.0.last().and_then(|p| p.as_ident());
+            let name = match ident {
+                Some(i) if i.quote_style.is_some() => i.value.clone(),
+                Some(i) => i.value.to_uppercase(),
+                None => c.to_string(),
+            };
+            ctx.insert_target
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| *t)
+        })
+        .collect()
 }
 
 /// Which Snowflake timestamp a conversion produces.
