@@ -4,7 +4,8 @@
   timestamp, boolean; rows are deterministic, so every peer holds the same data.
 * **TPC-H**: Parquet files from `tpchgen-cli`, cached per scale factor.
 
-Load routes through the connector (Snowglobe has no stages or COPY yet):
+Setup load routes through the connector (the bulk-in group also measures write_pandas and
+PUT + COPY INTO):
 * `load_executemany` — `executemany` with qmark or numeric binds; the connector sends each call
   as one array-bound statement. Batches stay under CLIENT_STAGE_ARRAY_BINDING_THRESHOLD
   (rows × columns) so the connector does not try to upload the binds to a stage first.

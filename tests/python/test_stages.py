@@ -295,6 +295,37 @@ def test_stages_travel_with_state_export_and_persist_across_restarts(tmp_path):
 
 
 @needs_local_fs
+def test_load_history_belongs_to_the_table_and_survives_a_restart(tmp_path):
+    from state_support import Server, sql
+
+    src_file = write(tmp_path / "h.csv", "1,one\n2,two\n")
+    with Server(tmp_path / "p", persistence=True) as server:
+        conn = server.connect()
+        sql(conn, "create database HIST")
+        sql(conn, "create stage land")
+        conn.cursor().execute(f"put file://{src_file} @land")
+        sql(conn, "create table t (id int, name string)")
+        assert sql(conn, "copy into t from @land")[0][1:4] == ("LOADED", 2, 2)
+        assert sql(conn, "copy into t from @land") == [("Copy executed with 0 files processed.",)]
+        conn.close()
+        # The history is kept across a restart: the file is still loaded.
+        server.restart()
+        conn = server.connect(database="HIST")
+        assert sql(conn, "copy into t from @land") == [("Copy executed with 0 files processed.",)]
+        assert sql(conn, "select count(*) from t") == [(2,)]
+        # TRUNCATE forgets it, as does a new table of the same name.
+        sql(conn, "truncate table t")
+        assert sql(conn, "copy into t from @land")[0][1:4] == ("LOADED", 2, 2)
+        sql(conn, "create or replace table t (id int, name string)")
+        assert sql(conn, "copy into t from @land")[0][1:4] == ("LOADED", 2, 2)
+        assert sql(conn, "copy into t from @land force = true")[0][1:4] == ("LOADED", 2, 2)
+        assert sql(conn, "select count(*) from t") == [(4,)]
+        assert sql(conn, "truncate table if exists no_such_table") == [
+            ("Statement executed successfully.",)
+        ]
+
+
+@needs_local_fs
 def test_query_staged_files(conn, stage, tmp_path):
     src = write(tmp_path / "q.csv", "1,alpha,2024-01-02\n2,beta,\n")
     conn.cursor().execute(f"put file://{src} @{stage}/csv")

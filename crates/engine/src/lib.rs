@@ -413,6 +413,21 @@ impl EngineSession {
         Ok(r.iter().any(|t| demangle(t) == table))
     }
 
+    /// DuckDB's catalog id of a table: a table created anew (CREATE OR REPLACE, DROP and
+    /// CREATE) gets a new one. `None` if there is no such table.
+    pub fn table_oid(&self, database: &str, schema: &str, table: &str) -> Result<Option<i64>> {
+        let rows = self.text_rows(&format!(
+            "SELECT table_oid::VARCHAR, table_name FROM duckdb_tables() WHERE database_name = {} AND schema_name = {} AND table_name = {}",
+            quote_literal(&stored_database(database)),
+            quote_literal(&stored_schema(database, schema)),
+            quote_literal(&mangle(table)),
+        ))?;
+        Ok(rows.into_iter().find_map(|row| match row.as_slice() {
+            [Some(oid), Some(name)] if demangle(name) == table => oid.parse().ok(),
+            _ => None,
+        }))
+    }
+
     /// Tables and views of a schema: (Snowflake name, is_view, estimated rows, temporary).
     pub fn relations(&self, database: &str, schema: &str) -> Result<Vec<(String, bool, i64)>> {
         let sql = format!(

@@ -12,6 +12,7 @@
 
 pub mod commands;
 mod information_schema;
+mod load_history;
 pub mod params;
 mod result_scan;
 pub mod results;
@@ -45,16 +46,18 @@ mod sqlparser_compat {
 pub struct Shared {
     pub engine: Arc<Engine>,
     pub warehouses: Mutex<BTreeSet<String>>,
-    /// Files already loaded by COPY (table, stage file, size, time): skipped unless FORCE.
-    pub load_history: Mutex<std::collections::HashSet<String>>,
+    /// Files already loaded by COPY, per table: skipped unless FORCE.
+    pub load_history: Mutex<load_history::LoadHistory>,
 }
 
 impl Shared {
     pub fn new(engine: Arc<Engine>) -> Arc<Shared> {
+        let history =
+            load_history::LoadHistory::open(engine.stage_root().join("load_history.json"));
         Arc::new(Shared {
             engine,
             warehouses: Mutex::new(BTreeSet::from(["COMPUTE_WH".to_string()])),
-            load_history: Mutex::new(Default::default()),
+            load_history: Mutex::new(history),
         })
     }
 }
@@ -255,6 +258,17 @@ impl Session {
         self.temporary_tables.contains(object)
     }
 
+    /// DuckDB's catalog id of a table (new for a table created anew); -1 if it has none.
+    pub(crate) fn table_oid(&self, object: &ObjectRef) -> Result<i64> {
+        let oid = if self.is_temporary(object) {
+            self.conn.table_oid(TEMP_DATABASE, "", &object.name)?
+        } else {
+            self.conn
+                .table_oid(&object.database, &object.schema, &object.name)?
+        };
+        Ok(oid.unwrap_or(-1))
+    }
+
     /// Run one request: one statement, or several when the client allows it
     /// (`MULTI_STATEMENT_COUNT`). Several statements give the parent answer first, then one
     /// answer per statement.
@@ -429,7 +443,40 @@ impl Session {
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
         ctx.insert_target = self.insert_target(&statement, &ctx);
-        match plan(statement, &ctx, sql)? {
+        // TRUNCATE also drops the table's load history (its files may be loaded again).
+        let truncated = match &statement {
+            Statement::Truncate(t) => t
+                .table_names
+                .first()
+                .and_then(|target| resolve_object(&target.name, &ctx, "TRUNCATE").ok())
+                .map(|table| (table, t.if_exists)),
+            _ => None,
+        };
+        if let Some((table, if_exists)) = truncated {
+            let temporary = self.is_temporary(&table);
+            if if_exists && !self.object_exists(&table, temporary)? {
+                return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+            }
+            let result = self.run_planned(statement, &ctx, sql, request)?;
+            let path = self.storage_path(&table);
+            self.shared
+                .load_history
+                .lock()
+                .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?
+                .forget(&path)?;
+            return Ok(result);
+        }
+        self.run_planned(statement, &ctx, sql, request)
+    }
+
+    fn run_planned(
+        &mut self,
+        statement: Statement,
+        ctx: &Context,
+        sql: &str,
+        request: &Request,
+    ) -> Result<ResultSet> {
+        match plan(statement, ctx, sql)? {
             Plan::Command(command) => commands::run(self, command),
             Plan::Sql(p) => {
                 // With AUTOCOMMIT off, the first DML statement opens a transaction that lasts

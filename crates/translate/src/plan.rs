@@ -377,9 +377,6 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             };
             let object = resolve_object(&target.name, ctx, "TRUNCATE")?;
             let storage = storage_path(&object, ctx);
-            if t.if_exists {
-                return Err(SnowflakeError::unsupported("TRUNCATE TABLE IF EXISTS"));
-            }
             let sql = format!("TRUNCATE {storage}");
             return Ok(Plan::Sql(SqlPlan {
                 sql,

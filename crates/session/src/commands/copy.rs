@@ -151,24 +151,22 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         }
     }
     let table_path = session.storage_path(&table);
+    let table_oid = session.table_oid(&table)?;
     let history_key = |path: &str, size: u64, modified: std::time::SystemTime| {
         let stamp = modified
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        format!(
-            "{}\u{0}{}\u{0}{path}\u{0}{size}\u{0}{stamp}",
-            table_path,
-            base.display()
-        )
+        format!("{}\u{0}{path}\u{0}{size}\u{0}{stamp}", base.display())
     };
     if !force {
-        let history = session
+        let mut history = session
             .shared
             .load_history
             .lock()
             .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?;
-        files.retain(|f| !history.contains(&history_key(&f.path, f.size, f.modified)));
+        let loaded = history.loaded(&table_path, table_oid);
+        files.retain(|f| !loaded.contains(&history_key(&f.path, f.size, f.modified)));
     }
     if files.is_empty() {
         return ResultSet::status(
@@ -232,22 +230,29 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         }
     }
     // Remember what loaded; purge it if asked.
-    {
-        let mut history = session
-            .shared
-            .load_history
-            .lock()
-            .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?;
-        for f in &files {
-            if outcomes
+    let loaded: Vec<&crate::stages::StagedFile> = files
+        .iter()
+        .filter(|f| {
+            outcomes
                 .iter()
                 .any(|o| o.file == f.path && o.error.is_none())
-            {
-                history.insert(history_key(&f.path, f.size, f.modified));
-                if purge {
-                    let _ = std::fs::remove_file(&f.disk);
-                }
-            }
+        })
+        .collect();
+    session
+        .shared
+        .load_history
+        .lock()
+        .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?
+        .record(
+            &table_path,
+            table_oid,
+            loaded
+                .iter()
+                .map(|f| history_key(&f.path, f.size, f.modified)),
+        )?;
+    if purge {
+        for f in &loaded {
+            let _ = std::fs::remove_file(&f.disk);
         }
     }
     let shown = display_prefix(&copy.stage);

@@ -1,0 +1,120 @@
+//! COPY INTO's load metadata: the staged files each table has loaded, so that a second COPY of
+//! the same files skips them (unless FORCE = TRUE).
+//!
+//! As in Snowflake it belongs to the table: a table created anew (CREATE OR REPLACE, DROP and
+//! CREATE) or truncated starts with none. A table is told apart from an earlier one of the same
+//! name by DuckDB's catalog id. The history lives in memory and in `load_history.json` under the
+//! stage root, so with persistence a restart keeps it (catalog ids are reassigned at start-up:
+//! an entry read from the file is adopted by the table of its name the first time it is used).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use snowglobe_error::{Result, SnowflakeError};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TableHistory {
+    /// DuckDB's catalog id of the table the files went into; unknown after a restart.
+    #[serde(skip)]
+    oid: Option<i64>,
+    files: BTreeSet<String>,
+}
+
+/// The load history of every table, by the table's storage path.
+#[derive(Debug, Default)]
+pub struct LoadHistory {
+    file: Option<PathBuf>,
+    tables: HashMap<String, TableHistory>,
+}
+
+impl LoadHistory {
+    /// The history kept in `file` (empty if the file is missing or unreadable: a damaged
+    /// history only means files may load again, and is replaced at the next COPY).
+    pub fn open(file: PathBuf) -> LoadHistory {
+        let tables = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(file = %file.display(), error = %e, "load history unreadable; starting empty");
+                HashMap::new()
+            }),
+            Err(_) => HashMap::new(),
+        };
+        LoadHistory {
+            file: Some(file),
+            tables,
+        }
+    }
+
+    /// The files table `table` (catalog id `oid`) has loaded.
+    pub fn loaded(&mut self, table: &str, oid: i64) -> &BTreeSet<String> {
+        let entry = self.tables.entry(table.to_string()).or_default();
+        match entry.oid {
+            Some(known) if known != oid => *entry = TableHistory::default(),
+            _ => {}
+        }
+        entry.oid = Some(oid);
+        &entry.files
+    }
+
+    /// Remember that `table` loaded `files`.
+    pub fn record(
+        &mut self,
+        table: &str,
+        oid: i64,
+        files: impl IntoIterator<Item = String>,
+    ) -> Result<()> {
+        self.loaded(table, oid);
+        if let Some(entry) = self.tables.get_mut(table) {
+            entry.files.extend(files);
+        }
+        self.save()
+    }
+
+    /// Forget what `table` loaded (TRUNCATE).
+    pub fn forget(&mut self, table: &str) -> Result<()> {
+        if self.tables.remove(table).is_some() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Write the history (to a new file renamed over the old one, so a crash leaves either).
+    fn save(&self) -> Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let io = |e: std::io::Error| {
+            SnowflakeError::internal(format!("cannot save the load history: {e}"))
+        };
+        let bytes = serde_json::to_vec(&self.tables).map_err(SnowflakeError::internal)?;
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = file.with_extension("json.tmp");
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, file).map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_table_of_the_same_name_starts_empty_and_history_survives_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("sg-load-history-{}", std::process::id()));
+        let path = dir.join("load_history.json");
+        let mut h = LoadHistory::open(path.clone());
+        h.record("T", 7, ["a.csv".to_string()]).unwrap();
+        assert!(h.loaded("T", 7).contains("a.csv"));
+        // Reopened (a restart): the entry is adopted by whatever id the table has now.
+        let mut h = LoadHistory::open(path.clone());
+        assert!(h.loaded("T", 12).contains("a.csv"));
+        // The table is replaced: new id, no history.
+        assert!(h.loaded("T", 13).is_empty());
+        h.record("T", 13, ["b.csv".to_string()]).unwrap();
+        h.forget("T").unwrap();
+        assert!(LoadHistory::open(path).loaded("T", 13).is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
