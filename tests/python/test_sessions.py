@@ -140,7 +140,7 @@ def test_temporary_table_ends_with_its_session(connect, database):
 # SUM over a three-way cross join of this many rows touches 3.4e9 combinations: seconds of work
 # that no optimiser can skip, so a server that runs sessions one at a time cannot answer another
 # connection meanwhile.
-SLOW_TABLE_ROWS = 1500
+SLOW_TABLE_ROWS = 1200
 
 
 def test_slow_query_does_not_block_other_connections(connect, database):

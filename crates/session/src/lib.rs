@@ -198,6 +198,7 @@ impl Session {
             variables: self.variables.clone(),
             session_id: self.id,
             query_ids: self.query_ids.clone(),
+            semi_columns: vec![],
         }
     }
 
@@ -443,6 +444,9 @@ impl Session {
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
         ctx.insert_target = self.insert_target(&statement, &ctx);
+        if snowglobe_translate::rules::semi_structured::wants_column_types(&statement) {
+            ctx.semi_columns = self.semi_columns(&statement, &ctx);
+        }
         // TRUNCATE also drops the table's load history (its files may be loaded again).
         let truncated = match &statement {
             Statement::Truncate(t) => t
@@ -759,6 +763,44 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The VARIANT, OBJECT and ARRAY columns of the tables `statement` names (names that are
+    /// not tables, such as CTEs, are skipped).
+    fn semi_columns(&self, statement: &Statement, ctx: &Context) -> Vec<String> {
+        let mut names = Vec::new();
+        let _ = sqlparser_compat::visit_relations(statement, |name| {
+            if names.len() < 16 && !names.contains(name) {
+                names.push(name.clone());
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        let mut out = Vec::new();
+        for name in names {
+            let Ok(table) = resolve_object(&name, ctx, "SELECT") else {
+                continue;
+            };
+            let (db, schema) = if self.temporary_tables.contains(&table) {
+                (TEMP_DATABASE.to_string(), String::new())
+            } else {
+                (table.database.clone(), table.schema.clone())
+            };
+            let Ok(columns) = self.conn.columns(&db, &schema, &table.name) else {
+                continue;
+            };
+            for c in columns {
+                let semi = match &c.meta {
+                    Some(m) => {
+                        matches!(m.sf_type, SfType::Variant | SfType::Object | SfType::Array)
+                    }
+                    None => c.data_type.eq_ignore_ascii_case("JSON"),
+                };
+                if semi && !out.contains(&c.name) {
+                    out.push(c.name);
+                }
+            }
+        }
+        out
     }
 
     /// Declared column types of the tables a query reads.

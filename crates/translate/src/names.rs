@@ -28,6 +28,10 @@ pub struct Context {
     pub session_id: u64,
     /// Ids of the session's recent queries, oldest first (`LAST_QUERY_ID()`).
     pub query_ids: Vec<String>,
+    /// Names (exact case) of the VARIANT, OBJECT and ARRAY columns of the tables the statement
+    /// reads, when [`crate::rules::semi_structured::wants_column_types`] asked for them: a bare
+    /// reference to one is then known to be semi-structured (`v::string` drops the quotes).
+    pub semi_columns: Vec<String>,
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).

@@ -47,7 +47,7 @@ pub struct RuleContext<'a> {
 /// Run every rule over `statement`, in order.
 pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     column_names::name_projection_columns(statement, cx.sql);
-    semi_structured::rewrite_semi_structured(statement)?;
+    semi_structured::rewrite_semi_structured(statement, &cx.session.semi_columns)?;
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;
     timestamps::values_take_target_types(statement, cx.session)?;

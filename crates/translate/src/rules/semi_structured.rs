@@ -314,12 +314,35 @@ const SEMI_FUNCTIONS: &[&str] = &[
     "JSON_MERGE_PATCH",
 ];
 
-/// Whether `e` is syntactically a semi-structured value. `flatten_columns`: the statement has a
-/// FLATTEN, so `value` / `f.value` / `this` name its VARIANT columns.
-fn is_semi(e: &Expr, flatten_columns: bool) -> bool {
+/// What names semi-structured columns: `flatten` when the statement has a FLATTEN (so `value`
+/// / `f.value` / `this` name its VARIANT columns), and the VARIANT/OBJECT/ARRAY columns of the
+/// tables read.
+#[derive(Clone, Copy)]
+struct SemiNames<'a> {
+    flatten: bool,
+    columns: &'a [String],
+}
+
+impl SemiNames<'_> {
+    fn names(&self, i: &Ident) -> bool {
+        (self.flatten && is_flatten_column(i))
+            || (!self.columns.is_empty() && self.columns.contains(&exact_name(i)))
+    }
+}
+
+fn exact_name(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_uppercase()
+    }
+}
+
+/// Whether `e` is syntactically a semi-structured value.
+fn is_semi(e: &Expr, names: SemiNames<'_>) -> bool {
     match e {
         Expr::JsonAccess { .. } => true,
-        Expr::Nested(inner) => is_semi(inner, flatten_columns),
+        Expr::Nested(inner) => is_semi(inner, names),
         Expr::Function(f) => {
             let n = name_of(f);
             SEMI_FUNCTIONS.contains(&n.as_str())
@@ -339,23 +362,75 @@ fn is_semi(e: &Expr, flatten_columns: bool) -> bool {
                 .chain(else_result.as_deref())
                 .filter(|r| !matches!(r, Expr::Value(v) if v.value == Value::Null))
                 .collect();
-            !results.is_empty() && results.iter().all(|r| is_semi(r, flatten_columns))
+            !results.is_empty() && results.iter().all(|r| is_semi(r, names))
         }
-        Expr::Identifier(i) if flatten_columns => is_flatten_column(i),
-        Expr::CompoundIdentifier(parts) if flatten_columns => {
-            parts.last().is_some_and(is_flatten_column)
-        }
+        Expr::Identifier(i) => names.names(i),
+        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| names.names(i)),
         _ => false,
     }
 }
 
 fn is_flatten_column(i: &Ident) -> bool {
-    let upper = if i.quote_style.is_some() {
-        i.value.clone()
-    } else {
-        i.value.to_ascii_uppercase()
-    };
+    let upper = exact_name(i);
     upper == "VALUE" || upper == "THIS"
+}
+
+/// Whether translating `statement` depends on which bare column references are
+/// semi-structured (a cast to text or a date/time type, a comparison with a text literal,
+/// LIKE, IN, `||`, or a text function over a plain column): the caller then looks up the
+/// column types of the tables read and passes them in [`crate::Context::semi_columns`].
+pub fn wants_column_types(statement: &Statement) -> bool {
+    struct Find(bool);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            let column = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            let found = match expr {
+                Expr::Cast {
+                    expr: inner,
+                    data_type,
+                    ..
+                } => {
+                    column(inner)
+                        && matches!(
+                            crate::types::sf_type(data_type),
+                            Ok(SfType::Text { .. }
+                                | SfType::Date
+                                | SfType::Time { .. }
+                                | SfType::TimestampNtz { .. }
+                                | SfType::TimestampLtz { .. }
+                                | SfType::TimestampTz { .. })
+                        )
+                }
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::StringConcat,
+                    right,
+                } => column(left) || column(right),
+                Expr::BinaryOp { left, right, .. } => {
+                    (column(left) && is_text_literal(right))
+                        || (column(right) && is_text_literal(left))
+                }
+                Expr::Like { expr: e, .. } | Expr::ILike { expr: e, .. } => column(e),
+                Expr::In { expr: e, .. } => column(e),
+                Expr::Function(f) => {
+                    TEXT_ARGUMENT_FUNCTIONS.contains(&name_of(f).as_str())
+                        && matches!(&f.args, FunctionArguments::List(list) if list.args.iter().any(
+                            |a| matches!(a, FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if column(e))
+                        ))
+                }
+                _ => false,
+            };
+            if found {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = Visit::visit(statement, &mut find);
+    find.0
 }
 
 fn is_text_literal(e: &Expr) -> bool {
@@ -376,11 +451,14 @@ fn is_text_literal(e: &Expr) -> bool {
 /// - `x::variant` (OBJECT, ARRAY) → `to_json(x)`: text becomes a JSON string, not parsed JSON.
 /// - `<variant> = 'text'`, `LIKE`, `IN ('..')`, `||`: the variant is read as text, as Snowflake
 ///   casts it.
-pub fn rewrite_semi_structured(statement: &mut Statement) -> Result<()> {
+pub fn rewrite_semi_structured(statement: &mut Statement, columns: &[String]) -> Result<()> {
     let mut detect = DetectFlatten(false);
     let _ = Visit::visit(&*statement, &mut detect);
     let mut v = Paths {
-        flatten_columns: detect.0,
+        names: SemiNames {
+            flatten: detect.0,
+            columns,
+        },
         error: FirstError::default(),
     };
     let _ = statement.visit(&mut v);
@@ -399,14 +477,14 @@ impl Visitor for DetectFlatten {
     }
 }
 
-struct Paths {
-    flatten_columns: bool,
+struct Paths<'a> {
+    names: SemiNames<'a>,
     error: FirstError,
 }
 
-impl Paths {
+impl Paths<'_> {
     fn rewrite(&self, expr: &mut Expr) -> Result<()> {
-        let semi = |e: &Expr| is_semi(e, self.flatten_columns);
+        let semi = |e: &Expr| is_semi(e, self.names);
         match expr {
             Expr::JsonAccess { value, path } => {
                 let mut steps = Vec::new();
@@ -527,14 +605,14 @@ const TEXT_ARGUMENT_FUNCTIONS: &[&str] = &[
 ];
 
 /// `upper(v:name)`: VARIANT arguments of [`TEXT_ARGUMENT_FUNCTIONS`] read as text.
-fn text_arguments(f: &mut Function, flatten_columns: bool) {
+fn text_arguments(f: &mut Function, names: SemiNames<'_>) {
     if f.over.is_some() || !TEXT_ARGUMENT_FUNCTIONS.contains(&name_of(f).as_str()) {
         return;
     }
     if let FunctionArguments::List(list) = &mut f.args {
         for arg in &mut list.args {
             if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
-                if is_semi(e, flatten_columns) {
+                if is_semi(e, names) {
                     *e = text_of(e.clone());
                 }
             }
@@ -552,12 +630,12 @@ fn bracket_step(key: &Expr) -> Step {
     Step::Dynamic(Box::new(key.clone()))
 }
 
-impl VisitorMut for Paths {
+impl VisitorMut for Paths<'_> {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
             Expr::Function(f) => {
-                text_arguments(f, self.flatten_columns);
+                text_arguments(f, self.names);
                 rewrite_function(f).map(|new| {
                     if let Some(new) = new {
                         *expr = new;
@@ -1343,6 +1421,24 @@ fn flatten(args: Vec<FunctionArg>, alias: Option<TableAlias>) -> Result<TableFac
 mod tests {
     use super::*;
     use crate::rules::test_support::translate;
+
+    #[test]
+    fn known_variant_columns_read_as_text_where_snowflake_casts_them() {
+        let sql = "select v::string as s, upper(v) as u, n::string as n2 from t where v = 'a'";
+        let mut s = crate::parse::parse(sql).unwrap().remove(0);
+        assert!(wants_column_types(&s));
+        rewrite_semi_structured(&mut s, &["V".to_string()]).unwrap();
+        assert_eq!(
+            s.to_string(),
+            "SELECT json_extract_string(v, '$')::STRING AS s, \
+             upper(json_extract_string(v, '$')) AS u, n::STRING AS n2 FROM t \
+             WHERE json_extract_string(v, '$') = 'a'"
+        );
+        let plain = crate::parse::parse("select * from t where id = 5")
+            .unwrap()
+            .remove(0);
+        assert!(!wants_column_types(&plain));
+    }
 
     #[test]
     fn paths_are_json_extract() {
