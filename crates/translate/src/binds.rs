@@ -69,6 +69,29 @@ pub fn substitute(statement: &mut Statement, row: &[&BindValue]) -> Result<()> {
     }
 }
 
+/// The parts of `INSERT ... VALUES (<one row of items>)`: the INSERT, its source query, its
+/// VALUES and the row of items; `None` for any other statement.
+fn values_template(
+    statement: &Statement,
+) -> Option<(
+    &sqlparser::ast::Insert,
+    &sqlparser::ast::Query,
+    &sqlparser::ast::Values,
+    &sqlparser::ast::Parens<Vec<Expr>>,
+)> {
+    let Statement::Insert(insert) = statement else {
+        return None;
+    };
+    let source = insert.source.as_deref()?;
+    let sqlparser::ast::SetExpr::Values(values) = source.body.as_ref() else {
+        return None;
+    };
+    let [template] = values.rows.as_slice() else {
+        return None;
+    };
+    Some((insert, source, values, template))
+}
+
 /// For array binds on `INSERT ... VALUES (?, ...)` (one row of placeholders): the same INSERT
 /// with one VALUES row per bound row, so `executemany` of N rows is one statement, not N.
 /// `None` if the statement is not of that shape.
@@ -76,16 +99,7 @@ pub fn expand_insert_values(
     statement: &Statement,
     bindings: &Bindings,
 ) -> Result<Option<Statement>> {
-    let Statement::Insert(insert) = statement else {
-        return Ok(None);
-    };
-    let Some(source) = &insert.source else {
-        return Ok(None);
-    };
-    let sqlparser::ast::SetExpr::Values(values) = source.body.as_ref() else {
-        return Ok(None);
-    };
-    let [template] = values.rows.as_slice() else {
+    let Some((insert, source, values, template)) = values_template(statement) else {
         return Ok(None);
     };
     let mut rows = Vec::with_capacity(bindings.rows());
@@ -96,7 +110,7 @@ pub fn expand_insert_values(
                 value_keyword: values.value_keyword,
                 rows: vec![template.clone()],
             })),
-            ..(**source).clone()
+            ..source.clone()
         }));
         substitute(&mut row, &bindings.row(i))?;
         if let Statement::Query(q) = row {
@@ -106,7 +120,7 @@ pub fn expand_insert_values(
         }
     }
     let mut expanded = insert.clone();
-    let mut new_source = (**source).clone();
+    let mut new_source = source.clone();
     new_source.body = Box::new(sqlparser::ast::SetExpr::Values(sqlparser::ast::Values {
         explicit_row: values.explicit_row,
         value_keyword: values.value_keyword,
@@ -379,16 +393,7 @@ pub fn insert_from_table(
     table: &str,
     ctx: &Context,
 ) -> Result<Option<TableBinds>> {
-    let Statement::Insert(insert) = statement else {
-        return Ok(None);
-    };
-    let Some(source) = &insert.source else {
-        return Ok(None);
-    };
-    let sqlparser::ast::SetExpr::Values(values) = source.body.as_ref() else {
-        return Ok(None);
-    };
-    let [template] = values.rows.as_slice() else {
+    let Some((insert, _, _, template)) = values_template(statement) else {
         return Ok(None);
     };
     let rows = bindings.rows();
@@ -434,15 +439,9 @@ pub fn insert_from_table(
     // for a BINARY.
     let targets = crate::rules::timestamps::insert_targets(insert, ctx);
     let mut positions = Vec::new();
-    let mut row = Statement::Query(Box::new(sqlparser::ast::Query {
-        body: Box::new(sqlparser::ast::SetExpr::Values(sqlparser::ast::Values {
-            explicit_row: values.explicit_row,
-            value_keyword: values.value_keyword,
-            rows: vec![template.clone()],
-        })),
-        ..(**source).clone()
-    }));
-    let _ = row.visit(&mut CollectQmarks(&mut positions));
+    for item in template.iter() {
+        let _ = item.clone().visit(&mut CollectQmarks(&mut positions));
+    }
     positions.sort();
     let mut visitor = Replace {
         exprs: &exprs,
