@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from helpers import run, scalar, unique_name
+from helpers import raises_snowflake, run, scalar, unique_name
 
 COLUMNS = """(
     id INT, c_number NUMBER(10, 2), c_int INT, c_float FLOAT, c_text VARCHAR, c_boolean BOOLEAN,
@@ -120,6 +120,24 @@ def test_executemany_ten_thousand_rows(connect, database):
     ) == [(count, count * (count - 1) // 2, count, Decimal(count * (count - 1) // 2) / 100)]
     assert run(conn, f"select name, amount from {table} where id = 1234") == [
         ("row-1234", Decimal("12.34"))
+    ]
+
+
+@pytest.mark.parametrize("rows", [3, 12_000], ids=["array-binds", "bind-stage"])
+def test_executemany_into_a_varchar_n_column_checks_every_row(connect, database, rows):
+    conn = connect(database=database, schema="PUBLIC", paramstyle="qmark")
+    table = unique_name("LIMITED")
+    run(conn, f"create table {table} (id INT, code VARCHAR(4))")
+    cur = conn.cursor()
+    good = [(i, f"c{i % 100}") for i in range(rows)]
+    cur.executemany(f"insert into {table} values (?, ?)", good)
+    assert cur.rowcount == rows
+    bad = good[:-1] + [(rows, "toolong")]
+    with raises_snowflake(100074, "22001", "String 'toolong' is too long and would be truncated"):
+        cur.executemany(f"insert into {table} values (?, ?)", bad)
+    # The failed statement added nothing.
+    assert run(conn, f"select count(*), max(length(code)) from {table}") == [
+        (rows, max(len(code) for _, code in good))
     ]
 
 

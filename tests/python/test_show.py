@@ -100,3 +100,69 @@ def test_result_scan_reads_show_output(conn):
     run(conn, "show tables")
     rows = run(conn, 'select "name", "comment" from table(result_scan(last_query_id()))')
     assert rows == [("T", "things")]
+
+
+def test_get_ddl_recreates_tables_views_and_schemas(conn):
+    schema = setup_schema(conn, "DDL")
+    run(conn, "create table \"lower\" (\"id\" number(10,2) comment 'it''s', ts timestamp_ntz, "
+              "flag boolean, seq_id int autoincrement)")
+    run(conn, "create secure view sv comment = 'secret' as\n  select \"id\" from \"lower\" where flag")
+    run(conn, "create sequence s start = 5 increment = 2")
+    cur = conn.cursor()
+    cur.execute("select get_ddl('table', 't')")
+    assert column_names(cur) == ["GET_DDL('TABLE', 'T')"]
+    table_t = (
+        "create or replace TABLE T (\n"
+        "\tID NUMBER(38,0) NOT NULL,\n"
+        "\tNAME VARCHAR(10) NOT NULL DEFAULT 'n',\n"
+        "\tV VARIANT,\n"
+        "\tprimary key (ID)\n"
+        ")COMMENT='things'\n;"
+    )
+    assert cur.fetchone() == (table_t,)
+    lower = (
+        "create or replace TABLE \"lower\" (\n"
+        "\t\"id\" NUMBER(10,2) COMMENT 'it\\'s',\n"
+        "\tTS TIMESTAMP_NTZ(9),\n"
+        "\tFLAG BOOLEAN,\n"
+        "\tSEQ_ID NUMBER(38,0) autoincrement start 1 increment 1 order\n"
+        ");"
+    )
+    assert run(conn, "select get_ddl('TABLE', '\"lower\"')") == [(lower,)]
+    view_v = "create or replace view V(\n\tID\n) as select id from t;"
+    assert run(conn, f"select get_ddl('view', '{schema}.v')") == [(view_v,)]
+    secure = (
+        "create or replace secure view SV(\n\t\"id\"\n) COMMENT='secret'\n"
+        " as select \"id\" from \"lower\" where flag;"
+    )
+    assert run(conn, "select get_ddl('view', 'sv')") == [(secure,)]
+    # The third argument names recreated objects in full.
+    db = run(conn, "select current_database()")[0][0]
+    qualified = run(conn, "select get_ddl('view', 'v', true)")[0][0]
+    assert qualified.startswith(f"create or replace view {db}.{schema}.V(\n")
+    sequence = "create or replace sequence S start with 5 increment by 2 noorder;"
+    assert run(conn, "select get_ddl('sequence', 's')") == [(sequence,)]
+    # A schema: its own statement, then its objects (sequences, then tables and views by name).
+    whole = run(conn, f"select get_ddl('schema', '{schema}')")[0][0]
+    assert whole == "\n".join([
+        f"create or replace schema {schema};",
+        "",
+        sequence,
+        secure,
+        table_t,
+        view_v,
+        lower,
+        "",
+    ])
+    # SHOW VIEWS and INFORMATION_SCHEMA.VIEWS give the definition as written.
+    _, rows = show(conn, "show views like 'SV'")
+    assert rows[0]["text"].startswith("create secure view sv comment = 'secret' as")
+    assert (rows[0]["comment"], rows[0]["is_secure"]) == ("secret", "true")
+    run(conn, "comment on view sv is 'changed'")
+    assert "COMMENT='changed'" in run(conn, "select get_ddl('view', 'sv')")[0][0]
+    with raises_snowflake(2003, "42S02", "Table 'NOPE' does not exist or not authorized."):
+        run(conn, "select get_ddl('table', 'nope')")
+    with raises_snowflake(2003, "42S02", "View 'T' does not exist or not authorized."):
+        run(conn, "select get_ddl('view', 't')")
+    with raises_snowflake(1003, "42000", "Invalid object type: 'PIPEX'"):
+        run(conn, "select get_ddl('pipex', 't')")

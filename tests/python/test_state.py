@@ -374,6 +374,24 @@ def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
         assert described["N"][4] == "IDENTITY START 1 INCREMENT 1 ORDER"
 
 
+def test_comments_and_view_definitions_travel_with_the_state(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        sql(sconn, "create database NOTES")
+        sql(sconn, "create table t (id int) comment = 'the table'")
+        sql(sconn, "create view v comment = 'the view' as select id from t where id > 1")
+        expected = sql(sconn, "select get_ddl('schema', 'PUBLIC')")
+        assert "COMMENT='the view'\n as select id from t where id > 1;" in expected[0][0]
+        path = tmp_path / "notes.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dconn = dst.connect()
+        dst.cli("state", "import", str(path)).ok()
+        sql(dconn, "use database NOTES")
+        assert sql(dconn, "select get_ddl('schema', 'PUBLIC')") == expected
+        assert [(r[1], r[5]) for r in sql(dconn, "show tables")] == [("T", "the table")]
+
+
 def test_import_overwrite_replaces_everything(tmp_path):
     with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
         make_db(src.connect(), "SHARED", values=(10, 20))

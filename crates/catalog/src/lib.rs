@@ -6,12 +6,12 @@
 //! Layout:
 //! - [`types`]: [`SfType`], a Snowflake data type, with its DuckDB storage type and wire name.
 //! - [`names`]: Snowflake identifier case rules and the case-preserving storage names.
-//! - [`meta`]: the per-column metadata Snowglobe keeps beside DuckDB's own catalog.
+//! - [`meta`]: the per-column and per-view metadata Snowglobe keeps beside DuckDB's own catalog.
 
 pub mod meta;
 pub mod names;
 pub mod types;
 
-pub use meta::ColumnMeta;
+pub use meta::{ColumnMeta, ViewMeta};
 pub use names::{demangle, mangle};
 pub use types::SfType;

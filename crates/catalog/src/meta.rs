@@ -47,9 +47,66 @@ impl ColumnMeta {
     }
 }
 
+/// What Snowglobe records about a view beside DuckDB's catalog (DuckDB keeps only its own
+/// rewritten SQL): the definition as the user wrote it, for GET_DDL and SHOW VIEWS. Stored as
+/// JSON in the view's DuckDB comment, with the user's comment inside, like [`ColumnMeta`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewMeta {
+    /// The whole CREATE VIEW statement as written.
+    #[serde(rename = "sg_view_text")]
+    pub text: String,
+    /// The view's query as written (the text after `AS`).
+    pub body: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secure: bool,
+    /// The user's `COMMENT`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl ViewMeta {
+    /// The text stored as DuckDB's view comment.
+    pub fn to_comment(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parse a DuckDB view comment; `None` if it is not Snowglobe metadata (a plain comment).
+    pub fn from_comment(comment: &str) -> Option<Self> {
+        if !comment.starts_with('{') {
+            return None;
+        }
+        serde_json::from_str(comment).ok()
+    }
+}
+
+/// The user's comment of a table or view, from its DuckDB comment.
+pub fn user_comment(stored: &str) -> Option<String> {
+    match ViewMeta::from_comment(stored) {
+        Some(meta) => meta.comment,
+        None => Some(stored.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn view_meta_round_trip_and_plain_comments() {
+        let meta = ViewMeta {
+            text: "create view v as select 1".into(),
+            body: "select 1".into(),
+            secure: false,
+            comment: Some("c".into()),
+        };
+        assert_eq!(
+            ViewMeta::from_comment(&meta.to_comment()),
+            Some(meta.clone())
+        );
+        assert_eq!(user_comment(&meta.to_comment()), Some("c".into()));
+        assert_eq!(user_comment("{not json"), Some("{not json".into()));
+        assert_eq!(ViewMeta::from_comment("plain"), None);
+    }
 
     #[test]
     fn comment_round_trip() {

@@ -103,6 +103,9 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
         Some(("Timestamp", _)) if text.ends_with("' is not recognized") => {
             ErrorCode::TimestampNotRecognized
         }
+        Some(("String", _)) if text.ends_with("' is too long and would be truncated") => {
+            ErrorCode::StringTooLong
+        }
         _ => return None,
     };
     Some(SnowflakeError::new(code, text))
@@ -294,6 +297,9 @@ mod tests {
         );
         let e = from_message("Invalid Input Error: Numeric value '345.123' is out of range");
         assert_eq!((e.code(), e.sqlstate()), ("100039", "22003"));
+        let e =
+            from_message("Invalid Input Error: String 'it''s' is too long and would be truncated");
+        assert_eq!((e.code(), e.sqlstate()), ("100074", "22001"));
         let e = from_message("Binder Error: Referenced column \"FOO\" not found in FROM clause!");
         assert_eq!(e.code(), "000904");
         assert!(e.message.contains("invalid identifier 'FOO'"));

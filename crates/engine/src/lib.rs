@@ -9,10 +9,12 @@
 //! - [`errors`]: DuckDB errors → Snowflake errors.
 //! - [`time_zones`]: session time-zone functions registered into DuckDB (no ICU in the build).
 //! - [`date_math`]: DATEADD, DATEDIFF, DATE_TRUNC, LAST_DAY, NEXT_DAY with Snowflake's types.
+//! - [`text_limits`]: the length check of values written to VARCHAR(n) columns.
 
 pub mod date_math;
 pub mod describe;
 pub mod errors;
+pub mod text_limits;
 pub mod time_zones;
 
 use std::path::PathBuf;
@@ -106,6 +108,7 @@ impl Engine {
             .map_err(from_duckdb)?;
         time_zones::register(&root).map_err(from_duckdb)?;
         date_math::register(&root).map_err(from_duckdb)?;
+        text_limits::register(&root).map_err(from_duckdb)?;
         let stage_root = match &storage {
             Storage::Directory(dir) => dir.join("stages"),
             Storage::Memory => {
@@ -457,8 +460,37 @@ impl EngineSession {
         Ok(out)
     }
 
-    /// Comments of the tables and views of a schema, by Snowflake name.
+    /// The user's comments of the tables and views of a schema, by Snowflake name.
     pub fn relation_comments(
+        &self,
+        database: &str,
+        schema: &str,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        Ok(self
+            .stored_relation_comments(database, schema)?
+            .into_iter()
+            .filter_map(|(name, stored)| {
+                snowglobe_catalog::meta::user_comment(&stored).map(|c| (name, c))
+            })
+            .collect())
+    }
+
+    /// What Snowglobe recorded about a view (its definition as written), if anything.
+    pub fn view_meta(
+        &self,
+        database: &str,
+        schema: &str,
+        view: &str,
+    ) -> Result<Option<snowglobe_catalog::ViewMeta>> {
+        Ok(self
+            .stored_relation_comments(database, schema)?
+            .get(view)
+            .and_then(|stored| snowglobe_catalog::ViewMeta::from_comment(stored)))
+    }
+
+    /// DuckDB's comments of the tables and views of a schema as stored (a view's holds its
+    /// [`snowglobe_catalog::ViewMeta`]), by Snowflake name.
+    pub fn stored_relation_comments(
         &self,
         database: &str,
         schema: &str,

@@ -71,6 +71,8 @@ pub enum ErrorCode {
     UndefinedVariable,
     /// 100080: a CSV file's column count differs from the table's.
     ColumnCountMismatch,
+    /// 100074: text longer than the VARCHAR(n) column it goes into.
+    StringTooLong,
 }
 
 impl ErrorCode {
@@ -106,6 +108,7 @@ impl ErrorCode {
             ErrorCode::QueryNotFound => "000709",
             ErrorCode::UndefinedVariable => "002211",
             ErrorCode::ColumnCountMismatch => "100080",
+            ErrorCode::StringTooLong => "100074",
         }
     }
 
@@ -140,6 +143,7 @@ impl ErrorCode {
             ErrorCode::QueryNotFound => "02000",
             ErrorCode::UndefinedVariable => "02000",
             ErrorCode::ColumnCountMismatch => "22000",
+            ErrorCode::StringTooLong => "22001",
         }
     }
 
@@ -172,6 +176,7 @@ impl ErrorCode {
                 | ErrorCode::NumericOutOfRange
                 | ErrorCode::NumericValueOutOfRange
                 | ErrorCode::ColumnCountMismatch
+                | ErrorCode::StringTooLong
         )
     }
 }
@@ -265,6 +270,14 @@ impl SnowflakeError {
 
     pub fn division_by_zero() -> Self {
         Self::new(ErrorCode::DivisionByZero, "Division by zero")
+    }
+
+    /// 100074: `value` is longer than the VARCHAR(n) column it is written to.
+    pub fn string_too_long(value: &str) -> Self {
+        SnowflakeError::new(
+            ErrorCode::StringTooLong,
+            format!("String '{value}' is too long and would be truncated"),
+        )
     }
 
     pub fn internal(detail: impl fmt::Display) -> Self {

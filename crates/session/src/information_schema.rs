@@ -338,16 +338,17 @@ fn views_of(session: &Session, db: &str) -> Result<View> {
             if !is_view {
                 continue;
             }
+            let meta = session.conn().view_meta(db, &schema, &name)?;
             rows.push(vec![
                 text(db),
                 text(&schema),
                 text(&name),
                 text(&role(session)),
-                Cell::Null,
+                opt(meta.as_ref().map(|m| m.text.as_str())),
                 text("NONE"),
                 yes_no(false),
                 yes_no(false),
-                yes_no(false),
+                yes_no(meta.as_ref().is_some_and(|m| m.secure)),
                 now(),
                 now(),
                 opt(comments.get(&name).map(String::as_str)),

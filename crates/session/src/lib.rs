@@ -194,7 +194,7 @@ impl Session {
             account: self.account.clone(),
             temporary_tables: self.temporary_tables.clone(),
             timezone: self.params.text("TIMEZONE").unwrap_or_default(),
-            insert_target: vec![],
+            target_columns: vec![],
             variables: self.variables.clone(),
             session_id: self.id,
             query_ids: self.query_ids.clone(),
@@ -393,7 +393,7 @@ impl Session {
         let rows = request.bindings.rows();
         let table = format!("TEMP.MAIN.{}", snowglobe_catalog::names::quote(BIND_ROWS));
         let mut ctx = self.context();
-        ctx.insert_target = self.insert_target(&statement, &ctx);
+        ctx.target_columns = self.target_columns(&statement, &ctx);
         if let Some(from_table) =
             binds::insert_from_table(&statement, &request.bindings, &table, &ctx)?
         {
@@ -443,7 +443,7 @@ impl Session {
 
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
-        ctx.insert_target = self.insert_target(&statement, &ctx);
+        ctx.target_columns = self.target_columns(&statement, &ctx);
         if snowglobe_translate::rules::semi_structured::wants_column_types(&statement) {
             ctx.semi_columns = self.semi_columns(&statement, &ctx);
         }
@@ -619,6 +619,7 @@ impl Session {
                 if_not_exists,
                 temporary,
                 sequences,
+                comment,
             } => {
                 if *if_not_exists && self.object_exists(table, *temporary)? {
                     return ResultSet::status(
@@ -633,6 +634,12 @@ impl Session {
                     s.conn.execute(&p.sql)?;
                     for (name, meta) in columns {
                         s.conn.set_column_meta(storage, name, meta)?;
+                    }
+                    if let Some(comment) = comment {
+                        s.conn.execute(&format!(
+                            "COMMENT ON TABLE {storage} IS {}",
+                            snowglobe_catalog::names::quote_literal(comment)
+                        ))?;
                     }
                     Ok(())
                 })?;
@@ -669,6 +676,23 @@ impl Session {
                     StatementType::Ddl,
                     format!("{} successfully dropped.", object.name),
                 )
+            }
+            SqlKind::CreateView {
+                status,
+                storage,
+                meta,
+            } => {
+                self.in_own_transaction(|s| {
+                    s.conn.execute(&p.sql)?;
+                    if let Some(meta) = meta {
+                        s.conn.execute(&format!(
+                            "COMMENT ON VIEW {storage} IS {}",
+                            snowglobe_catalog::names::quote_literal(&meta.to_comment())
+                        ))?;
+                    }
+                    Ok(())
+                })?;
+                ResultSet::status(StatementType::Ddl, status.clone())
             }
             SqlKind::Ddl { status } => {
                 self.conn.execute(&p.sql)?;
@@ -737,16 +761,26 @@ impl Session {
             .table_exists(&object.database, &object.schema, &object.name)
     }
 
-    /// The declared columns of an INSERT's target table (empty when it is not an INSERT or the
-    /// table is unknown: the statement then fails later with the proper error).
-    fn insert_target(&self, statement: &Statement, ctx: &Context) -> Vec<(String, SfType)> {
-        let Statement::Insert(insert) = statement else {
-            return vec![];
+    /// The declared columns of the table an INSERT, UPDATE or MERGE writes (empty for other
+    /// statements or an unknown table: the statement then fails later with the proper error).
+    fn target_columns(&self, statement: &Statement, ctx: &Context) -> Vec<(String, SfType)> {
+        use sqlparser_compat::TableFactor;
+        let (name, operation) = match statement {
+            Statement::Insert(insert) => match &insert.table {
+                TableObject::TableName(name) => (name, "INSERT"),
+                _ => return vec![],
+            },
+            Statement::Update(update) => match &update.table.relation {
+                TableFactor::Table { name, .. } => (name, "UPDATE"),
+                _ => return vec![],
+            },
+            Statement::Merge(merge) => match &merge.table {
+                TableFactor::Table { name, .. } => (name, "MERGE"),
+                _ => return vec![],
+            },
+            _ => return vec![],
         };
-        let TableObject::TableName(name) = &insert.table else {
-            return vec![];
-        };
-        let Ok(table) = resolve_object(name, ctx, "INSERT") else {
+        let Ok(table) = resolve_object(name, ctx, operation) else {
             return vec![];
         };
         let (db, schema) = if self.temporary_tables.contains(&table) {

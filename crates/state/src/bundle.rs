@@ -82,6 +82,9 @@ pub struct Table {
     pub rows: u64,
     /// The Parquet file with the rows, a path inside the bundle.
     pub file: String,
+    /// The table's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +114,10 @@ pub struct View {
     pub name: String,
     /// The view's definition as stored (a `CREATE VIEW` statement).
     pub sql: String,
+    /// The view's DuckDB comment as stored: the user's comment and the definition as written
+    /// (JSON, see `snowglobe_catalog::ViewMeta`), or a plain comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -85,11 +85,14 @@ fn export_in_transaction(
             views: vec![],
             sequences: sequences(conn, &db, &schema)?,
         };
+        let mut comments = conn.stored_relation_comments(&db, &schema)?;
         for (name, is_view, _) in relations {
+            let comment = comments.remove(&name);
             if is_view {
                 out.views.push(View {
                     sql: view_sql(conn, &db, &schema, &name)?,
                     name,
+                    comment,
                 });
                 continue;
             }
@@ -138,6 +141,7 @@ fn export_in_transaction(
                 columns,
                 rows,
                 file,
+                comment,
             });
         }
         if let Some(d) = databases.iter_mut().find(|d| d.name == db) {

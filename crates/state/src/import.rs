@@ -154,6 +154,12 @@ pub fn apply(
                         conn.set_column_meta(&path, &c.name, &meta)?;
                     }
                 }
+                if let Some(comment) = &table.comment {
+                    conn.execute(&format!(
+                        "COMMENT ON TABLE {path} IS {}",
+                        quote_literal(comment)
+                    ))?;
+                }
                 done += 1;
                 progress(Progress {
                     done,
@@ -182,6 +188,15 @@ pub fn apply(
             }
             for view in &schema.views {
                 conn.execute(&view.sql)?;
+                if let Some(comment) = &view.comment {
+                    conn.execute(&format!(
+                        "COMMENT ON VIEW {}.{}.{} IS {}",
+                        quote(&mangle(&db.name)),
+                        quote(&mangle(&schema.name)),
+                        quote(&mangle(&view.name)),
+                        quote_literal(comment)
+                    ))?;
+                }
             }
         }
     }

@@ -733,7 +733,7 @@ mod tests {
             .unwrap()
             .remove(0);
         let ctx = Context {
-            insert_target: vec![
+            target_columns: vec![
                 ("D".into(), SfType::Date),
                 ("T".into(), SfType::Time { scale: 9 }),
                 ("B".into(), SfType::Binary { length: 8 }),

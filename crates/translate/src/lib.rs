@@ -10,6 +10,7 @@
 //! - [`parse`]: parsing and syntax errors in Snowflake's wording.
 //! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
 //! - [`plan`]: statement classification into [`Plan`]s.
+//! - [`get_ddl`]: `SELECT GET_DDL(...)`, answered by the session from its catalog.
 //! - [`stages`]: stage statements (CREATE STAGE, PUT, GET, LIST, REMOVE, COPY INTO), read by
 //!   a reader of their own.
 //! - [`statements`]: session variables, DESCRIBE, sequences, ALTER TABLE, COMMENT, CLONE.
@@ -19,6 +20,7 @@
 //! - [`names`]: object names resolved against the session's current database and schema.
 
 pub mod binds;
+pub mod get_ddl;
 pub mod names;
 pub mod parse;
 pub mod plan;
@@ -29,6 +31,7 @@ pub mod types;
 pub mod variables;
 
 pub use binds::{BindValue, Bindings};
+pub use get_ddl::{DdlObject, GetDdl};
 pub use names::{Context, ObjectRef};
 pub use parse::parse;
 pub use plan::{plan, Command, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget};

@@ -18,9 +18,10 @@ pub struct Context {
     pub temporary_tables: Vec<ObjectRef>,
     /// The session `TIMEZONE` (an IANA name); empty means Snowflake's default.
     pub timezone: String,
-    /// For an `INSERT`: the target table's columns (name, declared type) in table order, so
-    /// literals are converted to them the way Snowflake converts (see `rules::timestamps`).
-    pub insert_target: Vec<(String, snowglobe_catalog::SfType)>,
+    /// For an `INSERT`, `UPDATE` or `MERGE`: the target table's columns (name, declared type)
+    /// in table order, so values are converted to them the way Snowflake converts (see
+    /// `rules::timestamps`) and checked against VARCHAR(n) lengths (`rules::lengths`).
+    pub target_columns: Vec<(String, snowglobe_catalog::SfType)>,
     /// Session variables (`SET x = ...`): upper-case name → the value as a Snowflake SQL
     /// literal expression, substituted for `$x` before anything else.
     pub variables: std::collections::BTreeMap<String, String>,

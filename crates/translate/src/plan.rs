@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use snowglobe_catalog::ColumnMeta;
+use snowglobe_catalog::{ColumnMeta, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     AssignmentTarget, ColumnOption, CreateTable, ObjectName, ObjectType, SchemaName, Statement,
@@ -112,6 +112,8 @@ pub enum Command {
     },
     /// `EXECUTE IMMEDIATE '<sql>'`: the statement text to run.
     ExecuteImmediate(String),
+    /// `SELECT GET_DDL(...)` on its own.
+    GetDdl(crate::get_ddl::GetDdl),
 }
 
 /// `SHOW <objects> [LIKE '<pattern>'] [IN DATABASE d | IN [SCHEMA] d.s] [STARTS WITH 'x'] [LIMIT n]`.
@@ -248,6 +250,8 @@ pub enum SqlKind {
         temporary: bool,
         /// Sequences to create first (DuckDB SQL), one per AUTOINCREMENT / IDENTITY column.
         sequences: Vec<String>,
+        /// The table's `COMMENT = '...'`.
+        comment: Option<String>,
     },
     /// DROP TABLE / VIEW; `storage` is the DuckDB path.
     Drop {
@@ -255,6 +259,14 @@ pub enum SqlKind {
         object: ObjectRef,
         storage: String,
         if_exists: bool,
+    },
+    /// CREATE VIEW: the session records the definition as written after creating the view.
+    CreateView {
+        status: String,
+        /// DuckDB path of the view.
+        storage: String,
+        /// `None` for a temporary view (it lives only as long as the session).
+        meta: Option<ViewMeta>,
     },
     /// Other DDL: answered with a status text.
     Ddl {
@@ -329,10 +341,19 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         Statement::CreateTable(create) => create_table(create, ctx)?,
         Statement::CreateView(view) => {
             let object = resolve_object(&view.name, ctx, "CREATE VIEW")?;
+            let meta = (!view.temporary).then(|| ViewMeta {
+                text: sql.trim().trim_end_matches(';').trim_end().to_string(),
+                body: crate::rules::column_names::text_from(&view.query, sql)
+                    .unwrap_or_else(|| view.query.to_string()),
+                secure: view.secure,
+                comment: view.comment.clone(),
+            });
             view.secure = false;
             view.comment = None;
-            SqlKind::Ddl {
+            SqlKind::CreateView {
                 status: format!("View {} successfully created.", object.name),
+                storage: storage_path(&object, ctx),
+                meta,
             }
         }
         Statement::Drop {
@@ -550,6 +571,21 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     create
         .constraints
         .retain(|c| matches!(c, TableConstraint::Check(_)));
+    // Snowflake's `COMMENT = '...'` is one of the table options.
+    let options = match &create.table_options {
+        sqlparser::ast::CreateTableOptions::Plain(options) => options.as_slice(),
+        _ => &[],
+    };
+    let comment = options
+        .iter()
+        .find_map(|o| match o {
+            sqlparser::ast::SqlOption::Comment(c) => Some(c.clone()),
+            _ => None,
+        })
+        .or(create.comment.take())
+        .map(|c| match c {
+            sqlparser::ast::CommentDef::WithEq(c) | sqlparser::ast::CommentDef::WithoutEq(c) => c,
+        });
     create.comment = None;
     create.cluster_by = None;
     create.table_options = sqlparser::ast::CreateTableOptions::None;
@@ -570,6 +606,7 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         temporary: create.temporary,
         table,
         sequences,
+        comment,
     })
 }
 
@@ -658,7 +695,7 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
             .next()
             .ok_or_else(|| SnowflakeError::internal("no insert"))?;
         let mut clause_ctx = ctx.clone();
-        clause_ctx.insert_target = vec![];
+        clause_ctx.target_columns = vec![];
         let Plan::Sql(p) = plan(statement, &clause_ctx, &sql)? else {
             return Err(SnowflakeError::internal("multi-table INSERT clause"));
         };
@@ -1038,6 +1075,10 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
         Statement::Rollback {
             savepoint: None, ..
         } => Command::Rollback,
+        Statement::Query(query) => match crate::get_ddl::call(query)? {
+            Some(call) => Command::GetDdl(call),
+            None => return Ok(None),
+        },
         _ => return Ok(None),
     };
     Ok(Some(c))

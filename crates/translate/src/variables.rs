@@ -363,7 +363,7 @@ fn is_identifier_function(name: &ObjectName) -> bool {
 }
 
 /// Parse the text of `IDENTIFIER('<text>')` as an object name.
-fn object_name(text: &str) -> Result<ObjectName> {
+pub(crate) fn object_name(text: &str) -> Result<ObjectName> {
     Parser::new(&SnowflakeDialect)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_object_name(false))

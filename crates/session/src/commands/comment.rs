@@ -1,6 +1,7 @@
 //! `COMMENT [IF EXISTS] ON TABLE | VIEW | COLUMN ... IS '...'`.
 
 use snowglobe_catalog::names::quote_literal;
+use snowglobe_catalog::ViewMeta;
 use snowglobe_error::{Result, SnowflakeError};
 use snowglobe_translate::CommentTarget;
 
@@ -33,6 +34,16 @@ pub fn run(
                 return Err(SnowflakeError::does_not_exist("Table", &object.name));
             };
             let kind = if is_view { "VIEW" } else { "TABLE" };
+            // A view's comment also holds its definition as written: keep it.
+            let meta = if is_view {
+                session.conn().view_meta(&db, &schema, &object.name)?
+            } else {
+                None
+            };
+            let text = match meta {
+                Some(meta) => quote_literal(&ViewMeta { comment, ..meta }.to_comment()),
+                None => text,
+            };
             session.conn().execute(&format!(
                 "COMMENT ON {kind} {} IS {text}",
                 session.storage_path(&object)

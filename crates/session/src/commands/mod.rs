@@ -8,6 +8,7 @@ mod comment;
 mod copy;
 mod database;
 mod describe;
+mod get_ddl;
 mod schema;
 mod sequence;
 mod show;
@@ -100,6 +101,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             or_replace,
             if_not_exists,
         } => clone::clone_database(session, target, source, or_replace, if_not_exists),
+        Command::GetDdl(call) => get_ddl::run(session, call),
         Command::ExecuteImmediate(sql) => {
             let request = crate::Request {
                 sql,

@@ -158,9 +158,15 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             let views = show.objects == ShowObjects::Views;
             let mut rows = Vec::new();
             for (db, schema) in schemas(session, &show)? {
-                let comments = session.conn().relation_comments(&db, &schema)?;
+                let stored = session.conn().stored_relation_comments(&db, &schema)?;
                 for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
-                    let comment = comments.get(&name).map(String::as_str).unwrap_or("");
+                    let stored = stored.get(&name).map(String::as_str).unwrap_or("");
+                    let view = snowglobe_catalog::ViewMeta::from_comment(stored);
+                    let comment = match &view {
+                        Some(meta) => meta.comment.clone().unwrap_or_default(),
+                        None => stored.to_string(),
+                    };
+                    let comment = comment.as_str();
                     if is_view != views || !keep(&show, &name) {
                         continue;
                     }
@@ -173,8 +179,12 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                             text(&schema),
                             text(&role),
                             text(comment),
-                            text(""),
-                            text("false"),
+                            text(view.as_ref().map(|m| m.text.as_str()).unwrap_or("")),
+                            text(if view.as_ref().is_some_and(|m| m.secure) {
+                                "true"
+                            } else {
+                                "false"
+                            }),
                             text("false"),
                             text("ROLE"),
                             text("OFF"),

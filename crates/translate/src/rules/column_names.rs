@@ -216,6 +216,23 @@ const CLAUSE_KEYWORDS: &[&str] = &[
     "OFFSET",
 ];
 
+/// The text of a query as written in `sql`, from its first token to the end of the statement
+/// (without a trailing `;`); `None` when its position is unknown.
+pub fn text_from(query: &Query, sql: &str) -> Option<String> {
+    let mut start = offset(sql, query.span().start)?;
+    // A parenthesised query's span starts inside its parentheses.
+    while let Some(open) = sql.get(..start)?.trim_end().strip_suffix('(') {
+        start = open.len();
+    }
+    let text = sql.get(start..)?.trim_end();
+    Some(
+        text.strip_suffix(';')
+            .unwrap_or(text)
+            .trim_end()
+            .to_string(),
+    )
+}
+
 /// Byte offset in `sql` of a 1-based line/column location.
 fn offset(sql: &str, loc: Location) -> Option<usize> {
     if loc.line == 0 || loc.column == 0 {

@@ -3,7 +3,8 @@
 //! Order matters and is visible here: column names are taken from the text as the user wrote
 //! it before anything is rewritten; Snowflake types in casts become storage types before other
 //! rules add DuckDB casts of their own (timestamp conversions go first: they read the
-//! Snowflake type of a cast); functions are rewritten before identifiers are normalised
+//! Snowflake type of a cast, and values written to VARCHAR(n) columns are checked right after
+//! them); functions are rewritten before identifiers are normalised
 //! (some function arguments, such as date parts, look like identifiers); identifiers go last.
 //! The per-area function rules (conditional, strings, numeric, aggregates) run after the
 //! storage-type rule because the casts they add already name DuckDB types (JSON, HUGEINT), as
@@ -28,6 +29,7 @@ pub mod dates;
 pub mod functions;
 pub mod generator;
 pub mod identifiers;
+pub mod lengths;
 pub mod numbers;
 pub mod numeric;
 pub mod sampling;
@@ -51,6 +53,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;
     timestamps::values_take_target_types(statement, cx.session)?;
+    lengths::text_fits_its_column(statement, cx.session)?;
     types::cast_to_storage_types(statement)?;
     dates::rewrite_date_functions(statement, cx.session)?;
     generator::rewrite_generators(statement)?;

@@ -57,7 +57,7 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
     let Statement::Insert(insert) = statement else {
         return Ok(());
     };
-    if ctx.insert_target.is_empty() {
+    if ctx.target_columns.is_empty() {
         return Ok(());
     }
     let targets = insert_targets(insert, ctx);
@@ -104,27 +104,26 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
 }
 
 /// The type of the column each inserted value goes to (`None` where unknown), from the
-/// target table's columns in `ctx.insert_target`.
+/// target table's columns in `ctx.target_columns`.
 pub fn insert_targets(insert: &sqlparser::ast::Insert, ctx: &Context) -> Vec<Option<SfType>> {
     if insert.columns.is_empty() {
-        return ctx.insert_target.iter().map(|(_, t)| Some(*t)).collect();
+        return ctx.target_columns.iter().map(|(_, t)| Some(*t)).collect();
     }
-    insert
-        .columns
+    insert.columns.iter().map(|c| target_type(c, ctx)).collect()
+}
+
+/// The declared type of the target table's column a statement names (`None` if unknown).
+pub fn target_type(column: &sqlparser::ast::ObjectName, ctx: &Context) -> Option<SfType> {
+    let ident = column.0.last().and_then(|p| p.as_ident());
+    let name = match ident {
+        Some(i) if i.quote_style.is_some() => i.value.clone(),
+        Some(i) => i.value.to_uppercase(),
+        None => column.to_string(),
+    };
+    ctx.target_columns
         .iter()
-        .map(|c| {
-            let ident = c.0.last().and_then(|p| p.as_ident());
-            let name = match ident {
-                Some(i) if i.quote_style.is_some() => i.value.clone(),
-                Some(i) => i.value.to_uppercase(),
-                None => c.to_string(),
-            };
-            ctx.insert_target
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, t)| *t)
-        })
-        .collect()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
 }
 
 /// Which Snowflake timestamp a conversion produces.
@@ -447,7 +446,7 @@ mod tests {
         let sql = "insert into t (d, b, n) values ('1706659200000', 'FF', 'x')";
         let mut s = crate::parse::parse(sql).unwrap().remove(0);
         let mut ctx = crate::rules::test_support::ctx();
-        ctx.insert_target = vec![
+        ctx.target_columns = vec![
             ("D".into(), SfType::Date),
             ("B".into(), SfType::Binary { length: 8 }),
             ("N".into(), SfType::TEXT),
