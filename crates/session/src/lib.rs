@@ -199,6 +199,7 @@ impl Session {
             session_id: self.id,
             query_ids: self.query_ids.clone(),
             semi_columns: vec![],
+            number_columns: vec![],
         }
     }
 
@@ -444,8 +445,24 @@ impl Session {
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
         ctx.target_columns = self.target_columns(&statement, &ctx);
-        if snowglobe_translate::rules::semi_structured::wants_column_types(&statement) {
-            ctx.semi_columns = self.semi_columns(&statement, &ctx);
+        // Column types the rules need: VARIANT columns read as text, NUMBER columns divided.
+        if snowglobe_translate::rules::semi_structured::wants_column_types(&statement)
+            || snowglobe_translate::rules::numeric::wants_number_types(&statement)
+        {
+            for (name, t) in self.named_relation_columns(&statement, &ctx) {
+                match t {
+                    SfType::Variant | SfType::Object | SfType::Array
+                        if !ctx.semi_columns.contains(&name) =>
+                    {
+                        ctx.semi_columns.push(name);
+                    }
+                    SfType::Number { precision, scale } => {
+                        ctx.number_columns
+                            .push((name, u64::from(precision), u64::from(scale)));
+                    }
+                    _ => {}
+                }
+            }
         }
         // TRUNCATE also drops the table's load history (its files may be loaded again).
         let truncated = match &statement {
@@ -799,9 +816,13 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// The VARIANT, OBJECT and ARRAY columns of the tables `statement` names (names that are
-    /// not tables, such as CTEs, are skipped).
-    fn semi_columns(&self, statement: &Statement, ctx: &Context) -> Vec<String> {
+    /// The columns (name, Snowflake type) of the tables and views `statement` names (names that
+    /// are not tables, such as CTEs, are skipped): declared types, else the storage's.
+    fn named_relation_columns(
+        &self,
+        statement: &Statement,
+        ctx: &Context,
+    ) -> Vec<(String, SfType)> {
         let mut names = Vec::new();
         let _ = sqlparser_compat::visit_relations(statement, |name| {
             if names.len() < 16 && !names.contains(name) {
@@ -823,14 +844,12 @@ impl Session {
                 continue;
             };
             for c in columns {
-                let semi = match &c.meta {
-                    Some(m) => {
-                        matches!(m.sf_type, SfType::Variant | SfType::Object | SfType::Array)
-                    }
-                    None => c.data_type.eq_ignore_ascii_case("JSON"),
-                };
-                if semi && !out.contains(&c.name) {
-                    out.push(c.name);
+                let t = c
+                    .meta
+                    .map(|m| m.sf_type)
+                    .unwrap_or_else(|| SfType::of_duckdb_type(&c.data_type));
+                if !out.contains(&(c.name.clone(), t)) {
+                    out.push((c.name, t));
                 }
             }
         }

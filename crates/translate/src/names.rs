@@ -33,6 +33,10 @@ pub struct Context {
     /// reads, when [`crate::rules::semi_structured::wants_column_types`] asked for them: a bare
     /// reference to one is then known to be semi-structured (`v::string` drops the quotes).
     pub semi_columns: Vec<String>,
+    /// NUMBER columns (name, precision, scale) of the tables the statement reads, when
+    /// [`crate::rules::numeric::wants_number_types`] asked for them: a quotient or an average
+    /// of them gets Snowflake's scale. A name listed twice with different types is ambiguous.
+    pub number_columns: Vec<(String, u64, u64)>,
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).

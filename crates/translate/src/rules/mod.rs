@@ -66,7 +66,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     sampling::rewrite_samples(statement)?;
     numbers::count_as_number(statement);
     numbers::integer_literals_as_numbers(statement);
-    numeric::number_division_scale(statement);
+    numeric::number_division_scale(statement, cx.session);
     numbers::checked_division(statement);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
     Ok(())

@@ -15,6 +15,7 @@ use super::calls::{
     rewrite_calls, string_literal,
 };
 use super::FirstError;
+use crate::names::Context;
 
 /// Rewrite Snowflake numeric functions DuckDB lacks or spells differently.
 pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
@@ -141,48 +142,126 @@ fn ceil_floor_at_scale(x: Expr, scale: i64, up: bool) -> Expr {
 }
 
 /// Snowflake divides NUMBERs exactly, giving a NUMBER with `L1 + S2` leading digits and scale
-/// `max(S1, min(S1 + 6, 12))` (`7/2` is `3.500000`); DuckDB divides DECIMALs as DOUBLE. Where
-/// both operands' precision and scale are known from the text (number literals and casts to
-/// DECIMAL, as `numbers::integer_literals_as_numbers` writes them), the quotient is cast to
-/// Snowflake's DECIMAL. Operands of unknown type (columns) keep DuckDB's typing.
-pub fn number_division_scale(statement: &mut Statement) {
-    let _ = statement.visit(&mut Division);
+/// `max(S1, min(S1 + 6, 12))` (`7/2` is `3.500000`), and averages a NUMBER(p, s) to scale
+/// `max(s, min(s + 6, 12))`; DuckDB divides and averages DECIMALs as DOUBLE. Where both
+/// operands' precision and scale are known (number literals, casts to DECIMAL, NUMBER columns
+/// of the tables read as `ctx.number_columns` lists them, SUM and COUNT of those), the result is
+/// cast to Snowflake's DECIMAL. Operands of unknown type keep DuckDB's typing.
+pub fn number_division_scale(statement: &mut Statement, ctx: &Context) {
+    let _ = statement.visit(&mut Division { ctx });
 }
 
-struct Division;
+/// Whether `statement` divides or averages anything (then the session looks up the NUMBER
+/// columns of the tables it reads, for [`number_division_scale`]).
+pub fn wants_number_types(statement: &Statement) -> bool {
+    struct Find(bool);
+    impl sqlparser::ast::Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            self.0 = match expr {
+                Expr::BinaryOp {
+                    op: BinaryOperator::Divide,
+                    ..
+                } => true,
+                Expr::Function(f) => f.name.to_string().eq_ignore_ascii_case("AVG"),
+                _ => false,
+            };
+            if self.0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    let mut find = Find(false);
+    let _ = sqlparser::ast::Visit::visit(statement, &mut find);
+    find.0
+}
 
-impl VisitorMut for Division {
+struct Division<'a> {
+    ctx: &'a Context,
+}
+
+fn decimal_cast(expr: Expr, precision: u64, scale: u64) -> Expr {
+    Expr::Cast {
+        kind: sqlparser::ast::CastKind::Cast,
+        expr: Box::new(expr),
+        data_type: DataType::Decimal(ExactNumberInfo::PrecisionAndScale(precision, scale as i64)),
+        format: None,
+    }
+}
+
+impl VisitorMut for Division<'_> {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Divide,
-            right,
-        } = expr
-        {
-            if let (Some((p1, s1)), Some((_, s2))) = (exact_type(left), exact_type(right)) {
-                let scale = s1.max((s1 + 6).min(12));
-                let leading = (p1 - s1) + s2;
-                let precision = (leading + scale).clamp(1, 38);
-                let scale = scale.min(precision);
-                *expr = Expr::Cast {
-                    kind: sqlparser::ast::CastKind::Cast,
-                    expr: Box::new(expr.clone()),
-                    data_type: DataType::Decimal(ExactNumberInfo::PrecisionAndScale(
-                        precision,
-                        scale as i64,
-                    )),
-                    format: None,
-                };
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Divide,
+                right,
+            } => {
+                if let (Some((p1, s1)), Some((_, s2))) =
+                    (exact_type(left, self.ctx), exact_type(right, self.ctx))
+                {
+                    let scale = s1.max((s1 + 6).min(12));
+                    let leading = (p1 - s1) + s2;
+                    let precision = (leading + scale).clamp(1, 38);
+                    let scale = scale.min(precision);
+                    *expr = decimal_cast(expr.clone(), precision, scale);
+                }
             }
+            Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("AVG") => {
+                let arg = match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
+                        [sqlparser::ast::FunctionArg::Unnamed(
+                            sqlparser::ast::FunctionArgExpr::Expr(arg),
+                        )] => Some(arg),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((_, s)) = arg.and_then(|a| exact_type(a, self.ctx)) {
+                    *expr = decimal_cast(expr.clone(), 38, s.max((s + 6).min(12)));
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
 }
 
-/// (precision, scale) of an exact-number expression whose type the text alone tells.
-fn exact_type(e: &Expr) -> Option<(u64, u64)> {
+/// The NUMBER type of a column reference, when the tables read have exactly one.
+fn column_type(ident: &sqlparser::ast::Ident, ctx: &Context) -> Option<(u64, u64)> {
+    let name = crate::names::ident_name(ident);
+    let mut found = ctx
+        .number_columns
+        .iter()
+        .filter(|(n, _, _)| *n == name)
+        .map(|(_, p, s)| (*p, *s));
+    let first = found.next()?;
+    found.all(|t| t == first).then_some(first)
+}
+
+/// (precision, scale) of an exact-number expression whose type is known.
+fn exact_type(e: &Expr, ctx: &Context) -> Option<(u64, u64)> {
     match e {
+        Expr::Identifier(ident) => column_type(ident, ctx),
+        Expr::CompoundIdentifier(parts) => column_type(parts.last()?, ctx),
+        Expr::Function(f) if f.over.is_none() => {
+            let name = f.name.to_string().to_ascii_uppercase();
+            match name.as_str() {
+                "SUM" => match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
+                        [sqlparser::ast::FunctionArg::Unnamed(
+                            sqlparser::ast::FunctionArgExpr::Expr(arg),
+                        )] => exact_type(arg, ctx).map(|(_, s)| (38, s)),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
         Expr::Value(v) => match &v.value {
             Value::Number(n, _) => {
                 let digits = n.trim_start_matches('-');
@@ -211,11 +290,11 @@ fn exact_type(e: &Expr) -> Option<(u64, u64)> {
             }
             _ => None,
         },
-        Expr::Nested(inner) => exact_type(inner),
+        Expr::Nested(inner) => exact_type(inner, ctx),
         Expr::UnaryOp {
             op: UnaryOperator::Minus | UnaryOperator::Plus,
             expr,
-        } => exact_type(expr),
+        } => exact_type(expr, ctx),
         _ => None,
     }
 }
@@ -276,5 +355,40 @@ mod tests {
             translate("select 7/2"),
             "SELECT CAST(CASE WHEN CAST(2 AS DECIMAL(1, 0)) = 0 THEN error('Division by zero') ELSE CAST(7 AS DECIMAL(1, 0)) / CAST(2 AS DECIMAL(1, 0)) END AS DECIMAL(7,6)) AS \"7/2\""
         );
+    }
+
+    #[test]
+    fn number_columns_divide_and_average_to_snowflake_scales() {
+        use crate::rules::{apply, RuleContext};
+        let mut ctx = crate::rules::test_support::ctx();
+        ctx.number_columns = vec![
+            ("A".into(), 38, 0),
+            ("P".into(), 10, 2),
+            ("X".into(), 38, 0),
+            ("X".into(), 10, 2),
+        ];
+        let run = |sql: &str| {
+            let mut s = crate::parse::parse(sql).unwrap().remove(0);
+            let cx = RuleContext {
+                session: &ctx,
+                sql,
+                operation: "SELECT",
+            };
+            apply(&mut s, &cx).unwrap();
+            s.to_string()
+        };
+        // NUMBER(38,0) / NUMBER(10,2): scale max(0, min(6, 12)) = 6.
+        assert!(run("select a / p as q from t").ends_with("AS DECIMAL(38,6)) AS \"Q\" FROM \"T\""));
+        // SUM keeps the scale, COUNT is NUMBER(18,0): 2 + 6 = 8.
+        assert!(
+            run("select sum(t.p) / count(*) as q from t").contains("AS DECIMAL(38,8)) AS \"Q\"")
+        );
+        assert_eq!(
+            run("select avg(p) as m from t"),
+            "SELECT CAST(avg(\"P\") AS DECIMAL(38,8)) AS \"M\" FROM \"T\""
+        );
+        // An ambiguous name (two tables, two types) and unknown columns keep DuckDB's typing.
+        assert!(!run("select x / a as q from t").contains("DECIMAL(38"));
+        assert!(!run("select avg(b) as m from t").contains("DECIMAL"));
     }
 }
