@@ -143,6 +143,35 @@ def test_copy_csv_errors(conn, stage, tmp_path):
 
 
 @needs_local_fs
+def test_copy_on_error_continue_loads_the_rows_that_convert(conn, stage, tmp_path):
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, code varchar(3))")
+    lines = ["id,code", "1,a", "two,b", "3,c", "4,toolong", "5,e", "6,f"]
+    src = write(tmp_path / "mixed.csv", "\n".join(lines) + "\n")
+    conn.cursor().execute(f"put file://{src} @{stage}")
+    clean = write(tmp_path / "clean.csv", "id,code\n7,g\n")
+    conn.cursor().execute(f"put file://{clean} @{stage}")
+
+    rows = run(
+        conn,
+        f"copy into {table} from @{stage} file_format = (type = csv skip_header = 1) "
+        "on_error = continue",
+    )
+    by_file = {r[0].rsplit("/", 1)[-1]: r[1:8] for r in rows}
+    assert by_file["mixed.csv.gz"] == (
+        "PARTIALLY_LOADED", 6, 4, 6, 2, "Numeric value 'two' is not recognized", 3,
+    )
+    assert by_file["clean.csv.gz"] == ("LOADED", 1, 1, 1, 0, None, None)
+    assert run(conn, f"select id, code from {table} order by id") == [
+        (1, "a"), (3, "c"), (5, "e"), (6, "f"), (7, "g"),
+    ]
+    # A file loaded in part counts as loaded.
+    assert run(conn, f"copy into {table} from @{stage} on_error = continue") == [
+        ("Copy executed with 0 files processed.",)
+    ]
+
+
+@needs_local_fs
 def test_copy_json_into_variant_and_with_transformation(conn, stage, tmp_path):
     src = write(tmp_path / "docs.json", '{"id": 1, "tags": ["a"], "who": {"n": "x"}}\n{"id": 2}\n')
     conn.cursor().execute(f"put file://{src} @{stage}")

@@ -18,12 +18,22 @@ use crate::{ResultSet, Session, StatementType};
 
 /// The view the staged rows are read through (a temporary table to the translator).
 const ROWS_VIEW: &str = "SG_STAGED_ROWS";
+/// The rows view's row-number column (ON_ERROR = CONTINUE loads ranges of rows).
+const ROW_NUMBER: &str = "SG_ROW";
 
 /// One file's outcome.
 struct Loaded {
     file: String,
     rows: u64,
     error: Option<String>,
+    /// ON_ERROR = CONTINUE: rows read, rows that failed, and the first failure's line.
+    partial: Option<Partial>,
+}
+
+struct Partial {
+    parsed: u64,
+    errors: u64,
+    first_error: Option<(String, u64)>,
 }
 
 fn sql_text(s: &str) -> String {
@@ -197,6 +207,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             &disk,
             &base,
             match_by_name.as_deref(),
+            None,
         ) {
             Ok(counts) => {
                 for f in &group {
@@ -208,15 +219,37 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
                         file: f.path.clone(),
                         rows,
                         error: None,
+                        partial: None,
                     });
                 }
             }
             Err(e) if on_error == "ABORT_STATEMENT" || !e.code.is_data_error() => return Err(e),
             Err(e) if on_error == "CONTINUE" => {
-                return Err(SnowflakeError::unsupported(format!(
-                    "ON_ERROR = CONTINUE when a row fails to load ({})",
-                    e.message
-                )))
+                // One file per group here: load what loads, count what fails.
+                let (loaded, partial) = load_continuing(
+                    session,
+                    &copy,
+                    &table,
+                    &table_columns,
+                    &kind,
+                    &format,
+                    &disk,
+                    &base,
+                    match_by_name.as_deref(),
+                    e,
+                )?;
+                let first_line_offset = header_lines(&kind, &format);
+                outcomes.push(Loaded {
+                    file: group[0].path.clone(),
+                    rows: loaded,
+                    error: None,
+                    partial: Some(Partial {
+                        first_error: partial
+                            .first_error
+                            .map(|(m, row)| (m, row + first_line_offset)),
+                        ..partial
+                    }),
+                });
             }
             Err(e) => {
                 for f in &group {
@@ -224,6 +257,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
                         file: f.path.clone(),
                         rows: 0,
                         error: Some(e.message.clone()),
+                        partial: None,
                     });
                 }
             }
@@ -259,9 +293,33 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     let rows = outcomes
         .into_iter()
         .map(|o| {
+            let file = text(&format!("{shown}{}", o.file));
+            if let Some(p) = o.partial {
+                let status = match (p.errors, o.rows) {
+                    (0, _) => "LOADED",
+                    (_, 0) => "LOAD_FAILED",
+                    _ => "PARTIALLY_LOADED",
+                };
+                let (error, line) = match p.first_error {
+                    Some((m, line)) => (text(&m), Cell::Int(line as i64)),
+                    None => (Cell::Null, Cell::Null),
+                };
+                return vec![
+                    file,
+                    text(status),
+                    Cell::Int(p.parsed as i64),
+                    Cell::Int(o.rows as i64),
+                    Cell::Int(p.parsed as i64),
+                    Cell::Int(p.errors as i64),
+                    error,
+                    line,
+                    Cell::Null,
+                    Cell::Null,
+                ];
+            }
             let failed = o.error.is_some();
             vec![
-                text(&format!("{shown}{}", o.file)),
+                file,
                 text(if failed { "LOAD_FAILED" } else { "LOADED" }),
                 Cell::Int(o.rows as i64),
                 Cell::Int(o.rows as i64),
@@ -294,6 +352,103 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     )
 }
 
+/// ON_ERROR = CONTINUE after a load of one file failed on `failure`: load the rows that load
+/// and count the rows that fail, by halving the failing ranges (each range is one statement
+/// through the same conversions, so a row fails exactly as it would on its own). Returns the
+/// rows loaded and what failed (the first failure's row number counts data rows from 1).
+#[allow(clippy::too_many_arguments)]
+fn load_continuing(
+    session: &mut Session,
+    copy: &CopyInto,
+    table: &ObjectRef,
+    table_columns: &[snowglobe_engine::TableColumn],
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    base: &std::path::Path,
+    match_by_name: Option<&str>,
+    failure: SnowflakeError,
+) -> Result<(u64, Partial)> {
+    staged_view(
+        session,
+        kind,
+        format,
+        files,
+        base,
+        match_by_name.is_some(),
+        false,
+    )?;
+    let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
+    let total: u64 = session
+        .conn()
+        .text_rows(&format!("SELECT count(*)::VARCHAR FROM {view_path}"))?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    session
+        .conn()
+        .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
+    let mut loaded = 0;
+    let mut failed: Vec<(u64, String)> = Vec::new();
+    let mut pending = vec![(1, total)];
+    if total <= 1 {
+        failed.push((1, failure.message.clone()));
+        pending.clear();
+    }
+    while let Some((first, last)) = pending.pop() {
+        if first > last {
+            continue;
+        }
+        let range = if (first, last) == (1, total) {
+            // The whole file failed already: start from its halves.
+            Err(failure.clone())
+        } else {
+            load(
+                session,
+                copy,
+                table,
+                table_columns,
+                kind,
+                format,
+                files,
+                base,
+                match_by_name,
+                Some((first, last)),
+            )
+        };
+        match range {
+            Ok(counts) => loaded += counts.iter().map(|(_, n)| n).sum::<u64>(),
+            Err(e) if e.code.is_data_error() && first == last => failed.push((first, e.message)),
+            Err(e) if e.code.is_data_error() => {
+                let middle = first + (last - first) / 2;
+                pending.push((middle + 1, last));
+                pending.push((first, middle));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((
+        loaded,
+        Partial {
+            parsed: total,
+            errors: failed.len() as u64,
+            first_error: failed.into_iter().next().map(|(row, m)| (m, row)),
+        },
+    ))
+}
+
+/// Lines before a file's first data row (a CSV header), for the line numbers of errors.
+fn header_lines(kind: &str, format: &[(String, serde_json::Value)]) -> u64 {
+    if kind != "CSV" {
+        return 0;
+    }
+    let skip: u64 = format_text(format, "SKIP_HEADER")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    skip + u64::from(format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE"))
+}
+
 /// Load `files` in one statement; the rows loaded per file (disk path → count).
 #[allow(clippy::too_many_arguments)]
 fn load(
@@ -306,8 +461,17 @@ fn load(
     files: &[String],
     base: &std::path::Path,
     match_by_name: Option<&str>,
+    rows: Option<(u64, u64)>,
 ) -> Result<Vec<(String, u64)>> {
-    let file_columns = staged_view(session, kind, format, files, base, match_by_name.is_some())?;
+    let file_columns = staged_view(
+        session,
+        kind,
+        format,
+        files,
+        base,
+        match_by_name.is_some(),
+        rows.is_some(),
+    )?;
     let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
 
     // The target columns and the items that fill them.
@@ -428,8 +592,11 @@ fn load(
         .map(|c| sf_quote(&c.name))
         .collect::<Vec<_>>()
         .join(", ");
+    let range = rows
+        .map(|(first, last)| format!(" WHERE {} BETWEEN {first} AND {last}", sf_quote(ROW_NUMBER)))
+        .unwrap_or_default();
     let insert = format!(
-        "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}",
+        "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}{range}",
         sf_quote(&table.database),
         sf_quote(&table.schema),
         sf_quote(&table.name),
@@ -447,7 +614,7 @@ fn load(
         }
     };
     // Rows per file, for the answer.
-    let counts = if files.len() == 1 {
+    let counts = if files.len() == 1 || rows.is_some() {
         vec![(files[0].clone(), inserted)]
     } else {
         session
@@ -479,6 +646,7 @@ fn staged_view(
     files: &[String],
     base: &std::path::Path,
     by_name_requested: bool,
+    numbered: bool,
 ) -> Result<Vec<String>> {
     let source = reader(kind, format, files, by_name_requested)?;
     // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
@@ -516,6 +684,10 @@ fn staged_view(
         sql_text(&base_text)
     ));
     projections.push("\"SG_FILE\"".into());
+    if numbered {
+        // Each row's position, so a load can be retried over a range of rows.
+        projections.push(format!("row_number() OVER () AS {}", quote(ROW_NUMBER)));
+    }
     session.conn().execute(&format!(
         "CREATE OR REPLACE TEMP VIEW {} AS SELECT {} FROM {source} AS r",
         quote(ROWS_VIEW),
@@ -628,7 +800,7 @@ pub fn query_staged(
             "a query on a stage location with no files",
         ));
     }
-    staged_view(session, &kind, &format, &files, &base, false)?;
+    staged_view(session, &kind, &format, &files, &base, false, false)?;
     let rewritten = format!(
         "{}TEMP.MAIN.{}{}",
         rewrite_staged_columns(&sql[..found.span.0], kind == "PARQUET"),
