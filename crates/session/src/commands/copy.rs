@@ -192,23 +192,21 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         vec![files.iter().collect()]
     };
     let mut outcomes: Vec<Loaded> = Vec::new();
+    let job = Load {
+        copy: &copy,
+        table: &table,
+        table_columns: &table_columns,
+        kind: &kind,
+        format: &format,
+        base: &base,
+        match_by_name: match_by_name.as_deref(),
+    };
     for group in groups {
         let disk: Vec<String> = group
             .iter()
             .map(|f| f.disk.to_string_lossy().to_string())
             .collect();
-        match load(
-            session,
-            &copy,
-            &table,
-            &table_columns,
-            &kind,
-            &format,
-            &disk,
-            &base,
-            match_by_name.as_deref(),
-            None,
-        ) {
+        match job.run(session, &disk, None) {
             Ok(counts) => {
                 for f in &group {
                     let rows = counts
@@ -226,18 +224,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             Err(e) if on_error == "ABORT_STATEMENT" || !e.code.is_data_error() => return Err(e),
             Err(e) if on_error == "CONTINUE" => {
                 // One file per group here: load what loads, count what fails.
-                let (loaded, partial) = load_continuing(
-                    session,
-                    &copy,
-                    &table,
-                    &table_columns,
-                    &kind,
-                    &format,
-                    &disk,
-                    &base,
-                    match_by_name.as_deref(),
-                    e,
-                )?;
+                let (loaded, partial) = job.run_continuing(session, &disk, e)?;
                 let first_line_offset = header_lines(&kind, &format);
                 outcomes.push(Loaded {
                     file: group[0].path.clone(),
@@ -352,90 +339,87 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     )
 }
 
-/// ON_ERROR = CONTINUE after a load of one file failed on `failure`: load the rows that load
-/// and count the rows that fail, by halving the failing ranges (each range is one statement
-/// through the same conversions, so a row fails exactly as it would on its own). Returns the
-/// rows loaded and what failed (the first failure's row number counts data rows from 1).
-#[allow(clippy::too_many_arguments)]
-fn load_continuing(
-    session: &mut Session,
-    copy: &CopyInto,
-    table: &ObjectRef,
-    table_columns: &[snowglobe_engine::TableColumn],
-    kind: &str,
-    format: &[(String, serde_json::Value)],
-    files: &[String],
-    base: &std::path::Path,
-    match_by_name: Option<&str>,
-    failure: SnowflakeError,
-) -> Result<(u64, Partial)> {
-    staged_view(
-        session,
-        kind,
-        format,
-        files,
-        base,
-        match_by_name.is_some(),
-        false,
-    )?;
-    let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
-    let total: u64 = session
-        .conn()
-        .text_rows(&format!("SELECT count(*)::VARCHAR FROM {view_path}"))?
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    session
-        .conn()
-        .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
-    let mut loaded = 0;
-    let mut failed: Vec<(u64, String)> = Vec::new();
-    let mut pending = vec![(1, total)];
-    if total <= 1 {
-        failed.push((1, failure.message.clone()));
-        pending.clear();
-    }
-    while let Some((first, last)) = pending.pop() {
-        if first > last {
-            continue;
+/// What one COPY INTO loads: the statement, its table and the files' format.
+struct Load<'a> {
+    copy: &'a CopyInto,
+    table: &'a ObjectRef,
+    table_columns: &'a [snowglobe_engine::TableColumn],
+    kind: &'a str,
+    format: &'a [(String, serde_json::Value)],
+    base: &'a std::path::Path,
+    match_by_name: Option<&'a str>,
+}
+
+impl Load<'_> {
+    /// ON_ERROR = CONTINUE after a load of one file failed on `failure`: load the rows that load
+    /// and count the rows that fail, by halving the failing ranges (each range is one statement
+    /// through the same conversions, so a row fails exactly as it would on its own). Returns the
+    /// rows loaded and what failed (the first failure's row number counts data rows from 1).
+    fn run_continuing(
+        &self,
+        session: &mut Session,
+        files: &[String],
+        failure: SnowflakeError,
+    ) -> Result<(u64, Partial)> {
+        staged_view(
+            session,
+            self.kind,
+            self.format,
+            files,
+            self.base,
+            self.match_by_name.is_some(),
+            false,
+        )?;
+        let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
+        let total: u64 = session
+            .conn()
+            .text_rows(&format!("SELECT count(*)::VARCHAR FROM {view_path}"))?
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        session
+            .conn()
+            .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
+        let mut loaded = 0;
+        let mut failed: Vec<(u64, String)> = Vec::new();
+        let mut pending = vec![(1, total)];
+        if total <= 1 {
+            failed.push((1, failure.message.clone()));
+            pending.clear();
         }
-        let range = if (first, last) == (1, total) {
-            // The whole file failed already: start from its halves.
-            Err(failure.clone())
-        } else {
-            load(
-                session,
-                copy,
-                table,
-                table_columns,
-                kind,
-                format,
-                files,
-                base,
-                match_by_name,
-                Some((first, last)),
-            )
-        };
-        match range {
-            Ok(counts) => loaded += counts.iter().map(|(_, n)| n).sum::<u64>(),
-            Err(e) if e.code.is_data_error() && first == last => failed.push((first, e.message)),
-            Err(e) if e.code.is_data_error() => {
-                let middle = first + (last - first) / 2;
-                pending.push((middle + 1, last));
-                pending.push((first, middle));
+        while let Some((first, last)) = pending.pop() {
+            if first > last {
+                continue;
             }
-            Err(e) => return Err(e),
+            let range = if (first, last) == (1, total) {
+                // The whole file failed already: start from its halves.
+                Err(failure.clone())
+            } else {
+                self.run(session, files, Some((first, last)))
+            };
+            match range {
+                Ok(counts) => loaded += counts.iter().map(|(_, n)| n).sum::<u64>(),
+                Err(e) if e.code.is_data_error() && first == last => {
+                    failed.push((first, e.message))
+                }
+                Err(e) if e.code.is_data_error() => {
+                    let middle = first + (last - first) / 2;
+                    pending.push((middle + 1, last));
+                    pending.push((first, middle));
+                }
+                Err(e) => return Err(e),
+            }
         }
+        Ok((
+            loaded,
+            Partial {
+                parsed: total,
+                errors: failed.len() as u64,
+                first_error: failed.into_iter().next().map(|(row, m)| (m, row)),
+            },
+        ))
     }
-    Ok((
-        loaded,
-        Partial {
-            parsed: total,
-            errors: failed.len() as u64,
-            first_error: failed.into_iter().next().map(|(row, m)| (m, row)),
-        },
-    ))
 }
 
 /// Lines before a file's first data row (a CSV header), for the line numbers of errors.
@@ -449,108 +433,113 @@ fn header_lines(kind: &str, format: &[(String, serde_json::Value)]) -> u64 {
     skip + u64::from(format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE"))
 }
 
-/// Load `files` in one statement; the rows loaded per file (disk path → count).
-#[allow(clippy::too_many_arguments)]
-fn load(
-    session: &mut Session,
-    copy: &CopyInto,
-    table: &ObjectRef,
-    table_columns: &[snowglobe_engine::TableColumn],
-    kind: &str,
-    format: &[(String, serde_json::Value)],
-    files: &[String],
-    base: &std::path::Path,
-    match_by_name: Option<&str>,
-    rows: Option<(u64, u64)>,
-) -> Result<Vec<(String, u64)>> {
-    let file_columns = staged_view(
-        session,
-        kind,
-        format,
-        files,
-        base,
-        match_by_name.is_some(),
-        rows.is_some(),
-    )?;
-    let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
+impl Load<'_> {
+    /// Load `files` in one statement (only the rows numbered `rows`, when given); the rows
+    /// loaded per file (disk path → count).
+    fn run(
+        &self,
+        session: &mut Session,
+        files: &[String],
+        rows: Option<(u64, u64)>,
+    ) -> Result<Vec<(String, u64)>> {
+        let (copy, table, table_columns, kind, format, base, match_by_name) = (
+            self.copy,
+            self.table,
+            self.table_columns,
+            self.kind,
+            self.format,
+            self.base,
+            self.match_by_name,
+        );
+        let file_columns = staged_view(
+            session,
+            kind,
+            format,
+            files,
+            base,
+            match_by_name.is_some(),
+            rows.is_some(),
+        )?;
+        let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
 
-    // The target columns and the items that fill them.
-    let targets: Vec<&snowglobe_engine::TableColumn> = if copy.columns.is_empty() {
-        table_columns.iter().collect()
-    } else {
-        let mut out = Vec::new();
-        for name in &copy.columns {
-            out.push(
-                table_columns
-                    .iter()
-                    .find(|c| &c.name == name)
-                    .ok_or_else(|| SnowflakeError::invalid_identifier(name, 1, 0))?,
-            );
-        }
-        out
-    };
-    let declared = |c: &snowglobe_engine::TableColumn| {
-        c.meta
-            .as_ref()
-            .map(|m| m.sf_type)
-            .unwrap_or_else(|| SfType::of_duckdb_type(&c.data_type))
-    };
-    let items: Vec<String> = match (&copy.select, kind, match_by_name) {
-        (Some(select), _, _) => {
-            // Each value converts to its column's type as Snowflake's load does (a VARIANT
-            // string into a VARCHAR column gives the string itself).
-            let items = split_items(&rewrite_staged_columns(select, kind == "PARQUET"));
-            if items.len() != targets.len() {
-                return Err(SnowflakeError::compilation(
-                    ErrorCode::CannotPerform,
-                    format!(
-                        "Insert value list does not match column list expecting {} but got {}",
-                        targets.len(),
-                        items.len()
-                    ),
-                ));
+        // The target columns and the items that fill them.
+        let targets: Vec<&snowglobe_engine::TableColumn> = if copy.columns.is_empty() {
+            table_columns.iter().collect()
+        } else {
+            let mut out = Vec::new();
+            for name in &copy.columns {
+                out.push(
+                    table_columns
+                        .iter()
+                        .find(|c| &c.name == name)
+                        .ok_or_else(|| SnowflakeError::invalid_identifier(name, 1, 0))?,
+                );
             }
-            items
-                .iter()
-                .zip(&targets)
-                .map(|(item, c)| match declared(c) {
-                    SfType::Variant | SfType::Object | SfType::Array => item.clone(),
-                    t => format!("({item})::{}", t.sql_name()),
-                })
-                .collect()
-        }
-        (None, _, Some(mode)) => {
-            let mut items = Vec::new();
-            let mut matched = 0;
-            for c in &targets {
-                let found = file_columns.iter().find(|f| {
-                    if mode == "CASE_SENSITIVE" {
-                        *f == &c.name
-                    } else {
-                        f.eq_ignore_ascii_case(&c.name)
-                    }
-                });
-                match found {
-                    Some(f) => {
-                        matched += 1;
-                        items.push(format!("{}::{}", sf_quote(f), declared(c).sql_name()))
-                    }
-                    None => items.push("NULL".into()),
+            out
+        };
+        let declared = |c: &snowglobe_engine::TableColumn| {
+            c.meta
+                .as_ref()
+                .map(|m| m.sf_type)
+                .unwrap_or_else(|| SfType::of_duckdb_type(&c.data_type))
+        };
+        let items: Vec<String> = match (&copy.select, kind, match_by_name) {
+            (Some(select), _, _) => {
+                // Each value converts to its column's type as Snowflake's load does (a VARIANT
+                // string into a VARCHAR column gives the string itself).
+                let items = split_items(&rewrite_staged_columns(select, kind == "PARQUET"));
+                if items.len() != targets.len() {
+                    return Err(SnowflakeError::compilation(
+                        ErrorCode::CannotPerform,
+                        format!(
+                            "Insert value list does not match column list expecting {} but got {}",
+                            targets.len(),
+                            items.len()
+                        ),
+                    ));
                 }
+                items
+                    .iter()
+                    .zip(&targets)
+                    .map(|(item, c)| match declared(c) {
+                        SfType::Variant | SfType::Object | SfType::Array => item.clone(),
+                        t => format!("({item})::{}", t.sql_name()),
+                    })
+                    .collect()
             }
-            if matched == 0 {
-                return Err(SnowflakeError::compilation(
+            (None, _, Some(mode)) => {
+                let mut items = Vec::new();
+                let mut matched = 0;
+                for c in &targets {
+                    let found = file_columns.iter().find(|f| {
+                        if mode == "CASE_SENSITIVE" {
+                            *f == &c.name
+                        } else {
+                            f.eq_ignore_ascii_case(&c.name)
+                        }
+                    });
+                    match found {
+                        Some(f) => {
+                            matched += 1;
+                            items.push(format!("{}::{}", sf_quote(f), declared(c).sql_name()))
+                        }
+                        None => items.push("NULL".into()),
+                    }
+                }
+                if matched == 0 {
+                    return Err(SnowflakeError::compilation(
                     ErrorCode::CannotPerform,
                     "None of the columns in the file match the columns of the table (MATCH_BY_COLUMN_NAME).",
                 ));
+                }
+                items
             }
-            items
-        }
-        (None, "CSV", None) => {
-            if file_columns.len() != targets.len()
-                && format_text(format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref() != Some("FALSE")
-            {
-                return Err(SnowflakeError::new(
+            (None, "CSV", None) => {
+                if file_columns.len() != targets.len()
+                    && format_text(format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref()
+                        != Some("FALSE")
+                {
+                    return Err(SnowflakeError::new(
                     ErrorCode::ColumnCountMismatch,
                     format!(
                         "Number of columns in file ({}) does not match that of the corresponding table ({}), use file format option error_on_column_count_mismatch=false to ignore this error",
@@ -558,82 +547,85 @@ fn load(
                         targets.len()
                     ),
                 ));
+                }
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i < file_columns.len() {
+                            format!("\"${}\"::{}", i + 1, declared(c).sql_name())
+                        } else {
+                            "NULL".into()
+                        }
+                    })
+                    .collect()
             }
-            targets
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i < file_columns.len() {
-                        format!("\"${}\"::{}", i + 1, declared(c).sql_name())
-                    } else {
-                        "NULL".into()
-                    }
-                })
-                .collect()
-        }
-        (None, _, None) => {
-            let semi = |c: &&snowglobe_engine::TableColumn| {
-                matches!(
-                    declared(c),
-                    SfType::Variant | SfType::Object | SfType::Array
-                )
-            };
-            if targets.len() != 1 || !semi(&targets[0]) {
-                return Err(SnowflakeError::compilation(
+            (None, _, None) => {
+                let semi = |c: &&snowglobe_engine::TableColumn| {
+                    matches!(
+                        declared(c),
+                        SfType::Variant | SfType::Object | SfType::Array
+                    )
+                };
+                if targets.len() != 1 || !semi(&targets[0]) {
+                    return Err(SnowflakeError::compilation(
                     ErrorCode::CannotPerform,
                     format!("{kind} file format can produce one and only one column of type variant, object, or array. Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation."),
                 ));
+                }
+                vec![format!("\"$1\"::{}", declared(targets[0]).sql_name())]
             }
-            vec![format!("\"$1\"::{}", declared(targets[0]).sql_name())]
-        }
-    };
-    let column_list = targets
-        .iter()
-        .map(|c| sf_quote(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let range = rows
-        .map(|(first, last)| format!(" WHERE {} BETWEEN {first} AND {last}", sf_quote(ROW_NUMBER)))
-        .unwrap_or_default();
-    let insert = format!(
-        "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}{range}",
-        sf_quote(&table.database),
-        sf_quote(&table.schema),
-        sf_quote(&table.name),
-        items.join(", "),
-        sf_quote(ROWS_VIEW),
-    );
-    let inserted = session.query(&insert);
-    let inserted = match inserted {
-        Ok(r) => crate::first_count(&r),
-        Err(e) => {
-            let _ = session
+        };
+        let column_list = targets
+            .iter()
+            .map(|c| sf_quote(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let range = rows
+            .map(|(first, last)| {
+                format!(" WHERE {} BETWEEN {first} AND {last}", sf_quote(ROW_NUMBER))
+            })
+            .unwrap_or_default();
+        let insert = format!(
+            "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}{range}",
+            sf_quote(&table.database),
+            sf_quote(&table.schema),
+            sf_quote(&table.name),
+            items.join(", "),
+            sf_quote(ROWS_VIEW),
+        );
+        let inserted = session.query(&insert);
+        let inserted = match inserted {
+            Ok(r) => crate::first_count(&r),
+            Err(e) => {
+                let _ = session
+                    .conn()
+                    .execute(&format!("DROP VIEW IF EXISTS {view_path}"));
+                return Err(e);
+            }
+        };
+        // Rows per file, for the answer.
+        let counts = if files.len() == 1 || rows.is_some() {
+            vec![(files[0].clone(), inserted)]
+        } else {
+            session
                 .conn()
-                .execute(&format!("DROP VIEW IF EXISTS {view_path}"));
-            return Err(e);
-        }
-    };
-    // Rows per file, for the answer.
-    let counts = if files.len() == 1 || rows.is_some() {
-        vec![(files[0].clone(), inserted)]
-    } else {
+                .text_rows(&format!(
+                    "SELECT \"SG_FILE\", count(*) FROM {view_path} GROUP BY 1"
+                ))?
+                .into_iter()
+                .filter_map(|r| {
+                    let file = r.first().cloned().flatten()?;
+                    let n = r.get(1).cloned().flatten()?.parse().ok()?;
+                    Some((file, n))
+                })
+                .collect()
+        };
         session
             .conn()
-            .text_rows(&format!(
-                "SELECT \"SG_FILE\", count(*) FROM {view_path} GROUP BY 1"
-            ))?
-            .into_iter()
-            .filter_map(|r| {
-                let file = r.first().cloned().flatten()?;
-                let n = r.get(1).cloned().flatten()?.parse().ok()?;
-                Some((file, n))
-            })
-            .collect()
-    };
-    session
-        .conn()
-        .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
-    Ok(counts)
+            .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
+        Ok(counts)
+    }
 }
 
 /// Make the temporary view of staged `files` the load or query reads (`TEMP.MAIN.SG_STAGED_ROWS`):
