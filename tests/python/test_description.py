@@ -76,6 +76,20 @@ def test_column_name_cases(conn, typed_table):
     assert list(described) == ["C_INT", "X", "x", "Mixed Case", "C_Int"]
 
 
+def test_expression_columns_are_named_by_their_text(conn, typed_table):
+    described = description_of(
+        conn,
+        f"select cast(max(c_int) as varchar) || 'x', position('b' in 'abc'), "
+        f"percentile_cont(0.5) within group (order by c_int) from {typed_table}",
+    )
+
+    assert list(described) == [
+        "CAST(MAX(C_INT) AS VARCHAR) || 'X'",
+        "POSITION('B' IN 'ABC')",
+        "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY C_INT)",
+    ]
+
+
 def test_count_star(conn, typed_table):
     [col] = description_of(conn, f"select count(*) from {typed_table}").values()
 

@@ -25,6 +25,7 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
             "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
+            "PERCENTILE_CONT" => percentile_cont_with_three_more_digits(f),
             "BOOLAND_AGG" => Some(bool_agg(n, f, args, "bool_and")?),
             "BOOLOR_AGG" => Some(bool_agg(n, f, args, "bool_or")?),
             "BOOLXOR_AGG" => Some(boolxor_agg_to_count(n, f, args)?),
@@ -147,6 +148,25 @@ fn median_with_three_more_digits(name: &str, f: &Function, args: Vec<Expr>) -> R
     Ok(Expr::Function(ordered_call(f, "median", vec![scaled])))
 }
 
+/// `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x)` interpolates like MEDIAN and, like it, gives
+/// a NUMBER(p, s) three more digits of scale (the 25th percentile of 1.50 and 2.25 is 1.68750);
+/// DuckDB keeps the DECIMAL's scale and truncates. The ordering becomes `x * 1.000`.
+fn percentile_cont_with_three_more_digits(f: &Function) -> Option<Expr> {
+    let [order] = f.within_group.as_slice() else {
+        return None;
+    };
+    let mut g = f.clone();
+    g.within_group = vec![sqlparser::ast::OrderByExpr {
+        expr: binary(
+            nested(order.expr.clone()),
+            BinaryOperator::Multiply,
+            Expr::value(sqlparser::ast::Value::Number("1.000".into(), false)),
+        ),
+        ..order.clone()
+    }];
+    Some(Expr::Function(g))
+}
+
 /// Snowflake `BOOLAND_AGG(x)` / `BOOLOR_AGG(x)` accept numbers (non-zero is TRUE) → DuckDB
 /// `bool_and(x::BOOLEAN)` / `bool_or(x::BOOLEAN)`.
 fn bool_agg(name: &str, f: &Function, args: Vec<Expr>, to: &str) -> Result<Expr> {
@@ -225,6 +245,14 @@ mod tests {
         assert_eq!(
             translate("select object_agg(k, v) as o from t"),
             "SELECT coalesce(to_json(map_from_entries(list(row(\"K\", \"V\")) FILTER (WHERE \"K\" IS NOT NULL AND \"V\" IS NOT NULL))), CAST('{}' AS JSON)) AS \"O\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn percentile_cont_gains_three_digits() {
+        assert_eq!(
+            translate("select percentile_cont(0.25) within group (order by a) as p from t"),
+            "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY (\"A\") * 1.000) AS \"P\" FROM \"T\""
         );
     }
 

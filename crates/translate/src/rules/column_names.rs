@@ -145,9 +145,39 @@ fn name_query(query: &mut Query, sql: &str) {
 /// expression's start to the end of its select item: the next comma or clause keyword outside
 /// quotes and parentheses.
 fn source_text(expr: &Expr, sql: &str) -> String {
-    let Some(start) = offset(sql, expr.span().start) else {
+    let Some(mut start) = offset(sql, expr.span().start) else {
         return expr.to_string();
     };
+    // Some expressions' spans start inside their own parentheses (`CAST(` x AS t `)`,
+    // `POSITION(` a IN b `)`), also as the left operand of a larger item: take the keyword and
+    // the parenthesis back in.
+    const OPENERS: &[&str] = &[
+        "TRY_CAST",
+        "CAST",
+        "POSITION",
+        "EXTRACT",
+        "SUBSTRING",
+        "TRIM",
+        "CEIL",
+        "FLOOR",
+    ];
+    while let Some(open) = sql[..start].trim_end().strip_suffix('(') {
+        let open = open.trim_end();
+        let upper = open.to_ascii_uppercase();
+        let Some(word) = OPENERS.iter().find(|w| upper.ends_with(*w)) else {
+            break;
+        };
+        let at = open.len() - word.len();
+        // The keyword must be a word of its own (not the end of `MYCAST(`).
+        if open[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            break;
+        }
+        start = at;
+    }
     let rest = &sql[start..];
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
@@ -179,7 +209,14 @@ fn source_text(expr: &Expr, sql: &str) -> String {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                     .collect();
-                if CLAUSE_KEYWORDS.contains(&word.to_ascii_uppercase().as_str()) {
+                let upper = word.to_ascii_uppercase();
+                // `WITHIN GROUP (ORDER BY ...)` belongs to the item.
+                let within_group = upper == "GROUP"
+                    && rest[..i]
+                        .trim_end()
+                        .to_ascii_uppercase()
+                        .ends_with("WITHIN");
+                if CLAUSE_KEYWORDS.contains(&upper.as_str()) && !within_group {
                     end = i;
                     break;
                 }
@@ -290,6 +327,22 @@ mod tests {
         let mut s = parse(sql).unwrap().remove(0);
         super::name_projection_columns(&mut s, sql);
         s.to_string()
+    }
+
+    #[test]
+    fn keyword_calls_and_within_group_are_named_in_full() {
+        let named = names(
+            "select cast(a as int) / 3, try_cast(b as date), position('c' in s), \
+             percentile_cont(0.5) within group (order by x) from t group by 1",
+        );
+        for label in [
+            "AS \"CAST(A AS INT) / 3\"",
+            "AS \"TRY_CAST(B AS DATE)\"",
+            "AS \"POSITION('C' IN S)\"",
+            "AS \"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY X)\"",
+        ] {
+            assert!(named.contains(label), "{label} not in {named}");
+        }
     }
 
     #[test]
