@@ -2,6 +2,7 @@
 # Installs what the client test suites need, idempotently:
 #   $SNOWGLOBE_VENVS/py4   snowflake-connector-python 4.x + pandas + pyarrow + pytest + moto[server]
 #   $SNOWGLOBE_VENVS/py5   snowflake-connector-python 5.x + pandas + pyarrow + pytest + moto[server]
+#   $SNOWGLOBE_VENVS/tools dbt-core + dbt-snowflake + pytest (tests/tools)
 # (moto's S3 server mode, `moto_server`, is what test_pods.py uses as an S3-compatible remote.)
 #   tests/node/node_modules   snowflake-sdk (pinned in tests/node/package.json + package-lock.json)
 #
@@ -31,7 +32,9 @@ python_version() {
 }
 
 install_python_env() {
+    # $3: the Python statement that proves the environment usable (imports it must have).
     local name="$1" requirements="$2"
+    local check="${3:-import snowflake.connector, pandas, pyarrow, pytest, moto, boto3}"
     local venv="$VENVS/$name"
     local stamp="$venv/.snowglobe-stamp"
     local want
@@ -50,8 +53,11 @@ install_python_env() {
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     # Fail here, not in the middle of a test run, if the connector cannot even be imported.
-    "$venv/bin/python" -c 'import snowflake.connector, pandas, pyarrow, pytest, moto, boto3'
-    [[ -x "$venv/bin/moto_server" ]] || { log "$name: moto_server missing from $venv/bin"; exit 1; }
+    "$venv/bin/python" -c "$check"
+    if [[ "$check" == *moto* && ! -x "$venv/bin/moto_server" ]]; then
+        log "$name: moto_server missing from $venv/bin"
+        exit 1
+    fi
     printf '%s\n' "$want" >"$stamp"
 }
 
@@ -93,6 +99,7 @@ installed = ", ".join(f"{pkg} {version(pkg)}" for pkg in packages)
 print(f"{sys.argv[1]}: python {sys.version.split()[0]}, {installed}")
 EOF
     done
+    "$VENVS/tools/bin/python" -c 'import sys; from importlib.metadata import version; print("tools: python", sys.version.split()[0] + ",", ", ".join(f"{p} {version(p)}" for p in ("dbt-core", "dbt-snowflake", "snowflake-connector-python")))'
     (cd "$ROOT/tests/node" && printf 'node: %s, snowflake-sdk %s\n' "$(node --version)" \
         "$(node -p 'require("snowflake-sdk/package.json").version')")
 }
@@ -106,6 +113,8 @@ main() {
 
     install_python_env py4 "$ROOT/tests/python/requirements-4.txt"
     install_python_env py5 "$ROOT/tests/python/requirements-5.txt"
+    install_python_env tools "$ROOT/tests/tools/requirements.txt" \
+        'import dbt.version, snowflake.connector, pytest'
     install_node_env
     report_versions
 }

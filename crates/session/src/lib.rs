@@ -698,6 +698,7 @@ impl Session {
                 status,
                 storage,
                 meta,
+                temporary,
             } => {
                 self.in_own_transaction(|s| {
                     s.conn.execute(&p.sql)?;
@@ -709,6 +710,11 @@ impl Session {
                     }
                     Ok(())
                 })?;
+                if let Some(view) = temporary {
+                    if !self.temporary_tables.contains(view) {
+                        self.temporary_tables.push(view.clone());
+                    }
+                }
                 ResultSet::status(StatementType::Ddl, status.clone())
             }
             SqlKind::Ddl { status } => {

@@ -267,6 +267,9 @@ pub enum SqlKind {
         storage: String,
         /// `None` for a temporary view (it lives only as long as the session).
         meta: Option<ViewMeta>,
+        /// A temporary view: the session resolves its name to DuckDB's `temp` catalog, as for
+        /// a temporary table.
+        temporary: Option<ObjectRef>,
     },
     /// Other DDL: answered with a status text.
     Ddl {
@@ -350,10 +353,20 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             });
             view.secure = false;
             view.comment = None;
+            // DuckDB keeps temporary views in its `temp` catalog, under the bare name.
+            let (storage, temporary) = if view.temporary {
+                (
+                    format!("temp.main.{}", storage_ident(&object.name)),
+                    Some(object.clone()),
+                )
+            } else {
+                (storage_path(&object, ctx), None)
+            };
             SqlKind::CreateView {
                 status: format!("View {} successfully created.", object.name),
-                storage: storage_path(&object, ctx),
+                storage,
                 meta,
+                temporary,
             }
         }
         Statement::Drop {
@@ -443,7 +456,11 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         }
         (Statement::CreateView(view), _) => {
             if let Some(name) = &view_name {
-                view.name = name.object_name();
+                view.name = if view.temporary {
+                    ObjectName::from(vec![storage_ident(&name.name)])
+                } else {
+                    name.object_name()
+                };
             }
         }
         _ => {}

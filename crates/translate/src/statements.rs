@@ -114,14 +114,28 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
     if p.parse_keyword(Keyword::SHOW) {
         return parse_show(&mut p, sql);
     }
-    if (p.parse_keyword(Keyword::DESC) || p.parse_keyword(Keyword::DESCRIBE))
-        && p.parse_keyword(Keyword::VIEW)
-    {
+    if p.parse_keyword(Keyword::DESC) || p.parse_keyword(Keyword::DESCRIBE) {
+        let table = p.parse_keyword(Keyword::TABLE);
+        if !table && !p.parse_keyword(Keyword::VIEW) {
+            return None;
+        }
         let name = p.parse_object_name(false).ok()?;
+        // `DESCRIBE TABLE t TYPE = COLUMNS` (what SQLAlchemy's reflection sends) is the plain
+        // DESCRIBE; `TYPE = STAGE` lists stage properties, which Snowglobe does not keep.
+        if table && parse_word(&mut p, "TYPE") {
+            if !p.consume_token(&Token::Eq) {
+                return Some(Err(syntax(sql)));
+            }
+            if !parse_word(&mut p, "COLUMNS") {
+                return Some(Err(SnowflakeError::unsupported(
+                    "DESCRIBE TABLE ... TYPE = STAGE",
+                )));
+            }
+        }
         return Some(end(&mut p, sql).map(|_| Statement::ExplainTable {
             describe_alias: DescribeAlias::Describe,
             hive_format: None,
-            has_table_keyword: false,
+            has_table_keyword: table,
             table_name: name,
         }));
     }
@@ -731,6 +745,24 @@ mod tests {
             command_of("unset (a, b)"),
             Command::UnsetVariables(vec!["A".into(), "B".into()])
         );
+    }
+
+    #[test]
+    fn describe_table_type_columns_is_describe() {
+        let expected = Command::Describe {
+            object: ObjectRef {
+                database: "DB".into(),
+                schema: "S".into(),
+                name: "T".into(),
+            },
+        };
+        assert_eq!(
+            command_of("desc table \"S\".\"T\" type = columns"),
+            expected
+        );
+        assert_eq!(command_of("describe table s.t"), expected);
+        let e = parse("describe table s.t type = stage").unwrap_err();
+        assert_eq!(e.code(), "000002");
     }
 
     #[test]

@@ -147,6 +147,25 @@ impl VisitorMut for Normalize<'_> {
             },
             _ => {}
         }
+        // A temporary table or view named in full lives in DuckDB's `temp` catalog.
+        if let [db, schema, name] = relation.0.as_slice() {
+            let part = |p: &ObjectNamePart| p.as_ident().map(|i| demangle(&i.value).to_string());
+            if let (Some(database), Some(schema), Some(name)) = (part(db), part(schema), part(name))
+            {
+                let object = crate::names::ObjectRef {
+                    database,
+                    schema,
+                    name,
+                };
+                if self.ctx.temporary_tables.contains(&object) {
+                    *relation = ObjectName::from(vec![
+                        Ident::new("temp"),
+                        Ident::new("main"),
+                        storage_ident(&object.name),
+                    ]);
+                }
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -210,6 +229,23 @@ mod tests {
         assert_eq!(
             translate("select * from s.t x"),
             "SELECT * FROM \"DB\".\"S\".\"T\" \"X\""
+        );
+    }
+
+    #[test]
+    fn temporary_objects_named_in_full_are_in_the_temp_catalog() {
+        let mut ctx = crate::rules::test_support::ctx();
+        ctx.temporary_tables = vec![crate::names::ObjectRef {
+            database: "DB".into(),
+            schema: "PUBLIC".into(),
+            name: "TMP".into(),
+        }];
+        let sql = "select * from db.public.tmp join public.tmp t2 on true join other o on true";
+        let mut s = crate::parse::parse(sql).unwrap().remove(0);
+        super::normalize_identifiers(&mut s, &ctx, "SELECT").unwrap();
+        assert_eq!(
+            s.to_string(),
+            "SELECT * FROM temp.main.\"TMP\" JOIN temp.main.\"TMP\" \"T2\" ON true JOIN \"OTHER\" \"O\" ON true"
         );
     }
 
