@@ -249,12 +249,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 # Known gaps of the current server, tracked in the foundation issue's note: each is expected to
 # fail until fixed (strict, so a fix shows up as XPASS and the entry must be removed).
-KNOWN_GAPS = {
-    # TIMESTAMP_TZ is stored as an instant; its own offset is not kept yet (shown in the
-    # session time zone instead). See issue 2's note.
-    "test_types.py::test_timestamp_tz_keeps_its_offset[arrow]",
-    "test_types.py::test_timestamp_tz_keeps_its_offset[json]",
-}
+KNOWN_GAPS: set[str] = set()
 
 
 def pytest_collection_modifyitems(config, items):

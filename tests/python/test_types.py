@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+import snowflake.connector
 
 from helpers import column_names, result_format, run, scalar, unique_name
 
@@ -139,6 +140,49 @@ def test_timestamp_tz_keeps_its_offset(conn, fmt):
 
     assert value.utcoffset() == timedelta(hours=5, minutes=30)
     assert value.replace(tzinfo=None) == datetime(2024, 1, 2, 3, 4, 5)
+
+
+def test_timestamp_tz_column_keeps_each_rows_offset(conn, fmt, connect, database):
+    table = unique_name("TZ")
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    new_york = timezone(timedelta(hours=-5))
+    run(conn, "alter session set timezone = 'America/Los_Angeles'")
+    run(conn, f"create table {table} (id int, ts timestamp_tz)")
+    run(conn, f"insert into {table} values (1, '2024-01-02 03:04:05 +05:30'), (2, '2024-07-01 12:00:00')")
+    binding = connect(database=database, schema="PUBLIC", paramstyle="qmark")
+    binding.cursor().executemany(
+        f"insert into {table} values (?, ?)",
+        # bound as TIMESTAMP_TZ (a bare aware datetime binds as TIMESTAMP_NTZ, as in Snowflake)
+        [
+            (3, ("TIMESTAMP_TZ", datetime(2024, 3, 4, 5, 6, 7, tzinfo=new_york))),
+            (5, ("TIMESTAMP_TZ", datetime(2024, 3, 4, 5, 6, 7, tzinfo=kolkata))),
+        ],
+    )
+    run(conn, f"insert into {table} values (4, null)")
+    # a second table filled from the first keeps the offsets too
+    run(conn, f"create table {table}_COPY as select * from {table}")
+
+    rows = run(conn, f"select id, ts, dateadd(day, 1, ts) from {table}_COPY order by id")
+
+    offsets = {row[0]: row[1].utcoffset() if row[1] else None for row in rows}
+    expected = {
+        1: timedelta(hours=5, minutes=30),
+        2: timedelta(hours=-7),  # no offset in the text: the session zone's (PDT)
+        3: timedelta(hours=-5),
+        4: None,
+        5: timedelta(hours=5, minutes=30),
+    }
+    if not snowflake.connector.__version__.startswith("4."):
+        # connector 5.x binds a TIMESTAMP_TZ as its UTC epoch only, without the offset
+        expected[3] = expected[5] = timedelta(0)
+    assert offsets == expected
+    assert rows[0][1] == datetime(2024, 1, 2, 3, 4, 5, tzinfo=kolkata)
+    assert rows[2][1] == datetime(2024, 3, 4, 5, 6, 7, tzinfo=new_york)  # the same instant
+    assert rows[4][1] == datetime(2024, 3, 4, 5, 6, 7, tzinfo=kolkata)
+    assert rows[0][2].replace(tzinfo=None) == datetime(2024, 1, 3, 3, 4, 5)
+    assert rows[0][2].utcoffset() == timedelta(hours=5, minutes=30)
+    # compared by instant: 03:04:05 +05:30 is 21:34:05 UTC the day before
+    assert scalar(conn, f"select id from {table} where ts = '2024-01-01 21:34:05 +00:00'") == 1
 
 
 def test_round_trip_every_type(conn, fmt, all_types_table):

@@ -7,6 +7,26 @@ pub const MAX_TEXT_LENGTH: u64 = 16_777_216;
 /// The length Snowflake reports for `BINARY` declared without one (8 MiB).
 pub const MAX_BINARY_LENGTH: u64 = 8_388_608;
 
+/// How a TIMESTAMP_TZ value is stored: its instant and its own UTC offset in minutes (DuckDB's
+/// TIMESTAMPTZ keeps no offset). Queries read the instant (`struct_extract(c, 'instant')`)
+/// wherever they compute; a value passed through whole keeps its offset.
+pub const TIMESTAMP_TZ_STORAGE: &str = "STRUCT(instant TIMESTAMPTZ, offset_minutes SMALLINT)";
+/// The field of [`TIMESTAMP_TZ_STORAGE`] holding the instant.
+pub const TZ_INSTANT_FIELD: &str = "instant";
+/// The field of [`TIMESTAMP_TZ_STORAGE`] holding the offset.
+pub const TZ_OFFSET_FIELD: &str = "offset_minutes";
+
+/// Whether a DuckDB type name (as `duckdb_columns()` prints it) is TIMESTAMP_TZ's storage.
+pub fn is_timestamp_tz_storage(duckdb: &str) -> bool {
+    let compact: String = duckdb
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    compact == "STRUCT(INSTANTTIMESTAMPWITHTIMEZONE,OFFSET_MINUTESSMALLINT)"
+        || compact == "STRUCT(INSTANTTIMESTAMPTZ,OFFSET_MINUTESSMALLINT)"
+}
+
 /// A Snowflake data type, as declared or inferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
@@ -41,6 +61,9 @@ impl SfType {
     /// (created by DuckDB itself, e.g. through CTAS of an expression).
     pub fn of_duckdb_type(duckdb: &str) -> SfType {
         let upper = duckdb.to_ascii_uppercase();
+        if is_timestamp_tz_storage(&upper) {
+            return SfType::TimestampTz { scale: 9 };
+        }
         let args = |s: &str| -> Vec<u8> {
             s.split_once('(')
                 .map(|(_, rest)| {
@@ -81,8 +104,9 @@ impl SfType {
 
     /// The DuckDB type a column of this Snowflake type is stored as.
     ///
-    /// TIMESTAMP_LTZ and TIMESTAMP_TZ are both stored as UTC instants (DuckDB's TIMESTAMPTZ);
-    /// VARIANT, OBJECT and ARRAY as DuckDB JSON text.
+    /// TIMESTAMP_LTZ is stored as a UTC instant (DuckDB's TIMESTAMPTZ), TIMESTAMP_TZ as an
+    /// instant with its offset ([`TIMESTAMP_TZ_STORAGE`]); VARIANT, OBJECT and ARRAY as DuckDB
+    /// JSON text.
     pub fn duckdb_type(&self) -> String {
         match self {
             SfType::Number { precision, scale } => format!("DECIMAL({precision},{scale})"),
@@ -93,7 +117,8 @@ impl SfType {
             SfType::Date => "DATE".into(),
             SfType::Time { .. } => "TIME".into(),
             SfType::TimestampNtz { .. } => "TIMESTAMP".into(),
-            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => "TIMESTAMPTZ".into(),
+            SfType::TimestampLtz { .. } => "TIMESTAMPTZ".into(),
+            SfType::TimestampTz { .. } => TIMESTAMP_TZ_STORAGE.into(),
             SfType::Variant | SfType::Object | SfType::Array => "JSON".into(),
         }
     }
@@ -143,9 +168,10 @@ impl SfType {
         let stored = stored.to_ascii_uppercase();
         match self {
             SfType::Number { .. } => stored.starts_with("DECIMAL") || stored == mine,
-            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => {
+            SfType::TimestampLtz { .. } => {
                 stored == "TIMESTAMP WITH TIME ZONE" || stored == "TIMESTAMPTZ"
             }
+            SfType::TimestampTz { .. } => is_timestamp_tz_storage(&stored),
             _ => stored == mine,
         }
     }
@@ -164,5 +190,15 @@ mod tests {
         assert!(SfType::TimestampLtz { scale: 9 }.stored_as("TIMESTAMP WITH TIME ZONE"));
         assert!(SfType::Object.stored_as("JSON"));
         assert!(!SfType::Object.stored_as("VARCHAR"));
+        let tz = SfType::TimestampTz { scale: 9 };
+        assert!(tz.stored_as("STRUCT(instant TIMESTAMP WITH TIME ZONE, offset_minutes SMALLINT)"));
+        assert!(!tz.stored_as("TIMESTAMP WITH TIME ZONE"));
+        assert_eq!(
+            SfType::of_duckdb_type(
+                "STRUCT(\"instant\" TIMESTAMP WITH TIME ZONE, offset_minutes SMALLINT)"
+            ),
+            tz
+        );
+        assert_eq!(SfType::of_duckdb_type("STRUCT(a INTEGER)"), SfType::Object);
     }
 }

@@ -14,7 +14,9 @@
 //! - `sg_date_trunc(part, x, zone)`: `x` truncated to `part`, of the type of `x`.
 //! - `sg_last_day(x, part, zone)`, `sg_next_day(x, weekday, zone, direction)`: DATEs.
 //!
-//! Text arguments are read as TIMESTAMP_NTZ (Snowflake's implicit conversion of a string).
+//! Text arguments are read as TIMESTAMP_NTZ (Snowflake's implicit conversion of a string). A
+//! stored TIMESTAMP_TZ (see `time_zones`) is read in its own offset, and `sg_dateadd`,
+//! `sg_timeadd` and `sg_date_trunc` return one with that offset.
 
 use std::error::Error;
 use std::sync::Arc;
@@ -24,16 +26,17 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use duckdb::arrow::array::{
-    Array, ArrayRef, AsArray, Date32Builder, Int64Builder, RecordBatch, Time64MicrosecondBuilder,
-    TimestampMicrosecondBuilder,
+    Array, ArrayRef, AsArray, Date32Builder, Int16Builder, Int64Builder, RecordBatch, StructArray,
+    Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
 };
+use duckdb::arrow::buffer::NullBuffer;
 use duckdb::arrow::datatypes::{
     DataType, Date32Type, Int64Type, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
 };
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 
-use crate::time_zones::{instant_of_wall_clock, parse_timestamp};
+use crate::time_zones::{instant_of_wall_clock, parse_timestamp, stored_tz, tz_fields, tz_type};
 
 type FnResult = std::result::Result<ArrayRef, Box<dyn Error>>;
 type Fallible<T> = std::result::Result<T, Box<dyn Error>>;
@@ -118,6 +121,8 @@ enum Value {
     Wall(NaiveDateTime),
     /// An instant and its wall clock in the session zone.
     Instant(NaiveDateTime),
+    /// A TIMESTAMP_TZ: its wall clock in its own offset, and the offset in minutes.
+    WithOffset(NaiveDateTime, i16),
     Time(NaiveTime),
 }
 
@@ -125,7 +130,7 @@ impl Value {
     fn wall(self) -> NaiveDateTime {
         match self {
             Value::Date(d) => d.and_time(NaiveTime::MIN),
-            Value::Wall(w) | Value::Instant(w) => w,
+            Value::Wall(w) | Value::Instant(w) | Value::WithOffset(w, _) => w,
             Value::Time(t) => NaiveDate::default().and_time(t),
         }
     }
@@ -169,6 +174,10 @@ fn read(column: &ArrayRef, i: usize, tz: &Tz) -> Fallible<Value> {
             let instant = DateTime::<Utc>::from_timestamp_micros(m).unwrap_or_default();
             Value::Instant(instant.with_timezone(tz).naive_local())
         }
+        DataType::Struct(_) => {
+            let (m, offset) = stored_tz(column, i)?;
+            Value::WithOffset(wall_of_micros(m + i64::from(offset) * 60_000_000), offset)
+        }
         DataType::Time64(_) => {
             let m = column.as_primitive::<Time64MicrosecondType>().value(i);
             Value::Time(wall_of_micros(m).time())
@@ -188,6 +197,8 @@ enum Output {
     Date(Date32Builder),
     Wall(TimestampMicrosecondBuilder),
     Instant(TimestampMicrosecondBuilder, Tz),
+    /// TIMESTAMP_TZ: instants, offsets, validity, and the offset of the row being built.
+    WithOffset(TimestampMicrosecondBuilder, Int16Builder, Vec<bool>, i16),
     Time(Time64MicrosecondBuilder),
 }
 
@@ -199,6 +210,12 @@ impl Output {
                 Output::Instant(TimestampMicrosecondBuilder::with_capacity(n), tz)
             }
             DataType::Time64(_) => Output::Time(Time64MicrosecondBuilder::with_capacity(n)),
+            DataType::Struct(_) => Output::WithOffset(
+                TimestampMicrosecondBuilder::with_capacity(n),
+                Int16Builder::with_capacity(n),
+                Vec::with_capacity(n),
+                0,
+            ),
             _ => Output::Wall(TimestampMicrosecondBuilder::with_capacity(n)),
         }
     }
@@ -208,6 +225,18 @@ impl Output {
             Output::Date(b) => b.append_null(),
             Output::Wall(b) | Output::Instant(b, _) => b.append_null(),
             Output::Time(b) => b.append_null(),
+            Output::WithOffset(instants, offsets, valid, _) => {
+                instants.append_null();
+                offsets.append_null();
+                valid.push(false);
+            }
+        }
+    }
+
+    /// The offset the next pushed wall clock is in (a TIMESTAMP_TZ keeps its input's).
+    fn use_offset_of(&mut self, value: &Value) {
+        if let (Output::WithOffset(.., current), Value::WithOffset(_, offset)) = (self, value) {
+            *current = *offset;
         }
     }
 
@@ -222,16 +251,32 @@ impl Output {
             Output::Time(b) => {
                 b.append_value(micros_of_wall(&NaiveDate::default().and_time(w.time())))
             }
+            Output::WithOffset(instants, offsets, valid, offset) => {
+                instants.append_value(micros_of_wall(&w) - i64::from(*offset) * 60_000_000);
+                offsets.append_value(*offset);
+                valid.push(true);
+            }
         }
     }
 
-    fn finish(self) -> ArrayRef {
-        match self {
+    fn finish(self) -> FnResult {
+        Ok(match self {
             Output::Date(mut b) => Arc::new(b.finish()),
             Output::Wall(mut b) => Arc::new(b.finish()),
             Output::Instant(mut b, _) => Arc::new(b.finish().with_timezone("UTC")),
             Output::Time(mut b) => Arc::new(b.finish()),
-        }
+            Output::WithOffset(mut instants, mut offsets, valid, _) => {
+                let children: Vec<ArrayRef> = vec![
+                    Arc::new(instants.finish().with_timezone("UTC")),
+                    Arc::new(offsets.finish()),
+                ];
+                Arc::new(StructArray::try_new(
+                    tz_fields(),
+                    children,
+                    Some(NullBuffer::from(valid)),
+                )?)
+            }
+        })
     }
 }
 
@@ -326,6 +371,7 @@ fn add(input: &RecordBatch, clock: bool) -> FnResult {
         let part = part_cache.get(parts.value(i), Part::parse)?;
         let n = amounts.value(i);
         let value = read(values, i, &tz)?;
+        out.use_offset_of(&value);
         let result = match (clock, part.micros()) {
             (false, None) => calendar_add(part, n, value.wall())?,
             (true, Some(unit)) => {
@@ -363,10 +409,10 @@ fn add(input: &RecordBatch, clock: bool) -> FnResult {
         };
         out.push(result);
     }
-    Ok(match out {
+    match out {
         Some(o) => o.finish(),
         None => Output::for_type(&out_type, 0, chrono_tz::UTC).finish(),
-    })
+    }
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -457,15 +503,16 @@ fn date_trunc(input: &RecordBatch) -> FnResult {
         }
         let part = part_cache.get(parts.value(i), Part::parse)?;
         let value = read(values, i, &tz)?;
+        out.use_offset_of(&value);
         if matches!(value, Value::Time(_)) && part.micros().is_none() {
             return Err(format!("Invalid date/time part {part:?} for a TIME value").into());
         }
         out.push(truncate(part, value.wall()));
     }
-    Ok(match out {
+    match out {
         Some(o) => o.finish(),
         None => Output::for_type(&out_type, 0, chrono_tz::UTC).finish(),
-    })
+    }
 }
 
 fn last_day_of(part: Part, d: NaiveDate) -> Fallible<NaiveDate> {
@@ -561,6 +608,7 @@ fn temporal_inputs() -> Vec<DataType> {
         instant_type(),
         time_type(),
         DataType::Utf8,
+        tz_type(),
     ]
 }
 

@@ -84,6 +84,13 @@ pub fn implied_type(field: &Field) -> Result<SfType> {
         }
         DataType::Null => SfType::TEXT,
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => SfType::Array,
+        DataType::Struct(fields)
+            if fields.len() == 2
+                && fields[0].name() == snowglobe_catalog::types::TZ_INSTANT_FIELD
+                && fields[1].name() == snowglobe_catalog::types::TZ_OFFSET_FIELD =>
+        {
+            SfType::TimestampTz { scale: 9 }
+        }
         DataType::Struct(_) | DataType::Map(_, _) => SfType::Object,
         other => {
             return Err(SnowflakeError::unsupported(format!(
@@ -110,6 +117,7 @@ fn compatible(declared: &SfType, implied: &SfType) -> bool {
                 T::TimestampLtz { .. } | T::TimestampTz { .. },
                 T::TimestampLtz { .. }
             )
+            | (T::TimestampTz { .. }, T::TimestampTz { .. })
             | (
                 T::Variant | T::Object | T::Array,
                 T::Variant | T::Text { .. }

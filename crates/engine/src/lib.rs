@@ -65,6 +65,19 @@ pub struct Engine {
     /// Where internal stages keep their files: beside the database files with persistence,
     /// else a temporary directory removed when the engine is dropped.
     stage_root: PathBuf,
+    /// Whether any table may hold a TIMESTAMP_TZ column ([`TZ_UNKNOWN`], [`TZ_NONE`] or
+    /// [`TZ_SOME`]): sessions look up TIMESTAMP_TZ columns before translating only then.
+    timestamp_tz: std::sync::atomic::AtomicU8,
+}
+
+const TZ_UNKNOWN: u8 = 0;
+const TZ_NONE: u8 = 1;
+const TZ_SOME: u8 = 2;
+
+/// Whether DuckDB SQL may create a TIMESTAMP_TZ column (it names the storage type or builds a
+/// value of it).
+fn may_create_timestamp_tz(sql: &str) -> bool {
+    sql.contains(snowglobe_catalog::types::TZ_OFFSET_FIELD) || sql.contains("sg_tz(")
 }
 
 impl Drop for Engine {
@@ -125,6 +138,7 @@ impl Engine {
             storage,
             drops: std::sync::atomic::AtomicU64::new(0),
             stage_root,
+            timestamp_tz: std::sync::atomic::AtomicU8::new(TZ_UNKNOWN),
         };
         let root = engine.root();
         if let Storage::Directory(dir) = &engine.storage {
@@ -274,6 +288,7 @@ impl EngineSession {
     /// Run one statement and collect its result.
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
         tracing::debug!(sql, "duckdb");
+        self.note_timestamp_tz(sql);
         let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
         let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
         let schema = arrow.get_schema();
@@ -284,6 +299,7 @@ impl EngineSession {
     /// Run statements that return nothing of interest.
     pub fn execute(&self, sql: &str) -> Result<()> {
         tracing::debug!(sql, "duckdb");
+        self.note_timestamp_tz(sql);
         self.conn.execute_batch(sql).map_err(from_duckdb)
     }
 
@@ -308,6 +324,43 @@ impl EngineSession {
             }
         }
         Ok(total)
+    }
+
+    fn note_timestamp_tz(&self, sql: &str) {
+        if may_create_timestamp_tz(sql) {
+            self.engine
+                .timestamp_tz
+                .store(TZ_SOME, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// Whether any table may hold a TIMESTAMP_TZ column: known once the catalog was looked at,
+    /// and true from the first statement that may have created one.
+    pub fn may_hold_timestamp_tz(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        match self.engine.timestamp_tz.load(Ordering::Acquire) {
+            TZ_NONE => false,
+            TZ_SOME => true,
+            _ => {
+                let found = self
+                    .conn
+                    .query_row(
+                        "SELECT count(*) FROM duckdb_columns() WHERE data_type LIKE 'STRUCT(instant TIMESTAMP WITH TIME ZONE%'",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .map(|n| n > 0)
+                    .unwrap_or(true);
+                let state = if found { TZ_SOME } else { TZ_NONE };
+                let _ = self.engine.timestamp_tz.compare_exchange(
+                    TZ_UNKNOWN,
+                    state,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+                found
+            }
+        }
     }
 
     /// Switch DuckDB's default catalog and schema (unqualified names resolve there).

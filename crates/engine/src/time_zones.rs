@@ -13,17 +13,28 @@
 //! - `sg_try_instant`, `sg_try_ntz`: the same, NULL where the input is not a timestamp.
 //! - `sg_local(x, zone)`: an instant's wall clock in `zone`; other values pass through.
 //! - `sg_date(x, zone) → DATE`, `sg_try_date`: the date of `sg_ntz(x, zone)` (TO_DATE).
+//! - `sg_tz(x, zone) → STRUCT(instant, offset_minutes)` (TIMESTAMP_TZ's storage, see
+//!   `snowglobe_catalog::types::TIMESTAMP_TZ_STORAGE`), `sg_try_tz`: the instant of
+//!   `sg_instant(x, zone)` with the offset the text gives, else `zone`'s offset at that instant;
+//!   a stored TIMESTAMP_TZ passes through.
+//!
+//! Every function also takes a stored TIMESTAMP_TZ: its wall clock is the one its own offset
+//! shows (so `sg_ntz`, `sg_local` and `sg_date` read it as Snowflake does).
 
 use std::error::Error;
 use std::sync::Arc;
 
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
 };
 use chrono_tz::Tz;
-use duckdb::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampMicrosecondBuilder};
+use duckdb::arrow::array::{
+    Array, ArrayRef, AsArray, Int16Builder, RecordBatch, StructArray, TimestampMicrosecondBuilder,
+};
+use duckdb::arrow::buffer::NullBuffer;
 use duckdb::arrow::datatypes::{
-    DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+    DataType, Date32Type, Field, Fields, Float64Type, Int16Type, Int64Type, TimeUnit,
+    TimestampMicrosecondType,
 };
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
@@ -38,6 +49,47 @@ fn wall_clock_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, None)
 }
 
+pub(crate) fn tz_fields() -> Fields {
+    Fields::from(vec![
+        Field::new(
+            snowglobe_catalog::types::TZ_INSTANT_FIELD,
+            instant_type(),
+            true,
+        ),
+        Field::new(
+            snowglobe_catalog::types::TZ_OFFSET_FIELD,
+            DataType::Int16,
+            true,
+        ),
+    ])
+}
+
+/// TIMESTAMP_TZ's storage as an Arrow type.
+pub(crate) fn tz_type() -> DataType {
+    DataType::Struct(tz_fields())
+}
+
+/// A stored TIMESTAMP_TZ value: its instant (microseconds) and offset (minutes).
+pub(crate) fn stored_tz(
+    column: &ArrayRef,
+    i: usize,
+) -> std::result::Result<(i64, i16), Box<dyn Error>> {
+    let s = column.as_struct();
+    let (instant, offset) = (s.column(0), s.column(1));
+    if instant.is_null(i) {
+        return Err("TIMESTAMP_TZ value without an instant".into());
+    }
+    let offset = if offset.is_null(i) {
+        0
+    } else {
+        offset.as_primitive::<Int16Type>().value(i)
+    };
+    Ok((
+        instant.as_primitive::<TimestampMicrosecondType>().value(i),
+        offset,
+    ))
+}
+
 /// Register every function of this module on the database `conn` belongs to.
 pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<ToInstant>("sg_instant")?;
@@ -47,6 +99,8 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<Local>("sg_local")?;
     conn.register_scalar_function::<ToDate>("sg_date")?;
     conn.register_scalar_function::<TryToDate>("sg_try_date")?;
+    conn.register_scalar_function::<ToTz>("sg_tz")?;
+    conn.register_scalar_function::<TryToTz>("sg_try_tz")?;
     Ok(())
 }
 
@@ -228,6 +282,13 @@ fn convert_value(
             .checked_mul(1_000_000)
             .ok_or("epoch out of range")?,
         DataType::Float64 => (column.as_primitive::<Float64Type>().value(i) * 1e6).round() as i64,
+        DataType::Struct(_) => {
+            let (m, offset) = stored_tz(column, i)?;
+            match target {
+                Target::Instant => m,
+                Target::WallClock => m + i64::from(offset) * 60_000_000,
+            }
+        }
         other => return Err(format!("cannot convert {other} to a timestamp").into()),
     })
 }
@@ -275,6 +336,7 @@ fn convertible_inputs() -> Vec<DataType> {
         DataType::Date32,
         DataType::Int64,
         DataType::Float64,
+        tz_type(),
     ]
 }
 
@@ -285,13 +347,14 @@ fn conversion_signatures(returns: DataType) -> Vec<ArrowFunctionSignature> {
         .collect()
 }
 
+/// A registered function: how it is invoked and what it returns for each convertible input.
 macro_rules! conversion {
-    ($name:ident, $target:expr, $try:expr, $returns:expr) => {
+    ($name:ident, $invoke:expr, $returns:expr) => {
         struct $name;
         impl VArrowScalar for $name {
             type State = ();
             fn invoke(_: &(), input: RecordBatch) -> FnResult {
-                convert(&input, $target, $try)
+                $invoke(&input)
             }
             fn signatures() -> Vec<ArrowFunctionSignature> {
                 conversion_signatures($returns)
@@ -300,10 +363,26 @@ macro_rules! conversion {
     };
 }
 
-conversion!(ToInstant, Target::Instant, false, instant_type());
-conversion!(TryToInstant, Target::Instant, true, instant_type());
-conversion!(ToWallClock, Target::WallClock, false, wall_clock_type());
-conversion!(TryToWallClock, Target::WallClock, true, wall_clock_type());
+conversion!(
+    ToInstant,
+    |i| convert(i, Target::Instant, false),
+    instant_type()
+);
+conversion!(
+    TryToInstant,
+    |i| convert(i, Target::Instant, true),
+    instant_type()
+);
+conversion!(
+    ToWallClock,
+    |i| convert(i, Target::WallClock, false),
+    wall_clock_type()
+);
+conversion!(
+    TryToWallClock,
+    |i| convert(i, Target::WallClock, true),
+    wall_clock_type()
+);
 
 /// The date of a wall-clock conversion; text that is no date fails as Snowflake words it.
 fn to_date(input: &RecordBatch, try_mode: bool) -> FnResult {
@@ -326,23 +405,93 @@ fn to_date(input: &RecordBatch, try_mode: bool) -> FnResult {
     Ok(Arc::new(out.finish()))
 }
 
-macro_rules! date_conversion {
-    ($name:ident, $try:expr) => {
-        struct $name;
-        impl VArrowScalar for $name {
-            type State = ();
-            fn invoke(_: &(), input: RecordBatch) -> FnResult {
-                to_date(&input, $try)
-            }
-            fn signatures() -> Vec<ArrowFunctionSignature> {
-                conversion_signatures(DataType::Date32)
+conversion!(ToDate, |i| to_date(i, false), DataType::Date32);
+conversion!(TryToDate, |i| to_date(i, true), DataType::Date32);
+
+/// One value as TIMESTAMP_TZ: (instant in microseconds, offset in minutes).
+fn tz_value(
+    column: &ArrayRef,
+    i: usize,
+    tz: &Tz,
+) -> std::result::Result<(i64, i16), Box<dyn Error>> {
+    if matches!(column.data_type(), DataType::Struct(_)) {
+        return stored_tz(column, i);
+    }
+    let instant = convert_value(column, i, tz, Target::Instant)?;
+    let given = match column.data_type() {
+        DataType::Utf8 => {
+            let text = column.as_string::<i32>().value(i);
+            if epoch_micros(text.trim()).is_some() {
+                None
+            } else {
+                parse_timestamp(text).and_then(|p| p.offset)
             }
         }
+        _ => None,
     };
+    let seconds = match given {
+        Some(offset) => offset.local_minus_utc(),
+        None => tz
+            .offset_from_utc_datetime(&from_micros(instant).naive_utc())
+            .fix()
+            .local_minus_utc(),
+    };
+    Ok((instant, (seconds / 60) as i16))
 }
 
-date_conversion!(ToDate, false);
-date_conversion!(TryToDate, true);
+/// `sg_tz(x, zone)`: column 0 as TIMESTAMP_TZ's storage; `try_mode` turns failures into NULLs.
+fn to_tz(input: &RecordBatch, try_mode: bool) -> FnResult {
+    let column = input.column(0);
+    let zones = input.column(1).as_string::<i32>();
+    let mut instants = TimestampMicrosecondBuilder::with_capacity(column.len());
+    let mut offsets = Int16Builder::with_capacity(column.len());
+    let mut valid = Vec::with_capacity(column.len());
+    let mut last_zone: Option<(String, Tz)> = None;
+    for i in 0..column.len() {
+        let value = if column.is_null(i) || zones.is_null(i) {
+            None
+        } else {
+            let name = zones.value(i);
+            let tz = match &last_zone {
+                Some((n, tz)) if n == name => *tz,
+                _ => {
+                    let tz = zone(name)?;
+                    last_zone = Some((name.to_string(), tz));
+                    tz
+                }
+            };
+            match tz_value(column, i, &tz) {
+                Ok(v) => Some(v),
+                Err(_) if try_mode => None,
+                Err(e) => return Err(e),
+            }
+        };
+        match value {
+            Some((instant, offset)) => {
+                instants.append_value(instant);
+                offsets.append_value(offset);
+                valid.push(true);
+            }
+            None => {
+                instants.append_null();
+                offsets.append_null();
+                valid.push(false);
+            }
+        }
+    }
+    let children: Vec<ArrayRef> = vec![
+        Arc::new(instants.finish().with_timezone("UTC")),
+        Arc::new(offsets.finish()),
+    ];
+    Ok(Arc::new(StructArray::try_new(
+        tz_fields(),
+        children,
+        Some(NullBuffer::from(valid)),
+    )?))
+}
+
+conversion!(ToTz, |i| to_tz(i, false), tz_type());
+conversion!(TryToTz, |i| to_tz(i, true), tz_type());
 
 /// `sg_local(x, zone)`: an instant becomes its wall clock in `zone`; any other date or time
 /// value is already local and passes through, so date-part functions can wrap any argument.
@@ -353,7 +502,9 @@ impl VArrowScalar for Local {
 
     fn invoke(_: &(), input: RecordBatch) -> FnResult {
         match input.column(0).data_type() {
-            DataType::Timestamp(_, Some(_)) => convert(&input, Target::WallClock, false),
+            DataType::Timestamp(_, Some(_)) | DataType::Struct(_) => {
+                convert(&input, Target::WallClock, false)
+            }
             _ => Ok(Arc::clone(input.column(0))),
         }
     }
@@ -361,6 +512,7 @@ impl VArrowScalar for Local {
     fn signatures() -> Vec<ArrowFunctionSignature> {
         [
             (instant_type(), wall_clock_type()),
+            (tz_type(), wall_clock_type()),
             (wall_clock_type(), wall_clock_type()),
             (DataType::Date32, DataType::Date32),
             (
@@ -434,6 +586,40 @@ mod tests {
             row,
             (None, None, None, "2024-01-01 21:34:05+00".to_string())
         );
+    }
+
+    #[test]
+    fn timestamp_tz_keeps_the_offset_it_is_given() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let row: (String, i16, i16, String, String, Option<String>) = conn
+            .query_row(
+                "SELECT struct_extract(a, 'instant')::VARCHAR, struct_extract(a, 'offset_minutes'), \
+                 struct_extract(b, 'offset_minutes'), sg_ntz(a, 'UTC')::VARCHAR, \
+                 struct_extract(sg_tz(a, 'UTC'), 'offset_minutes')::VARCHAR, sg_try_tz('x', 'UTC')::VARCHAR \
+                 FROM (SELECT sg_tz('2024-01-02 03:04:05 +05:30', 'UTC') AS a, \
+                 sg_tz('2024-07-01 12:00:00', 'America/Los_Angeles') AS b)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                "2024-01-01 21:34:05+00".to_string(),
+                330,
+                -420,
+                "2024-01-02 03:04:05".to_string(),
+                "330".to_string(),
+                None
+            )
+        );
+        let null: Option<String> = conn
+            .query_row("SELECT sg_tz(NULL::VARCHAR, 'UTC')::VARCHAR", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(null, None);
     }
 
     #[test]

@@ -200,6 +200,7 @@ impl Session {
             query_ids: self.query_ids.clone(),
             semi_columns: vec![],
             number_columns: vec![],
+            tz_columns: vec![],
         }
     }
 
@@ -445,12 +446,26 @@ impl Session {
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
         ctx.target_columns = self.target_columns(&statement, &ctx);
-        // Column types the rules need: VARIANT columns read as text, NUMBER columns divided.
+        // Column types the rules need: VARIANT columns read as text, NUMBER columns divided,
+        // TIMESTAMP_TZ columns read as instants.
         if snowglobe_translate::rules::semi_structured::wants_column_types(&statement)
             || snowglobe_translate::rules::numeric::wants_number_types(&statement)
+            || (snowglobe_translate::rules::timestamp_tz::wants_column_types(&statement)
+                && self.conn.may_hold_timestamp_tz())
         {
-            for (name, t) in self.named_relation_columns(&statement, &ctx) {
+            // An INSERT reads only its source: its target's columns are written, not read.
+            let read = match &statement {
+                Statement::Insert(insert) => match &insert.source {
+                    Some(source) => self.named_relation_columns(source.as_ref(), &ctx),
+                    None => vec![],
+                },
+                _ => self.named_relation_columns(&statement, &ctx),
+            };
+            for (name, t) in read {
                 match t {
+                    SfType::TimestampTz { .. } if !ctx.tz_columns.contains(&name) => {
+                        ctx.tz_columns.push(name);
+                    }
                     SfType::Variant | SfType::Object | SfType::Array
                         if !ctx.semi_columns.contains(&name) =>
                     {
@@ -824,9 +839,9 @@ impl Session {
 
     /// The columns (name, Snowflake type) of the tables and views `statement` names (names that
     /// are not tables, such as CTEs, are skipped): declared types, else the storage's.
-    fn named_relation_columns(
+    fn named_relation_columns<V: sqlparser_compat::Visit>(
         &self,
-        statement: &Statement,
+        statement: &V,
         ctx: &Context,
     ) -> Vec<(String, SfType)> {
         let mut names = Vec::new();

@@ -40,6 +40,11 @@ pub(crate) fn fill(sql: &str, ids: &[String], kept: &[ResultSet]) -> Result<Stri
 /// knows only offset zones).
 pub(crate) fn cell_text(array: &dyn Array, row: usize) -> Result<String> {
     use snowglobe_engine::arrow::datatypes::DataType;
+    if let DataType::Struct(_) = array.data_type() {
+        if let Some(text) = timestamp_tz_text(array, row) {
+            return Ok(text);
+        }
+    }
     if let DataType::Timestamp(unit, Some(_)) = array.data_type() {
         let plain = snowglobe_engine::arrow::compute::cast(
             &snowglobe_engine::arrow::array::make_array(array.to_data()),
@@ -52,6 +57,24 @@ pub(crate) fn cell_text(array: &dyn Array, row: usize) -> Result<String> {
     array_value_to_string(array, row).map_err(SnowflakeError::internal)
 }
 
+/// A stored TIMESTAMP_TZ as text: its wall clock and its own offset (`None` for other structs).
+fn timestamp_tz_text(array: &dyn Array, row: usize) -> Option<String> {
+    use snowglobe_engine::arrow::array::AsArray;
+    use snowglobe_engine::arrow::datatypes::{Int16Type, TimestampMicrosecondType};
+    let s = array.as_struct_opt()?;
+    let micros = s
+        .column_by_name(snowglobe_catalog::types::TZ_INSTANT_FIELD)?
+        .as_primitive_opt::<TimestampMicrosecondType>()?
+        .value(row);
+    let minutes = s
+        .column_by_name(snowglobe_catalog::types::TZ_OFFSET_FIELD)?
+        .as_primitive_opt::<Int16Type>()?
+        .value(row);
+    let offset = chrono::FixedOffset::east_opt(i32::from(minutes) * 60)?;
+    let local = chrono::DateTime::from_timestamp_micros(micros)?.with_timezone(&offset);
+    Some(local.format("%Y-%m-%d %H:%M:%S%.f %:z").to_string())
+}
+
 fn literal(sf_type: &SfType, array: &dyn Array, row: usize) -> Result<String> {
     if array.is_null(row) {
         return Ok("NULL".into());
@@ -60,6 +83,7 @@ fn literal(sf_type: &SfType, array: &dyn Array, row: usize) -> Result<String> {
     Ok(match sf_type {
         SfType::Number { .. } | SfType::Boolean => text,
         SfType::Binary { .. } => format!("unhex({})", quote_literal(&text)),
+        SfType::TimestampTz { .. } => format!("sg_tz({}, 'UTC')", quote_literal(&text)),
         _ => quote_literal(&text),
     })
 }

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use snowglobe_catalog::mangle;
 use snowglobe_catalog::names::{quote, quote_literal};
+use snowglobe_catalog::{mangle, SfType};
 use snowglobe_engine::{Engine, EngineSession};
 
 use crate::bundle::{safe_join, BundleDir};
@@ -146,7 +146,8 @@ pub fn apply(
                 conn.execute(&format!("CREATE TABLE {path} ({})", columns.join(", ")))?;
                 let file = bundle.path_of(&table.file)?;
                 conn.execute(&format!(
-                    "INSERT INTO {path} SELECT * FROM read_parquet({})",
+                    "INSERT INTO {path} SELECT {} FROM read_parquet({})",
+                    stored_values(&table.columns),
                     quote_literal(&file.to_string_lossy())
                 ))?;
                 for c in &table.columns {
@@ -241,4 +242,66 @@ pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
         conn.drop_database(db)?;
     }
     Ok(dbs)
+}
+
+/// The SELECT list that reads a table's Parquet file into its columns: `*`, except that a
+/// TIMESTAMP_TZ written by an older version, which stored it as a bare instant (`storage_type`
+/// TIMESTAMPTZ), becomes that instant with offset +00:00 (the offset was not kept then).
+fn stored_values(columns: &[crate::bundle::Column]) -> String {
+    let old_tz = |c: &crate::bundle::Column| {
+        matches!(c.sf_type, Some(SfType::TimestampTz { .. }))
+            && !snowglobe_catalog::types::is_timestamp_tz_storage(&c.storage_type)
+    };
+    if !columns.iter().any(old_tz) {
+        return "*".into();
+    }
+    columns
+        .iter()
+        .map(|c| {
+            let name = quote(&mangle(&c.name));
+            if old_tz(c) {
+                format!("sg_tz({name}, 'UTC') AS {name}")
+            } else {
+                name
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Column;
+
+    fn column(name: &str, sf_type: SfType, storage_type: &str) -> Column {
+        Column {
+            name: name.into(),
+            sf_type: Some(sf_type),
+            storage_type: storage_type.into(),
+            nullable: true,
+            comment: None,
+            default: None,
+            declared_default: None,
+            primary_key: false,
+        }
+    }
+
+    #[test]
+    fn old_timestamp_tz_columns_gain_an_offset() {
+        let tz = SfType::TimestampTz { scale: 9 };
+        let current = vec![
+            column("ID", SfType::INTEGER, "DECIMAL(38,0)"),
+            column("TS", tz, snowglobe_catalog::types::TIMESTAMP_TZ_STORAGE),
+        ];
+        assert_eq!(stored_values(&current), "*");
+        let old = vec![
+            column("ID", SfType::INTEGER, "DECIMAL(38,0)"),
+            column("TS", tz, "TIMESTAMP WITH TIME ZONE"),
+        ];
+        assert_eq!(
+            stored_values(&old),
+            "\"ID\", sg_tz(\"TS\", 'UTC') AS \"TS\""
+        );
+    }
 }

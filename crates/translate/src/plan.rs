@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use snowglobe_catalog::{ColumnMeta, ViewMeta};
+use snowglobe_catalog::{ColumnMeta, SfType, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     AssignmentTarget, ColumnOption, CreateTable, ObjectName, ObjectType, SchemaName, Statement,
@@ -528,7 +528,22 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                 ColumnOption::Unique(_) | ColumnOption::ForeignKey(_) => {}
                 ColumnOption::Default(e) => {
                     meta.default = Some(e.to_string());
-                    kept.push(option)
+                    match sf {
+                        // Stored with its offset: the default's value in the session zone.
+                        SfType::TimestampTz { .. } => kept.push(sqlparser::ast::ColumnOptionDef {
+                            name: option.name.clone(),
+                            option: ColumnOption::Default(crate::rules::calls::func(
+                                "sg_tz",
+                                vec![
+                                    e.clone(),
+                                    sqlparser::ast::Expr::value(Value::SingleQuotedString(
+                                        crate::rules::timestamps::session_zone(ctx),
+                                    )),
+                                ],
+                            )),
+                        }),
+                        _ => kept.push(option),
+                    }
                 }
                 ColumnOption::Null | ColumnOption::NotNull => kept.push(option),
                 ColumnOption::Collation(_) => {}

@@ -164,6 +164,13 @@ fn custom(name: &ObjectName, modifiers: &[String]) -> Result<SfType> {
 /// The DuckDB data type node for a Snowflake type, for re-emitting a column definition or cast.
 pub fn duckdb_data_type(t: &SfType) -> DataType {
     let text = t.duckdb_type();
+    if matches!(t, SfType::TimestampTz { .. }) {
+        // A STRUCT type, printed as it is.
+        return DataType::Custom(
+            ObjectName::from(vec![sqlparser::ast::Ident::new(text)]),
+            vec![],
+        );
+    }
     match text.split_once('(') {
         Some((name, args)) => DataType::Custom(
             ObjectName::from(vec![sqlparser::ast::Ident::new(name)]),
@@ -235,5 +242,9 @@ mod tests {
             "DECIMAL(38, 0)"
         );
         assert_eq!(duckdb_data_type(&SfType::Variant).to_string(), "JSON");
+        assert_eq!(
+            duckdb_data_type(&SfType::TimestampTz { scale: 9 }).to_string(),
+            "STRUCT(instant TIMESTAMPTZ, offset_minutes SMALLINT)"
+        );
     }
 }

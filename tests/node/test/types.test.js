@@ -99,7 +99,7 @@ test('date and time values', async () => {
   assert.equal(row.C_TZ.getTime(), Date.UTC(2024, 0, 1, 21, 34, 5, 123)); // 03:04:05 at +05:30
 });
 
-test('TIMESTAMP_TZ keeps its offset', { todo: 'known gap: the offset is not stored yet, see issue 2 note' }, async () => {
+test('TIMESTAMP_TZ keeps its offset', async () => {
   const { row } = await selectRow(1);
 
   assert.equal(row.C_TZ.getTimezone(), 330);

@@ -20,7 +20,7 @@ use snowglobe_engine::ResultColumn;
 use snowglobe_error::{Result, SnowflakeError};
 
 use super::cells;
-use super::json::{offset_minutes, rescale};
+use super::json::rescale;
 
 fn metadata(c: &ResultColumn) -> HashMap<String, String> {
     let mut m = HashMap::new();
@@ -195,10 +195,14 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz, wide: bool) -> Result<ArrayRe
                     fraction.append_null();
                     zone.append_null();
                 } else {
-                    let nanos = cells::epoch_nanos(a, i)?;
+                    let (nanos, minutes) = if tz_column {
+                        cells::tz_nanos(a, i, tz)?
+                    } else {
+                        (cells::epoch_nanos(a, i)?, 0)
+                    };
                     epoch.append_value(nanos.div_euclid(1_000_000_000) as i64);
                     fraction.append_value(nanos.rem_euclid(1_000_000_000) as i32);
-                    zone.append_value(offset_minutes(tz, nanos) + 1440);
+                    zone.append_value(minutes + 1440);
                 }
             }
             let mut fields: Vec<(&str, ArrayRef)> = vec![

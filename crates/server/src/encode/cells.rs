@@ -126,6 +126,24 @@ pub fn epoch_nanos(a: &ArrayRef, i: usize) -> Result<i128> {
     })
 }
 
+/// A TIMESTAMP_TZ cell: nanoseconds since the epoch and minutes east of UTC. A stored
+/// TIMESTAMP_TZ carries its own offset; a bare instant takes `tz`'s offset at that instant.
+pub fn tz_nanos(a: &ArrayRef, i: usize, tz: &chrono_tz::Tz) -> Result<(i128, i32)> {
+    if let DataType::Struct(_) = a.data_type() {
+        let s = a.as_struct();
+        let instant = epoch_nanos(s.column(0), i)?;
+        let offset = s.column(1);
+        let minutes = if offset.is_null(i) {
+            0
+        } else {
+            i32::from(offset.as_primitive::<Int16Type>().value(i))
+        };
+        return Ok((instant, minutes));
+    }
+    let n = epoch_nanos(a, i)?;
+    Ok((n, super::json::offset_minutes(tz, n)))
+}
+
 /// `seconds.fraction` with nine fraction digits, exact for negative instants too.
 pub fn seconds_text(nanos: i128, scale: u8) -> String {
     let sign = if nanos < 0 { "-" } else { "" };

@@ -8,7 +8,7 @@
 //! zone); binary as upper-case hex; semi-structured values as compact JSON; empty text as
 //! `(empty)`.
 
-use chrono::{DateTime, NaiveTime, TimeZone, Timelike};
+use chrono::{DateTime, NaiveTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use snowglobe_catalog::SfType;
 use snowglobe_engine::arrow::array::ArrayRef;
@@ -79,7 +79,24 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<String> {
             t.map(|t| format!("{}{}", t.format("%H:%M:%S"), fraction(t.nanosecond())))
                 .unwrap_or_default()
         }
-        SfType::TimestampNtz { .. } | SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => {
+        SfType::TimestampTz { .. } => {
+            let (n, minutes) = cells::tz_nanos(a, i, tz)?;
+            let utc = DateTime::from_timestamp(
+                n.div_euclid(1_000_000_000) as i64,
+                n.rem_euclid(1_000_000_000) as u32,
+            )
+            .unwrap_or_default();
+            let offset =
+                chrono::FixedOffset::east_opt(minutes * 60).unwrap_or_else(|| chrono::Utc.fix());
+            let local = utc.with_timezone(&offset);
+            format!(
+                "{}{}{}",
+                local.format("%Y-%m-%d %H:%M:%S"),
+                fraction(local.nanosecond()),
+                local.format("%:z")
+            )
+        }
+        SfType::TimestampNtz { .. } | SfType::TimestampLtz { .. } => {
             let n = cells::epoch_nanos(a, i)?;
             let utc = DateTime::from_timestamp(
                 n.div_euclid(1_000_000_000) as i64,

@@ -60,12 +60,8 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<Value> {
             cells::seconds_text(cells::epoch_nanos(a, i)?, *scale)
         }
         SfType::TimestampTz { scale } => {
-            let n = cells::epoch_nanos(a, i)?;
-            format!(
-                "{} {}",
-                cells::seconds_text(n, *scale),
-                offset_minutes(tz, n) + 1440
-            )
+            let (n, minutes) = cells::tz_nanos(a, i, tz)?;
+            format!("{} {}", cells::seconds_text(n, *scale), minutes + 1440)
         }
         SfType::Variant | SfType::Object | SfType::Array => {
             cells::variant_text(&cells::text(a, i)?)

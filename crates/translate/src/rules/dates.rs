@@ -309,9 +309,14 @@ impl Dates {
             | "TIMESTAMP_TZ_FROM_PARTS"
             | "TIMESTAMPTZFROMPARTS" => self.timestamp_from_parts(&name, &args, true)?,
             "CONVERT_TIMEZONE" => match args.as_slice() {
-                // (target, instant) → the same instant (shown in the session zone: TIMESTAMP_TZ
-                // values keep no offset of their own yet).
-                [_target, x] => f("sg_instant", vec![x.clone(), self.zone()]),
+                // (target, instant) → the same instant with `target`'s offset (TIMESTAMP_TZ).
+                [target, x] => super::timestamp_tz::instant_of(f(
+                    "sg_tz",
+                    vec![
+                        f("sg_instant", vec![x.clone(), self.zone()]),
+                        target.clone(),
+                    ],
+                )),
                 // (source, target, wall clock) → the wall clock in `target` of the wall clock
                 // `x` read in `source`.
                 [source, target, x] => f(
@@ -374,11 +379,12 @@ impl Dates {
             }
         };
         let wall = cast(wall, DataType::Timestamp(None, TimezoneInfo::None));
-        Ok(if instant {
-            f(
-                "sg_instant",
-                vec![wall, zone.unwrap_or_else(|| self.zone())],
-            )
+        let zone = zone.unwrap_or_else(|| self.zone());
+        let with_offset = name.contains("_TZ_") || name.starts_with("TIMESTAMPTZ");
+        Ok(if instant && with_offset {
+            super::timestamp_tz::instant_of(f("sg_tz", vec![wall, zone]))
+        } else if instant {
+            f("sg_instant", vec![wall, zone])
         } else {
             wall
         })
@@ -443,11 +449,14 @@ fn clock_interval(h: &Expr, m: &Expr, s: &Expr, ns: Option<&Expr>) -> Expr {
             BinaryOperator::Plus,
             f(
                 "to_microseconds",
-                vec![binary(
-                    bigint(ns.clone()),
-                    BinaryOperator::Divide,
-                    number(1000),
-                )],
+                vec![bigint(f(
+                    "floor",
+                    vec![binary(
+                        bigint(ns.clone()),
+                        BinaryOperator::Divide,
+                        number(1000),
+                    )],
+                ))],
             ),
         );
     }

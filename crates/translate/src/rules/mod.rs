@@ -13,7 +13,8 @@
 //! their Snowflake types, every function name is still Snowflake's), FLATTEN after the other
 //! function rules (its subquery names DuckDB functions they would take for Snowflake's);
 //! division typing runs after literals are typed as NUMBERs and before division is checked for
-//! zero.
+//! zero. TIMESTAMP_TZ columns are read as instants once every other rule has run, and values
+//! that pass through whole then get their offsets back (`timestamp_tz`).
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::Statement;
@@ -35,6 +36,7 @@ pub mod numeric;
 pub mod sampling;
 pub mod semi_structured;
 pub mod strings;
+pub mod timestamp_tz;
 pub mod timestamps;
 pub mod types;
 
@@ -68,6 +70,8 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     numbers::integer_literals_as_numbers(statement);
     numeric::number_division_scale(statement, cx.session);
     numbers::checked_division(statement);
+    timestamp_tz::read_instants(statement, cx.session);
+    timestamp_tz::keep_offsets(statement, cx.session);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
     Ok(())
 }
@@ -123,12 +127,16 @@ pub(crate) mod test_support {
 
     /// Run all rules on one statement and print the DuckDB SQL.
     pub fn translate(sql: &str) -> String {
+        translate_in(sql, &ctx())
+    }
+
+    /// [`translate`] in a given session context.
+    pub fn translate_in(sql: &str, c: &Context) -> String {
         let mut s = parse(sql).unwrap().remove(0);
-        let c = ctx();
         apply(
             &mut s,
             &RuleContext {
-                session: &c,
+                session: c,
                 sql,
                 operation: "SELECT",
             },

@@ -47,23 +47,17 @@ pub(crate) fn session_zone(ctx: &Context) -> String {
     }
 }
 
-/// `INSERT ... VALUES` converts each value to its target column the way Snowflake converts: text
+/// `INSERT ... VALUES` (and UPDATE's and MERGE's assignments) converts each value to its target
+/// column the way Snowflake converts: text
 /// for a DATE or TIMESTAMP column may be epoch digits (scaled by magnitude) and is read in the
 /// session zone, text for a BINARY column is hex, digits for a TIME column are nanoseconds after
 /// midnight (how the connectors bind TIME), and any value for a TIMESTAMP column goes through
 /// the session zone (a wall clock into TIMESTAMP_LTZ is local time, not UTC). DuckDB's implicit
 /// casts do none of this.
 pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Result<()> {
-    let Statement::Insert(insert) = statement else {
-        return Ok(());
-    };
     if ctx.target_columns.is_empty() {
         return Ok(());
     }
-    let targets = insert_targets(insert, ctx);
-    let Some(source) = insert.source.as_mut() else {
-        return Ok(());
-    };
     let t = Timestamps {
         zone: session_zone(ctx),
         error: FirstError::default(),
@@ -75,6 +69,52 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
             }
         }
         Ok(())
+    };
+    let assign = |assignments: &mut [sqlparser::ast::Assignment]| -> Result<()> {
+        for a in assignments {
+            if let sqlparser::ast::AssignmentTarget::ColumnName(name) = &a.target {
+                convert(&mut a.value, &target_type(name, ctx))?;
+            }
+        }
+        Ok(())
+    };
+    let insert = match statement {
+        Statement::Insert(insert) => insert,
+        // UPDATE ... SET and MERGE's clauses write values the same way.
+        Statement::Update(update) => return assign(&mut update.assignments),
+        Statement::Merge(merge) => {
+            use sqlparser::ast::{MergeAction, MergeInsertKind, MergeUpdateKind};
+            for clause in &mut merge.clauses {
+                match &mut clause.action {
+                    MergeAction::Update(update) => {
+                        if let MergeUpdateKind::Set(assignments) = &mut update.kind {
+                            assign(assignments)?;
+                        }
+                    }
+                    MergeAction::Insert(insert) => {
+                        let targets: Vec<Option<SfType>> = if insert.columns.is_empty() {
+                            ctx.target_columns.iter().map(|(_, t)| Some(*t)).collect()
+                        } else {
+                            insert.columns.iter().map(|c| target_type(c, ctx)).collect()
+                        };
+                        if let MergeInsertKind::Values(values) = &mut insert.kind {
+                            for row in &mut values.rows {
+                                for (expr, target) in row.iter_mut().zip(&targets) {
+                                    convert(expr, target)?;
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            return Ok(());
+        }
+        _ => return Ok(()),
+    };
+    let targets = insert_targets(insert, ctx);
+    let Some(source) = insert.source.as_mut() else {
+        return Ok(());
     };
     match source.body.as_mut() {
         sqlparser::ast::SetExpr::Values(values) => {
@@ -131,12 +171,15 @@ pub fn target_type(column: &sqlparser::ast::ObjectName, ctx: &Context) -> Option
 enum Kind {
     Instant,
     WallClock,
+    /// TIMESTAMP_TZ: an instant with its own offset.
+    WithOffset,
 }
 
 impl Kind {
     fn of(t: &SfType) -> Option<Kind> {
         match t {
-            SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => Some(Kind::Instant),
+            SfType::TimestampLtz { .. } => Some(Kind::Instant),
+            SfType::TimestampTz { .. } => Some(Kind::WithOffset),
             SfType::TimestampNtz { .. } => Some(Kind::WallClock),
             _ => None,
         }
@@ -148,6 +191,8 @@ impl Kind {
             (Kind::Instant, true) => "sg_try_instant",
             (Kind::WallClock, false) => "sg_ntz",
             (Kind::WallClock, true) => "sg_try_ntz",
+            (Kind::WithOffset, false) => "sg_tz",
+            (Kind::WithOffset, true) => "sg_try_tz",
         }
     }
 }
@@ -223,9 +268,14 @@ impl Timestamps {
             _ => None,
         };
         Ok(match (target, literal) {
-            (SfType::TimestampLtz { .. } | SfType::TimestampTz { .. }, _) => {
+            (SfType::TimestampLtz { .. }, _) => {
                 Some(self.convert(Kind::Instant, false, expr.clone()))
             }
+            // The stored form itself: offset and all.
+            (SfType::TimestampTz { .. }, _) => Some(Expr::Function(call(
+                Kind::WithOffset.function(false),
+                vec![expr.clone(), self.zone()],
+            ))),
             (SfType::TimestampNtz { .. }, _) => {
                 Some(self.convert(Kind::WallClock, false, expr.clone()))
             }
@@ -262,8 +312,14 @@ impl Timestamps {
         text(&self.zone)
     }
 
+    /// `x` converted to a timestamp of `kind`; a TIMESTAMP_TZ as its instant (kept whole where
+    /// it passes through, see `rules::timestamp_tz`).
     fn convert(&self, kind: Kind, try_mode: bool, x: Expr) -> Expr {
-        Expr::Function(call(kind.function(try_mode), vec![x, self.zone()]))
+        let converted = Expr::Function(call(kind.function(try_mode), vec![x, self.zone()]));
+        match kind {
+            Kind::WithOffset => super::timestamp_tz::instant_of(converted),
+            _ => converted,
+        }
     }
 
     fn local(&self, x: Expr) -> Expr {
@@ -323,8 +379,13 @@ impl Timestamps {
             None => (name.as_str(), false),
         };
         let expr = match base {
-            "TO_TIMESTAMP_LTZ" | "TO_TIMESTAMP_TZ" => self.convert(
+            "TO_TIMESTAMP_LTZ" => self.convert(
                 Kind::Instant,
+                try_mode,
+                self.conversion_input(&name, &args)?,
+            ),
+            "TO_TIMESTAMP_TZ" => self.convert(
+                Kind::WithOffset,
                 try_mode,
                 self.conversion_input(&name, &args)?,
             ),

@@ -1,0 +1,363 @@
+//! TIMESTAMP_TZ values keep their own UTC offset.
+//!
+//! DuckDB's TIMESTAMPTZ is an instant without an offset, so a TIMESTAMP_TZ is stored as
+//! `STRUCT(instant, offset_minutes)` (`snowglobe_catalog::types::TIMESTAMP_TZ_STORAGE`), built by
+//! the engine's `sg_tz(x, zone)`. Computation wants the instant; a value passed through whole
+//! wants the struct, so that the client sees the offset. The rules here:
+//!
+//! - every TIMESTAMP_TZ value is first written as its instant, `struct_extract(v, 'instant')`:
+//!   references to TIMESTAMP_TZ columns ([`read_instants`]), and the conversions the
+//!   timestamp rules build ([`instant_of`] around `sg_tz`);
+//! - [`keep_offsets`] then drops that wrapper where the value passes through whole: a projection
+//!   item of a query that produces rows (the statement's own, a derived table's, a CTE's, an
+//!   INSERT's or a CTAS's; not a scalar or IN subquery's), MIN/MAX/ANY_VALUE and the window
+//!   value functions as such an item, GROUP BY and ORDER BY items, and the timestamp argument
+//!   of the engine's own time-zone and date functions, which read a stored TIMESTAMP_TZ in its
+//!   own offset (DATEADD and DATE_TRUNC then give a TIMESTAMP_TZ with that offset).
+//!
+//! Anything else (arithmetic, comparisons, DuckDB's functions) computes on the instant, as
+//! Snowflake compares TIMESTAMP_TZ values by their instants.
+
+use std::ops::ControlFlow;
+
+use snowglobe_catalog::types::TZ_INSTANT_FIELD;
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, OrderByKind,
+    Query, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, VisitMut,
+    VisitorMut,
+};
+
+use super::calls::{call, name_of};
+use crate::names::{ident_name, Context};
+
+/// `struct_extract(value, 'instant')`: the instant of a stored TIMESTAMP_TZ.
+pub fn instant_of(value: Expr) -> Expr {
+    Expr::Function(call(
+        "struct_extract",
+        vec![
+            value,
+            Expr::value(Value::SingleQuotedString(TZ_INSTANT_FIELD.into())),
+        ],
+    ))
+}
+
+/// The TIMESTAMP_TZ value whose instant `e` takes, if `e` is [`instant_of`] of one.
+fn unwrapped(e: &Expr) -> Option<&Expr> {
+    let Expr::Function(f) = e else {
+        return None;
+    };
+    if !f.name.to_string().eq_ignore_ascii_case("struct_extract") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(value)), FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(field)))]
+            if field.value == Value::SingleQuotedString(TZ_INSTANT_FIELD.into()) =>
+        {
+            Some(value)
+        }
+        _ => None,
+    }
+}
+
+/// Replace `e` by the TIMESTAMP_TZ value it takes the instant of, if it does.
+fn keep_whole(e: &mut Expr) {
+    if let Some(value) = unwrapped(e) {
+        *e = value.clone();
+    }
+}
+
+/// Whether the statement reads tables whose TIMESTAMP_TZ columns the session should list in
+/// `ctx.tz_columns` (anything but a bare expression query).
+pub fn wants_column_types(statement: &Statement) -> bool {
+    !matches!(statement, Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Select(s) if s.from.is_empty()))
+}
+
+/// References to the TIMESTAMP_TZ columns in `ctx.tz_columns` read their instant.
+pub fn read_instants(statement: &mut Statement, ctx: &Context) {
+    if ctx.tz_columns.is_empty() {
+        return;
+    }
+    let _ = statement.visit(&mut ReadInstants(&ctx.tz_columns));
+}
+
+struct ReadInstants<'a>(&'a [String]);
+
+impl VisitorMut for ReadInstants<'_> {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let last = match &*expr {
+            Expr::Identifier(i) => Some(i),
+            Expr::CompoundIdentifier(parts) => parts.last(),
+            _ => None,
+        };
+        if last.is_some_and(|i| self.0.contains(&ident_name(i))) {
+            *expr = instant_of(expr.clone());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Functions whose result is their first argument's value, kept whole as a projection item.
+const VALUE_FUNCTIONS: &[&str] = &[
+    "MIN",
+    "MAX",
+    "ANY_VALUE",
+    "ARBITRARY",
+    "FIRST_VALUE",
+    "LAST_VALUE",
+    "NTH_VALUE",
+    "LAG",
+    "LEAD",
+    "ARG_MIN",
+    "ARG_MAX",
+    "MIN_BY",
+    "MAX_BY",
+];
+
+/// The engine's functions that read a stored TIMESTAMP_TZ in its own offset (see
+/// `snowglobe_engine::time_zones` and `date_math`): name, the position of the timestamp
+/// argument, and whether the result is then a TIMESTAMP_TZ with that offset.
+const ZONE_FUNCTIONS: &[(&str, usize, bool)] = &[
+    ("SG_TZ", 0, false),
+    ("SG_TRY_TZ", 0, false),
+    ("SG_NTZ", 0, false),
+    ("SG_TRY_NTZ", 0, false),
+    ("SG_LOCAL", 0, false),
+    ("SG_DATE", 0, false),
+    ("SG_TRY_DATE", 0, false),
+    ("SG_LAST_DAY", 0, false),
+    ("SG_NEXT_DAY", 0, false),
+    ("SG_DATEADD", 2, true),
+    ("SG_TIMEADD", 2, true),
+    ("SG_DATE_TRUNC", 1, true),
+];
+
+fn arg_mut(f: &mut Function, i: usize) -> Option<&mut Expr> {
+    match &mut f.args {
+        FunctionArguments::List(list) => match list.args.get_mut(i) {
+            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn first_arg(f: &mut Function) -> Option<&mut Expr> {
+    arg_mut(f, 0)
+}
+
+/// Keep TIMESTAMP_TZ values whole where they pass through (see the module documentation), and
+/// read text compared with a TIMESTAMP_TZ as Snowflake reads it (an offset after a space, a
+/// wall clock in the session zone `ctx.timezone`), which DuckDB's own cast does not.
+pub fn keep_offsets(statement: &mut Statement, ctx: &Context) {
+    let _ = statement.visit(&mut ZoneArguments {
+        zone: super::timestamps::session_zone(ctx),
+    });
+    match statement {
+        Statement::Query(q) => whole_query(q),
+        Statement::Insert(insert) => {
+            if let Some(q) = insert.source.as_mut() {
+                whole_query(q);
+            }
+        }
+        Statement::CreateTable(create) => {
+            if let Some(q) = create.query.as_mut() {
+                whole_query(q);
+            }
+        }
+        Statement::CreateView(view) => whole_query(&mut view.query),
+        Statement::Merge(merge) => whole_table(&mut merge.source),
+        _ => {}
+    }
+}
+
+struct ZoneArguments {
+    zone: String,
+}
+
+impl ZoneArguments {
+    /// A string literal compared with a TIMESTAMP_TZ's instant, as an instant.
+    fn text_as_instant(&self, e: &mut Expr) {
+        if let Expr::Value(v) = e {
+            if let Value::SingleQuotedString(_) = v.value {
+                *e = Expr::Function(call(
+                    "sg_instant",
+                    vec![
+                        e.clone(),
+                        Expr::value(Value::SingleQuotedString(self.zone.clone())),
+                    ],
+                ));
+            }
+        }
+    }
+}
+
+impl VisitorMut for ZoneArguments {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        use sqlparser::ast::BinaryOperator as Op;
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: Op::Eq | Op::NotEq | Op::Lt | Op::LtEq | Op::Gt | Op::GtEq,
+                right,
+            } => {
+                if unwrapped(left).is_some() {
+                    self.text_as_instant(right);
+                } else if unwrapped(right).is_some() {
+                    self.text_as_instant(left);
+                }
+                return ControlFlow::Continue(());
+            }
+            Expr::Between {
+                expr: value,
+                low,
+                high,
+                ..
+            } if unwrapped(value).is_some() => {
+                self.text_as_instant(low);
+                self.text_as_instant(high);
+                return ControlFlow::Continue(());
+            }
+            _ => {}
+        }
+        let Expr::Function(f) = expr else {
+            return ControlFlow::Continue(());
+        };
+        let name = name_of(f);
+        let Some((_, position, keeps_offset)) = ZONE_FUNCTIONS.iter().find(|(n, _, _)| *n == name)
+        else {
+            return ControlFlow::Continue(());
+        };
+        let Some(arg) = arg_mut(f, *position) else {
+            return ControlFlow::Continue(());
+        };
+        if unwrapped(arg).is_some() {
+            keep_whole(arg);
+            if *keeps_offset {
+                // A TIMESTAMP_TZ again: its instant, until it passes through whole.
+                *expr = instant_of(expr.clone());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn whole_query(q: &mut Query) {
+    if let Some(with) = q.with.as_mut() {
+        for cte in &mut with.cte_tables {
+            whole_query(&mut cte.query);
+        }
+    }
+    whole_set(&mut q.body);
+    if let Some(order_by) = q.order_by.as_mut() {
+        if let OrderByKind::Expressions(items) = &mut order_by.kind {
+            for item in items {
+                keep_whole(&mut item.expr);
+            }
+        }
+    }
+}
+
+fn whole_set(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                {
+                    keep_whole(e);
+                    if let Expr::Function(f) = e {
+                        if VALUE_FUNCTIONS.contains(&name_of(f).as_str()) {
+                            if let Some(arg) = first_arg(f) {
+                                keep_whole(arg);
+                            }
+                        }
+                    }
+                }
+            }
+            if let GroupByExpr::Expressions(items, _) = &mut select.group_by {
+                for e in items {
+                    keep_whole(e);
+                }
+            }
+            for table in &mut select.from {
+                whole_tables(table);
+            }
+        }
+        SetExpr::Query(q) => whole_query(q),
+        SetExpr::SetOperation { left, right, .. } => {
+            whole_set(left);
+            whole_set(right);
+        }
+        _ => {}
+    }
+}
+
+fn whole_tables(t: &mut TableWithJoins) {
+    whole_table(&mut t.relation);
+    for join in &mut t.joins {
+        whole_table(&mut join.relation);
+    }
+}
+
+fn whole_table(t: &mut TableFactor) {
+    match t {
+        TableFactor::Derived { subquery, .. } => whole_query(subquery),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => whole_tables(table_with_joins),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{ctx, translate, translate_in};
+
+    fn translate_with_tz(sql: &str) -> String {
+        let mut c = ctx();
+        c.tz_columns = vec!["TS".into()];
+        translate_in(sql, &c)
+    }
+
+    #[test]
+    fn casts_build_values_with_offsets_kept_whole_in_projections() {
+        assert_eq!(
+            translate("select '2024-01-02 03:04:05 +05:30'::timestamp_tz as t"),
+            "SELECT sg_tz('2024-01-02 03:04:05 +05:30', 'America/Los_Angeles') AS \"T\""
+        );
+        assert_eq!(
+            translate("select dateadd(day, 1, '2024-01-02 03:04:05 +05:30'::timestamp_tz) > x as t from s"),
+            "SELECT struct_extract(sg_dateadd('DAY', CAST(1 AS BIGINT), sg_tz('2024-01-02 03:04:05 +05:30', 'America/Los_Angeles'), 'America/Los_Angeles'), 'instant') > \"X\" AS \"T\" FROM \"S\""
+        );
+    }
+
+    #[test]
+    fn date_functions_keep_offsets() {
+        assert_eq!(
+            translate_with_tz("select date_trunc('day', dateadd(hour, 1, ts)) as d from t where dateadd(day, 1, ts) > x"),
+            "SELECT sg_date_trunc('DAY', sg_timeadd('HOUR', CAST(1 AS BIGINT), \"TS\", 'America/Los_Angeles'), 'America/Los_Angeles') AS \"D\" \
+             FROM \"T\" WHERE struct_extract(sg_dateadd('DAY', CAST(1 AS BIGINT), \"TS\", 'America/Los_Angeles'), 'instant') > \"X\""
+        );
+    }
+
+    #[test]
+    fn columns_compute_on_instants_and_pass_through_whole() {
+        assert_eq!(
+            translate_with_tz("select ts, max(ts) as m, hour(ts) as h from t where ts > '2024-01-01' group by ts order by ts"),
+            "SELECT \"TS\", max(\"TS\") AS \"M\", date_part('hour', sg_local(\"TS\", 'America/Los_Angeles')) AS \"H\" \
+             FROM \"T\" WHERE struct_extract(\"TS\", 'instant') > sg_instant('2024-01-01', 'America/Los_Angeles') GROUP BY \"TS\" ORDER BY \"TS\""
+        );
+        assert_eq!(
+            translate_with_tz("select * from t where ts in (select ts from u)"),
+            "SELECT * FROM \"T\" WHERE struct_extract(\"TS\", 'instant') IN (SELECT struct_extract(\"TS\", 'instant') FROM \"U\")"
+        );
+        assert_eq!(
+            translate_with_tz("select x.ts from (select ts from t) as x"),
+            "SELECT \"X\".\"TS\" FROM (SELECT \"TS\" FROM \"T\") AS \"X\""
+        );
+    }
+}
