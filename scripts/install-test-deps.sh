@@ -2,7 +2,7 @@
 # Installs what the client test suites need, idempotently:
 #   $SNOWGLOBE_VENVS/py4   snowflake-connector-python 4.x + pandas + pyarrow + pytest + moto[server]
 #   $SNOWGLOBE_VENVS/py5   snowflake-connector-python 5.x + pandas + pyarrow + pytest + moto[server]
-#   $SNOWGLOBE_VENVS/tools dbt-core + dbt-snowflake + pytest (tests/tools)
+#   $SNOWGLOBE_VENVS/tools dbt-core + dbt-snowflake + snowflake-sqlalchemy + pytest (tests/tools)
 # (moto's S3 server mode, `moto_server`, is what test_pods.py uses as an S3-compatible remote.)
 #   tests/node/node_modules   snowflake-sdk (pinned in tests/node/package.json + package-lock.json)
 #
@@ -99,7 +99,7 @@ installed = ", ".join(f"{pkg} {version(pkg)}" for pkg in packages)
 print(f"{sys.argv[1]}: python {sys.version.split()[0]}, {installed}")
 EOF
     done
-    "$VENVS/tools/bin/python" -c 'import sys; from importlib.metadata import version; print("tools: python", sys.version.split()[0] + ",", ", ".join(f"{p} {version(p)}" for p in ("dbt-core", "dbt-snowflake", "snowflake-connector-python")))'
+    "$VENVS/tools/bin/python" -c 'import sys; from importlib.metadata import version; print("tools: python", sys.version.split()[0] + ",", ", ".join(f"{p} {version(p)}" for p in ("dbt-core", "dbt-snowflake", "snowflake-sqlalchemy", "sqlalchemy", "snowflake-connector-python")))'
     (cd "$ROOT/tests/node" && printf 'node: %s, snowflake-sdk %s\n' "$(node --version)" \
         "$(node -p 'require("snowflake-sdk/package.json").version')")
 }
@@ -114,7 +114,7 @@ main() {
     install_python_env py4 "$ROOT/tests/python/requirements-4.txt"
     install_python_env py5 "$ROOT/tests/python/requirements-5.txt"
     install_python_env tools "$ROOT/tests/tools/requirements.txt" \
-        'import dbt.version, snowflake.connector, pytest'
+        'import dbt.version, snowflake.connector, snowflake.sqlalchemy, sqlalchemy, pytest'
     install_node_env
     report_versions
 }

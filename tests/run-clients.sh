@@ -3,7 +3,7 @@
 #   1. tests/python under snowflake-connector-python 4.x ($SNOWGLOBE_VENVS/py4)
 #   2. the same tests under snowflake-connector-python 5.x ($SNOWGLOBE_VENVS/py5)
 #   3. tests/node with the Node snowflake-sdk
-#   4. tests/tools: dbt-snowflake ($SNOWGLOBE_VENVS/tools)
+#   4. tests/tools: dbt-snowflake and SQLAlchemy ($SNOWGLOBE_VENVS/tools)
 # Every suite runs even when an earlier one fails; the exit status is non-zero if any failed.
 # Extra arguments go to both pytest runs (e.g. `tests/run-clients.sh -k binds`).
 #
@@ -53,7 +53,7 @@ run_suite "python, snowflake-connector-python 5.x" \
     "$VENVS/py5/bin/python" -m pytest -q "$ROOT/tests/python" "$@"
 run_suite "node, snowflake-sdk" \
     bash -c 'cd "$1" && node --test test/' _ "$ROOT/tests/node"
-run_suite "tools, dbt-snowflake" \
+run_suite "tools, dbt-snowflake and SQLAlchemy" \
     "$VENVS/tools/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/tools"
 
 echo

@@ -237,7 +237,7 @@ fn columns(session: &Session, db: &str) -> Result<View> {
                     | SfType::TimestampTz { scale } => Cell::Int(scale as i64),
                     _ => Cell::Null,
                 };
-                rows.push(vec![
+                let mut row = vec![
                     text(db),
                     text(&schema),
                     text(&table),
@@ -256,9 +256,29 @@ fn columns(session: &Session, db: &str) -> Result<View> {
                     radix,
                     scale,
                     datetime,
-                    yes_no(identity),
+                ];
+                // INTERVAL_TYPE ... DTD_IDENTIFIER do not apply to Snowflake.
+                row.extend(std::iter::repeat_n(Cell::Null, 19));
+                row.push(text("NO"));
+                row.push(yes_no(identity));
+                let (start, increment) = match meta.and_then(|m| m.default.as_deref()) {
+                    Some(d) if identity => identity_parameters(d),
+                    _ => (None, None),
+                };
+                let when_identity = |v: &str| if identity { text(v) } else { Cell::Null };
+                row.extend([
+                    when_identity("BY DEFAULT"),
+                    opt(start.as_deref()),
+                    opt(increment.as_deref()),
+                    Cell::Null,
+                    Cell::Null,
+                    when_identity("NO"),
+                    when_identity("YES"),
+                    Cell::Null,
                     opt(meta.and_then(|m| m.comment.as_deref())),
+                    text(type_name(&t)),
                 ]);
+                rows.push(row);
             }
         }
     }
@@ -278,11 +298,54 @@ fn columns(session: &Session, db: &str) -> Result<View> {
             ("NUMERIC_PRECISION_RADIX", NUMBER),
             ("NUMERIC_SCALE", NUMBER),
             ("DATETIME_PRECISION", NUMBER),
+            ("INTERVAL_TYPE", TEXT),
+            ("INTERVAL_PRECISION", NUMBER),
+            ("CHARACTER_SET_CATALOG", TEXT),
+            ("CHARACTER_SET_SCHEMA", TEXT),
+            ("CHARACTER_SET_NAME", TEXT),
+            ("COLLATION_CATALOG", TEXT),
+            ("COLLATION_SCHEMA", TEXT),
+            ("COLLATION_NAME", TEXT),
+            ("DOMAIN_CATALOG", TEXT),
+            ("DOMAIN_SCHEMA", TEXT),
+            ("DOMAIN_NAME", TEXT),
+            ("UDT_CATALOG", TEXT),
+            ("UDT_SCHEMA", TEXT),
+            ("UDT_NAME", TEXT),
+            ("SCOPE_CATALOG", TEXT),
+            ("SCOPE_SCHEMA", TEXT),
+            ("SCOPE_NAME", TEXT),
+            ("MAXIMUM_CARDINALITY", NUMBER),
+            ("DTD_IDENTIFIER", TEXT),
+            ("IS_SELF_REFERENCING", TEXT),
             ("IS_IDENTITY", TEXT),
+            ("IDENTITY_GENERATION", TEXT),
+            ("IDENTITY_START", TEXT),
+            ("IDENTITY_INCREMENT", TEXT),
+            ("IDENTITY_MAXIMUM", TEXT),
+            ("IDENTITY_MINIMUM", TEXT),
+            ("IDENTITY_CYCLE", TEXT),
+            ("IDENTITY_ORDERED", TEXT),
+            ("SCHEMA_EVOLUTION_RECORD", TEXT),
             ("COMMENT", TEXT),
+            ("DATA_TYPE_ALIAS", TEXT),
         ],
         rows,
     ))
+}
+
+/// START and INCREMENT of an identity column's recorded default (`IDENTITY START s INCREMENT i
+/// ORDER`).
+fn identity_parameters(default: &str) -> (Option<String>, Option<String>) {
+    let words: Vec<&str> = default.split_whitespace().collect();
+    let after = |key: &str| {
+        words
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case(key))
+            .and_then(|i| words.get(i + 1))
+            .map(|w| w.to_string())
+    };
+    (after("START"), after("INCREMENT"))
 }
 
 fn schemata(session: &Session, db: &str) -> Result<View> {

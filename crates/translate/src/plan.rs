@@ -173,6 +173,11 @@ pub enum ShowObjects {
     Functions,
     UserFunctions,
     PrimaryKeys,
+    /// UNIQUE, IMPORTED (foreign) and EXPORTED (referenced) keys: constraints Snowglobe does
+    /// not record (Snowflake enforces none of them), so always empty.
+    UniqueKeys,
+    ImportedKeys,
+    ExportedKeys,
     Stages,
     FileFormats,
 }
@@ -1221,6 +1226,9 @@ pub(crate) fn show_of(
         "WAREHOUSES" => ShowObjects::Warehouses,
         "PARAMETERS" => ShowObjects::Parameters,
         "PRIMARY KEYS" => ShowObjects::PrimaryKeys,
+        "UNIQUE KEYS" => ShowObjects::UniqueKeys,
+        "IMPORTED KEYS" => ShowObjects::ImportedKeys,
+        "EXPORTED KEYS" => ShowObjects::ExportedKeys,
         "STAGES" => ShowObjects::Stages,
         "FILE FORMATS" => ShowObjects::FileFormats,
         _ => ShowObjects::UserFunctions,

@@ -205,7 +205,8 @@ fn end(p: &mut Parser<'_>, sql: &str) -> Result<()> {
     }
 }
 
-/// `SHOW [TERSE] SEQUENCES | WAREHOUSES | PARAMETERS | PRIMARY KEYS | USER FUNCTIONS [LIKE
+/// `SHOW [TERSE] SEQUENCES | WAREHOUSES | PARAMETERS | PRIMARY | UNIQUE | IMPORTED | EXPORTED
+/// KEYS | USER FUNCTIONS [LIKE
 /// '<p>'] [IN <scope> [<name>]] [STARTS WITH '<s>'] [LIMIT n]` (sqlparser reads these as a list
 /// of words and drops the pattern), as a marker: kind, terse, like, scope, name, starts, limit.
 fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
@@ -218,6 +219,12 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "PARAMETERS"
     } else if p.parse_keywords(&[Keyword::PRIMARY, Keyword::KEYS]) {
         "PRIMARY KEYS"
+    } else if p.parse_keywords(&[Keyword::UNIQUE, Keyword::KEYS]) {
+        "UNIQUE KEYS"
+    } else if parse_word(p, "IMPORTED") && p.parse_keyword(Keyword::KEYS) {
+        "IMPORTED KEYS"
+    } else if parse_word(p, "EXPORTED") && p.parse_keyword(Keyword::KEYS) {
+        "EXPORTED KEYS"
     } else if p.parse_keywords(&[Keyword::USER, Keyword::FUNCTIONS]) {
         "USER FUNCTIONS"
     } else if parse_word(p, "STAGES") {

@@ -68,6 +68,9 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         | ShowObjects::Functions
         | ShowObjects::UserFunctions
         | ShowObjects::PrimaryKeys
+        | ShowObjects::UniqueKeys
+        | ShowObjects::ImportedKeys
+        | ShowObjects::ExportedKeys
         | ShowObjects::Stages
         | ShowObjects::FileFormats => super::show_more::listing(session, &show, now, &role)?,
         ShowObjects::Databases => {

@@ -23,6 +23,10 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::Columns => columns(session, show),
         ShowObjects::Sequences => sequences(session, show, now, role),
         ShowObjects::PrimaryKeys => primary_keys(session, show, now),
+        ShowObjects::UniqueKeys => Ok((key_columns(), vec![])),
+        ShowObjects::ImportedKeys | ShowObjects::ExportedKeys => {
+            Ok((foreign_key_columns(), vec![]))
+        }
         ShowObjects::Warehouses => Ok(warehouses(session, show, now, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
         ShowObjects::Stages | ShowObjects::FileFormats => {
@@ -256,20 +260,45 @@ fn primary_keys(session: &Session, show: &Show, now: i64) -> Result<Listing> {
             ]);
         }
     }
-    Ok((
-        vec![
-            ("created_on", TIMESTAMP),
-            ("database_name", TEXT),
-            ("schema_name", TEXT),
-            ("table_name", TEXT),
-            ("column_name", TEXT),
-            ("key_sequence", NUMBER),
-            ("constraint_name", TEXT),
-            ("rely", TEXT),
-            ("comment", TEXT),
-        ],
-        rows,
-    ))
+    Ok((key_columns(), rows))
+}
+
+/// The columns of SHOW PRIMARY KEYS and SHOW UNIQUE KEYS.
+fn key_columns() -> Vec<(&'static str, SfType)> {
+    vec![
+        ("created_on", TIMESTAMP),
+        ("database_name", TEXT),
+        ("schema_name", TEXT),
+        ("table_name", TEXT),
+        ("column_name", TEXT),
+        ("key_sequence", NUMBER),
+        ("constraint_name", TEXT),
+        ("rely", TEXT),
+        ("comment", TEXT),
+    ]
+}
+
+/// The columns of SHOW IMPORTED KEYS and SHOW EXPORTED KEYS.
+fn foreign_key_columns() -> Vec<(&'static str, SfType)> {
+    vec![
+        ("created_on", TIMESTAMP),
+        ("pk_database_name", TEXT),
+        ("pk_schema_name", TEXT),
+        ("pk_table_name", TEXT),
+        ("pk_column_name", TEXT),
+        ("fk_database_name", TEXT),
+        ("fk_schema_name", TEXT),
+        ("fk_table_name", TEXT),
+        ("fk_column_name", TEXT),
+        ("key_sequence", NUMBER),
+        ("update_rule", TEXT),
+        ("delete_rule", TEXT),
+        ("fk_name", TEXT),
+        ("pk_name", TEXT),
+        ("deferrability", TEXT),
+        ("rely", TEXT),
+        ("comment", TEXT),
+    ]
 }
 
 fn warehouses(session: &Session, show: &Show, now: i64, role: &str) -> Listing {
