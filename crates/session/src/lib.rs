@@ -461,10 +461,13 @@ impl Session {
                 },
                 _ => self.named_relation_columns(&statement, &ctx),
             };
-            for (name, t) in read {
+            for (table, name, t) in read {
                 match t {
-                    SfType::TimestampTz { .. } if !ctx.tz_columns.contains(&name) => {
-                        ctx.tz_columns.push(name);
+                    SfType::TimestampTz { .. } => {
+                        let column = (table, name);
+                        if !ctx.tz_columns.contains(&column) {
+                            ctx.tz_columns.push(column);
+                        }
                     }
                     SfType::Variant | SfType::Object | SfType::Array
                         if !ctx.semi_columns.contains(&name) =>
@@ -843,7 +846,7 @@ impl Session {
         &self,
         statement: &V,
         ctx: &Context,
-    ) -> Vec<(String, SfType)> {
+    ) -> Vec<(String, String, SfType)> {
         let mut names = Vec::new();
         let _ = sqlparser_compat::visit_relations(statement, |name| {
             if names.len() < 16 && !names.contains(name) {
@@ -869,8 +872,9 @@ impl Session {
                     .meta
                     .map(|m| m.sf_type)
                     .unwrap_or_else(|| SfType::of_duckdb_type(&c.data_type));
-                if !out.contains(&(c.name.clone(), t)) {
-                    out.push((c.name, t));
+                let column = (table.name.clone(), c.name, t);
+                if !out.contains(&column) {
+                    out.push(column);
                 }
             }
         }

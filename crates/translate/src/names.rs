@@ -37,10 +37,10 @@ pub struct Context {
     /// [`crate::rules::numeric::wants_number_types`] asked for them: a quotient or an average
     /// of them gets Snowflake's scale. A name listed twice with different types is ambiguous.
     pub number_columns: Vec<(String, u64, u64)>,
-    /// TIMESTAMP_TZ columns (names, exact case) of the tables the statement reads, when the
-    /// database may hold any: they are stored with their offsets and read as instants (see
-    /// [`crate::rules::timestamp_tz`]).
-    pub tz_columns: Vec<String>,
+    /// TIMESTAMP_TZ columns (table name, column name; exact case) of the tables the statement
+    /// reads, when the database may hold any: they are stored with their offsets and read as
+    /// instants (see [`crate::rules::timestamp_tz`]).
+    pub tz_columns: Vec<(String, String)>,
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).

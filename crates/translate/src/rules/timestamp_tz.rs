@@ -75,25 +75,73 @@ pub fn wants_column_types(statement: &Statement) -> bool {
     !matches!(statement, Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Select(s) if s.from.is_empty()))
 }
 
-/// References to the TIMESTAMP_TZ columns in `ctx.tz_columns` read their instant.
+/// References to the TIMESTAMP_TZ columns in `ctx.tz_columns` read their instant. A reference
+/// qualified by a table (or its alias) must name that table's TIMESTAMP_TZ column; any other
+/// reference (unqualified, or through a derived table or CTE) goes by the column name.
 pub fn read_instants(statement: &mut Statement, ctx: &Context) {
     if ctx.tz_columns.is_empty() {
         return;
     }
-    let _ = statement.visit(&mut ReadInstants(&ctx.tz_columns));
+    let mut tables = TableNames::default();
+    let _ = sqlparser::ast::Visit::visit(&*statement, &mut tables);
+    let _ = statement.visit(&mut ReadInstants {
+        columns: &ctx.tz_columns,
+        tables: tables.0,
+    });
 }
 
-struct ReadInstants<'a>(&'a [String]);
+/// The tables a statement names, by the name that qualifies their columns (alias or table
+/// name) → table name; `None` where one qualifier stands for different tables.
+#[derive(Default)]
+struct TableNames(std::collections::HashMap<String, Option<String>>);
+
+impl sqlparser::ast::Visitor for TableNames {
+    type Break = ();
+    fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, .. } = t {
+            let Some(table) = name.0.last().and_then(|p| p.as_ident()).map(ident_name) else {
+                return ControlFlow::Continue(());
+            };
+            let key = alias
+                .as_ref()
+                .map(|a| ident_name(&a.name))
+                .unwrap_or_else(|| table.clone());
+            let entry = self.0.entry(key).or_insert_with(|| Some(table.clone()));
+            if entry.as_deref() != Some(table.as_str()) {
+                *entry = None;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+struct ReadInstants<'a> {
+    columns: &'a [(String, String)],
+    tables: std::collections::HashMap<String, Option<String>>,
+}
+
+impl ReadInstants<'_> {
+    fn is_tz(&self, qualifier: Option<&sqlparser::ast::Ident>, column: &str) -> bool {
+        let table = qualifier.and_then(|q| self.tables.get(&ident_name(q)).cloned().flatten());
+        self.columns
+            .iter()
+            .any(|(t, c)| c == column && table.as_ref().is_none_or(|table| table == t))
+    }
+}
 
 impl VisitorMut for ReadInstants<'_> {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let last = match &*expr {
-            Expr::Identifier(i) => Some(i),
-            Expr::CompoundIdentifier(parts) => parts.last(),
-            _ => None,
+        let tz = match &*expr {
+            Expr::Identifier(i) => self.is_tz(None, &ident_name(i)),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [.., qualifier, column] => self.is_tz(Some(qualifier), &ident_name(column)),
+                [column] => self.is_tz(None, &ident_name(column)),
+                [] => false,
+            },
+            _ => false,
         };
-        if last.is_some_and(|i| self.0.contains(&ident_name(i))) {
+        if tz {
             *expr = instant_of(expr.clone());
         }
         ControlFlow::Continue(())
@@ -319,8 +367,17 @@ mod tests {
 
     fn translate_with_tz(sql: &str) -> String {
         let mut c = ctx();
-        c.tz_columns = vec!["TS".into()];
+        c.tz_columns = vec![("T".into(), "TS".into())];
         translate_in(sql, &c)
+    }
+
+    #[test]
+    fn qualified_references_name_the_tables_column() {
+        assert_eq!(
+            translate_with_tz("select a.ts, b.ts, x.ts from t as a join u as b on a.id = b.id, (select ts from t) as x where a.ts > b.ts"),
+            "SELECT \"A\".\"TS\", \"B\".\"TS\", \"X\".\"TS\" FROM \"T\" AS \"A\" JOIN \"U\" AS \"B\" ON \"A\".\"ID\" = \"B\".\"ID\", \
+             (SELECT \"TS\" FROM \"T\") AS \"X\" WHERE struct_extract(\"A\".\"TS\", 'instant') > \"B\".\"TS\""
+        );
     }
 
     #[test]
