@@ -293,6 +293,21 @@ fn convert_value(
     })
 }
 
+/// The zone named `name`, parsed once while the name repeats (it is the session's, per row).
+fn cached_zone(
+    name: &str,
+    last: &mut Option<(String, Tz)>,
+) -> std::result::Result<Tz, Box<dyn Error>> {
+    if let Some((n, tz)) = last {
+        if n == name {
+            return Ok(*tz);
+        }
+    }
+    let tz = zone(name)?;
+    *last = Some((name.to_string(), tz));
+    Ok(tz)
+}
+
 /// Convert column 0 (any supported type) with the zone in column 1; `try_mode` turns failures
 /// into NULLs (Snowflake's TRY_ functions).
 fn convert(input: &RecordBatch, target: Target, try_mode: bool) -> FnResult {
@@ -305,15 +320,7 @@ fn convert(input: &RecordBatch, target: Target, try_mode: bool) -> FnResult {
             out.append_null();
             continue;
         }
-        let name = zones.value(i);
-        let tz = match &last_zone {
-            Some((n, tz)) if n == name => *tz,
-            _ => {
-                let tz = zone(name)?;
-                last_zone = Some((name.to_string(), tz));
-                tz
-            }
-        };
+        let tz = cached_zone(zones.value(i), &mut last_zone)?;
         match convert_value(column, i, &tz, target) {
             Ok(m) => out.append_value(m),
             Err(_) if try_mode => out.append_null(),
@@ -451,15 +458,7 @@ fn to_tz(input: &RecordBatch, try_mode: bool) -> FnResult {
         let value = if column.is_null(i) || zones.is_null(i) {
             None
         } else {
-            let name = zones.value(i);
-            let tz = match &last_zone {
-                Some((n, tz)) if n == name => *tz,
-                _ => {
-                    let tz = zone(name)?;
-                    last_zone = Some((name.to_string(), tz));
-                    tz
-                }
-            };
+            let tz = cached_zone(zones.value(i), &mut last_zone)?;
             match tz_value(column, i, &tz) {
                 Ok(v) => Some(v),
                 Err(_) if try_mode => None,
