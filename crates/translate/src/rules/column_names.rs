@@ -178,6 +178,9 @@ fn source_text(expr: &Expr, sql: &str) -> String {
         }
         start = at;
     }
+    if let Some(opener) = keyword_call_start(expr, sql, start) {
+        start = opener;
+    }
     let rest = &sql[start..];
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
@@ -232,6 +235,40 @@ fn source_text(expr: &Expr, sql: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// Where a keyword call (`EXTRACT(HOUR FROM ts)`, `SUBSTRING(s FROM 2)`, `TRIM(BOTH FROM s)`)
+/// starts when its span begins at an inner operand: the keyword before the nearest unclosed
+/// `(` to the left of `start`.
+fn keyword_call_start(expr: &Expr, sql: &str, start: usize) -> Option<usize> {
+    let keyword = match expr {
+        Expr::Extract { .. } => "EXTRACT",
+        Expr::Substring { .. } => "SUBSTRING",
+        Expr::Trim { .. } => "TRIM",
+        Expr::Position { .. } => "POSITION",
+        _ => return None,
+    };
+    if sql[start..].to_ascii_uppercase().starts_with(keyword) {
+        return None;
+    }
+    let mut depth = 0i32;
+    let before = &sql[..start];
+    let open = before.char_indices().rev().find_map(|(i, c)| {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => return Some(i),
+            '(' => depth -= 1,
+            _ => {}
+        }
+        None
+    })?;
+    let head = before[..open].trim_end();
+    let at = head.len().checked_sub(keyword.len())?;
+    let word_alone = !head[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    (head.get(at..)?.eq_ignore_ascii_case(keyword) && word_alone).then_some(at)
 }
 
 /// Keywords that end a select item.
@@ -333,12 +370,15 @@ mod tests {
     fn keyword_calls_and_within_group_are_named_in_full() {
         let named = names(
             "select cast(a as int) / 3, try_cast(b as date), position('c' in s), \
+             extract(hour from ts), substring(s from 2 for 3), \
              percentile_cont(0.5) within group (order by x) from t group by 1",
         );
         for label in [
             "AS \"CAST(A AS INT) / 3\"",
             "AS \"TRY_CAST(B AS DATE)\"",
             "AS \"POSITION('C' IN S)\"",
+            "AS \"EXTRACT(HOUR FROM TS)\"",
+            "AS \"SUBSTRING(S FROM 2 FOR 3)\"",
             "AS \"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY X)\"",
         ] {
             assert!(named.contains(label), "{label} not in {named}");

@@ -458,7 +458,7 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     check_arity(name, &args, 1, 2)?;
     let x = args[0].clone();
     let Some(format) = args.get(1) else {
-        return Ok(default_text(&x, zone));
+        return Ok(printed(x));
     };
     let Some(format) = string_literal(format) else {
         return Err(unsupported(format!("{name} with a non-literal format")));
@@ -503,19 +503,92 @@ fn strftime_format(name: &str, format: &str) -> Result<String> {
     strptime_format(format)
 }
 
-/// Values as Snowflake prints them without a format: a FLOAT with up to 10 significant digits
-/// and no `.0` (`printf('%.10g')`), a TIMESTAMP_NTZ with milliseconds, a TIMESTAMP_LTZ in the
-/// session zone with milliseconds and its offset (`-0800`), a TIME without fraction, a BINARY
-/// in hex; anything else as DuckDB's VARCHAR cast prints it (booleans `true`/`false`, numbers
-/// with their scale, dates `YYYY-MM-DD`). The value's DuckDB type picks the branch.
-fn default_text(x: &Expr, zone: &str) -> Expr {
-    let as_text = text(x);
-    let wall = try_cast(as_text.clone(), "TIMESTAMP");
-    let instant = try_cast(as_text.clone(), "TIMESTAMPTZ");
-    let local = func("sg_local", vec![instant.clone(), string(zone)]);
-    let utc = func("sg_local", vec![instant, string("UTC")]);
-    let minutes = func("date_diff", vec![string("minute"), utc, local.clone()]);
-    let offset = func(
+// ---------------------------------------------------------------------------------------------
+// Values printed without a format: TO_VARCHAR(x) and casts to text.
+
+/// The placeholder call that [`print_values`] expands: printing wants to know whether the value
+/// is a TIMESTAMP_TZ, which is only known once `timestamp_tz::read_instants` has run.
+const PRINTED: &str = "sg_printed";
+
+fn printed(x: Expr) -> Expr {
+    func(PRINTED, vec![x])
+}
+
+/// `CAST(x AS VARCHAR)`, `x::STRING`, `TRY_CAST(x AS TEXT)` as the user wrote them print `x` as
+/// Snowflake does (a timestamp with milliseconds and its offset, a TIME without fraction, a
+/// FLOAT without `.0`), which DuckDB's cast does not. Text literals, bind placeholders and JSON
+/// text (what semi-structured casts read) are text already. Runs before the other rules add
+/// casts of their own.
+pub fn text_casts_print_values(statement: &mut Statement) {
+    struct TextCasts;
+    impl VisitorMut for TextCasts {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Cast {
+                expr: inner,
+                data_type,
+                format: None,
+                ..
+            } = expr
+            {
+                let is_text = |t: &DataType| {
+                    matches!(
+                        crate::types::sf_type(t),
+                        Ok(snowglobe_catalog::SfType::Text { .. })
+                    )
+                };
+                let to_text = is_text(data_type);
+                let text_already = match inner.as_ref() {
+                    Expr::Value(_) => true,
+                    Expr::Cast { data_type, .. } => is_text(data_type),
+                    Expr::Function(f) => {
+                        matches!(
+                            name_of(f).as_str(),
+                            "JSON_EXTRACT_STRING" | "TO_VARCHAR" | "TO_CHAR"
+                        )
+                    }
+                    _ => false,
+                };
+                if to_text && !text_already {
+                    **inner = printed((**inner).clone());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut TextCasts);
+}
+
+/// Expand the placeholders that TO_VARCHAR(x) and text casts left: a TIMESTAMP_TZ (the instant
+/// of a stored value, `timestamp_tz::stored_value`) prints its wall clock and its own offset,
+/// anything else as [`default_text`] says. Runs after the TIMESTAMP_TZ rules.
+pub fn print_values(statement: &mut Statement, ctx: &Context) {
+    struct Expand(String);
+    impl VisitorMut for Expand {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            let Expr::Function(f) = expr else {
+                return ControlFlow::Continue(());
+            };
+            if !f.name.to_string().eq_ignore_ascii_case(PRINTED) {
+                return ControlFlow::Continue(());
+            }
+            let Some(x) = plain_args(f).and_then(|a| a.into_iter().next()) else {
+                return ControlFlow::Continue(());
+            };
+            *expr = match super::timestamp_tz::stored_value(&x) {
+                Some(stored) => tz_text(stored.clone()),
+                None => default_text(&x, &self.0),
+            };
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Expand(session_zone(ctx)));
+}
+
+/// `+hhmm` / `-hhmm` of an offset in minutes, as Snowflake's TZHTZM prints it.
+fn offset_text(minutes: Expr) -> Expr {
+    func(
         "printf",
         vec![
             string("%s%02d%02d"),
@@ -537,7 +610,44 @@ fn default_text(x: &Expr, zone: &str) -> Expr {
                 number(60),
             ),
         ],
+    )
+}
+
+/// A stored TIMESTAMP_TZ as Snowflake prints it: its wall clock at its own offset, with
+/// milliseconds, then the offset (`2024-01-02 03:04:05.000 +0530`).
+fn tz_text(stored: Expr) -> Expr {
+    let minutes = func(
+        "struct_extract",
+        vec![
+            stored.clone(),
+            string(snowglobe_catalog::types::TZ_OFFSET_FIELD),
+        ],
     );
+    concat(vec![
+        func(
+            "strftime",
+            vec![
+                func("sg_local", vec![stored, string("UTC")]),
+                string("%Y-%m-%d %H:%M:%S.%g "),
+            ],
+        ),
+        offset_text(minutes),
+    ])
+}
+
+/// Values as Snowflake prints them without a format: a FLOAT with up to 10 significant digits
+/// and no `.0` (`printf('%.10g')`), a TIMESTAMP_NTZ with milliseconds, a TIMESTAMP_LTZ in the
+/// session zone with milliseconds and its offset (`-0800`), a TIME without fraction, a BINARY
+/// in hex; anything else as DuckDB's VARCHAR cast prints it (booleans `true`/`false`, numbers
+/// with their scale, dates `YYYY-MM-DD`). The value's DuckDB type picks the branch.
+fn default_text(x: &Expr, zone: &str) -> Expr {
+    let as_text = text(x);
+    let wall = try_cast(as_text.clone(), "TIMESTAMP");
+    let instant = try_cast(as_text.clone(), "TIMESTAMPTZ");
+    let local = func("sg_local", vec![instant.clone(), string(zone)]);
+    let utc = func("sg_local", vec![instant, string("UTC")]);
+    let minutes = func("date_diff", vec![string("minute"), utc, local.clone()]);
+    let offset = offset_text(minutes);
     case(
         vec![
             (
@@ -1203,7 +1313,7 @@ impl Fixed {
 #[cfg(test)]
 mod tests {
     use super::{number_format, tokens, NumberFormat};
-    use crate::rules::test_support::translate;
+    use crate::rules::test_support::{ctx, translate, translate_in};
 
     fn pattern(format: &str) -> String {
         match number_format(format).unwrap().unwrap() {
@@ -1301,6 +1411,41 @@ mod tests {
         let sql = translate("select to_varchar(f) as s from t");
         assert!(sql.starts_with("SELECT CASE WHEN \"typeof\"(\"F\") IN ('DOUBLE', 'FLOAT') THEN printf('%.10g', TRY_CAST(CAST(\"F\" AS VARCHAR) AS DOUBLE))"));
         assert!(sql.ends_with("ELSE CAST(\"F\" AS VARCHAR) END AS \"S\" FROM \"T\""));
+    }
+
+    #[test]
+    fn text_casts_print_as_to_varchar() {
+        let sql = translate(
+            "select cast(ts as varchar) as a, n::string as b, 'x'::text as c, d::date::varchar(10) as d from t",
+        );
+        assert!(
+            sql.starts_with("SELECT CAST(CASE WHEN \"typeof\"(\"TS\") IN ('DOUBLE', 'FLOAT')"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("ELSE CAST(\"TS\" AS VARCHAR) END AS VARCHAR) AS \"A\""),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("ELSE CAST(\"N\" AS VARCHAR) END::VARCHAR AS \"B\""),
+            "{sql}"
+        );
+        assert!(sql.contains("'x'::VARCHAR AS \"C\""), "{sql}");
+        assert!(
+            sql.contains("ELSE CAST(\"D\"::DATE AS VARCHAR) END::VARCHAR AS \"D\""),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn timestamp_tz_prints_its_own_offset() {
+        let mut c = ctx();
+        c.tz_columns = vec![("T".into(), "TS".into())];
+        let sql = translate_in("select to_varchar(ts) as a, ts::varchar as b from t", &c);
+        let printed = "(strftime(sg_local(\"TS\", 'UTC'), '%Y-%m-%d %H:%M:%S.%g ') || printf('%s%02d%02d', CASE WHEN struct_extract(\"TS\", 'offset_minutes') < 0 THEN '-' ELSE '+' END";
+        assert!(sql.starts_with(&format!("SELECT {printed}")), "{sql}");
+        assert!(sql.contains(&format!("AS \"A\", {printed}")), "{sql}");
+        assert!(!sql.contains("typeof"), "{sql}");
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! function rules (its subquery names DuckDB functions they would take for Snowflake's);
 //! division typing runs after literals are typed as NUMBERs and before division is checked for
 //! zero. TIMESTAMP_TZ columns are read as instants once every other rule has run, and values
-//! that pass through whole then get their offsets back (`timestamp_tz`).
+//! that pass through whole then get their offsets back (`timestamp_tz`). Values printed as text
+//! (TO_VARCHAR, casts to VARCHAR) are marked before any rule adds casts of its own and printed
+//! after the TIMESTAMP_TZ rules, when a TIMESTAMP_TZ can be told from other values.
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::Statement;
@@ -52,6 +54,7 @@ pub struct RuleContext<'a> {
 pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     column_names::name_projection_columns(statement, cx.sql);
     semi_structured::rewrite_semi_structured(statement, &cx.session.semi_columns)?;
+    conversion::text_casts_print_values(statement);
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;
     timestamps::values_take_target_types(statement, cx.session)?;
@@ -72,6 +75,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     numbers::checked_division(statement);
     timestamp_tz::read_instants(statement, cx.session);
     timestamp_tz::keep_offsets(statement, cx.session);
+    conversion::print_values(statement, cx.session);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
     Ok(())
 }

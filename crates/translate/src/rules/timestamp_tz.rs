@@ -62,10 +62,55 @@ fn unwrapped(e: &Expr) -> Option<&Expr> {
     }
 }
 
-/// Replace `e` by the TIMESTAMP_TZ value it takes the instant of, if it does.
+/// The stored TIMESTAMP_TZ whose instant `e` reads, if it reads one (for rules that run after
+/// [`read_instants`]).
+pub(crate) fn stored_value(e: &Expr) -> Option<&Expr> {
+    unwrapped(e)
+}
+
+/// Replace `e` by the TIMESTAMP_TZ value it takes the instant of, if it does; a conditional
+/// (CASE, IFF, COALESCE, NVL, IFNULL) whose every result is a TIMESTAMP_TZ or NULL keeps its
+/// results whole, so that it gives a TIMESTAMP_TZ too.
 fn keep_whole(e: &mut Expr) {
     if let Some(value) = unwrapped(e) {
         *e = value.clone();
+        return;
+    }
+    let mut results: Vec<&mut Expr> = match e {
+        Expr::Nested(inner) => return keep_whole(inner),
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => conditions
+            .iter_mut()
+            .map(|c| &mut c.result)
+            .chain(else_result.as_deref_mut())
+            .collect(),
+        Expr::Function(f)
+            if matches!(name_of(f).as_str(), "COALESCE" | "IFNULL" | "NVL") && f.over.is_none() =>
+        {
+            match &mut f.args {
+                FunctionArguments::List(list) => list
+                    .args
+                    .iter_mut()
+                    .filter_map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => return,
+            }
+        }
+        _ => return,
+    };
+    let is_null = |r: &Expr| matches!(r, Expr::Value(v) if v.value == Value::Null);
+    let all_tz = results.iter().all(|r| unwrapped(r).is_some() || is_null(r))
+        && results.iter().any(|r| unwrapped(r).is_some());
+    if all_tz {
+        for r in results.iter_mut() {
+            keep_whole(r);
+        }
     }
 }
 
@@ -369,6 +414,15 @@ mod tests {
         let mut c = ctx();
         c.tz_columns = vec![("T".into(), "TS".into())];
         translate_in(sql, &c)
+    }
+
+    #[test]
+    fn conditionals_over_timestamp_tz_keep_offsets() {
+        assert_eq!(
+            translate_with_tz("select iff(x > 0, ts, null) as a, coalesce(ts, ts) as b, case when x > 0 then ts else ts2 end as c from t"),
+            "SELECT CASE WHEN \"X\" > 0 THEN \"TS\" ELSE NULL END AS \"A\", coalesce(\"TS\", \"TS\") AS \"B\", \
+             CASE WHEN \"X\" > 0 THEN struct_extract(\"TS\", 'instant') ELSE \"TS2\" END AS \"C\" FROM \"T\""
+        );
     }
 
     #[test]

@@ -40,8 +40,8 @@ mod tests {
     #[test]
     fn casts_use_storage_types() {
         assert_eq!(
-            translate("select x::number(10,2) as a, cast(y as varchar) as b, try_cast(z as date) as c from t"),
-            "SELECT \"X\"::DECIMAL(10, 2) AS \"A\", CAST(\"Y\" AS VARCHAR) AS \"B\", TRY_CAST(\"Z\" AS DATE) AS \"C\" FROM \"T\""
+            translate("select x::number(10,2) as a, cast('y' as string) as b, try_cast(z as date) as c from t"),
+            "SELECT \"X\"::DECIMAL(10, 2) AS \"A\", CAST('y' AS VARCHAR) AS \"B\", TRY_CAST(\"Z\" AS DATE) AS \"C\" FROM \"T\""
         );
     }
 }
