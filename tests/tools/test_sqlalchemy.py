@@ -1,5 +1,5 @@
 """SQLAlchemy (2.0, through snowflake-sqlalchemy) against Snowglobe: Core DDL and DML, reflection
-of schemas, tables, columns and primary keys, the ORM, and identifier case as the dialect maps it
+of schemas, tables, columns, primary, unique and foreign keys, the ORM, and identifier case as the dialect maps it
 (lower-case names in Python are Snowflake's upper-case names)."""
 
 from __future__ import annotations
@@ -117,6 +117,41 @@ def test_reflection(engine):
     with engine.begin() as conn:
         conn.execute(reflected.insert().values(id=7, name="fig"))
         assert conn.execute(sa.select(reflected.c.name).where(reflected.c.id == 7)).scalar() == "fig"
+
+
+def test_reflection_of_unique_and_foreign_keys(engine):
+    metadata = sa.MetaData()
+    items_table(metadata)
+    sa.Table(
+        "orders",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id", name="fk_item")),
+        sa.Column("code", sa.String(10)),
+        sa.Column("line", sa.Integer),
+        sa.UniqueConstraint("code", "line", name="uq_code_line"),
+    )
+    metadata.create_all(engine)
+    inspector = sa.inspect(engine)
+
+    [fk] = inspector.get_foreign_keys("orders")
+    assert fk["name"] == "fk_item"
+    assert fk["constrained_columns"] == ["item_id"]
+    assert fk["referred_table"] == "items"
+    assert fk["referred_columns"] == ["id"]
+    assert inspector.get_foreign_keys("items") == []
+    [uq] = inspector.get_unique_constraints("orders")
+    assert uq["name"] == "uq_code_line"
+    assert uq["column_names"] == ["code", "line"]
+
+    reflected = sa.MetaData()
+    reflected.reflect(engine)
+    orders = reflected.tables["orders"]
+    assert [(e.parent.name, e.column.table.name, e.column.name)
+            for e in orders.foreign_keys] == [("item_id", "items", "id")]
+    # Dropping in dependency order works because the dependency is known.
+    reflected.drop_all(engine)
+    assert sa.inspect(engine).get_table_names() == []
 
 
 class Base(DeclarativeBase):

@@ -24,6 +24,34 @@ pub struct ColumnMeta {
     /// Part of the table's (informational) primary key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub primary_key: bool,
+    /// Part of an (informational) UNIQUE constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<KeyPart>,
+    /// Part of an (informational) FOREIGN KEY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<Box<ForeignKeyPart>>,
+}
+
+/// A column's place in a named constraint: the constraint's name and the column's position in
+/// it (from 1), which SHOW UNIQUE KEYS reports as `key_sequence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPart {
+    pub name: String,
+    pub sequence: u32,
+}
+
+/// A FOREIGN KEY column: its place in the constraint and the table (and column) it references.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeyPart {
+    #[serde(flatten)]
+    pub key: KeyPart,
+    pub database: String,
+    pub schema: String,
+    pub table: String,
+    /// The referenced column; `None` when the constraint names none (`REFERENCES t`): the
+    /// referenced table's primary key column at the same position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 impl ColumnMeta {
@@ -33,6 +61,8 @@ impl ColumnMeta {
             comment: None,
             default: None,
             primary_key: false,
+            unique: None,
+            references: None,
         }
     }
 

@@ -107,6 +107,12 @@ pub struct Column {
     /// Part of the table's (informational) primary key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub primary_key: bool,
+    /// Part of an (informational) UNIQUE constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<snowglobe_catalog::meta::KeyPart>,
+    /// Part of an (informational) FOREIGN KEY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<Box<snowglobe_catalog::meta::ForeignKeyPart>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -109,6 +109,8 @@ fn export_in_transaction(
                     sf_type: c.meta.as_ref().map(|m| m.sf_type),
                     declared_default: c.meta.as_ref().and_then(|m| m.default.clone()),
                     primary_key: c.meta.as_ref().is_some_and(|m| m.primary_key),
+                    unique: c.meta.as_ref().and_then(|m| m.unique.clone()),
+                    references: c.meta.as_ref().and_then(|m| m.references.clone()),
                     comment: c.meta.and_then(|m| m.comment),
                     name: c.name,
                     storage_type: c.data_type,
@@ -230,6 +232,8 @@ pub(crate) fn meta_of(c: &Column) -> Option<ColumnMeta> {
         comment: c.comment.clone(),
         default: c.declared_default.clone(),
         primary_key: c.primary_key,
+        unique: c.unique.clone(),
+        references: c.references.clone(),
         ..ColumnMeta::new(sf_type)
     })
 }

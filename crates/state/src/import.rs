@@ -284,6 +284,8 @@ mod tests {
             default: None,
             declared_default: None,
             primary_key: false,
+            unique: None,
+            references: None,
         }
     }
 

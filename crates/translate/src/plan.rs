@@ -4,6 +4,7 @@
 
 use std::ops::ControlFlow;
 
+use snowglobe_catalog::meta::{ForeignKeyPart, KeyPart};
 use snowglobe_catalog::{ColumnMeta, SfType, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
@@ -530,7 +531,14 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                     meta.primary_key = true;
                     kept.push(not_null(&option))
                 }
-                ColumnOption::Unique(_) | ColumnOption::ForeignKey(_) => {}
+                ColumnOption::Unique(unique) => {
+                    let name = constraint_name(option.name.as_ref().or(unique.name.as_ref()));
+                    meta.unique = Some(KeyPart { name, sequence: 1 });
+                }
+                ColumnOption::ForeignKey(fk) => {
+                    let name = constraint_name(option.name.as_ref().or(fk.name.as_ref()));
+                    meta.references = Some(Box::new(foreign_key_part(fk, name, 0, ctx)?));
+                }
                 ColumnOption::Default(e) => {
                     meta.default = Some(e.to_string());
                     match sf {
@@ -588,7 +596,36 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         normalize(&mut column.name);
         columns.push((name, meta));
     }
+    let position = |columns: &[(String, ColumnMeta)], key: &str| -> Result<usize> {
+        columns.iter().position(|(n, _)| n == key).ok_or_else(|| {
+            SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::InvalidIdentifier,
+                format!("invalid identifier '{key}'"),
+            )
+        })
+    };
     for constraint in &create.constraints {
+        match constraint {
+            TableConstraint::Unique(unique) => {
+                let name = constraint_name(unique.name.as_ref());
+                for (i, key) in unique.columns.iter().enumerate() {
+                    let at = position(&columns, &ident_name_of_index_column(key))?;
+                    columns[at].1.unique = Some(KeyPart {
+                        name: name.clone(),
+                        sequence: i as u32 + 1,
+                    });
+                }
+            }
+            TableConstraint::ForeignKey(fk) => {
+                let name = constraint_name(fk.name.as_ref());
+                for (i, key) in fk.columns.iter().enumerate() {
+                    let at = position(&columns, &ident_name(key))?;
+                    columns[at].1.references =
+                        Some(Box::new(foreign_key_part(fk, name.clone(), i, ctx)?));
+                }
+            }
+            _ => {}
+        }
         if let TableConstraint::PrimaryKey(pk) = constraint {
             for key in &pk.columns {
                 let key = ident_name_of_index_column(key);
@@ -852,6 +889,49 @@ fn ident_name_of_index_column(column: &sqlparser::ast::IndexColumn) -> String {
         sqlparser::ast::Expr::Identifier(i) => ident_name(i),
         other => other.to_string(),
     }
+}
+
+/// A constraint's name: as written, or Snowflake's generated `SYS_CONSTRAINT_<uuid>`.
+fn constraint_name(name: Option<&sqlparser::ast::Ident>) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    if let Some(name) = name {
+        return ident_name(name);
+    }
+    let random = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.finish()
+    };
+    let (a, b) = (random(1), random(2));
+    format!(
+        "SYS_CONSTRAINT_{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// The `i`-th column of a FOREIGN KEY: the referenced table, resolved in the session's
+/// context, and the referenced column at the same position, if the constraint names columns.
+fn foreign_key_part(
+    fk: &sqlparser::ast::ForeignKeyConstraint,
+    name: String,
+    i: usize,
+    ctx: &Context,
+) -> Result<ForeignKeyPart> {
+    let target = resolve_object(&fk.foreign_table, ctx, "CREATE TABLE")?;
+    Ok(ForeignKeyPart {
+        key: KeyPart {
+            name,
+            sequence: i as u32 + 1,
+        },
+        database: target.database,
+        schema: target.schema,
+        table: target.name,
+        column: fk.referred_columns.get(i).map(ident_name),
+    })
 }
 
 /// A PRIMARY KEY column is NOT NULL in Snowflake (the key itself is not enforced).

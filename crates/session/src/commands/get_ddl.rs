@@ -184,6 +184,7 @@ fn table(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<String>
     if !primary_key.is_empty() {
         lines.push(format!("\tprimary key ({})", primary_key.join(", ")));
     }
+    lines.extend(constraint_lines(&columns, &db));
     let kind = if session.is_temporary(object) {
         "TEMPORARY TABLE"
     } else {
@@ -265,4 +266,85 @@ fn sequence(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<Stri
 
 fn sequence_text(name: &str, next: i64, increment: i64) -> String {
     format!("create or replace sequence {name} start with {next} increment by {increment} noorder;")
+}
+
+/// The UNIQUE and FOREIGN KEY constraints of a table's columns, one line each, in GET_DDL's
+/// form (`unique (A, B)`, `foreign key (A) references DB.S.T(ID)`), grouped by constraint name.
+fn constraint_lines(columns: &[snowglobe_engine::TableColumn], db: &str) -> Vec<String> {
+    let mut unique: Vec<(String, u32, String)> = Vec::new();
+    let mut foreign: Vec<(String, u32, String, String, Option<String>)> = Vec::new();
+    for c in columns {
+        let Some(meta) = c.meta.as_ref() else {
+            continue;
+        };
+        if let Some(k) = &meta.unique {
+            unique.push((k.name.clone(), k.sequence, display_name(&c.name)));
+        }
+        if let Some(fk) = &meta.references {
+            let table = if fk.database == db {
+                format!("{}.{}", display_name(&fk.schema), display_name(&fk.table))
+            } else {
+                format!(
+                    "{}.{}.{}",
+                    display_name(&fk.database),
+                    display_name(&fk.schema),
+                    display_name(&fk.table)
+                )
+            };
+            foreign.push((
+                fk.key.name.clone(),
+                fk.key.sequence,
+                display_name(&c.name),
+                table,
+                fk.column.as_deref().map(display_name),
+            ));
+        }
+    }
+    unique.sort();
+    foreign.sort();
+    let named = |name: &str| {
+        if name.starts_with("SYS_CONSTRAINT_") {
+            String::new()
+        } else {
+            format!("constraint {} ", display_name(name))
+        }
+    };
+    let mut lines = Vec::new();
+    let mut i = 0;
+    while i < unique.len() {
+        let group: Vec<&(String, u32, String)> = unique[i..]
+            .iter()
+            .take_while(|k| k.0 == unique[i].0)
+            .collect();
+        let cols: Vec<&str> = group.iter().map(|k| k.2.as_str()).collect();
+        lines.push(format!(
+            "\t{}unique ({})",
+            named(&unique[i].0),
+            cols.join(", ")
+        ));
+        i += group.len();
+    }
+    let mut i = 0;
+    while i < foreign.len() {
+        let group: Vec<_> = foreign[i..]
+            .iter()
+            .take_while(|k| k.0 == foreign[i].0)
+            .collect();
+        let cols: Vec<&str> = group.iter().map(|k| k.2.as_str()).collect();
+        let referenced: Vec<&str> = group.iter().filter_map(|k| k.4.as_deref()).collect();
+        let referenced = if referenced.is_empty() {
+            String::new()
+        } else {
+            format!("({})", referenced.join(", "))
+        };
+        lines.push(format!(
+            "\t{}foreign key ({}) references {}{}",
+            named(&foreign[i].0),
+            cols.join(", "),
+            foreign[i].3,
+            referenced
+        ));
+        i += group.len();
+    }
+    lines
 }

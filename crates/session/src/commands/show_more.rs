@@ -23,10 +23,9 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::Columns => columns(session, show),
         ShowObjects::Sequences => sequences(session, show, now, role),
         ShowObjects::PrimaryKeys => primary_keys(session, show, now),
-        ShowObjects::UniqueKeys => Ok((key_columns(), vec![])),
-        ShowObjects::ImportedKeys | ShowObjects::ExportedKeys => {
-            Ok((foreign_key_columns(), vec![]))
-        }
+        ShowObjects::UniqueKeys => unique_keys(session, show, now),
+        ShowObjects::ImportedKeys => foreign_keys(session, show, now, false),
+        ShowObjects::ExportedKeys => foreign_keys(session, show, now, true),
         ShowObjects::Warehouses => Ok(warehouses(session, show, now, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
         ShowObjects::Stages | ShowObjects::FileFormats => {
@@ -254,13 +253,136 @@ fn primary_keys(session: &Session, show: &Show, now: i64) -> Result<Listing> {
                 text(&table),
                 text(column),
                 Cell::Int(i as i64 + 1),
-                text(&format!("SYS_CONSTRAINT_{}_{}_{}", db, schema, table)),
+                text(&primary_key_name(&db, &schema, &table)),
                 text("false"),
                 Cell::Null,
             ]);
         }
     }
     Ok((key_columns(), rows))
+}
+
+/// The name Snowglobe gives a table's primary key.
+fn primary_key_name(db: &str, schema: &str, table: &str) -> String {
+    format!("SYS_CONSTRAINT_{db}_{schema}_{table}")
+}
+
+/// The columns of a table with their metadata.
+fn metas(
+    session: &Session,
+    db: &str,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<(String, snowglobe_catalog::ColumnMeta)>> {
+    Ok(session
+        .conn()
+        .columns(db, schema, table)?
+        .into_iter()
+        .filter_map(|c| c.meta.map(|m| (c.name, m)))
+        .collect())
+}
+
+fn unique_keys(session: &Session, show: &Show, now: i64) -> Result<Listing> {
+    let mut rows = Vec::new();
+    for (db, schema, table, is_view, _) in relations(session, show)? {
+        if is_view {
+            continue;
+        }
+        let mut keys: Vec<(String, u32, String)> = metas(session, &db, &schema, &table)?
+            .into_iter()
+            .filter_map(|(column, m)| m.unique.map(|k| (k.name, k.sequence, column)))
+            .collect();
+        keys.sort();
+        for (name, sequence, column) in keys {
+            rows.push(vec![
+                Cell::Timestamp(now),
+                text(&db),
+                text(&schema),
+                text(&table),
+                text(&column),
+                Cell::Int(i64::from(sequence)),
+                text(&name),
+                text("false"),
+                Cell::Null,
+            ]);
+        }
+    }
+    Ok((key_columns(), rows))
+}
+
+/// SHOW IMPORTED KEYS (the foreign keys of the tables in scope) or SHOW EXPORTED KEYS (the
+/// foreign keys, anywhere in the account, that reference the tables in scope). A key that
+/// names no referenced columns references the primary key, column by column.
+fn foreign_keys(session: &Session, show: &Show, now: i64, exported: bool) -> Result<Listing> {
+    let in_scope: Vec<(String, String, String)> = relations(session, show)?
+        .into_iter()
+        .filter(|r| !r.3)
+        .map(|(db, schema, table, _, _)| (db, schema, table))
+        .collect();
+    let referencing = if exported {
+        let mut all = Vec::new();
+        for db in session.conn().databases()? {
+            for schema in session.conn().schemas(&db)? {
+                for (table, is_view, _) in session.conn().relations(&db, &schema)? {
+                    if !is_view {
+                        all.push((db.clone(), schema.clone(), table));
+                    }
+                }
+            }
+        }
+        all
+    } else {
+        in_scope.clone()
+    };
+    let mut keys = Vec::new();
+    for (db, schema, table) in referencing {
+        for (column, meta) in metas(session, &db, &schema, &table)? {
+            let Some(fk) = meta.references else { continue };
+            let target = (fk.database.clone(), fk.schema.clone(), fk.table.clone());
+            if exported && !in_scope.contains(&target) {
+                continue;
+            }
+            keys.push((fk, (db.clone(), schema.clone(), table.clone(), column)));
+        }
+    }
+    keys.sort_by(|a, b| (&a.0.key.name, a.0.key.sequence).cmp(&(&b.0.key.name, b.0.key.sequence)));
+    let mut rows = Vec::new();
+    for (fk, (db, schema, table, column)) in keys {
+        let referenced = metas(session, &fk.database, &fk.schema, &fk.table).unwrap_or_default();
+        let pk_column = fk.column.clone().or_else(|| {
+            referenced
+                .iter()
+                .filter(|(_, m)| m.primary_key)
+                .nth(fk.key.sequence as usize - 1)
+                .map(|(c, _)| c.clone())
+        });
+        // The referenced key: a UNIQUE constraint on the referenced column, or the primary key.
+        let pk_name = referenced
+            .iter()
+            .find(|(c, m)| Some(c) == pk_column.as_ref() && !m.primary_key && m.unique.is_some())
+            .and_then(|(_, m)| m.unique.as_ref().map(|k| k.name.clone()))
+            .unwrap_or_else(|| primary_key_name(&fk.database, &fk.schema, &fk.table));
+        rows.push(vec![
+            Cell::Timestamp(now),
+            text(&fk.database),
+            text(&fk.schema),
+            text(&fk.table),
+            pk_column.as_deref().map(text).unwrap_or(Cell::Null),
+            text(&db),
+            text(&schema),
+            text(&table),
+            text(&column),
+            Cell::Int(i64::from(fk.key.sequence)),
+            text("NO ACTION"),
+            text("NO ACTION"),
+            text(&fk.key.name),
+            text(&pk_name),
+            text("NOT DEFERRABLE"),
+            text("false"),
+            Cell::Null,
+        ]);
+    }
+    Ok((foreign_key_columns(), rows))
 }
 
 /// The columns of SHOW PRIMARY KEYS and SHOW UNIQUE KEYS.
