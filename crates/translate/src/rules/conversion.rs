@@ -514,7 +514,8 @@ fn printed(x: Expr) -> Expr {
     func(PRINTED, vec![x])
 }
 
-/// `CAST(x AS VARCHAR)`, `x::STRING`, `TRY_CAST(x AS TEXT)` as the user wrote them print `x` as
+/// `CAST(x AS VARCHAR)`, `x::STRING`, `TRY_CAST(x AS TEXT)`, and the operands of `||` and
+/// CONCAT, as the user wrote them print `x` as
 /// Snowflake does (a timestamp with milliseconds and its offset, a TIME without fraction, a
 /// FLOAT without `.0`), which DuckDB's cast does not. Text literals, bind placeholders and JSON
 /// text (what semi-structured casts read) are text already. Runs before the other rules add
@@ -524,39 +525,75 @@ pub fn text_casts_print_values(statement: &mut Statement) {
     impl VisitorMut for TextCasts {
         type Break = ();
         fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-            if let Expr::Cast {
-                expr: inner,
-                data_type,
-                format: None,
-                ..
-            } = expr
-            {
-                let is_text = |t: &DataType| {
-                    matches!(
-                        crate::types::sf_type(t),
-                        Ok(snowglobe_catalog::SfType::Text { .. })
-                    )
-                };
-                let to_text = is_text(data_type);
-                let text_already = match inner.as_ref() {
-                    Expr::Value(_) => true,
-                    Expr::Cast { data_type, .. } => is_text(data_type),
-                    Expr::Function(f) => {
-                        matches!(
-                            name_of(f).as_str(),
-                            "JSON_EXTRACT_STRING" | "TO_VARCHAR" | "TO_CHAR"
-                        )
-                    }
-                    _ => false,
-                };
-                if to_text && !text_already {
-                    **inner = printed((**inner).clone());
+            match expr {
+                Expr::Cast {
+                    expr: inner,
+                    data_type,
+                    format: None,
+                    ..
+                } if is_text(data_type) => print_operand(inner),
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::StringConcat,
+                    right,
+                } => {
+                    print_operand(left);
+                    print_operand(right);
                 }
+                Expr::Function(f) if name_of(f) == "CONCAT" && f.over.is_none() => {
+                    if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
+                        for arg in &mut list.args {
+                            if let sqlparser::ast::FunctionArg::Unnamed(
+                                sqlparser::ast::FunctionArgExpr::Expr(e),
+                            ) = arg
+                            {
+                                print_operand(e);
+                            }
+                        }
+                    }
+                }
+                _ => {}
             }
             ControlFlow::Continue(())
         }
     }
     let _ = statement.visit(&mut TextCasts);
+}
+
+fn is_text(t: &DataType) -> bool {
+    matches!(
+        crate::types::sf_type(t),
+        Ok(snowglobe_catalog::SfType::Text { .. })
+    )
+}
+
+/// A value converted to text (cast, `||` or CONCAT operand) prints as TO_VARCHAR prints it,
+/// unless it is text already: a literal or bind placeholder, a text cast or concatenation, or
+/// JSON text that a semi-structured rule extracted.
+fn print_operand(e: &mut Expr) {
+    let text_already = match &*e {
+        Expr::Value(_) => true,
+        Expr::Cast { data_type, .. } => is_text(data_type),
+        Expr::BinaryOp {
+            op: BinaryOperator::StringConcat,
+            ..
+        } => true,
+        Expr::Nested(inner) => matches!(
+            inner.as_ref(),
+            Expr::BinaryOp {
+                op: BinaryOperator::StringConcat,
+                ..
+            }
+        ),
+        Expr::Function(f) => matches!(
+            name_of(f).as_str(),
+            "JSON_EXTRACT_STRING" | "TO_VARCHAR" | "TO_CHAR" | "CONCAT" | "SG_PRINTED"
+        ),
+        _ => false,
+    };
+    if !text_already {
+        *e = printed(e.clone());
+    }
 }
 
 /// Expand the placeholders that TO_VARCHAR(x) and text casts left: a TIMESTAMP_TZ (the instant

@@ -39,6 +39,30 @@ fn normalize_alias(alias: &mut Option<TableAlias>) {
     }
 }
 
+/// Snowflake's positional column references, `$1` for the first column of the FROM clause
+/// (`select $1 from table(result_scan(last_query_id()))`), are DuckDB's `#1`.
+pub fn positional_references(statement: &mut Statement) {
+    struct Positions;
+    impl VisitorMut for Positions {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Value(v) = expr {
+                if let sqlparser::ast::Value::Placeholder(p) = &v.value {
+                    if let Some(n) = p.strip_prefix('$').filter(|n| {
+                        !n.is_empty()
+                            && n.bytes().all(|b| b.is_ascii_digit())
+                            && !n.starts_with('0')
+                    }) {
+                        v.value = sqlparser::ast::Value::Placeholder(format!("#{n}"));
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Positions);
+}
+
 /// Normalise every table, column and alias name; qualify `schema.table` with the current
 /// database; reject unqualified names when the session has no current database (090105) or
 /// schema (090106). One-part table names are left to DuckDB's search path (the session's
@@ -215,6 +239,14 @@ impl VisitorMut for Normalize<'_> {
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::translate;
+
+    #[test]
+    fn positional_references_are_duckdbs() {
+        assert_eq!(
+            translate("select $1, $2 as b from t where $1 > 0"),
+            "SELECT #1 AS \"$1\", #2 AS \"B\" FROM \"T\" WHERE #1 > 0"
+        );
+    }
 
     #[test]
     fn unquoted_names_fold_and_quoted_names_keep_case() {
