@@ -374,6 +374,24 @@ def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
         assert described["N"][4] == "IDENTITY START 1 INCREMENT 1 ORDER"
 
 
+def test_unique_and_foreign_keys_travel_with_the_state(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        sql(sconn, "create database KEYS")
+        sql(sconn, "create table p (id int primary key, code varchar, constraint uq_code unique (code))")
+        sql(sconn, "create table c (id int, pid int, constraint fk_p foreign key (pid) references p (id))")
+        path = tmp_path / "keys.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dconn = dst.connect()
+        dst.cli("state", "import", str(path)).ok()
+        sql(dconn, "use database KEYS")
+        unique = sql(dconn, "show unique keys in table p")
+        assert [(r[4], r[5], r[6]) for r in unique] == [("CODE", 1, "UQ_CODE")]
+        imported = sql(dconn, "show imported keys in table c")
+        assert [(r[3], r[4], r[7], r[8], r[12]) for r in imported] == [("P", "ID", "C", "PID", "FK_P")]
+
+
 def test_comments_and_view_definitions_travel_with_the_state(tmp_path):
     with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
         sconn = src.connect()

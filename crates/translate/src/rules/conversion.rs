@@ -453,7 +453,8 @@ impl VisitorMut for BooleanCasts {
 /// Snowflake prints them (see [`default_text`]); a binary format ('HEX', 'BASE64', 'UTF-8')
 /// encodes BINARY; a numeric format model prints a number (see [`print_with_format`]); any
 /// other format is a date/time format → `strftime(sg_local(x, zone), …)`, the wall clock of a
-/// TIMESTAMP_LTZ in the session zone.
+/// TIMESTAMP_LTZ in the session zone; one with TZH/TZM elements prints the offset too (the
+/// session zone's, or a TIMESTAMP_TZ's own, see [`print_values`]).
 fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     check_arity(name, &args, 1, 2)?;
     let x = args[0].clone();
@@ -472,6 +473,11 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     if let Some(model) = number_format(format)? {
         return print_with_format(name, &x, format, model, zone);
     }
+    let upper = format.to_ascii_uppercase();
+    if upper.contains("TZH") || upper.contains("TZM") {
+        check_offset_format(name, format)?;
+        return Ok(func(PRINTED, vec![x, string(format)]));
+    }
     Ok(func(
         "strftime",
         vec![
@@ -481,15 +487,10 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     ))
 }
 
-/// A Snowflake date/time format as strftime's, for printing. Time-zone offsets are not
-/// printed (values reach strftime as local wall clocks) and fractions print 3, 6 or 9 digits.
+/// A Snowflake date/time format (without TZH/TZM elements, see [`with_offsets`]) as
+/// strftime's, for printing local wall clocks; fractions print 3, 6 or 9 digits.
 fn strftime_format(name: &str, format: &str) -> Result<String> {
     let upper = format.to_ascii_uppercase();
-    if upper.contains("TZH") || upper.contains("TZM") {
-        return Err(unsupported(format!(
-            "{name} with a time zone offset in format '{format}'"
-        )));
-    }
     let mut rest = upper.as_str();
     while let Some(at) = rest.find("FF") {
         let digit = rest[at + 2..].chars().next();
@@ -610,12 +611,32 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
             if !f.name.to_string().eq_ignore_ascii_case(PRINTED) {
                 return ControlFlow::Continue(());
             }
-            let Some(x) = plain_args(f).and_then(|a| a.into_iter().next()) else {
+            let Some(mut args) = plain_args(f) else {
                 return ControlFlow::Continue(());
             };
-            *expr = match super::timestamp_tz::stored_value(&x) {
-                Some(stored) => tz_text(stored.clone()),
-                None => default_text(&x, &self.0),
+            let format = args.get(1).and_then(string_literal).map(str::to_string);
+            let Some(x) = args.drain(..).next() else {
+                return ControlFlow::Continue(());
+            };
+            *expr = match (super::timestamp_tz::stored_value(&x), format) {
+                (Some(stored), None) => tz_text(stored.clone()),
+                (None, None) => default_text(&x, &self.0),
+                (stored, Some(format)) => {
+                    let (wall, minutes) = match stored {
+                        Some(stored) => (
+                            func("sg_local", vec![stored.clone(), string("UTC")]),
+                            offset_minutes(stored.clone()),
+                        ),
+                        None => {
+                            let wall = func("sg_local", vec![x.clone(), string(&self.0)]);
+                            let utc = func("sg_local", vec![x, string("UTC")]);
+                            let minutes =
+                                func("date_diff", vec![string("minute"), utc, wall.clone()]);
+                            (wall, minutes)
+                        }
+                    };
+                    with_offsets(&format, wall, minutes)
+                }
             };
             ControlFlow::Continue(())
         }
@@ -650,16 +671,114 @@ fn offset_text(minutes: Expr) -> Expr {
     )
 }
 
+/// A piece of a date/time format with offset elements: a format without them, TZH or TZM.
+enum Piece {
+    Format(String),
+    OffsetHours,
+    OffsetMinutes,
+}
+
+/// Split a format at its TZH and TZM elements (outside double-quoted text).
+fn offset_pieces(format: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        let element = rest.get(..3).map(str::to_ascii_uppercase);
+        let offset = match element.as_deref() {
+            Some("TZH") if !quoted => Some(Piece::OffsetHours),
+            Some("TZM") if !quoted => Some(Piece::OffsetMinutes),
+            _ => None,
+        };
+        if let Some(piece) = offset {
+            if !current.is_empty() {
+                pieces.push(Piece::Format(std::mem::take(&mut current)));
+            }
+            pieces.push(piece);
+            rest = &rest[3..];
+            continue;
+        }
+        if c == '"' {
+            quoted = !quoted;
+        }
+        current.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if !current.is_empty() {
+        pieces.push(Piece::Format(current));
+    }
+    pieces
+}
+
+/// A format with TZH/TZM elements, checked: the pieces between them must be valid formats.
+fn check_offset_format(name: &str, format: &str) -> Result<()> {
+    for piece in offset_pieces(format) {
+        if let Piece::Format(f) = piece {
+            strftime_format(name, &f)?;
+        }
+    }
+    Ok(())
+}
+
+/// A wall clock printed with a format whose TZH/TZM elements print `minutes`, an offset.
+fn with_offsets(format: &str, wall: Expr, minutes: Expr) -> Expr {
+    let parts = offset_pieces(format)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Format(f) => func(
+                "strftime",
+                vec![
+                    wall.clone(),
+                    string(&strftime_format("TO_CHAR", &f).unwrap_or_default()),
+                ],
+            ),
+            Piece::OffsetHours => func(
+                "printf",
+                vec![
+                    string("%s%02d"),
+                    case(
+                        vec![(
+                            binary(minutes.clone(), BinaryOperator::Lt, number(0)),
+                            string("-"),
+                        )],
+                        Some(string("+")),
+                    ),
+                    binary(
+                        func("abs", vec![minutes.clone()]),
+                        BinaryOperator::DuckIntegerDivide,
+                        number(60),
+                    ),
+                ],
+            ),
+            Piece::OffsetMinutes => func(
+                "printf",
+                vec![
+                    string("%02d"),
+                    binary(
+                        func("abs", vec![minutes.clone()]),
+                        BinaryOperator::Modulo,
+                        number(60),
+                    ),
+                ],
+            ),
+        })
+        .collect();
+    concat(parts)
+}
+
+/// The offset, in minutes, of a stored TIMESTAMP_TZ.
+fn offset_minutes(stored: Expr) -> Expr {
+    func(
+        "struct_extract",
+        vec![stored, string(snowglobe_catalog::types::TZ_OFFSET_FIELD)],
+    )
+}
+
 /// A stored TIMESTAMP_TZ as Snowflake prints it: its wall clock at its own offset, with
 /// milliseconds, then the offset (`2024-01-02 03:04:05.000 +0530`).
 fn tz_text(stored: Expr) -> Expr {
-    let minutes = func(
-        "struct_extract",
-        vec![
-            stored.clone(),
-            string(snowglobe_catalog::types::TZ_OFFSET_FIELD),
-        ],
-    );
+    let minutes = offset_minutes(stored.clone());
     concat(vec![
         func(
             "strftime",
@@ -1432,6 +1551,18 @@ mod tests {
         assert_eq!(
             translate("select to_char(d, 'yyyy.mm.dd') as s from t"),
             "SELECT strftime(sg_local(\"D\", 'America/Los_Angeles'), '%Y.%m.%d') AS \"S\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn to_char_offset_elements_print_the_offset() {
+        let sql = translate("select to_char(ts, 'HH24:MI TZH:TZM') as s from t");
+        assert!(sql.starts_with("SELECT (strftime(sg_local(\"TS\", 'America/Los_Angeles'), '%H:%M ') || printf('%s%02d', CASE WHEN date_diff('minute', sg_local(\"TS\", 'UTC'), sg_local(\"TS\", 'America/Los_Angeles')) < 0"), "{sql}");
+        assert!(sql.contains("|| strftime(sg_local(\"TS\", 'America/Los_Angeles'), ':') || printf('%02d', abs(date_diff("), "{sql}");
+        let quoted = translate("select to_char(ts, '\"TZH\" HH24') as s from t");
+        assert!(
+            quoted.contains("'TZH %H'") && !quoted.contains("printf"),
+            "{quoted}"
         );
     }
 
