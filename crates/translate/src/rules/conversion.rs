@@ -646,10 +646,18 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
 
 /// `+hhmm` / `-hhmm` of an offset in minutes, as Snowflake's TZHTZM prints it.
 fn offset_text(minutes: Expr) -> Expr {
+    concat(vec![
+        offset_hours(minutes.clone()),
+        offset_minutes_text(minutes),
+    ])
+}
+
+/// `+hh` / `-hh` of an offset in minutes (TZH).
+fn offset_hours(minutes: Expr) -> Expr {
     func(
         "printf",
         vec![
-            string("%s%02d%02d"),
+            string("%s%02d"),
             case(
                 vec![(
                     binary(minutes.clone(), BinaryOperator::Lt, number(0)),
@@ -658,10 +666,20 @@ fn offset_text(minutes: Expr) -> Expr {
                 Some(string("+")),
             ),
             binary(
-                func("abs", vec![minutes.clone()]),
+                func("abs", vec![minutes]),
                 BinaryOperator::DuckIntegerDivide,
                 number(60),
             ),
+        ],
+    )
+}
+
+/// `mm` of an offset in minutes (TZM).
+fn offset_minutes_text(minutes: Expr) -> Expr {
+    func(
+        "printf",
+        vec![
+            string("%02d"),
             binary(
                 func("abs", vec![minutes]),
                 BinaryOperator::Modulo,
@@ -733,35 +751,8 @@ fn with_offsets(format: &str, wall: Expr, minutes: Expr) -> Expr {
                     string(&strftime_format("TO_CHAR", &f).unwrap_or_default()),
                 ],
             ),
-            Piece::OffsetHours => func(
-                "printf",
-                vec![
-                    string("%s%02d"),
-                    case(
-                        vec![(
-                            binary(minutes.clone(), BinaryOperator::Lt, number(0)),
-                            string("-"),
-                        )],
-                        Some(string("+")),
-                    ),
-                    binary(
-                        func("abs", vec![minutes.clone()]),
-                        BinaryOperator::DuckIntegerDivide,
-                        number(60),
-                    ),
-                ],
-            ),
-            Piece::OffsetMinutes => func(
-                "printf",
-                vec![
-                    string("%02d"),
-                    binary(
-                        func("abs", vec![minutes.clone()]),
-                        BinaryOperator::Modulo,
-                        number(60),
-                    ),
-                ],
-            ),
+            Piece::OffsetHours => offset_hours(minutes.clone()),
+            Piece::OffsetMinutes => offset_minutes_text(minutes.clone()),
         })
         .collect();
     concat(parts)
@@ -1610,7 +1601,7 @@ mod tests {
         let mut c = ctx();
         c.tz_columns = vec![("T".into(), "TS".into())];
         let sql = translate_in("select to_varchar(ts) as a, ts::varchar as b from t", &c);
-        let printed = "(strftime(sg_local(\"TS\", 'UTC'), '%Y-%m-%d %H:%M:%S.%g ') || printf('%s%02d%02d', CASE WHEN struct_extract(\"TS\", 'offset_minutes') < 0 THEN '-' ELSE '+' END";
+        let printed = "(strftime(sg_local(\"TS\", 'UTC'), '%Y-%m-%d %H:%M:%S.%g ') || (printf('%s%02d', CASE WHEN struct_extract(\"TS\", 'offset_minutes') < 0 THEN '-' ELSE '+' END";
         assert!(sql.starts_with(&format!("SELECT {printed}")), "{sql}");
         assert!(sql.contains(&format!("AS \"A\", {printed}")), "{sql}");
         assert!(!sql.contains("typeof"), "{sql}");
