@@ -28,7 +28,7 @@ use snowglobe_engine::{
     Engine, EngineSession, TEMP_DATABASE,
 };
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
-use snowglobe_translate::names::resolve_object;
+use snowglobe_translate::names::{resolve_object, OutputFormats};
 use snowglobe_translate::{
     binds, parse, plan, Bindings, Context, ObjectRef, Plan, SqlKind, SqlPlan,
 };
@@ -201,6 +201,9 @@ impl Session {
             semi_columns: vec![],
             number_columns: vec![],
             tz_columns: vec![],
+            output_formats: OutputFormats::from_parameters(|name| {
+                self.params.text(name).unwrap_or_default()
+            }),
         }
     }
 

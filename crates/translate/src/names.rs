@@ -41,6 +41,54 @@ pub struct Context {
     /// reads, when the database may hold any: they are stored with their offsets and read as
     /// instants (see [`crate::rules::timestamp_tz`]).
     pub tz_columns: Vec<(String, String)>,
+    /// How values converted to text without a format print (the `*_OUTPUT_FORMAT` parameters).
+    pub output_formats: OutputFormats,
+}
+
+/// The session's `*_OUTPUT_FORMAT` parameters where they differ from Snowflake's defaults, by
+/// the type they print; an empty format prints as Snowflake's default does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputFormats {
+    pub date: String,
+    pub time: String,
+    pub timestamp_ntz: String,
+    pub timestamp_ltz: String,
+    pub timestamp_tz: String,
+}
+
+impl OutputFormats {
+    /// From the parameters' values (`param("DATE_OUTPUT_FORMAT")`, ...). An empty
+    /// TIMESTAMP_NTZ/LTZ/TZ_OUTPUT_FORMAT means TIMESTAMP_OUTPUT_FORMAT, as in Snowflake.
+    pub fn from_parameters(param: impl Fn(&str) -> String) -> OutputFormats {
+        let timestamp = param("TIMESTAMP_OUTPUT_FORMAT");
+        let typed = |name: &str| {
+            let value = param(name);
+            if value.trim().is_empty() {
+                timestamp.clone()
+            } else {
+                value
+            }
+        };
+        let unless_default = |value: String, default: &str| {
+            let value = value.trim();
+            if value.is_empty() || value.eq_ignore_ascii_case(default) {
+                String::new()
+            } else {
+                value.to_string()
+            }
+        };
+        const DEFAULT_TIMESTAMP: &str = "YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM";
+        OutputFormats {
+            date: unless_default(param("DATE_OUTPUT_FORMAT"), "YYYY-MM-DD"),
+            time: unless_default(param("TIME_OUTPUT_FORMAT"), "HH24:MI:SS"),
+            timestamp_ntz: unless_default(
+                typed("TIMESTAMP_NTZ_OUTPUT_FORMAT"),
+                "YYYY-MM-DD HH24:MI:SS.FF3",
+            ),
+            timestamp_ltz: unless_default(typed("TIMESTAMP_LTZ_OUTPUT_FORMAT"), DEFAULT_TIMESTAMP),
+            timestamp_tz: unless_default(typed("TIMESTAMP_TZ_OUTPUT_FORMAT"), DEFAULT_TIMESTAMP),
+        }
+    }
 }
 
 /// A fully resolved object name: database, schema, object (Snowflake names, exact case).

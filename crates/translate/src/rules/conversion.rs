@@ -21,7 +21,7 @@ use super::calls::{
 };
 use super::timestamps::{session_zone, strptime_format};
 use super::FirstError;
-use crate::names::Context;
+use crate::names::{Context, OutputFormats};
 
 /// Rewrite Snowflake's conversion functions, and casts to BOOLEAN, in the session's zone.
 pub fn rewrite_conversions(statement: &mut Statement, ctx: &Context) -> Result<()> {
@@ -601,7 +601,7 @@ fn print_operand(e: &mut Expr) {
 /// of a stored value, `timestamp_tz::stored_value`) prints its wall clock and its own offset,
 /// anything else as [`default_text`] says. Runs after the TIMESTAMP_TZ rules.
 pub fn print_values(statement: &mut Statement, ctx: &Context) {
-    struct Expand(String);
+    struct Expand(String, OutputFormats);
     impl VisitorMut for Expand {
         type Break = ();
         fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
@@ -619,8 +619,13 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
                 return ControlFlow::Continue(());
             };
             *expr = match (super::timestamp_tz::stored_value(&x), format) {
-                (Some(stored), None) => tz_text(stored.clone()),
-                (None, None) => default_text(&x, &self.0),
+                (Some(stored), None) if self.1.timestamp_tz.is_empty() => tz_text(stored.clone()),
+                (Some(stored), None) => with_offsets(
+                    &self.1.timestamp_tz,
+                    func("sg_local", vec![stored.clone(), string("UTC")]),
+                    offset_minutes(stored.clone()),
+                ),
+                (None, None) => default_text(&x, &self.0, &self.1),
                 (stored, Some(format)) => {
                     let (wall, minutes) = match stored {
                         Some(stored) => (
@@ -641,7 +646,7 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
             ControlFlow::Continue(())
         }
     }
-    let _ = statement.visit(&mut Expand(session_zone(ctx)));
+    let _ = statement.visit(&mut Expand(session_zone(ctx), ctx.output_formats.clone()));
 }
 
 /// `+hhmm` / `-hhmm` of an offset in minutes, as Snowflake's TZHTZM prints it.
@@ -786,17 +791,42 @@ fn tz_text(stored: Expr) -> Expr {
 /// and no `.0` (`printf('%.10g')`), a TIMESTAMP_NTZ with milliseconds, a TIMESTAMP_LTZ in the
 /// session zone with milliseconds and its offset (`-0800`), a TIME without fraction, a BINARY
 /// in hex; anything else as DuckDB's VARCHAR cast prints it (booleans `true`/`false`, numbers
-/// with their scale, dates `YYYY-MM-DD`). The value's DuckDB type picks the branch.
-fn default_text(x: &Expr, zone: &str) -> Expr {
+/// with their scale, dates `YYYY-MM-DD`). The value's DuckDB type picks the branch. A date or
+/// time type whose `*_OUTPUT_FORMAT` the session changed prints with that format.
+fn default_text(x: &Expr, zone: &str, formats: &OutputFormats) -> Expr {
     let as_text = text(x);
     let wall = try_cast(as_text.clone(), "TIMESTAMP");
     let instant = try_cast(as_text.clone(), "TIMESTAMPTZ");
     let local = func("sg_local", vec![instant.clone(), string(zone)]);
     let utc = func("sg_local", vec![instant, string("UTC")]);
     let minutes = func("date_diff", vec![string("minute"), utc, local.clone()]);
-    let offset = offset_text(minutes);
+    let ntz = match formats.timestamp_ntz.as_str() {
+        "" => func("strftime", vec![wall, string("%Y-%m-%d %H:%M:%S.%g")]),
+        format => with_offsets(format, wall, number(0)),
+    };
+    let ltz = match formats.timestamp_ltz.as_str() {
+        "" => concat(vec![
+            func("strftime", vec![local, string("%Y-%m-%d %H:%M:%S.%g ")]),
+            offset_text(minutes),
+        ]),
+        format => with_offsets(format, local, minutes),
+    };
+    let time = match formats.time.as_str() {
+        "" => func("substr", vec![as_text.clone(), number(1), number(8)]),
+        format => {
+            let day = concat(vec![string("1970-01-01 "), as_text.clone()]);
+            with_offsets(format, try_cast(day, "TIMESTAMP"), number(0))
+        }
+    };
+    let mut dates = vec![];
+    if !formats.date.is_empty() {
+        dates.push((
+            type_is(x, &["DATE"]),
+            with_offsets(&formats.date, try_cast(as_text.clone(), "DATE"), number(0)),
+        ));
+    }
     case(
-        vec![
+        [
             (
                 type_is(x, &["DOUBLE", "FLOAT"]),
                 func(
@@ -809,24 +839,18 @@ fn default_text(x: &Expr, zone: &str) -> Expr {
                     x,
                     &["TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"],
                 ),
-                func("strftime", vec![wall, string("%Y-%m-%d %H:%M:%S.%g")]),
+                ntz,
             ),
-            (
-                type_is(x, &["TIMESTAMP WITH TIME ZONE"]),
-                concat(vec![
-                    func("strftime", vec![local, string("%Y-%m-%d %H:%M:%S.%g ")]),
-                    offset,
-                ]),
-            ),
-            (
-                type_is(x, &["TIME"]),
-                func("substr", vec![as_text.clone(), number(1), number(8)]),
-            ),
-            (
-                type_is(x, &["BLOB"]),
-                func("hex", vec![try_cast(as_text.clone(), "BLOB")]),
-            ),
-        ],
+            (type_is(x, &["TIMESTAMP WITH TIME ZONE"]), ltz),
+            (type_is(x, &["TIME"]), time),
+        ]
+        .into_iter()
+        .chain(dates)
+        .chain([(
+            type_is(x, &["BLOB"]),
+            func("hex", vec![try_cast(as_text.clone(), "BLOB")]),
+        )])
+        .collect(),
         Some(as_text),
     )
 }
@@ -852,7 +876,11 @@ fn print_with_format(
             )))
         }
         NumberFormat::TextMinimal(t) => {
-            return Ok(with_literals(&t.prefix, default_text(x, zone), &t.suffix));
+            return Ok(with_literals(
+                &t.prefix,
+                default_text(x, zone, &OutputFormats::default()),
+                &t.suffix,
+            ));
         }
         NumberFormat::Fixed(f) => f,
     };
