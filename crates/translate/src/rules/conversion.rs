@@ -571,7 +571,7 @@ fn is_text(t: &DataType) -> bool {
 /// A value converted to text (cast, `||` or CONCAT operand) prints as TO_VARCHAR prints it,
 /// unless it is text already: a literal or bind placeholder, a text cast or concatenation, or
 /// JSON text that a semi-structured rule extracted.
-fn print_operand(e: &mut Expr) {
+pub(crate) fn print_operand(e: &mut Expr) {
     let text_already = match &*e {
         Expr::Value(_) => true,
         Expr::Cast { data_type, .. } => is_text(data_type),

@@ -304,6 +304,12 @@ impl Timestamps {
             (SfType::Binary { .. }, Some(_)) => {
                 Some(Expr::Function(call("unhex", vec![expr.clone()])))
             }
+            // A value written into a text column prints as TO_VARCHAR prints it.
+            (SfType::Text { .. }, None) => {
+                let mut printed = expr.clone();
+                super::conversion::print_operand(&mut printed);
+                (printed != *expr).then_some(printed)
+            }
             _ => None,
         })
     }
