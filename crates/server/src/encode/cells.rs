@@ -159,10 +159,63 @@ pub fn seconds_text(nanos: i128, scale: u8) -> String {
 
 /// Semi-structured values as Snowflake renders them: JSON pretty-printed with two-space indent.
 pub fn variant_text(raw: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_string()),
-        Err(_) => raw.to_string(),
+    if serde_json::from_str::<serde::de::IgnoredAny>(raw).is_err() {
+        return raw.to_string();
     }
+    pretty(raw)
+}
+
+/// Valid JSON text indented by two spaces per level, `": "` after keys, empty containers as
+/// `{}` / `[]`. Tokens are copied as they are: a number keeps all its digits (parsing it into
+/// an f64 would round a NUMBER(38,0) or a NUMBER(20,2)).
+fn pretty(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let mut chars = json.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push('"');
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -183,6 +236,20 @@ mod tests {
             seconds_text(1_700_000_000_123_456_789, 9),
             "1700000000.123456789"
         );
+    }
+
+    #[test]
+    fn variants_keep_every_digit_and_string_as_written() {
+        assert_eq!(
+            variant_text("{\"n\": 123456789012345678.12, \"i\": 12345678901234567890123}"),
+            "{\n  \"n\": 123456789012345678.12,\n  \"i\": 12345678901234567890123\n}"
+        );
+        assert_eq!(
+            variant_text("[\"a, b\", \"q\\\"{\", {}, [ ], {\"k\": [1, {\"x\": null}]}]"),
+            "[\n  \"a, b\",\n  \"q\\\"{\",\n  {},\n  [],\n  {\n    \"k\": [\n      1,\n      {\n        \"x\": null\n      }\n    ]\n  }\n]"
+        );
+        assert_eq!(variant_text("not json ["), "not json [");
+        assert_eq!(variant_text("\"text\""), "\"text\"");
     }
 
     #[test]

@@ -26,8 +26,11 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
             "PERCENTILE_CONT" => percentile_cont_with_three_more_digits(f),
-            "BOOLAND_AGG" => Some(bool_agg(n, f, args, "bool_and")?),
-            "BOOLOR_AGG" => Some(bool_agg(n, f, args, "bool_or")?),
+            "BOOLAND_AGG" => Some(cast_agg(n, f, args, "bool_and", "BOOLEAN")?),
+            "BOOLOR_AGG" => Some(cast_agg(n, f, args, "bool_or", "BOOLEAN")?),
+            "BITAND_AGG" => Some(cast_agg(n, f, args, "bit_and", "HUGEINT")?),
+            "BITOR_AGG" => Some(cast_agg(n, f, args, "bit_or", "HUGEINT")?),
+            "BITXOR_AGG" => Some(cast_agg(n, f, args, "bit_xor", "HUGEINT")?),
             "BOOLXOR_AGG" => Some(boolxor_agg_to_count(n, f, args)?),
             "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),
             "VARIANCE_POP" => Some(Expr::Function(renamed(f, "var_pop"))),
@@ -103,9 +106,17 @@ fn array_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> 
         elem: vec![],
         named: false,
     });
+    // Each element as JSON after aggregating (DISTINCT and ORDER BY see the values).
+    let element = super::semi_structured::to_json(Expr::Identifier(Ident::new("sg_v")));
     Ok(func(
         "to_json",
-        vec![func("coalesce", vec![Expr::Function(g), empty])],
+        vec![func(
+            "list_transform",
+            vec![
+                func("coalesce", vec![Expr::Function(g), empty]),
+                super::semi_structured::lambda(&["sg_v"], element),
+            ],
+        )],
     ))
 }
 
@@ -167,11 +178,12 @@ fn percentile_cont_with_three_more_digits(f: &Function) -> Option<Expr> {
     Some(Expr::Function(g))
 }
 
-/// Snowflake `BOOLAND_AGG(x)` / `BOOLOR_AGG(x)` accept numbers (non-zero is TRUE) → DuckDB
-/// `bool_and(x::BOOLEAN)` / `bool_or(x::BOOLEAN)`.
-fn bool_agg(name: &str, f: &Function, args: Vec<Expr>, to: &str) -> Result<Expr> {
+/// An aggregate over its argument cast first: Snowflake `BOOLAND_AGG(x)` / `BOOLOR_AGG(x)` accept
+/// numbers (non-zero is TRUE) → `bool_and(x::BOOLEAN)` / `bool_or(x::BOOLEAN)`;
+/// `BITAND_AGG(x)` / `BITOR_AGG` / `BITXOR_AGG` → `bit_and(x::HUGEINT)` / `bit_or` / `bit_xor`.
+fn cast_agg(name: &str, f: &Function, args: Vec<Expr>, to: &str, type_name: &str) -> Result<Expr> {
     check_arity(name, &args, 1, 1)?;
-    let x = cast(args[0].clone(), "BOOLEAN");
+    let x = cast(args[0].clone(), type_name);
     Ok(Expr::Function(ordered_call(f, to, vec![x])))
 }
 
@@ -233,10 +245,10 @@ mod tests {
     }
 
     #[test]
-    fn array_agg_is_json_without_nulls() {
+    fn array_agg_is_json_without_nulls_and_numbers_exact() {
         assert_eq!(
             translate("select array_agg(a) within group (order by b) as l from t"),
-            "SELECT to_json(coalesce(list(\"A\" ORDER BY \"B\") FILTER (WHERE \"A\" IS NOT NULL), [])) AS \"L\" FROM \"T\""
+            "SELECT to_json(list_transform(coalesce(list(\"A\" ORDER BY \"B\") FILTER (WHERE \"A\" IS NOT NULL), []), lambda sg_v : CASE WHEN starts_with(\"typeof\"(\"SG_V\"), 'DECIMAL(') AND ends_with(\"typeof\"(\"SG_V\"), ',0)') THEN CAST(CAST(\"SG_V\" AS VARCHAR) AS JSON) WHEN starts_with(\"typeof\"(\"SG_V\"), 'DECIMAL(') THEN CAST(rtrim(rtrim(CAST(\"SG_V\" AS VARCHAR), '0'), '.') AS JSON) ELSE json_quote(\"SG_V\") END)) AS \"L\" FROM \"T\""
         );
     }
 

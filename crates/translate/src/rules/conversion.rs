@@ -511,6 +511,9 @@ fn strftime_format(name: &str, format: &str) -> Result<String> {
 /// is a TIMESTAMP_TZ, which is only known once `timestamp_tz::read_instants` has run.
 const PRINTED: &str = "sg_printed";
 
+/// The mark `semi_structured::to_json` leaves on a value it turns into JSON (see [`json_value`]).
+pub(crate) const JSON_VALUE: &str = "sg_json_value";
+
 fn printed(x: Expr) -> Expr {
     func(PRINTED, vec![x])
 }
@@ -608,12 +611,20 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
             let Expr::Function(f) = expr else {
                 return ControlFlow::Continue(());
             };
-            if !f.name.to_string().eq_ignore_ascii_case(PRINTED) {
+            let name = f.name.to_string();
+            let json = name.eq_ignore_ascii_case(JSON_VALUE);
+            if !json && !name.eq_ignore_ascii_case(PRINTED) {
                 return ControlFlow::Continue(());
             }
             let Some(mut args) = plain_args(f) else {
                 return ControlFlow::Continue(());
             };
+            if json {
+                if let Some(x) = args.pop() {
+                    *expr = json_value(x);
+                }
+                return ControlFlow::Continue(());
+            }
             let format = args.get(1).and_then(string_literal).map(str::to_string);
             let Some(x) = args.drain(..).next() else {
                 return ControlFlow::Continue(());
@@ -647,6 +658,35 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
         }
     }
     let _ = statement.visit(&mut Expand(session_zone(ctx), ctx.output_formats.clone()));
+}
+
+/// A value as JSON, a NUMBER as Snowflake writes it: DuckDB writes a DECIMAL as a DOUBLE (`1.0`
+/// for a NUMBER(4,0), 17 significant digits at most), Snowflake exactly, integers without a
+/// fraction and trailing fraction zeros dropped. So a DECIMAL goes through its text (the type
+/// test is a constant DuckDB folds); anything else is DuckDB's `json_quote`.
+fn json_value(x: Expr) -> Expr {
+    let type_name = func("typeof", vec![x.clone()]);
+    let decimal = func("starts_with", vec![type_name.clone(), string("DECIMAL(")]);
+    let integral = func("ends_with", vec![type_name, string(",0)")]);
+    let digits = text(&x);
+    let json = |t: Expr| cast_to(CastKind::Cast, t, DataType::JSON);
+    let trimmed = func(
+        "rtrim",
+        vec![
+            func("rtrim", vec![digits.clone(), string("0")]),
+            string("."),
+        ],
+    );
+    case(
+        vec![
+            (
+                binary(decimal.clone(), BinaryOperator::And, integral),
+                json(digits),
+            ),
+            (decimal, json(trimmed)),
+        ],
+        Some(func("json_quote", vec![x])),
+    )
 }
 
 /// `+hhmm` / `-hhmm` of an offset in minutes, as Snowflake's TZHTZM prints it.

@@ -168,11 +168,31 @@ impl Functions<'_> {
                 _ => return Err(wrong_args(&name, 2)),
             },
             "OBJECT_CONSTRUCT" => object_construct(args)?,
-            "OBJECT_CONSTRUCT_KEEP_NULL" => Expr::Function(call("json_object", args)),
-            "ARRAY_CONSTRUCT" => Expr::Function(call("json_array", args)),
+            "OBJECT_CONSTRUCT_KEEP_NULL" => Expr::Function(call(
+                "json_object",
+                args.into_iter()
+                    .enumerate()
+                    .map(|(i, a)| if i % 2 == 1 { element(a) } else { a })
+                    .collect(),
+            )),
+            "ARRAY_CONSTRUCT" => {
+                Expr::Function(call("json_array", args.into_iter().map(element).collect()))
+            }
             _ => return Ok(None),
         };
         Ok(Some(expr))
+    }
+}
+
+use super::semi_structured::to_json;
+
+/// An element of a constructed array or object: a literal as it is (`json_array` and
+/// `json_object` write it), anything else as JSON.
+fn element(e: Expr) -> Expr {
+    if matches!(e, Expr::Value(_)) {
+        e
+    } else {
+        to_json(e)
     }
 }
 
@@ -202,7 +222,7 @@ fn object_construct(args: Vec<Expr>) -> Result<Expr> {
         .iter()
         .skip(1)
         .step_by(2)
-        .map(|v| Expr::Function(call("json_quote", vec![v.clone()])))
+        .map(|v| to_json(v.clone()))
         .collect();
     let entries = Expr::Function(call(
         "map_entries",

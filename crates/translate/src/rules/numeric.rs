@@ -11,7 +11,7 @@ use sqlparser::ast::{
 };
 
 use super::calls::{
-    binary, case, check_arity, func, integer_literal, is_null, name_of, number, plain_args,
+    binary, case, check_arity, func, integer_literal, is_null, name_of, nested, number, plain_args,
     rewrite_calls, string_literal,
 };
 use super::FirstError;
@@ -30,6 +30,9 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
         Ok(match name.as_str() {
             "DIV0" => Some(div0_to_case(&name, args, false)?),
             "DIV0NULL" => Some(div0_to_case(&name, args, true)?),
+            "BITAND" | "BITOR" | "BITXOR" | "BITSHIFTLEFT" | "BITSHIFTRIGHT" | "BITNOT" => {
+                Some(bitwise(&name, args)?)
+            }
             "TRUNCATE" => Some(truncate_to_trunc(&name, args)?),
             "ROUND" => round_half_to_even(&name, args)?,
             "CEIL" | "CEILING" | "FLOOR" if args.len() == 2 => {
@@ -61,6 +64,39 @@ fn div0_to_case(name: &str, args: Vec<Expr>, or_null: bool) -> Result<Expr> {
         vec![(zero, number(0))],
         Some(binary(a, BinaryOperator::Divide, b)),
     ))
+}
+
+/// Snowflake's bitwise functions on integers (two's complement, up to 128 bits) → DuckDB's
+/// operators on HUGEINT: `BITAND(a, b)` → `a & b`, `BITOR` → `|`, `BITXOR` → `xor(a, b)`,
+/// `BITNOT(a)` → `~a`, `BITSHIFTLEFT(a, n)` → `a << n`, `BITSHIFTRIGHT(a, n)` → `a >> n`.
+/// The BINARY forms (with a padding argument) are not supported.
+fn bitwise(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    let unary = name == "BITNOT";
+    let arity = if unary { 1 } else { 2 };
+    if args.len() > arity && !unary && matches!(name, "BITAND" | "BITOR" | "BITXOR") {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} on BINARY values (with a padding argument)"
+        )));
+    }
+    check_arity(name, &args, arity, arity)?;
+    let wide = |e: Expr| super::calls::cast(e, "HUGEINT");
+    let mut args = args.into_iter();
+    let (Some(a), b) = (args.next(), args.next()) else {
+        return Err(SnowflakeError::internal("arity checked"));
+    };
+    let a = nested(wide(a));
+    Ok(nested(match (name, b) {
+        ("BITNOT", _) => Expr::UnaryOp {
+            op: UnaryOperator::BitwiseNot,
+            expr: Box::new(a),
+        },
+        ("BITAND", Some(b)) => binary(a, BinaryOperator::BitwiseAnd, nested(wide(b))),
+        ("BITOR", Some(b)) => binary(a, BinaryOperator::BitwiseOr, nested(wide(b))),
+        ("BITXOR", Some(b)) => func("xor", vec![a, wide(b)]),
+        ("BITSHIFTLEFT", Some(n)) => binary(a, BinaryOperator::PGBitwiseShiftLeft, nested(n)),
+        (_, Some(n)) => binary(a, BinaryOperator::PGBitwiseShiftRight, nested(n)),
+        (_, None) => return Err(SnowflakeError::internal("arity checked")),
+    }))
 }
 
 /// Snowflake `TRUNCATE(x [, scale])` is TRUNC → DuckDB `trunc(x [, scale])`.

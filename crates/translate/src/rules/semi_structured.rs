@@ -116,9 +116,25 @@ fn elements(array: Expr) -> Expr {
 }
 
 /// Any value as JSON (`json_quote` is DuckDB's `to_json`; the other name keeps it apart from
-/// Snowflake's TO_JSON, which returns text).
-fn to_json(e: Expr) -> Expr {
-    func("json_quote", vec![e])
+/// Snowflake's TO_JSON, which returns text). A value whose type is not evident (a column, an
+/// expression) is marked `sg_json_value(x)` instead: it may be a DECIMAL, which DuckDB writes
+/// as a DOUBLE, and `conversion::print_values` expands the mark to write it as Snowflake does.
+pub(crate) fn to_json(e: Expr) -> Expr {
+    let evidently_not_decimal = match &e {
+        Expr::Value(_) => true,
+        Expr::Function(f) => {
+            let name = name_of(f);
+            ["LIST", "JSON", "MAP", "ARRAY", "STRUCT", "TO_JSON"]
+                .iter()
+                .any(|p| name.starts_with(p))
+        }
+        _ => false,
+    };
+    if evidently_not_decimal {
+        func("json_quote", vec![e])
+    } else {
+        func(super::conversion::JSON_VALUE, vec![e])
+    }
 }
 
 /// `lambda <param> : body` (DuckDB's lambda syntax).
@@ -1555,8 +1571,8 @@ mod tests {
     #[test]
     fn is_object_tests_json_type() {
         assert_eq!(
-            translate("select is_object(v) as y from t"),
-            "SELECT json_type(json_quote(\"V\")) = 'OBJECT' AS \"Y\" FROM \"T\""
+            translate("select is_object(array_construct(1)) as y"),
+            "SELECT json_type(json_quote(json_array(1))) = 'OBJECT' AS \"Y\""
         );
     }
 
