@@ -663,7 +663,8 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
 /// A value as JSON, a NUMBER as Snowflake writes it: DuckDB writes a DECIMAL as a DOUBLE (`1.0`
 /// for a NUMBER(4,0), 17 significant digits at most), Snowflake exactly, integers without a
 /// fraction and trailing fraction zeros dropped. So a DECIMAL goes through its text (the type
-/// test is a constant DuckDB folds); anything else is DuckDB's `json_quote`.
+/// test is a constant DuckDB folds); a BINARY is its hex text, as in Snowflake; anything else
+/// is DuckDB's `json_quote`.
 fn json_value(x: Expr) -> Expr {
     let type_name = func("typeof", vec![x.clone()]);
     let decimal = func("starts_with", vec![type_name.clone(), string("DECIMAL(")]);
@@ -684,6 +685,13 @@ fn json_value(x: Expr) -> Expr {
                 json(digits),
             ),
             (decimal, json(trimmed)),
+            (
+                type_is(&x, &["BLOB"]),
+                func(
+                    "json_quote",
+                    vec![func("hex", vec![try_cast(text(&x), "BLOB")])],
+                ),
+            ),
         ],
         Some(func("json_quote", vec![x])),
     )
