@@ -349,6 +349,15 @@ def test_import_merge_replaces_only_the_databases_in_the_file(tmp_path):
         assert len(sql(dconn, "show tables in database SHARED")) == 1
 
 
+def exported_into(src, dst, path: Path, database: str):
+    """Export `src`'s state to `path`, import it into `dst`; a connection to `dst` using `database`."""
+    src.cli("state", "export", str(path)).ok()
+    dconn = dst.connect()
+    dst.cli("state", "import", str(path)).ok()
+    sql(dconn, f"use database {database}")
+    return dconn
+
+
 def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
     with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
         sconn = src.connect()
@@ -357,12 +366,7 @@ def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
         sql(sconn, "create table t (id int primary key default s.nextval, n int autoincrement, v varchar)")
         sql(sconn, "insert into t (v) values ('a'), ('b')")
         assert sql(sconn, "select id, n, v from t order by id") == [(10, 1, "a"), (15, 2, "b")]
-        path = tmp_path / "seqs.zip"
-        src.cli("state", "export", str(path)).ok()
-
-        dconn = dst.connect()
-        dst.cli("state", "import", str(path)).ok()
-        sql(dconn, "use database SEQS")
+        dconn = exported_into(src, dst, tmp_path / "seqs.zip", "SEQS")
         # The sequences go on where they stopped; the defaults still use them.
         sql(dconn, "insert into t (v) values ('c')")
         assert sql(dconn, "select id, n, v from t order by id") == [
@@ -380,12 +384,7 @@ def test_unique_and_foreign_keys_travel_with_the_state(tmp_path):
         sql(sconn, "create database KEYS")
         sql(sconn, "create table p (id int primary key, code varchar, constraint uq_code unique (code))")
         sql(sconn, "create table c (id int, pid int, constraint fk_p foreign key (pid) references p (id))")
-        path = tmp_path / "keys.zip"
-        src.cli("state", "export", str(path)).ok()
-
-        dconn = dst.connect()
-        dst.cli("state", "import", str(path)).ok()
-        sql(dconn, "use database KEYS")
+        dconn = exported_into(src, dst, tmp_path / "keys.zip", "KEYS")
         unique = sql(dconn, "show unique keys in table p")
         assert [(r[4], r[5], r[6]) for r in unique] == [("CODE", 1, "UQ_CODE")]
         imported = sql(dconn, "show imported keys in table c")
@@ -400,12 +399,7 @@ def test_comments_and_view_definitions_travel_with_the_state(tmp_path):
         sql(sconn, "create view v comment = 'the view' as select id from t where id > 1")
         expected = sql(sconn, "select get_ddl('schema', 'PUBLIC')")
         assert "COMMENT='the view'\n as select id from t where id > 1;" in expected[0][0]
-        path = tmp_path / "notes.zip"
-        src.cli("state", "export", str(path)).ok()
-
-        dconn = dst.connect()
-        dst.cli("state", "import", str(path)).ok()
-        sql(dconn, "use database NOTES")
+        dconn = exported_into(src, dst, tmp_path / "notes.zip", "NOTES")
         assert sql(dconn, "select get_ddl('schema', 'PUBLIC')") == expected
         assert [(r[1], r[5]) for r in sql(dconn, "show tables")] == [("T", "the table")]
 
