@@ -14,6 +14,7 @@
 pub mod date_math;
 pub mod describe;
 pub mod errors;
+pub mod json_text;
 pub mod text_limits;
 pub mod time_zones;
 
@@ -122,6 +123,7 @@ impl Engine {
         time_zones::register(&root).map_err(from_duckdb)?;
         date_math::register(&root).map_err(from_duckdb)?;
         text_limits::register(&root).map_err(from_duckdb)?;
+        json_text::register(&root).map_err(from_duckdb)?;
         let stage_root = match &storage {
             Storage::Directory(dir) => dir.join("stages"),
             Storage::Memory => {
@@ -278,6 +280,48 @@ fn stored_schema(database: &str, schema: &str) -> String {
     }
 }
 
+/// The Arrow extension name a JSON result field carries (see [`describe::implied_type`]).
+pub const JSON_EXTENSION: &str = "arrow.json";
+
+/// DuckDB exports a JSON column to Arrow as plain text (its `arrow.json` extension comes only
+/// with `arrow_lossless_conversion`, which would also change how HUGEINT and UUID travel). The
+/// statement's logical types still say JSON, through subqueries and CTEs too: mark those
+/// fields, so a semi-structured value computed anywhere in a query is described as one.
+fn mark_json_fields(stmt: &duckdb::Statement<'_>, schema: SchemaRef) -> SchemaRef {
+    let json: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| {
+            stmt.column_logical_type(i)
+                .get_alias()
+                .is_some_and(|a| a.eq_ignore_ascii_case("JSON"))
+        })
+        .collect();
+    if json.is_empty() {
+        return schema;
+    }
+    let fields: Vec<duckdb::arrow::datatypes::Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = f.as_ref().clone();
+            if json.contains(&i) {
+                let mut metadata = f.metadata().clone();
+                metadata.insert(
+                    "ARROW:extension:name".to_string(),
+                    JSON_EXTENSION.to_string(),
+                );
+                f.with_metadata(metadata)
+            } else {
+                f
+            }
+        })
+        .collect();
+    Arc::new(duckdb::arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        schema.metadata().clone(),
+    ))
+}
+
 /// One DuckDB connection, owned by one client session.
 pub struct EngineSession {
     conn: Connection,
@@ -293,6 +337,7 @@ impl EngineSession {
         let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
         let schema = arrow.get_schema();
         let batches: Vec<RecordBatch> = arrow.collect();
+        let schema = mark_json_fields(&stmt, schema);
         Ok(QueryResult { schema, batches })
     }
 

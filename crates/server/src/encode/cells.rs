@@ -157,12 +157,13 @@ pub fn seconds_text(nanos: i128, scale: u8) -> String {
     format!("{sign}{secs}.{}", &frac[..(scale as usize).min(9)])
 }
 
-/// Semi-structured values as Snowflake renders them: JSON pretty-printed with two-space indent.
+/// Semi-structured values as Snowflake renders them: JSON pretty-printed with two-space indent,
+/// object keys sorted.
 pub fn variant_text(raw: &str) -> String {
     if serde_json::from_str::<serde::de::IgnoredAny>(raw).is_err() {
         return raw.to_string();
     }
-    pretty(raw)
+    pretty(&snowglobe_engine::json_text::sorted(raw))
 }
 
 /// Valid JSON text indented by two spaces per level, `": "` after keys, empty containers as
@@ -242,7 +243,11 @@ mod tests {
     fn variants_keep_every_digit_and_string_as_written() {
         assert_eq!(
             variant_text("{\"n\": 123456789012345678.12, \"i\": 12345678901234567890123}"),
-            "{\n  \"n\": 123456789012345678.12,\n  \"i\": 12345678901234567890123\n}"
+            "{\n  \"i\": 12345678901234567890123,\n  \"n\": 123456789012345678.12\n}"
+        );
+        assert_eq!(
+            variant_text("{\"b\": [{\"d\": 1, \"c\": 2}], \"a\": true}"),
+            "{\n  \"a\": true,\n  \"b\": [\n    {\n      \"c\": 2,\n      \"d\": 1\n    }\n  ]\n}"
         );
         assert_eq!(
             variant_text("[\"a, b\", \"q\\\"{\", {}, [ ], {\"k\": [1, {\"x\": null}]}]"),

@@ -121,7 +121,7 @@ fn cell(t: &SfType, a: &ArrayRef, i: usize, tz: &Tz) -> Result<String> {
         }
         SfType::Variant | SfType::Object | SfType::Array => {
             let raw = cells::text(a, i)?;
-            serde_json::from_str::<serde_json::Value>(&raw)
+            serde_json::from_str::<serde_json::Value>(&snowglobe_engine::json_text::sorted(&raw))
                 .map(|v| v.to_string())
                 .unwrap_or(raw)
         }

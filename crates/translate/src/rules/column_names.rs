@@ -95,6 +95,16 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "ARRAY_SLICE"
             | "ARRAY_COMPACT"
             | "ARRAY_DISTINCT"
+            | "ARRAY_EXCEPT"
+            | "ARRAY_INTERSECTION"
+            | "ARRAY_INSERT"
+            | "ARRAY_REMOVE"
+            | "ARRAY_REMOVE_AT"
+            | "ARRAY_GENERATE_RANGE"
+            | "ARRAY_SORT"
+            | "ARRAY_UNION_AGG"
+            | "ARRAY_UNIQUE_AGG"
+            | "OBJECT_KEYS"
             | "TO_ARRAY" => Some(SfType::Array),
             _ => None,
         },

@@ -591,7 +591,13 @@ pub(crate) fn print_operand(e: &mut Expr) {
         ),
         Expr::Function(f) => matches!(
             name_of(f).as_str(),
-            "JSON_EXTRACT_STRING" | "TO_VARCHAR" | "TO_CHAR" | "CONCAT" | "SG_PRINTED"
+            "JSON_EXTRACT_STRING"
+                | "SG_JSON_TEXT"
+                | "SG_JSON_SORTED"
+                | "TO_VARCHAR"
+                | "TO_CHAR"
+                | "CONCAT"
+                | "SG_PRINTED"
         ),
         _ => false,
     };

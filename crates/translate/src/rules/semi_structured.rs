@@ -18,9 +18,10 @@ use snowglobe_catalog::SfType;
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, InTarget, JsonPathElem, LambdaFunction, LambdaFunctionParameter,
-    LambdaSyntax, ObjectName, OneOrManyWithParens, Query, SetExpr, Statement, TableAlias,
-    TableFactor, Value, Visit, VisitMut, Visitor, VisitorMut,
+    FunctionArguments, GroupByExpr, Ident, InTarget, JsonPathElem, LambdaFunction,
+    LambdaFunctionParameter, LambdaSyntax, ObjectName, OneOrManyWithParens, OrderBy, OrderByExpr,
+    OrderByKind, OrderByOptions, Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
+    Value, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 use super::calls::{
@@ -87,10 +88,16 @@ fn number_38(e: Expr) -> Expr {
     )
 }
 
-/// `json_extract_string(e, '$')`: a semi-structured value as Snowflake converts it to text
-/// (strings without their quotes, other values as JSON text, JSON null as NULL).
+/// `sg_json_text(e)`: a semi-structured value as Snowflake converts it to text (strings without
+/// their quotes, other values as JSON text with object keys sorted, JSON null as NULL; see
+/// `snowglobe_engine::json_text`).
 fn text_of(e: Expr) -> Expr {
-    func("json_extract_string", vec![e, string("$")])
+    func("sg_json_text", vec![e])
+}
+
+/// `sg_json_sorted(e)`: JSON text with object keys in Snowflake's (sorted) order.
+fn sorted_json(e: Expr) -> Expr {
+    func("sg_json_sorted", vec![e])
 }
 
 fn json_type(e: Expr) -> Expr {
@@ -687,6 +694,11 @@ struct Flatten {
 impl VisitorMut for Flatten {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        order_flattened_rows(query);
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let Some((args, alias)) = flatten_call(factor) {
             match flatten(args, alias) {
@@ -698,6 +710,201 @@ impl VisitorMut for Flatten {
             }
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// Aggregate functions (Snowflake's and DuckDB's names): a SELECT calling one without OVER
+/// groups its rows, so it takes no added ORDER BY.
+const AGGREGATES: &[&str] = &[
+    "ANY_VALUE",
+    "APPROX_COUNT_DISTINCT",
+    "APPROX_QUANTILE",
+    "ARBITRARY",
+    "ARG_MAX",
+    "ARG_MIN",
+    "AVG",
+    "BIT_AND",
+    "BIT_OR",
+    "BIT_XOR",
+    "BOOL_AND",
+    "BOOL_OR",
+    "CORR",
+    "COUNT",
+    "COUNT_IF",
+    "COUNT_STAR",
+    "COVAR_POP",
+    "COVAR_SAMP",
+    "ENTROPY",
+    "FAVG",
+    "FIRST",
+    "FSUM",
+    "GROUP_CONCAT",
+    "HISTOGRAM",
+    "HLL",
+    "KURTOSIS",
+    "KURTOSIS_POP",
+    "LAST",
+    "LIST",
+    "LISTAGG",
+    "MAD",
+    "MAX",
+    "MAX_BY",
+    "MEDIAN",
+    "MIN",
+    "MIN_BY",
+    "MODE",
+    "PERCENTILE_CONT",
+    "PERCENTILE_DISC",
+    "PRODUCT",
+    "QUANTILE",
+    "QUANTILE_CONT",
+    "QUANTILE_DISC",
+    "RESERVOIR_QUANTILE",
+    "SKEWNESS",
+    "STDDEV",
+    "STDDEV_POP",
+    "STDDEV_SAMP",
+    "STRING_AGG",
+    "SUM",
+    "SUMKAHAN",
+    "VARIANCE",
+    "VARIANCE_POP",
+    "VARIANCE_SAMP",
+    "VAR_POP",
+    "VAR_SAMP",
+];
+
+/// Whether `items` call an aggregate function (outside subqueries and OVER windows).
+fn calls_aggregate(items: &[SelectItem]) -> bool {
+    struct Finder(bool);
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = expr {
+                let name = name_of(f);
+                if f.over.is_none()
+                    && (!f.within_group.is_empty()
+                        || name.ends_with("AGG")
+                        || name.starts_with("REGR_")
+                        || name.starts_with("APPROX_")
+                        || name.starts_with("JSON_GROUP_")
+                        || AGGREGATES.contains(&name.as_str()))
+                {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder(false);
+    for item in items {
+        let _ = Visit::visit(item, &mut finder);
+        if finder.0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Snowflake returns FLATTEN's rows input by input, each input's rows in order (array index,
+/// then sorted key; a RECURSIVE walk by path); DuckDB's lateral joins interleave and reverse
+/// them. A plain SELECT without ORDER BY over a FLATTEN gets one: by each relation before it
+/// (its whole row, so views, CTEs and subqueries qualify too), then the FLATTEN's own order.
+/// A FLATTEN without an alias gets one (`sg_flatten_<n>`) so the ordering can name it.
+fn order_flattened_rows(query: &mut Query) {
+    if query.order_by.is_some() {
+        return;
+    }
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    if select.distinct.is_some()
+        || select.having.is_some()
+        || grouped
+        || calls_aggregate(&select.projection)
+    {
+        return;
+    }
+    let mut keys = Vec::new();
+    let mut flattens = 0;
+    for table in &mut select.from {
+        let factors = std::iter::once(&mut table.relation)
+            .chain(table.joins.iter_mut().map(|j| &mut j.relation));
+        for factor in factors {
+            if let Some((args, alias)) = flatten_call(factor) {
+                flattens += 1;
+                let name = match alias {
+                    Some(a) if !a.columns.is_empty() => continue,
+                    Some(a) => a.name,
+                    None => {
+                        let name = Ident::new(format!("sg_flatten_{flattens}"));
+                        set_flatten_alias(factor, name.clone());
+                        name
+                    }
+                };
+                let column = |c: &str| {
+                    Expr::CompoundIdentifier(vec![name.clone(), Ident::with_quote('"', c)])
+                };
+                if flatten_args(args).is_ok_and(|a| a.recursive) {
+                    keys.push(column("PATH"));
+                } else {
+                    keys.push(column("INDEX"));
+                    keys.push(column("KEY"));
+                }
+            } else {
+                let alias = match factor {
+                    TableFactor::Table { name, alias, .. } => alias
+                        .as_ref()
+                        .map(|a| a.name.clone())
+                        .or_else(|| name.0.last().and_then(|p| p.as_ident()).cloned()),
+                    TableFactor::Derived { alias, .. }
+                    | TableFactor::Function { alias, .. }
+                    | TableFactor::TableFunction { alias, .. } => {
+                        alias.as_ref().map(|a| a.name.clone())
+                    }
+                    _ => None,
+                };
+                keys.extend(alias.map(Expr::Identifier));
+            }
+        }
+    }
+    if flattens == 0 {
+        return;
+    }
+    query.order_by = Some(OrderBy {
+        kind: OrderByKind::Expressions(
+            keys.into_iter()
+                .map(|expr| OrderByExpr {
+                    expr,
+                    options: OrderByOptions {
+                        sort: None,
+                        nulls_first: None,
+                    },
+                    with_fill: None,
+                })
+                .collect(),
+        ),
+        interpolate: None,
+    });
+}
+
+fn set_flatten_alias(factor: &mut TableFactor, name: Ident) {
+    let alias = Some(TableAlias {
+        explicit: true,
+        name,
+        columns: vec![],
+        at: None,
+    });
+    match factor {
+        TableFactor::Function { alias: a, .. } | TableFactor::TableFunction { alias: a, .. } => {
+            *a = alias
+        }
+        _ => {}
     }
 }
 
@@ -852,7 +1059,7 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
             case(
                 vec![(
                     eq(json_type(a(0)), string("OBJECT")),
-                    to_json(func("json_keys", vec![a(0)])),
+                    to_json(func("list_sort", vec![func("json_keys", vec![a(0)])])),
                 )],
                 None,
             )
@@ -944,7 +1151,7 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         }
         "TO_JSON" => {
             arity(1, 1)?;
-            varchar(to_json(a(0)))
+            sorted_json(to_json(a(0)))
         }
         "STRIP_NULL_VALUE" => {
             arity(1, 1)?;
@@ -1289,8 +1496,8 @@ const FLATTEN_TEMPLATE: &str = "SELECT SG_SEQ AS \"SEQ\", \
      CASE WHEN sg_e.ptype = 'OBJECT' THEN sg_e.key END AS \"KEY\", \
      regexp_replace(regexp_replace(SG_PREFIX || substr(sg_e.fullkey, 2), SG_QUOTED_RE, SG_QUOTED_REPL, 'g'), SG_LEAD_RE, '') AS \"PATH\", \
      CASE WHEN sg_e.ptype = 'ARRAY' THEN CAST(sg_e.key AS DECIMAL(38, 0)) END AS \"INDEX\", \
-     sg_e.value AS \"VALUE\", \
-     coalesce(sg_e.pvalue, sg_i.sg_this) AS \"THIS\" \
+     CAST(sg_e.value AS JSON) AS \"VALUE\", \
+     CAST(coalesce(sg_e.pvalue, sg_i.sg_this) AS JSON) AS \"THIS\" \
      FROM (SELECT SG_THIS AS sg_this) AS sg_i SG_JOIN";
 
 const EACH_TEMPLATE: &str = "SELECT sg_j.key, sg_j.value, sg_j.fullkey, sg_j.id, \
@@ -1396,7 +1603,8 @@ fn flatten(args: Vec<FunctionArg>, alias: Option<TableAlias>) -> Result<TableFac
         &mut query,
         &mut Fill(&[
             ("SG_SEQ", super::calls::number(1)),
-            ("SG_THIS", this),
+            // Sorted, so that FLATTEN meets an object's keys in Snowflake's order.
+            ("SG_THIS", cast_to(sorted_json(this), DataType::JSON)),
             ("SG_PREFIX", string(&a.path)),
             ("SG_QUOTED_RE", string("\\.\"(([^\"\\\\]|\\\\.)*)\"")),
             ("SG_QUOTED_REPL", string("['\\1']")),
@@ -1446,9 +1654,9 @@ mod tests {
         rewrite_semi_structured(&mut s, &["V".to_string()]).unwrap();
         assert_eq!(
             s.to_string(),
-            "SELECT json_extract_string(v, '$')::STRING AS s, \
-             upper(json_extract_string(v, '$')) AS u, n::STRING AS n2 FROM t \
-             WHERE json_extract_string(v, '$') = 'a'"
+            "SELECT sg_json_text(v)::STRING AS s, \
+             upper(sg_json_text(v)) AS u, n::STRING AS n2 FROM t \
+             WHERE sg_json_text(v) = 'a'"
         );
         let plain = crate::parse::parse("select * from t where id = 5")
             .unwrap()
@@ -1484,7 +1692,7 @@ mod tests {
     fn string_cast_reads_the_scalar() {
         assert_eq!(
             translate("select v:a::string as x from t"),
-            "SELECT json_extract_string(json_extract(\"V\", '$.\"a\"'), '$')::VARCHAR AS \"X\" FROM \"T\""
+            "SELECT sg_json_text(json_extract(\"V\", '$.\"a\"'))::VARCHAR AS \"X\" FROM \"T\""
         );
     }
 
@@ -1508,7 +1716,7 @@ mod tests {
     fn variant_compared_with_text_is_text() {
         assert_eq!(
             translate("select 1 as x from t where v:a = 'x'"),
-            "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"X\" FROM \"T\" WHERE json_extract_string(json_extract(\"V\", '$.\"a\"'), '$') = 'x'"
+            "SELECT CAST(1 AS DECIMAL(1, 0)) AS \"X\" FROM \"T\" WHERE sg_json_text(json_extract(\"V\", '$.\"a\"')) = 'x'"
         );
     }
 
@@ -1516,7 +1724,7 @@ mod tests {
     fn variant_arguments_of_text_functions_are_text() {
         assert_eq!(
             translate("select upper(v:a) as x from t"),
-            "SELECT upper(json_extract_string(json_extract(\"V\", '$.\"a\"'), '$')) AS \"X\" FROM \"T\""
+            "SELECT upper(sg_json_text(json_extract(\"V\", '$.\"a\"'))) AS \"X\" FROM \"T\""
         );
     }
 
@@ -1587,7 +1795,41 @@ mod tests {
             sql.contains("FROM \"JSON_EACH\"(\"SG_I\".\"SG_THIS\") AS \"SG_J\""),
             "{sql}"
         );
-        assert!(sql.ends_with(") \"F\""), "{sql}");
+        assert!(
+            sql.ends_with(") \"F\" ORDER BY \"T\", \"F\".\"INDEX\", \"F\".\"KEY\""),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn flattened_rows_are_ordered_unless_the_query_orders_or_groups_them() {
+        let sql = translate(
+            "select * from table(flatten(input => parse_json('[1]'), recursive => true))",
+        );
+        assert!(sql.ends_with("ORDER BY \"SG_FLATTEN_1\".\"PATH\""), "{sql}");
+        let sql =
+            translate("select v.id, f.value from t as v join u on true, lateral flatten(v.x) f");
+        assert!(
+            sql.ends_with("ORDER BY \"V\", \"U\", \"F\".\"INDEX\", \"F\".\"KEY\""),
+            "{sql}"
+        );
+        for sql in [
+            "select f.value from t, lateral flatten(t.v) f order by 1",
+            "select count(*) from t, lateral flatten(t.v) f",
+            "select array_agg(f.value) from t, lateral flatten(t.v) f",
+            "select f.key, count(*) from t, lateral flatten(t.v) f group by 1",
+            "select distinct f.key from t, lateral flatten(t.v) f",
+            "select f.key from t, lateral flatten(t.v) f union all select 'x'",
+        ] {
+            let out = translate(sql);
+            assert_eq!(
+                out.matches("ORDER BY").count(),
+                sql.matches("order by").count(),
+                "{out}"
+            );
+        }
+        let windowed = translate("select sum(f.index) over () from t, lateral flatten(t.v) f");
+        assert!(windowed.ends_with("\"F\".\"KEY\""), "{windowed}");
     }
 
     #[test]
