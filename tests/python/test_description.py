@@ -80,6 +80,13 @@ def test_semi_structured_values_from_subqueries_and_flatten_are_variants(conn):
     assert row == ('{\n  "a": 2,\n  "b": [\n    1\n  ]\n}', "[\n  1\n]", "1")
 
 
+def test_values_in_from_name_their_columns_column1_column2(conn):
+    assert list(description_of(conn, "select * from values (1, 'a'), (2, 'b')")) == [
+        "COLUMN1",
+        "COLUMN2",
+    ]
+
+
 def test_column_name_cases(conn, typed_table):
     described = description_of(
         conn,

@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 use snowglobe_catalog::names::{demangle, mangle, resolve};
 use sqlparser::ast::{
     Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, Statement, TableAlias, TableFactor, VisitMut, VisitorMut,
+    SelectItemQualifiedWildcardKind, Statement, TableAlias, TableAliasColumnDef, TableFactor,
+    VisitMut, VisitorMut,
 };
 
 use super::FirstError;
@@ -61,6 +62,41 @@ pub fn positional_references(statement: &mut Statement) {
         }
     }
     let _ = statement.visit(&mut Positions);
+}
+
+/// A VALUES list in FROM names its columns COLUMN1, COLUMN2, ... in Snowflake
+/// (`select column1 from values (1, 'a')`); DuckDB calls them col0, col1. Give the list an alias
+/// with Snowflake's column names unless the query names them (`values (...) as v(x, y)`).
+pub fn values_column_names(statement: &mut Statement) {
+    struct Names;
+    impl VisitorMut for Names {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Derived {
+                subquery, alias, ..
+            } = factor
+            {
+                let width = match subquery.body.as_ref() {
+                    sqlparser::ast::SetExpr::Values(v) => v.rows.first().map(|r| r.content.len()),
+                    _ => None,
+                };
+                let named = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
+                if let (Some(width), false) = (width, named) {
+                    let a = alias.get_or_insert_with(|| TableAlias {
+                        explicit: true,
+                        name: Ident::new("sg_values"),
+                        columns: vec![],
+                        at: None,
+                    });
+                    a.columns = (1..=width)
+                        .map(|i| TableAliasColumnDef::from_name(format!("COLUMN{i}")))
+                        .collect();
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Names);
 }
 
 /// Normalise every table, column and alias name; qualify `schema.table` with the current
@@ -239,6 +275,17 @@ impl VisitorMut for Normalize<'_> {
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::translate;
+
+    #[test]
+    fn values_columns_are_column1_column2() {
+        assert_eq!(
+            translate("select column1, column2 from values (1, 'a'), (2, 'b')"),
+            "SELECT \"COLUMN1\", \"COLUMN2\" FROM (VALUES (1, 'a'), (2, 'b')) AS \"SG_VALUES\" (\"COLUMN1\", \"COLUMN2\")"
+        );
+        assert!(translate("select v.column1 from (values (1)) as v")
+            .ends_with("AS \"V\" (\"COLUMN1\")"));
+        assert!(translate("select x from values (1) as v(x)").ends_with("AS \"V\" (\"X\")"));
+    }
 
     #[test]
     fn positional_references_are_duckdbs() {

@@ -76,6 +76,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     timestamp_tz::read_instants(statement, cx.session);
     timestamp_tz::keep_offsets(statement, cx.session);
     conversion::print_values(statement, cx.session);
+    identifiers::values_column_names(statement);
     identifiers::positional_references(statement);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
     Ok(())

@@ -199,7 +199,9 @@ pub fn wants_number_types(statement: &Statement) -> bool {
                     op: BinaryOperator::Divide,
                     ..
                 } => true,
-                Expr::Function(f) => f.name.to_string().eq_ignore_ascii_case("AVG"),
+                Expr::Function(f) => ["AVG", "RATIO_TO_REPORT"]
+                    .iter()
+                    .any(|n| f.name.to_string().eq_ignore_ascii_case(n)),
                 _ => false,
             };
             if self.0 {
@@ -283,18 +285,22 @@ fn exact_type(e: &Expr, ctx: &Context) -> Option<(u64, u64)> {
     match e {
         Expr::Identifier(ident) => column_type(ident, ctx),
         Expr::CompoundIdentifier(parts) => column_type(parts.last()?, ctx),
-        Expr::Function(f) if f.over.is_none() => {
+        // A SUM (over a window too, as RATIO_TO_REPORT's divisor) keeps its argument's scale;
+        // NULLIF(x, 0) is x.
+        Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_uppercase();
-            match name.as_str() {
-                "SUM" => match &f.args {
-                    sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
-                        [sqlparser::ast::FunctionArg::Unnamed(
-                            sqlparser::ast::FunctionArgExpr::Expr(arg),
-                        )] => exact_type(arg, ctx).map(|(_, s)| (38, s)),
-                        _ => None,
-                    },
+            let first = match &f.args {
+                sqlparser::ast::FunctionArguments::List(list) => match list.args.first() {
+                    Some(sqlparser::ast::FunctionArg::Unnamed(
+                        sqlparser::ast::FunctionArgExpr::Expr(arg),
+                    )) => Some((arg, list.args.len())),
                     _ => None,
                 },
+                _ => None,
+            };
+            match (name.as_str(), first) {
+                ("SUM", Some((arg, 1))) => exact_type(arg, ctx).map(|(_, s)| (38, s)),
+                ("NULLIF", Some((arg, 2))) if f.over.is_none() => exact_type(arg, ctx),
                 _ => None,
             }
         }
@@ -426,5 +432,11 @@ mod tests {
         // An ambiguous name (two tables, two types) and unknown columns keep DuckDB's typing.
         assert!(!run("select x / a as q from t").contains("DECIMAL(38"));
         assert!(!run("select avg(b) as m from t").contains("DECIMAL"));
+        // RATIO_TO_REPORT of a NUMBER(10,2): its windowed SUM keeps scale 2, so 2 + 6 = 8.
+        let r = run("select ratio_to_report(p) over () as r from t");
+        assert!(r.contains("AS DECIMAL(18,8))) AS \"R\""), "{r}");
+        assert!(super::wants_number_types(
+            &crate::parse::parse("select ratio_to_report(p) over () from t").unwrap()[0]
+        ));
     }
 }
