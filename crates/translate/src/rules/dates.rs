@@ -144,9 +144,89 @@ fn date_part(part: &str, x: Expr) -> Result<Expr> {
     }
 }
 
+/// The parts of an interval constant, `INTERVAL '1 year, 2 months'` / `'3 h'` / `'90'`
+/// (seconds when no part is named), as (count, canonical part); `None` for anything else,
+/// which DuckDB then reads itself.
+fn interval_parts(e: &Expr) -> Option<Vec<(i64, &'static str)>> {
+    let Expr::Interval(interval) = e else {
+        return None;
+    };
+    let Expr::Value(v) = interval.value.as_ref() else {
+        return None;
+    };
+    let Value::SingleQuotedString(text) = &v.value else {
+        return None;
+    };
+    if interval.last_field.is_some() {
+        return None;
+    }
+    // Split `1d` into `1`, `d`; commas and spaces separate.
+    let mut tokens = Vec::new();
+    for word in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let split = word
+            .find(|c: char| c.is_ascii_alphabetic())
+            .filter(|&i| i > 0)
+            .unwrap_or(word.len());
+        tokens.extend(
+            [&word[..split], &word[split..]]
+                .into_iter()
+                .filter(|t| !t.is_empty()),
+        );
+    }
+    let mut parts = Vec::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(count) = tokens.next() {
+        let n: i64 = count.parse().ok()?;
+        let part = match tokens.peek() {
+            Some(unit) if unit.parse::<i64>().is_err() => {
+                let unit = tokens.next()?;
+                canonical_part(unit)?
+            }
+            _ => match &interval.leading_field {
+                Some(field) => canonical_part(&field.to_string())?,
+                None => "SECOND",
+            },
+        };
+        parts.push((n, part));
+    }
+    (!parts.is_empty()).then_some(parts)
+}
+
 impl Dates {
     fn zone(&self) -> Expr {
         text(&self.zone)
+    }
+
+    /// `x + INTERVAL '...'` (or `-`, or the interval first) as DATEADD of each part: Snowflake
+    /// keeps a DATE a DATE for calendar parts and adds to a TIMESTAMP_TZ in its own offset;
+    /// DuckDB's `+` turns a DATE into a TIMESTAMP and has no TIMESTAMP_TZ.
+    fn interval_arithmetic(&self, expr: &Expr) -> Option<Expr> {
+        let Expr::BinaryOp { left, op, right } = expr else {
+            return None;
+        };
+        let sign = match op {
+            BinaryOperator::Plus => 1,
+            BinaryOperator::Minus => -1,
+            _ => return None,
+        };
+        let (x, parts) = match (interval_parts(right), interval_parts(left)) {
+            (Some(parts), None) => (left, parts),
+            (None, Some(parts)) if sign == 1 => (right, parts),
+            _ => return None,
+        };
+        let mut out = (**x).clone();
+        for (n, part) in parts {
+            let function = if is_calendar_part(part) {
+                "sg_dateadd"
+            } else {
+                "sg_timeadd"
+            };
+            out = f(
+                function,
+                vec![text(part), number(sign * n), out, self.zone()],
+            );
+        }
+        Some(out)
     }
 
     fn rewrite(&self, func: &Function) -> Result<Option<Expr>> {
@@ -468,6 +548,7 @@ impl VisitorMut for Dates {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
             Expr::Function(func) => self.rewrite(func),
+            Expr::BinaryOp { .. } => Ok(self.interval_arithmetic(expr)),
             Expr::Extract {
                 field, expr: inner, ..
             } => date_part(&field.to_string(), (**inner).clone()).map(Some),
@@ -480,6 +561,22 @@ impl VisitorMut for Dates {
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::translate;
+
+    #[test]
+    fn interval_constants_add_like_dateadd() {
+        assert_eq!(
+            translate("select d + interval '1 day, 2 h' as x from t"),
+            "SELECT sg_timeadd('HOUR', 2, sg_dateadd('DAY', 1, \"D\", 'America/Los_Angeles'), 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+        assert_eq!(
+            translate("select d - interval '3mon' as x from t"),
+            "SELECT sg_dateadd('MONTH', -3, \"D\", 'America/Los_Angeles') AS \"X\" FROM \"T\""
+        );
+        assert!(translate("select interval '90' + d as x from t")
+            .starts_with("SELECT sg_timeadd('SECOND', 90, \"D\""));
+        // Not a constant DuckDB could not read itself: left alone.
+        assert!(translate("select d + interval '1 fortnight' as x from t").contains("INTERVAL"));
+    }
 
     #[test]
     fn dateadd_keeps_calendar_and_clock_parts_apart() {
