@@ -9,7 +9,9 @@
 //!   sorted (TO_JSON, FLATTEN's input);
 //! - `sg_json_text(json) → VARCHAR`: a variant converted to text as Snowflake converts it (`::STRING`,
 //!   TO_VARCHAR, comparisons with text): a string without its quotes, JSON null as NULL, any other
-//!   value as [`sorted`] text.
+//!   value as [`sorted`] text;
+//! - `sg_row_object(json)`, `sg_row_object_keep_null(json)` → VARCHAR: a row's `to_json` as
+//!   `OBJECT_CONSTRUCT(*)` builds it ([`row_object`]).
 //!
 //! Tokens are copied as written: a NUMBER keeps every digit (an f64 would round a
 //! NUMBER(38,0)), a string keeps its escapes.
@@ -29,7 +31,50 @@ const MAX_DEPTH: usize = 512;
 /// Register the functions on the database `conn` belongs to.
 pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<Sorted>("sg_json_sorted")?;
-    conn.register_scalar_function::<Text>("sg_json_text")
+    conn.register_scalar_function::<Text>("sg_json_text")?;
+    conn.register_scalar_function::<RowObject>("sg_row_object")?;
+    conn.register_scalar_function::<RowObjectKeepNull>("sg_row_object_keep_null")
+}
+
+/// A row as Snowflake's `OBJECT_CONSTRUCT(*)` builds it from DuckDB's `to_json` of the row's
+/// struct: column names as Snowflake spells them (storage names demangled), members whose value
+/// is NULL left out unless `keep_nulls`, keys sorted. Text that is not a JSON object comes back
+/// as [`sorted`] text.
+pub fn row_object(json: &str, keep_nulls: bool) -> Cow<'_, str> {
+    let mut parser = Parser {
+        text: json,
+        at: 0,
+        depth: 0,
+    };
+    let Some(Node::Object(members)) = parser.value() else {
+        return sorted(json);
+    };
+    let mut kept: Vec<(Cow<'_, str>, &str, &Node<'_>)> = members
+        .iter()
+        .filter(|(_, _, value)| keep_nulls || !matches!(value, Node::Token("null")))
+        .map(|(token, name, value)| {
+            let spelled = snowglobe_catalog::names::demangle(name);
+            let token = if spelled.len() == name.len() {
+                Cow::Borrowed(*token)
+            } else {
+                Cow::Owned(serde_json::Value::from(spelled).to_string())
+            };
+            (token, spelled, stored_timestamp_tz(value).unwrap_or(value))
+        })
+        .collect();
+    kept.sort_by(|a, b| a.1.as_bytes().cmp(b.1.as_bytes()));
+    let mut out = String::with_capacity(json.len());
+    out.push('{');
+    for (i, (token, _, value)) in kept.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(token);
+        out.push(':');
+        value.write(&mut out);
+    }
+    out.push('}');
+    Cow::Owned(out)
 }
 
 /// `json` with every object's keys sorted (by their decoded text, byte-wise), as compact JSON
@@ -275,9 +320,71 @@ impl VArrowScalar for Text {
     }
 }
 
+/// A TIMESTAMP_TZ column is stored as a struct of its instant and offset; in a row object it is
+/// its instant, as `OBJECT_CONSTRUCT('k', tz)` writes it.
+fn stored_timestamp_tz<'n>(value: &'n Node<'n>) -> Option<&'n Node<'n>> {
+    match value {
+        Node::Object(members) => match members.as_slice() {
+            [(_, instant, value), (_, offset, _)]
+                if instant == "instant" && offset == "offset_minutes" =>
+            {
+                Some(value)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+struct RowObject;
+
+impl VArrowScalar for RowObject {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        map_text(&input, |t| Some(row_object(t, false)))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        text_signature()
+    }
+}
+
+struct RowObjectKeepNull;
+
+impl VArrowScalar for RowObjectKeepNull {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        map_text(&input, |t| Some(row_object(t, true)))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        text_signature()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_objects_drop_nulls_and_spell_names_as_snowflake_does() {
+        let row = r#"{"B":null,"c\u001fl":{"z":1,"y":null},"A":1}"#;
+        assert_eq!(row_object(row, false), r#"{"A":1,"c":{"y":null,"z":1}}"#);
+        assert_eq!(
+            row_object(row, true),
+            r#"{"A":1,"B":null,"c":{"y":null,"z":1}}"#
+        );
+        assert_eq!(row_object("[1]", false), "[1]");
+        assert_eq!(
+            row_object(
+                r#"{"TZ":{"instant":"2024-01-02 01:04:05+00","offset_minutes":120}}"#,
+                false
+            ),
+            r#"{"TZ":"2024-01-02 01:04:05+00"}"#
+        );
+    }
 
     #[test]
     fn object_keys_are_sorted_at_every_level() {

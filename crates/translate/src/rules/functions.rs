@@ -70,6 +70,11 @@ impl Functions<'_> {
             return Ok(None);
         }
         let name = f.name.to_string().to_ascii_uppercase();
+        if let ("OBJECT_CONSTRUCT" | "OBJECT_CONSTRUCT_KEEP_NULL", Some(columns)) =
+            (name.as_str(), wildcard_arg(f))
+        {
+            return row_object(columns?, name == "OBJECT_CONSTRUCT_KEEP_NULL").map(Some);
+        }
         let Some(args) = plain_args(f) else {
             return Ok(None);
         };
@@ -245,6 +250,124 @@ fn object_construct(args: Vec<Expr>) -> Result<Expr> {
     )))
 }
 
+/// The wildcard argument of `OBJECT_CONSTRUCT(*)`, `(t.*)`, `(* EXCLUDE ...)`, `(* ILIKE ...)`
+/// as the argument of DuckDB's `*COLUMNS(...)`; `None` if the call has no wildcard argument.
+fn wildcard_arg(f: &Function) -> Option<Result<FunctionArgExpr>> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let is_wildcard = |a: &FunctionArg| {
+        matches!(
+            a,
+            FunctionArg::Unnamed(
+                FunctionArgExpr::Wildcard
+                    | FunctionArgExpr::QualifiedWildcard(_)
+                    | FunctionArgExpr::WildcardWithOptions(_)
+            )
+        )
+    };
+    if !list.args.iter().any(is_wildcard) {
+        return None;
+    }
+    let unsupported = |what: &str| Some(Err(SnowflakeError::unsupported(what.to_string())));
+    let [FunctionArg::Unnamed(arg)] = list.args.as_slice() else {
+        return unsupported("a wildcard mixed with other arguments of OBJECT_CONSTRUCT");
+    };
+    Some(Ok(match arg {
+        FunctionArgExpr::QualifiedWildcard(table) => {
+            let mut table = table.clone();
+            for part in &mut table.0 {
+                if let sqlparser::ast::ObjectNamePart::Identifier(i) = part {
+                    super::identifiers::normalize(i);
+                }
+            }
+            FunctionArgExpr::QualifiedWildcard(table)
+        }
+        FunctionArgExpr::WildcardWithOptions(options) => {
+            let mut options = options.clone();
+            if options.opt_except.is_some()
+                || options.opt_replace.is_some()
+                || options.opt_rename.is_some()
+                || options.opt_alias.is_some()
+            {
+                return unsupported(
+                    "OBJECT_CONSTRUCT(* ...) with other options than ILIKE or EXCLUDE",
+                );
+            }
+            if let Some(ilike) = options.opt_ilike.take() {
+                // Stored names carry their case pattern after U+001F (`snowglobe_catalog::names`).
+                let parts = Expr::Function(call(
+                    "string_split",
+                    vec![
+                        Expr::Identifier(Ident::new("sg_c")),
+                        Expr::Function(call(
+                            "chr",
+                            vec![Expr::value(Value::Number("31".into(), false))],
+                        )),
+                    ],
+                ));
+                let spelled = Expr::Function(call(
+                    "list_extract",
+                    vec![parts, Expr::value(Value::Number("1".into(), false))],
+                ));
+                let matches = Expr::ILike {
+                    negated: false,
+                    any: false,
+                    expr: Box::new(spelled),
+                    pattern: Box::new(Expr::value(Value::SingleQuotedString(ilike.pattern))),
+                    escape_char: None,
+                };
+                return Some(Ok(FunctionArgExpr::Expr(super::semi_structured::lambda(
+                    &["sg_c"],
+                    matches,
+                ))));
+            }
+            if let Some(exclude) = &mut options.opt_exclude {
+                let names = match exclude {
+                    sqlparser::ast::ExcludeSelectItem::Single(n) => std::slice::from_mut(n),
+                    sqlparser::ast::ExcludeSelectItem::Multiple(ns) => ns.as_mut_slice(),
+                };
+                for name in names {
+                    if let Some(sqlparser::ast::ObjectNamePart::Identifier(i)) = name.0.last_mut() {
+                        let mut column = i.clone();
+                        super::identifiers::normalize(&mut column);
+                        *name = ObjectName::from(vec![column]);
+                    }
+                }
+            }
+            FunctionArgExpr::WildcardWithOptions(options)
+        }
+        other => other.clone(),
+    }))
+}
+
+/// `OBJECT_CONSTRUCT(*)`: an OBJECT of the columns of the FROM clause, named as Snowflake names
+/// them. DuckDB packs the columns into a struct (`struct_pack(*COLUMNS(*))`, the `*` unpacking
+/// the columns into arguments); `sg_row_object` (engine) spells the names, drops NULL members
+/// unless `keep_nulls`, and sorts the keys.
+fn row_object(columns: FunctionArgExpr, keep_nulls: bool) -> Result<Expr> {
+    let mut unpacked = call("*COLUMNS", vec![]);
+    if let FunctionArguments::List(list) = &mut unpacked.args {
+        list.args = vec![FunctionArg::Unnamed(columns)];
+    }
+    let row = Expr::Function(call(
+        "to_json",
+        vec![Expr::Function(call(
+            "struct_pack",
+            vec![Expr::Function(unpacked)],
+        ))],
+    ));
+    let spelled = if keep_nulls {
+        "sg_row_object_keep_null"
+    } else {
+        "sg_row_object"
+    };
+    Ok(Expr::Function(call(
+        "json",
+        vec![Expr::Function(call(spelled, vec![row]))],
+    )))
+}
+
 impl VisitorMut for Functions<'_> {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
@@ -281,6 +404,27 @@ mod tests {
         assert_eq!(
             translate("select object_construct('a', 1, 'b', null) as o"),
             "SELECT json_object('a', 1) AS \"O\""
+        );
+    }
+
+    #[test]
+    fn object_construct_of_a_wildcard_packs_the_row() {
+        assert_eq!(
+            translate("select object_construct(*) as o from t"),
+            "SELECT json(sg_row_object(to_json(struct_pack(*COLUMNS(*))))) AS \"O\" FROM \"T\""
+        );
+        assert!(translate("select object_construct_keep_null(x.*) from t x")
+            .contains("sg_row_object_keep_null(to_json(struct_pack(*COLUMNS(\"X\".*))))"));
+        assert!(
+            translate("select object_construct(* exclude (a, \"b\")) from t")
+                .contains("*COLUMNS(* EXCLUDE (\"A\", \"b\u{1f}l\"))")
+        );
+        assert!(
+            translate("select object_construct(* ilike 'a%') from t").contains(
+                "*COLUMNS(lambda sg_c : list_extract(string_split(\"SG_C\", chr(31)), 1) ILIKE 'a%')"
+            ),
+            "{}",
+            translate("select object_construct(* ilike 'a%') from t")
         );
     }
 
