@@ -404,6 +404,25 @@ def test_comments_and_view_definitions_travel_with_the_state(tmp_path):
         assert [(r[1], r[5]) for r in sql(dconn, "show tables")] == [("T", "the table")]
 
 
+def test_procedures_travel_with_the_state(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        sql(sconn, "create database PROCS")
+        sql(sconn, "create table log (n int)")
+        sql(
+            sconn,
+            "create procedure add_rows(k int) returns int language sql as $$\n"
+            "begin\n  for i in 1 to k do insert into log values (:i); end for;\n"
+            "  return (select sum(n) from log);\nend\n$$",
+        )
+        assert sql(sconn, "call add_rows(3)") == [(6,)]
+        dconn = exported_into(src, dst, tmp_path / "procs.zip", "PROCS")
+        assert sql(dconn, "call add_rows(2)") == [(9,)]
+        assert sql(dconn, "select count(*) from log") == [(5,)]
+        # The source still has its own copy: the import did not move it.
+        assert sql(sconn, "call add_rows(1)") == [(7,)]
+
+
 def test_import_overwrite_replaces_everything(tmp_path):
     with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
         make_db(src.connect(), "SHARED", values=(10, 20))

@@ -73,6 +73,17 @@ pub enum ErrorCode {
     ColumnCountMismatch,
     /// 100074: text longer than the VARCHAR(n) column it goes into.
     StringTooLong,
+    /// A Snowflake Scripting exception a block raised and did not catch: its declared number,
+    /// -20999 to -20000 (numbers outside that range are -20000).
+    Raised(i32),
+}
+
+/// The user exception numbers as text, `-20000` first.
+fn raised_code(n: i32) -> &'static str {
+    static CODES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let codes = CODES.get_or_init(|| (0..1000).map(|i| format!("-{}", 20000 + i)).collect());
+    let index = usize::try_from(-n - 20000).ok().filter(|i| *i < 1000);
+    &codes[index.unwrap_or(0)]
 }
 
 impl ErrorCode {
@@ -109,6 +120,7 @@ impl ErrorCode {
             ErrorCode::UndefinedVariable => "002211",
             ErrorCode::ColumnCountMismatch => "100080",
             ErrorCode::StringTooLong => "100074",
+            ErrorCode::Raised(n) => raised_code(n),
         }
     }
 
@@ -144,6 +156,7 @@ impl ErrorCode {
             ErrorCode::UndefinedVariable => "02000",
             ErrorCode::ColumnCountMismatch => "22000",
             ErrorCode::StringTooLong => "22001",
+            ErrorCode::Raised(_) => "P0001",
         }
     }
 
@@ -302,6 +315,18 @@ pub type Result<T, E = SnowflakeError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raised_exceptions_carry_their_declared_numbers() {
+        let code = |n| ErrorCode::Raised(n);
+        assert_eq!(
+            (code(-20002).code(), code(-20002).sqlstate()),
+            ("-20002", "P0001")
+        );
+        assert_eq!(code(-20999).code(), "-20999");
+        assert_eq!(code(-19999).code(), "-20000");
+        assert_eq!(code(5).code(), "-20000");
+    }
 
     #[test]
     fn codes_and_states_match_snowflake() {

@@ -16,6 +16,7 @@ mod load_history;
 pub mod params;
 mod result_scan;
 pub mod results;
+mod scripting;
 mod stages;
 
 use std::collections::BTreeSet;
@@ -287,6 +288,24 @@ impl Session {
                 ..request.clone()
             };
             return self.run(&expanded);
+        }
+        if snowglobe_translate::scripting::is_procedure_statement(&request.sql) {
+            let binds = if request.bindings.is_array {
+                vec![]
+            } else {
+                request.bindings.row(0)
+            };
+            let sql = snowglobe_translate::stages::substitute_binds(&request.sql, &binds)?;
+            let statement =
+                snowglobe_translate::scripting::parse_procedure_statement(&sql, &self.context())?;
+            let result = commands::procedure::run(self, statement)?;
+            self.remember(&result);
+            return Ok(vec![result]);
+        }
+        if snowglobe_translate::scripting::is_block(&request.sql) {
+            let result = scripting::run(self, &request.sql)?;
+            self.remember(&result);
+            return Ok(vec![result]);
         }
         if snowglobe_translate::stages::is_stage_statement(&request.sql) {
             let binds = if request.bindings.is_array {

@@ -25,6 +25,7 @@ pub mod names;
 pub mod parse;
 pub mod plan;
 pub mod rules;
+pub mod scripting;
 pub mod stages;
 pub mod statements;
 pub mod types;

@@ -190,7 +190,7 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Unescape a Snowflake single-quoted string body (`''` and backslash escapes).
-fn unescape(body: &str) -> String {
+pub(crate) fn unescape(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {

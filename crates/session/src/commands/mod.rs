@@ -9,6 +9,7 @@ mod copy;
 mod database;
 mod describe;
 mod get_ddl;
+pub(crate) mod procedure;
 mod schema;
 mod sequence;
 mod show;
@@ -16,7 +17,7 @@ mod show_more;
 pub(crate) mod stage;
 mod transaction;
 mod use_context;
-mod variables;
+pub(crate) mod variables;
 mod warehouse;
 
 pub(crate) use copy::{infer_schema_rows, query_staged};

@@ -58,7 +58,7 @@ fn quoted(text: &str) -> String {
 }
 
 /// A value of a Snowflake type, as Snowflake SQL that gives it back.
-fn literal(sf_type: &SfType, text: &str) -> String {
+pub(crate) fn literal(sf_type: &SfType, text: &str) -> String {
     match sf_type {
         SfType::Number { .. } => text.to_string(),
         SfType::Float => match text.parse::<f64>() {
