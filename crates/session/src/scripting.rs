@@ -16,7 +16,7 @@ use snowglobe_translate::scripting::{
     self, unparenthesized, Binding, Block, Declaration, Handler, Stmt,
 };
 
-use crate::commands::variables::literal;
+use crate::commands::variables::{literal, quoted};
 use crate::{Request, ResultSet, Session, StatementType};
 
 /// The answer's column name for an anonymous block.
@@ -312,8 +312,8 @@ impl Interpreter<'_> {
             "SQLCODE".into(),
             value(if code.is_empty() { "0".into() } else { code }),
         );
-        scope.insert("SQLERRM".into(), value(text_literal(&e.message)));
-        scope.insert("SQLSTATE".into(), value(text_literal(e.sqlstate())));
+        scope.insert("SQLERRM".into(), value(quoted(&e.message)));
+        scope.insert("SQLSTATE".into(), value(quoted(e.sqlstate())));
         let result = self.scoped(scope, |it| it.statements(&handler.body));
         match result {
             // `RAISE;` in a handler raises the caught exception again.
@@ -660,10 +660,6 @@ pub(crate) fn row_literals(result: &ResultSet, mut row: usize) -> Result<Option<
         return Ok(Some(out));
     }
     Ok(None)
-}
-
-fn text_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// A literal as it goes into an expression: parenthesized unless it is one token.

@@ -9,6 +9,7 @@ use snowglobe_translate::scripting::{Procedure, ProcedureStatement};
 use snowglobe_translate::ObjectRef;
 
 use super::sequence::schema_must_exist;
+use super::stage::{drop_object, existing};
 use crate::stages::io_error;
 use crate::{ResultSet, Session, StatementType};
 
@@ -48,20 +49,13 @@ pub fn run(session: &mut Session, statement: ProcedureStatement) -> Result<Resul
         ProcedureStatement::Call { name, args } => call(session, &name, &args),
         ProcedureStatement::Drop { name, if_exists } => {
             let path = file(session, &name);
-            if path.exists() {
-                std::fs::remove_file(&path).map_err(|e| io_error("remove", &path, e))?;
-                ResultSet::status(
-                    StatementType::Ddl,
-                    format!("{} successfully dropped.", name.name),
-                )
-            } else if if_exists {
-                ResultSet::status(
-                    StatementType::Ddl,
-                    "Drop statement executed successfully (procedure already dropped).",
-                )
-            } else {
-                Err(missing(&name))
-            }
+            drop_object(
+                &name.name,
+                path.exists().then_some(path),
+                if_exists,
+                |p| std::fs::remove_file(p),
+                missing(&name),
+            )
         }
     }
 }
@@ -77,16 +71,11 @@ fn create(
     // The body must be a block: check it now, as Snowflake compiles it on CREATE.
     snowglobe_translate::scripting::parse_block(&procedure.body)?;
     let path = file(session, &name);
-    if path.exists() {
-        if if_not_exists {
-            return ResultSet::status(
-                StatementType::Ddl,
-                format!("{} already exists, statement succeeded.", name.name),
-            );
-        }
-        if !or_replace {
-            return Err(SnowflakeError::already_exists("Object", &name.name));
-        }
+    let found = path.exists().then(|| path.clone());
+    if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |p| {
+        std::fs::remove_file(p)
+    })? {
+        return Ok(answer);
     }
     let stored = Stored {
         args: procedure.args,

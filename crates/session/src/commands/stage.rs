@@ -19,7 +19,7 @@ use crate::{ResultSet, Session, StatementType};
 
 /// CREATE of an object that exists: IF NOT EXISTS answers, OR REPLACE removes the old one
 /// (`remove`), anything else is "already exists". `None` when creation goes ahead.
-fn existing(
+pub(crate) fn existing(
     name: &str,
     found: Option<std::path::PathBuf>,
     if_not_exists: bool,
@@ -88,7 +88,7 @@ pub fn create_stage(
 
 /// DROP of a stage or file format found at `found` (removed by `remove`), or the IF EXISTS
 /// answer, or `missing`.
-fn drop_object(
+pub(crate) fn drop_object(
     name: &str,
     found: Option<std::path::PathBuf>,
     if_exists: bool,

@@ -53,7 +53,7 @@ pub fn unset(session: &mut Session, names: Vec<String>) -> Result<ResultSet> {
     ResultSet::status(StatementType::Scl, "Statement executed successfully.")
 }
 
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
