@@ -111,6 +111,15 @@ def test_expression_columns_are_named_by_their_text(conn, typed_table):
     ]
 
 
+def test_prefix_operators_and_parentheses_are_in_the_name(conn, typed_table):
+    described = description_of(
+        conn,
+        f"select -5, -c_int, not (true), (1+2)*3, floor(-975.975) from {typed_table}",
+    )
+
+    assert list(described) == ["-5", "-C_INT", "NOT (TRUE)", "(1+2)*3", "FLOOR(-975.975)"]
+
+
 def test_count_star(conn, typed_table):
     [col] = description_of(conn, f"select count(*) from {typed_table}").values()
 

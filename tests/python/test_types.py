@@ -222,6 +222,21 @@ def test_literals(conn, fmt):
     assert json.loads(row[8]) == [1, 2]
 
 
+def test_floats_in_variants_are_written_with_an_exponent(conn, fmt):
+    # Snowflake's TO_VARIANT and TYPEOF pages show a FLOAT in a VARIANT as
+    # 1.230000000000000e+00, typed DOUBLE; NUMBERs stay exact.
+    [(variant, cast, kind, number)] = run(
+        conn,
+        "select to_variant(1.23::float), 3::double::variant, typeof(to_variant(1.23::float)), "
+        "to_variant(1.50)",
+    )
+
+    assert variant == "1.230000000000000e+00"
+    assert cast == "3.000000000000000e+00"
+    assert kind == "DOUBLE"
+    assert number == "1.5"
+
+
 def test_ten_thousand_row_result(conn, fmt):
     digits = unique_name("DIGITS")
     run(conn, f"create temporary table {digits} (d INT)")

@@ -63,6 +63,10 @@ pub fn from_message(message: &str) -> SnowflakeError {
         "Invalid Input" | "Invalid" if first_line.contains("Division by zero") => {
             SnowflakeError::division_by_zero()
         }
+        "Invalid Input" if is_regex_error(&first_line) => SnowflakeError::new(
+            ErrorCode::InvalidRegex,
+            format!("Invalid regular expression: {}", strip_markers(&first_line)),
+        ),
         "Invalid Input" if first_line.contains("JSON") => SnowflakeError::new(
             ErrorCode::JsonParse,
             format!("Error parsing JSON: {}", strip_markers(&first_line)),
@@ -76,6 +80,12 @@ pub fn from_message(message: &str) -> SnowflakeError {
             "Number out of representable range",
         ),
         "Interrupt" => SnowflakeError::new(ErrorCode::Cancelled, "SQL execution canceled"),
+        _ if first_line.contains("cannot affect the same target row more than once") => {
+            SnowflakeError::new(
+                ErrorCode::DuplicateRow,
+                "Duplicate row detected during DML action",
+            )
+        }
         "Not implemented" => SnowflakeError::unsupported(strip_markers(&first_line)),
         _ => {
             if first_line.contains("Division by zero") {
@@ -106,9 +116,29 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
         Some(("String", _)) if text.ends_with("' is too long and would be truncated") => {
             ErrorCode::StringTooLong
         }
+        Some(("Can't parse", _)) if text.contains(" with format '") => ErrorCode::CannotParse,
         _ => return None,
     };
     Some(SnowflakeError::new(code, text))
+}
+
+/// RE2's complaints about a pattern (`missing ]: [`, `invalid perl operator: (?=`).
+fn is_regex_error(text: &str) -> bool {
+    const RE2: &[&str] = &[
+        "missing ]",
+        "missing )",
+        "unexpected )",
+        "invalid perl operator",
+        "invalid escape sequence",
+        "invalid character class",
+        "bad repetition operator",
+        "missing argument to repetition operator",
+        "invalid repetition size",
+        "invalid nested repetition operator",
+        "invalid named capture group",
+        "trailing \\",
+    ];
+    RE2.iter().any(|m| text.starts_with(m))
 }
 
 /// Remove DuckDB's quoting of storage names so messages show Snowflake names.
@@ -235,6 +265,24 @@ fn conversion(text: &str) -> SnowflakeError {
         .find("Could not convert string ")
         .map_or(text, |at| &text[at..]);
     let text = text.lines().next().unwrap_or(text);
+    // A number too wide for the NUMBER it is cast to: `Could not cast value 123456 to
+    // DECIMAL(5,0)`, `Casting value "123456.5" to type DECIMAL(5,0) failed: value is out of
+    // range!`.
+    let too_wide = text
+        .strip_prefix("Could not cast value ")
+        .and_then(|rest| rest.split_once(" to "))
+        .filter(|(_, target)| target.starts_with("DECIMAL"))
+        .map(|(value, _)| value.to_string())
+        .or_else(|| {
+            (text.starts_with("Casting value \"") && text.contains("is out of range"))
+                .then(|| quoted_value(text))
+        });
+    if let Some(value) = too_wide {
+        return SnowflakeError::new(
+            ErrorCode::NumericValueOutOfRange,
+            format!("Numeric value '{value}' is out of range"),
+        );
+    }
     let value = quoted_value(text);
     let upper = text.to_ascii_uppercase();
     let target = upper.rsplit(" TO ").next().unwrap_or("");
@@ -277,6 +325,40 @@ fn conversion(text: &str) -> SnowflakeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_too_wide_for_their_type_are_out_of_range() {
+        let e = from_message("Conversion Error: Could not cast value 123456 to DECIMAL(5,0)");
+        assert_eq!(e.code, ErrorCode::NumericValueOutOfRange);
+        assert_eq!(e.message, "Numeric value '123456' is out of range");
+        let e = from_message(
+            "Conversion Error: Casting value \"123456.5\" to type DECIMAL(5,0) failed: value is out of range!",
+        );
+        assert_eq!(e.code, ErrorCode::NumericValueOutOfRange);
+    }
+
+    #[test]
+    fn format_mismatches_are_100096() {
+        let e = from_message(
+            "Invalid Input Error: Can't parse '13/13/2024' as date with format 'MM/DD/YYYY'",
+        );
+        assert_eq!(e.code, ErrorCode::CannotParse);
+    }
+
+    #[test]
+    fn bad_patterns_are_100048() {
+        let e = from_message("Invalid Input Error: missing ]: [");
+        assert_eq!(e.code, ErrorCode::InvalidRegex);
+        assert_eq!(e.message, "Invalid regular expression: missing ]: [");
+    }
+
+    #[test]
+    fn duplicate_merge_rows_are_100090() {
+        let e = from_message(
+            "Invalid Input Error: MERGE INTO command cannot affect the same target row more than once",
+        );
+        assert_eq!(e.code, ErrorCode::DuplicateRow);
+    }
 
     #[test]
     fn plain_text_errors_map_too() {

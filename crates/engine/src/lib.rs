@@ -113,13 +113,17 @@ impl QueryResult {
     }
 }
 
+/// Every connection's settings: errors as JSON (for their mapping to Snowflake's), and NULLs
+/// ordered as Snowflake orders them, as the largest value (last ascending, first descending).
+const SETTINGS: &str = "SET errors_as_json = true; \
+     SET default_null_order = 'nulls_last_on_asc_first_on_desc'";
+
 impl Engine {
     /// Open the instance; with [`Storage::Directory`] every database file found there is
     /// attached.
     pub fn open(storage: Storage) -> Result<Arc<Engine>> {
         let root = Connection::open_in_memory().map_err(from_duckdb)?;
-        root.execute_batch("SET errors_as_json = true")
-            .map_err(from_duckdb)?;
+        root.execute_batch(SETTINGS).map_err(from_duckdb)?;
         time_zones::register(&root).map_err(from_duckdb)?;
         date_math::register(&root).map_err(from_duckdb)?;
         text_limits::register(&root).map_err(from_duckdb)?;
@@ -186,8 +190,7 @@ impl Engine {
     /// A new connection for a session, with Snowglobe's settings.
     pub fn connect(self: &Arc<Self>) -> Result<EngineSession> {
         let conn = self.root().try_clone().map_err(from_duckdb)?;
-        conn.execute_batch("SET errors_as_json = true")
-            .map_err(from_duckdb)?;
+        conn.execute_batch(SETTINGS).map_err(from_duckdb)?;
         Ok(EngineSession {
             conn,
             engine: Arc::clone(self),

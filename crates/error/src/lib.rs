@@ -73,6 +73,12 @@ pub enum ErrorCode {
     ColumnCountMismatch,
     /// 100074: text longer than the VARCHAR(n) column it goes into.
     StringTooLong,
+    /// 100096: text that does not match the format given to TO_DATE / TO_TIMESTAMP / TO_TIME.
+    CannotParse,
+    /// 100090: a MERGE or UPDATE that would change one target row twice.
+    DuplicateRow,
+    /// 100048: a regular expression that does not compile.
+    InvalidRegex,
     /// A Snowflake Scripting exception a block raised and did not catch: its declared number,
     /// -20999 to -20000 (numbers outside that range are -20000).
     Raised(i32),
@@ -120,6 +126,9 @@ impl ErrorCode {
             ErrorCode::UndefinedVariable => "002211",
             ErrorCode::ColumnCountMismatch => "100080",
             ErrorCode::StringTooLong => "100074",
+            ErrorCode::CannotParse => "100096",
+            ErrorCode::DuplicateRow => "100090",
+            ErrorCode::InvalidRegex => "100048",
             ErrorCode::Raised(n) => raised_code(n),
         }
     }
@@ -156,6 +165,9 @@ impl ErrorCode {
             ErrorCode::UndefinedVariable => "02000",
             ErrorCode::ColumnCountMismatch => "22000",
             ErrorCode::StringTooLong => "22001",
+            ErrorCode::CannotParse => "22007",
+            ErrorCode::DuplicateRow => "42P18",
+            ErrorCode::InvalidRegex => "2201B",
             ErrorCode::Raised(_) => "P0001",
         }
     }

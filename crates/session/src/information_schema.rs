@@ -473,26 +473,29 @@ fn databases(session: &Session) -> Result<View> {
 fn sequences(session: &Session, db: &str) -> Result<View> {
     let mut rows = Vec::new();
     for schema in session.conn().schemas(db)? {
-        for (name, next, increment, comment) in sequence_rows(session, db, &schema)? {
+        for row in sequence_rows(session, db, &schema)? {
             rows.push(vec![
                 text(db),
                 text(&schema),
-                text(&name),
+                text(&row.name),
                 text(&role(session)),
                 text("NUMBER"),
                 Cell::Int(38),
                 Cell::Int(10),
                 Cell::Int(0),
-                text(&next.to_string()),
-                text(&next.to_string()),
-                text(&increment.to_string()),
+                text(&row.start.to_string()),
+                Cell::Null,
+                Cell::Null,
+                text(&row.next.to_string()),
+                text(&row.increment.to_string()),
+                Cell::Null,
                 now(),
                 now(),
                 text("NO"),
-                if comment.is_empty() {
+                if row.comment.is_empty() {
                     Cell::Null
                 } else {
-                    text(&comment)
+                    text(&row.comment)
                 },
             ]);
         }
@@ -508,8 +511,11 @@ fn sequences(session: &Session, db: &str) -> Result<View> {
             ("NUMERIC_PRECISION_RADIX", NUMBER),
             ("NUMERIC_SCALE", NUMBER),
             ("START_VALUE", TEXT),
+            ("MINIMUM_VALUE", TEXT),
+            ("MAXIMUM_VALUE", TEXT),
             ("NEXT_VALUE", TEXT),
             ("INCREMENT", TEXT),
+            ("CYCLE_OPTION", TEXT),
             ("CREATED", TIMESTAMP),
             ("LAST_ALTERED", TIMESTAMP),
             ("ORDERED", TEXT),

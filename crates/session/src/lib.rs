@@ -621,7 +621,11 @@ impl Session {
                 updates,
                 deletes,
             } => self.run_merge(&p.sql, [*inserts, *updates, *deletes]),
-            SqlKind::MultiInsert { source, inserts } => {
+            SqlKind::MultiInsert {
+                source,
+                inserts,
+                overwrite,
+            } => {
                 let mut source = source.clone();
                 if !p.information_schema.is_empty() {
                     source = information_schema::fill(self, &source, &p.information_schema)?;
@@ -634,6 +638,9 @@ impl Session {
                 self.in_own_transaction(|s| {
                     s.conn
                         .execute(&format!("CREATE OR REPLACE TEMP TABLE {temp} AS {source}"))?;
+                    for target in overwrite {
+                        s.conn.execute(&format!("DELETE FROM {target}"))?;
+                    }
                     // One count column per target table, in the order first named.
                     for (target, sql) in inserts {
                         let n = s.conn.execute_count(sql)?;

@@ -76,7 +76,8 @@ fn timestamp_tz_text(array: &dyn Array, row: usize) -> Option<String> {
 }
 
 fn literal(sf_type: &SfType, array: &dyn Array, row: usize) -> Result<String> {
-    if array.is_null(row) {
+    // `logical_nulls`: a NULL-typed column (`SELECT NULL`) has no null buffer.
+    if array.logical_nulls().is_some_and(|n| n.is_null(row)) {
         return Ok("NULL".into());
     }
     let text = cell_text(array, row)?;

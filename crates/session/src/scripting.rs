@@ -650,7 +650,8 @@ pub(crate) fn row_literals(result: &ResultSet, mut row: usize) -> Result<Option<
         let mut out = Vec::with_capacity(result.columns.len());
         for (i, column) in result.columns.iter().enumerate() {
             let array = batch.column(i);
-            out.push(if array.is_null(row) {
+            // `logical_nulls`: a NULL-typed column (`SELECT NULL`) has no null buffer.
+            out.push(if array.logical_nulls().is_some_and(|n| n.is_null(row)) {
                 "NULL".to_string()
             } else {
                 let text = crate::result_scan::cell_text(array.as_ref(), row)?;

@@ -8,8 +8,8 @@ use snowglobe_catalog::meta::{ForeignKeyPart, KeyPart};
 use snowglobe_catalog::{ColumnMeta, SfType, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
-    AssignmentTarget, ColumnOption, CreateTable, ObjectName, ObjectType, SchemaName, Statement,
-    TableConstraint, Use, Value, Visit, Visitor,
+    AssignmentTarget, ColumnOption, CreateTable, Ident, ObjectName, ObjectType, SchemaName,
+    Statement, TableConstraint, Use, Value, Visit, Visitor,
 };
 
 use sqlparser::ast::helpers::key_value_options::KeyValueOptionKind;
@@ -241,6 +241,9 @@ pub enum SqlKind {
     MultiInsert {
         source: String,
         inserts: Vec<(String, String)>,
+        /// `INSERT OVERWRITE ALL | FIRST`: the targets (DuckDB paths) emptied once the source
+        /// is read, before the inserts.
+        overwrite: Vec<String>,
     },
     /// INSERT OVERWRITE: the target (DuckDB path) is emptied first, in the same transaction.
     InsertOverwrite {
@@ -335,11 +338,19 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                     }
                 }
             }
+            unqualified_targets(&mut update.assignments);
             SqlKind::Update
         }
         Statement::Delete(_) => SqlKind::Delete,
         Statement::Merge(merge) => {
             use sqlparser::ast::MergeAction;
+            for clause in &mut merge.clauses {
+                if let MergeAction::Update(update) = &mut clause.action {
+                    if let sqlparser::ast::MergeUpdateKind::Set(assignments) = &mut update.kind {
+                        unqualified_targets(assignments);
+                    }
+                }
+            }
             let has = |f: fn(&MergeAction) -> bool| merge.clauses.iter().any(|c| f(&c.action));
             SqlKind::Merge {
                 inserts: has(|a| matches!(a, MergeAction::Insert(_))),
@@ -518,6 +529,11 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     }
     let mut columns = Vec::with_capacity(create.columns.len());
     let mut sequences = Vec::new();
+    let declared: Vec<(Ident, sqlparser::ast::DataType)> = create
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.data_type.clone()))
+        .collect();
     for column in &mut create.columns {
         let column_name = ident_name(&column.name);
         let sf = sf_type(&column.data_type)?;
@@ -668,6 +684,10 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     create.data_retention_time_in_days = None;
     create.max_data_extension_time_in_days = None;
     create.enable_schema_evolution = None;
+    if let (Some(query), false) = (create.query.as_mut(), declared.is_empty()) {
+        ctas_with_columns(query, &declared)?;
+        create.columns.clear();
+    }
     let storage = if create.temporary {
         format!("temp.main.{}", storage_ident(&table.name))
     } else {
@@ -682,6 +702,37 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         sequences,
         comment,
     })
+}
+
+/// `CREATE TABLE t (a INT, b TEXT) AS SELECT ..` names and types the query's columns by
+/// position; DuckDB takes no column list with AS: the query becomes `SELECT CAST(sg_c1 AS INT)
+/// AS a, CAST(sg_c2 AS TEXT) AS b FROM (query) AS sg_ctas (sg_c1, sg_c2)`.
+fn ctas_with_columns(
+    query: &mut Box<sqlparser::ast::Query>,
+    declared: &[(Ident, sqlparser::ast::DataType)],
+) -> Result<()> {
+    let inner: Vec<String> = (1..=declared.len())
+        .map(|i| format!("\"SG_C{i}\""))
+        .collect();
+    let projection: Vec<String> = declared
+        .iter()
+        .zip(&inner)
+        .map(|((name, data_type), c)| format!("CAST({c} AS {data_type}) AS {name}"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM ({query}) AS sg_ctas ({})",
+        projection.join(", "),
+        inner.join(", ")
+    );
+    match crate::parse::parse(&sql)?.pop() {
+        Some(Statement::Query(q)) => {
+            *query = q;
+            Ok(())
+        }
+        _ => Err(SnowflakeError::internal(
+            "CREATE TABLE .. AS with columns: the query did not parse",
+        )),
+    }
 }
 
 /// `AUTOINCREMENT | IDENTITY [(start, increment) | START n INCREMENT m]`, defaults 1 and 1.
@@ -733,10 +784,22 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
         insert.multi_table_insert_type,
         Some(MultiTableInsertType::First)
     );
+    // An unconditional multi-table insert is INSERT ALL; FIRST needs WHEN clauses.
+    if first && insert.multi_table_when_clauses.is_empty() {
+        return Err(SnowflakeError::compilation(
+            snowglobe_error::ErrorCode::SyntaxError,
+            "syntax error: unexpected 'INTO' (INSERT FIRST takes WHEN clauses)".to_string(),
+        ));
+    }
     let source_name = snowglobe_catalog::names::quote(MULTI_INSERT_SOURCE);
     let mut inserts = Vec::new();
+    let mut overwrite: Vec<String> = Vec::new();
     let mut add = |clause: &MultiTableInsertIntoClause, condition: Option<String>| -> Result<()> {
         let target = resolve_object(&clause.table_name, ctx, "INSERT")?;
+        let path = storage_path(&target, ctx);
+        if insert.overwrite && !overwrite.contains(&path) {
+            overwrite.push(path);
+        }
         let columns = if clause.columns.is_empty() {
             String::new()
         } else {
@@ -811,6 +874,7 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
         kind: SqlKind::MultiInsert {
             source: source_plan.sql,
             inserts,
+            overwrite,
         },
         tables: vec![],
         literal_columns: vec![],
@@ -821,6 +885,18 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
 }
 
 /// One column definition as `CREATE TABLE` would translate it (`ALTER TABLE ... ADD COLUMN`).
+/// Snowflake lets `UPDATE t SET t.c = ..` (and MERGE's `UPDATE SET`) name the target table
+/// before the column; DuckDB takes the column alone.
+fn unqualified_targets(assignments: &mut [sqlparser::ast::Assignment]) {
+    for assignment in assignments {
+        if let AssignmentTarget::ColumnName(name) = &mut assignment.target {
+            if name.0.len() > 1 {
+                name.0.drain(..name.0.len() - 1);
+            }
+        }
+    }
+}
+
 pub(crate) fn translate_column(
     column: &sqlparser::ast::ColumnDef,
     ctx: &Context,

@@ -105,8 +105,12 @@ fn schema_ddl(session: &Session, database: &str, schema: &str, qualified: bool) 
     };
     let namer = Namer::new(database, schema, qualified);
     let mut objects = Vec::new();
-    for (sequence, next, increment, _) in super::sequence_rows(session, database, schema)? {
-        objects.push(sequence_text(&namer.name(&sequence), next, increment));
+    for row in super::sequence_rows(session, database, schema)? {
+        objects.push(sequence_text(
+            &namer.name(&row.name),
+            row.next,
+            row.increment,
+        ));
     }
     let mut relations = session.conn().relations(database, schema)?;
     relations.sort_by(|a, b| a.0.cmp(&b.0));
@@ -259,8 +263,8 @@ fn view(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<String> 
 fn sequence(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<String> {
     super::sequence_rows(session, &object.database, &object.schema)?
         .into_iter()
-        .find(|(name, ..)| *name == object.name)
-        .map(|(name, next, increment, _)| sequence_text(&namer.name(&name), next, increment))
+        .find(|row| row.name == object.name)
+        .map(|row| sequence_text(&namer.name(&row.name), row.next, row.increment))
         .ok_or_else(|| SnowflakeError::does_not_exist("Sequence", &object.name))
 }
 

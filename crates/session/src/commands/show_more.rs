@@ -168,14 +168,21 @@ fn columns(session: &Session, show: &Show) -> Result<Listing> {
 
 /// Sequences of a schema: (name, next value, increment, comment); identity columns' own
 /// sequences are not listed.
-pub(crate) fn sequence_rows(
-    session: &Session,
-    db: &str,
-    schema: &str,
-) -> Result<Vec<(String, i64, i64, String)>> {
+/// A sequence as the SHOW and INFORMATION_SCHEMA listings and GET_DDL read it.
+pub(crate) struct SequenceRow {
+    pub name: String,
+    pub next: i64,
+    pub increment: i64,
+    pub comment: String,
+    /// The value it was created to start from.
+    pub start: i64,
+}
+
+pub(crate) fn sequence_rows(session: &Session, db: &str, schema: &str) -> Result<Vec<SequenceRow>> {
     let rows = session.conn().text_rows(&format!(
         "SELECT sequence_name, coalesce(last_value + increment_by, start_value)::VARCHAR, \
-         increment_by::VARCHAR, coalesce(comment, '') FROM duckdb_sequences() \
+         increment_by::VARCHAR, coalesce(comment, ''), start_value::VARCHAR \
+         FROM duckdb_sequences() \
          WHERE database_name = {} AND schema_name = {} ORDER BY sequence_name",
         quote_literal(&mangle(db)),
         quote_literal(&mangle(schema)),
@@ -183,12 +190,15 @@ pub(crate) fn sequence_rows(
     Ok(rows
         .into_iter()
         .filter_map(|r| match r.as_slice() {
-            [Some(name), Some(next), Some(inc), comment] if !name.starts_with('\u{1}') => Some((
-                demangle(name).to_string(),
-                next.parse().unwrap_or(1),
-                inc.parse().unwrap_or(1),
-                comment.clone().unwrap_or_default(),
-            )),
+            [Some(name), Some(next), Some(inc), comment, start] if !name.starts_with('\u{1}') => {
+                Some(SequenceRow {
+                    name: demangle(name).to_string(),
+                    next: next.parse().unwrap_or(1),
+                    increment: inc.parse().unwrap_or(1),
+                    comment: comment.clone().unwrap_or_default(),
+                    start: start.as_deref().and_then(|s| s.parse().ok()).unwrap_or(1),
+                })
+            }
             _ => None,
         })
         .collect())
@@ -197,19 +207,19 @@ pub(crate) fn sequence_rows(
 fn sequences(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listing> {
     let mut rows = Vec::new();
     for (db, schema) in schemas(session, show)? {
-        for (name, next, increment, comment) in sequence_rows(session, &db, &schema)? {
-            if !keep(show, &name) {
+        for row in sequence_rows(session, &db, &schema)? {
+            if !keep(show, &row.name) {
                 continue;
             }
             rows.push(vec![
-                text(&name),
+                text(&row.name),
                 text(&db),
                 text(&schema),
-                Cell::Int(next),
-                Cell::Int(increment),
+                Cell::Int(row.next),
+                Cell::Int(row.increment),
                 Cell::Timestamp(now),
                 text(role),
-                text(&comment),
+                text(&row.comment),
                 text("ROLE"),
                 text("N"),
             ]);

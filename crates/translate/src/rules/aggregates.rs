@@ -2,7 +2,7 @@
 //! STDDEV/VARIANCE (sample), PERCENTILE_CONT/DISC ... WITHIN GROUP, MIN_BY/MAX_BY, the ranking
 //! functions, window frames and QUALIFY mean the same in DuckDB and need no rule.
 
-use snowglobe_error::Result;
+use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
     FunctionArguments, Ident, ObjectName, Statement,
@@ -35,12 +35,17 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),
             "VARIANCE_POP" => Some(Expr::Function(renamed(f, "var_pop"))),
             "HLL" => Some(Expr::Function(renamed(f, "approx_count_distinct"))),
+            "SKEW" => Some(Expr::Function(renamed(f, "skewness"))),
+            "CONDITIONAL_TRUE_EVENT" => conditional_true_event(n, f, args)?,
             "MIN_BY" | "MAX_BY" if args.len() == 3 => {
                 Some(func("to_json", vec![Expr::Function(f.clone())]))
             }
             "RATIO_TO_REPORT" => ratio_to_report_to_sum(n, f, args)?,
-            "LAG" | "LEAD" | "FIRST_VALUE" | "LAST_VALUE" | "NTH_VALUE" => {
-                ignore_nulls_inside(f).map(Expr::Function)
+            "LAG" | "LEAD" => ignore_nulls_inside(f).map(Expr::Function),
+            "FIRST_VALUE" | "LAST_VALUE" | "NTH_VALUE" => {
+                let mut g = ignore_nulls_inside(f).unwrap_or_else(|| f.clone());
+                let framed = whole_partition_by_default(&mut g);
+                (framed || g != *f).then_some(Expr::Function(g))
             }
             _ => None,
         })
@@ -131,7 +136,16 @@ fn object_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr>
         BinaryOperator::And,
         Expr::IsNotNull(Box::new(args[1].clone())),
     );
-    let mut g = ordered_call(f, "list", vec![func("row", args)]);
+    // Each value as JSON first, so that NUMBERs keep their digits (DuckDB writes a DECIMAL's
+    // JSON as a double: 1 becomes 1.0).
+    let [k, v]: [Expr; 2] = args
+        .try_into()
+        .map_err(|_| SnowflakeError::internal("arity checked"))?;
+    let mut g = ordered_call(
+        f,
+        "list",
+        vec![func("row", vec![k, super::semi_structured::to_json(v)])],
+    );
     add_filter(&mut g, present);
     Ok(func(
         "coalesce",
@@ -232,6 +246,51 @@ fn ignore_nulls_inside(f: &Function) -> Option<Function> {
     Some(g)
 }
 
+/// Snowflake `CONDITIONAL_TRUE_EVENT(b) OVER (...)` numbers the rows of a window from 0, one
+/// more at each row where `b` is TRUE → `sum(CASE WHEN b THEN 1 ELSE 0 END) OVER (... ROWS
+/// BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`.
+fn conditional_true_event(name: &str, f: &Function, args: Vec<Expr>) -> Result<Option<Expr>> {
+    use sqlparser::ast::{WindowFrame, WindowFrameBound, WindowFrameUnits, WindowType};
+    check_arity(name, &args, 1, 1)?;
+    let Some(WindowType::WindowSpec(spec)) = &f.over else {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} without a window (OVER clause)"
+        )));
+    };
+    let one_if_true = super::calls::case(
+        vec![(cast(args[0].clone(), "BOOLEAN"), number(1))],
+        Some(number(0)),
+    );
+    let mut g = ordered_call(f, "sum", vec![one_if_true]);
+    let mut spec = spec.clone();
+    spec.window_frame = Some(WindowFrame {
+        units: WindowFrameUnits::Rows,
+        start_bound: WindowFrameBound::Preceding(None),
+        end_bound: Some(WindowFrameBound::CurrentRow),
+    });
+    g.over = Some(WindowType::WindowSpec(spec));
+    Ok(Some(Expr::Function(g)))
+}
+
+/// Snowflake's FIRST_VALUE, LAST_VALUE and NTH_VALUE read the whole partition when the window
+/// has no frame (`ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING`), not the ANSI
+/// cumulative frame DuckDB uses. Whether `f` was given that frame.
+fn whole_partition_by_default(f: &mut Function) -> bool {
+    use sqlparser::ast::{WindowFrame, WindowFrameBound, WindowFrameUnits, WindowType};
+    let Some(WindowType::WindowSpec(spec)) = &mut f.over else {
+        return false;
+    };
+    if spec.window_frame.is_some() || spec.order_by.is_empty() {
+        return false;
+    }
+    spec.window_frame = Some(WindowFrame {
+        units: WindowFrameUnits::Rows,
+        start_bound: WindowFrameBound::Preceding(None),
+        end_bound: Some(WindowFrameBound::Following(None)),
+    });
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::translate;
@@ -259,9 +318,14 @@ mod tests {
 
     #[test]
     fn object_agg_is_json_map() {
-        assert_eq!(
-            translate("select object_agg(k, v) as o from t"),
-            "SELECT coalesce(to_json(map_from_entries(list(row(\"K\", \"V\")) FILTER (WHERE \"K\" IS NOT NULL AND \"V\" IS NOT NULL))), CAST('{}' AS JSON)) AS \"O\" FROM \"T\""
+        let sql = translate("select object_agg(k, v) as o from t");
+        assert!(
+            sql.starts_with("SELECT coalesce(to_json(map_from_entries(list(row(\"K\", CASE WHEN starts_with(\"typeof\"(\"V\"), 'DECIMAL(')"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("ELSE json_quote(\"V\") END)) FILTER (WHERE \"K\" IS NOT NULL AND \"V\" IS NOT NULL))), CAST('{}' AS JSON)) AS \"O\" FROM \"T\""),
+            "{sql}"
         );
     }
 
@@ -271,6 +335,18 @@ mod tests {
             translate("select percentile_cont(0.25) within group (order by a) as p from t"),
             "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY (\"A\") * 1.000) AS \"P\" FROM \"T\""
         );
+    }
+
+    #[test]
+    fn value_windows_default_to_the_whole_partition() {
+        assert_eq!(
+            translate("select last_value(a) over (partition by b order by c) as l from t"),
+            "SELECT last_value(\"A\") OVER (PARTITION BY \"B\" ORDER BY \"C\" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS \"L\" FROM \"T\""
+        );
+        assert!(!translate(
+            "select first_value(a) over (order by c rows between 1 preceding and current row) from t"
+        )
+        .contains("UNBOUNDED"));
     }
 
     #[test]

@@ -103,6 +103,33 @@ pub fn cast(e: Expr, type_name: &str) -> Expr {
     }
 }
 
+/// `value`, or NULL when any of `inputs` is NULL.
+pub fn null_if_null(inputs: &[Expr], value: Expr) -> Expr {
+    let any_null = inputs
+        .iter()
+        .map(|e| is_null(e.clone()))
+        .reduce(|a, b| binary(a, BinaryOperator::Or, b));
+    match any_null {
+        Some(condition) => case(vec![(condition, null())], Some(value)),
+        None => value,
+    }
+}
+
+/// `TRY_CAST(e AS type_name)`.
+pub fn try_cast(e: Expr, type_name: &str) -> Expr {
+    match cast(e, type_name) {
+        Expr::Cast {
+            expr, data_type, ..
+        } => Expr::Cast {
+            kind: CastKind::TryCast,
+            expr,
+            data_type,
+            format: None,
+        },
+        other => other,
+    }
+}
+
 /// `CASE WHEN c1 THEN r1 ... ELSE e END`.
 pub fn case(whens: Vec<(Expr, Expr)>, otherwise: Option<Expr>) -> Expr {
     Expr::Case {
@@ -118,6 +145,54 @@ pub fn case(whens: Vec<(Expr, Expr)>, otherwise: Option<Expr>) -> Expr {
 }
 
 /// The text of a string literal argument.
+/// Text read with a DuckDB `strptime` format: `try_strptime(x, f)` in TRY_ mode; otherwise
+/// text that does not match fails as Snowflake does: "Can't parse '<x>' as <what> with format
+/// '<format>'" (100096), its Snowflake format as written.
+pub fn parse_with_strptime(
+    x: &Expr,
+    duckdb_format: &str,
+    what: &str,
+    format: &str,
+    try_mode: bool,
+) -> Expr {
+    let parsed = func("try_strptime", vec![x.clone(), string(duckdb_format)]);
+    if try_mode {
+        return parsed;
+    }
+    let message = func(
+        "concat",
+        vec![
+            string("Can't parse '"),
+            cast(x.clone(), "VARCHAR"),
+            string(&format!("' as {what} with format '{format}'")),
+        ],
+    );
+    case(
+        vec![
+            (is_null(x.clone()), null()),
+            (is_null(parsed.clone()), func("error", vec![message])),
+        ],
+        Some(parsed),
+    )
+}
+
+/// The arguments of a conversion without a format argument of `'AUTO'`, which asks for the
+/// format Snowflake detects by itself (TO_DATE, TO_TIME, TO_TIMESTAMP*).
+pub fn without_auto_format(args: &[Expr]) -> &[Expr] {
+    match args {
+        [x, format] if string_literal(format).is_some_and(|f| f.eq_ignore_ascii_case("AUTO")) => {
+            std::slice::from_ref(x)
+        }
+        _ => args,
+    }
+}
+
+/// The `DEFAULT` keyword written as a value (`INSERT .. VALUES (1, DEFAULT)`, `SET c =
+/// DEFAULT`): the parser reads it as an identifier, and no rule may wrap it.
+pub fn is_default_keyword(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("DEFAULT"))
+}
+
 pub fn string_literal(e: &Expr) -> Option<&str> {
     match e {
         Expr::Value(v) => match &v.value {

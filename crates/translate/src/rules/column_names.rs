@@ -76,7 +76,9 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             _ => None,
         },
         Expr::Function(f) => match f.name.to_string().to_ascii_uppercase().as_str() {
-            "PARSE_JSON" | "TRY_PARSE_JSON" | "TO_VARIANT" => Some(SfType::Variant),
+            "PARSE_JSON" | "TRY_PARSE_JSON" | "TO_VARIANT" | "ARRAY_MIN" | "ARRAY_MAX" => {
+                Some(SfType::Variant)
+            }
             "OBJECT_CONSTRUCT"
             | "OBJECT_CONSTRUCT_KEEP_NULL"
             | "OBJECT_AGG"
@@ -102,6 +104,9 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "ARRAY_REMOVE_AT"
             | "ARRAY_GENERATE_RANGE"
             | "ARRAY_SORT"
+            | "ARRAY_REVERSE"
+            | "REGEXP_SUBSTR_ALL"
+            | "ARRAY_FLATTEN"
             | "ARRAY_UNION_AGG"
             | "ARRAY_UNIQUE_AGG"
             | "OBJECT_KEYS"
@@ -171,22 +176,45 @@ fn source_text(expr: &Expr, sql: &str) -> String {
         "CEIL",
         "FLOOR",
     ];
-    while let Some(open) = sql[..start].trim_end().strip_suffix('(') {
-        let open = open.trim_end();
-        let upper = open.to_ascii_uppercase();
-        let Some(word) = OPENERS.iter().find(|w| upper.ends_with(*w)) else {
-            break;
-        };
-        let at = open.len() - word.len();
-        // The keyword must be a word of its own (not the end of `MYCAST(`).
-        if open[..at]
+    // Prefix operators and parentheses (`-5`, `NOT x`, `(1 + 2) * 3`) are outside the span too:
+    // whatever stands between the item's span and the `SELECT` or `,` before it is the item's.
+    let word_alone = |text: &str, at: usize| {
+        !text[..at]
             .chars()
             .next_back()
             .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    };
+    loop {
+        let before = sql[..start].trim_end();
+        if let Some(open) = before.strip_suffix('(') {
+            let open = open.trim_end();
+            let upper = open.to_ascii_uppercase();
+            if let Some(word) = OPENERS.iter().find(|w| upper.ends_with(*w)) {
+                let at = open.len() - word.len();
+                // The keyword must be a word of its own (not the end of `MYCAST(`).
+                if word_alone(open, at) {
+                    start = at;
+                    continue;
+                }
+            }
+            if open.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"')
+                && !open.to_ascii_uppercase().ends_with("SELECT")
+                && !open.to_ascii_uppercase().ends_with("DISTINCT")
+                && !open.to_ascii_uppercase().ends_with("NOT")
+            {
+                // A call's own parenthesis (`count(` x `)`): not the item's.
+                break;
+            }
+            start = before.len() - 1;
+        } else if before.ends_with(['-', '+', '~']) {
+            start = before.len() - 1;
+        } else if before.to_ascii_uppercase().ends_with("NOT")
+            && word_alone(before, before.len() - 3)
         {
+            start = before.len() - 3;
+        } else {
             break;
         }
-        start = at;
     }
     if let Some(opener) = keyword_call_start(expr, sql, start) {
         start = opener;
@@ -229,7 +257,13 @@ fn source_text(expr: &Expr, sql: &str) -> String {
                         .trim_end()
                         .to_ascii_uppercase()
                         .ends_with("WITHIN");
-                if CLAUSE_KEYWORDS.contains(&upper.as_str()) && !within_group {
+                // `IS [NOT] DISTINCT FROM` belongs to the item too.
+                let distinct_from = upper == "FROM"
+                    && rest[..i]
+                        .trim_end()
+                        .to_ascii_uppercase()
+                        .ends_with("DISTINCT");
+                if CLAUSE_KEYWORDS.contains(&upper.as_str()) && !within_group && !distinct_from {
                     end = i;
                     break;
                 }
@@ -251,14 +285,16 @@ fn source_text(expr: &Expr, sql: &str) -> String {
 /// starts when its span begins at an inner operand: the keyword before the nearest unclosed
 /// `(` to the left of `start`.
 fn keyword_call_start(expr: &Expr, sql: &str, start: usize) -> Option<usize> {
-    let keyword = match expr {
-        Expr::Extract { .. } => "EXTRACT",
-        Expr::Substring { .. } => "SUBSTRING",
-        Expr::Trim { .. } => "TRIM",
-        Expr::Position { .. } => "POSITION",
+    let keywords: &[&str] = match expr {
+        Expr::Extract { .. } => &["EXTRACT"],
+        // `SUBSTR(s, 2)` parses as SUBSTRING too.
+        Expr::Substring { .. } => &["SUBSTRING", "SUBSTR"],
+        Expr::Trim { .. } => &["TRIM"],
+        Expr::Position { .. } => &["POSITION"],
         _ => return None,
     };
-    if sql[start..].to_ascii_uppercase().starts_with(keyword) {
+    let upper = sql[start..].to_ascii_uppercase();
+    if keywords.iter().any(|k| upper.starts_with(k)) {
         return None;
     }
     let mut depth = 0i32;
@@ -273,12 +309,14 @@ fn keyword_call_start(expr: &Expr, sql: &str, start: usize) -> Option<usize> {
         None
     })?;
     let head = before[..open].trim_end();
-    let at = head.len().checked_sub(keyword.len())?;
-    let word_alone = !head[..at]
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || c == '_');
-    (head.get(at..)?.eq_ignore_ascii_case(keyword) && word_alone).then_some(at)
+    keywords.iter().find_map(|keyword| {
+        let at = head.len().checked_sub(keyword.len())?;
+        let word_alone = !head[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        (head.get(at..)?.eq_ignore_ascii_case(keyword) && word_alone).then_some(at)
+    })
 }
 
 /// Keywords that end a select item.
@@ -407,6 +445,27 @@ mod tests {
             "SELECT a + 1 AS \"A+1\", b FROM t"
         );
         assert_eq!(names("select 'abc'"), "SELECT 'abc' AS \"'ABC'\"");
+    }
+
+    #[test]
+    fn prefix_operators_and_parentheses_are_part_of_the_name() {
+        let named =
+            names("select -5, - x, not (true), (1+2)*3, -(1+2), count(-x), cast(-1 as int) from t");
+        for label in [
+            "AS \"-5\"",
+            "AS \"- X\"",
+            "AS \"NOT (TRUE)\"",
+            "AS \"(1+2)*3\"",
+            "AS \"-(1+2)\"",
+            "AS \"COUNT(-X)\"",
+            "AS \"CAST(-1 AS INT)\"",
+        ] {
+            assert!(named.contains(label), "{label} not in {named}");
+        }
+        let named = names("select substr('abc', 2), a is not distinct from b from t");
+        for label in ["AS \"SUBSTR('ABC', 2)\"", "AS \"A IS NOT DISTINCT FROM B\""] {
+            assert!(named.contains(label), "{label} not in {named}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use sqlparser::ast::{
 
 use super::calls::{
     binary, call, case, cast, check_arity, integer_literal, is_null, name_of, nested, null, number,
-    plain_args, rewrite_calls, string, string_literal,
+    plain_args, rewrite_calls, string, string_literal, try_cast,
 };
 use super::timestamps::{session_zone, strptime_format};
 use super::FirstError;
@@ -89,15 +89,6 @@ fn cast_to(kind: CastKind, x: Expr, data_type: DataType) -> Expr {
         expr: Box::new(x),
         data_type,
         format: None,
-    }
-}
-
-fn try_cast(x: Expr, type_name: &str) -> Expr {
-    match cast(x, type_name) {
-        Expr::Cast {
-            expr, data_type, ..
-        } => cast_to(CastKind::TryCast, *expr, data_type),
-        other => other,
     }
 }
 
@@ -669,13 +660,14 @@ pub fn print_values(statement: &mut Statement, ctx: &Context) {
 /// A value as JSON, a NUMBER as Snowflake writes it: DuckDB writes a DECIMAL as a DOUBLE (`1.0`
 /// for a NUMBER(4,0), 17 significant digits at most), Snowflake exactly, integers without a
 /// fraction and trailing fraction zeros dropped. So a DECIMAL goes through its text (the type
-/// test is a constant DuckDB folds); a BINARY is its hex text, as in Snowflake; anything else
-/// is DuckDB's `json_quote`.
+/// test is a constant DuckDB folds); a FLOAT is written with an exponent, a BINARY as its hex
+/// text, as in Snowflake; anything else is DuckDB's `json_quote`.
 fn json_value(x: Expr) -> Expr {
     let type_name = func("typeof", vec![x.clone()]);
     let decimal = func("starts_with", vec![type_name.clone(), string("DECIMAL(")]);
     let integral = func("ends_with", vec![type_name, string(",0)")]);
     let digits = text(&x);
+    let double = try_cast(digits.clone(), "DOUBLE");
     let json = |t: Expr| cast_to(CastKind::Cast, t, DataType::JSON);
     let trimmed = func(
         "rtrim",
@@ -691,6 +683,16 @@ fn json_value(x: Expr) -> Expr {
                 json(digits),
             ),
             (decimal, json(trimmed)),
+            // Snowflake writes a FLOAT in a VARIANT with 16 significant digits and an exponent
+            // (`3.000000000000000e+00`); NaN and infinities stay DuckDB's.
+            (
+                binary(
+                    type_is(&x, &["DOUBLE", "FLOAT"]),
+                    BinaryOperator::And,
+                    func("isfinite", vec![double.clone()]),
+                ),
+                json(func("printf", vec![string("%.15e"), double])),
+            ),
             (
                 type_is(&x, &["BLOB"]),
                 func(

@@ -197,6 +197,98 @@ impl Dates {
         text(&self.zone)
     }
 
+    /// Snowflake `ADD_MONTHS(x, n)` is DATEADD of `round(n)` months, except that the last day
+    /// of a month goes to the last day of the resulting month (`2016-02-29` plus one month is
+    /// `2016-03-31`): `sg_dateadd('MONTH', ..)`, then as many days more as that result lies
+    /// before its month's end.
+    fn add_months(&self, x: &Expr, n: &Expr) -> Expr {
+        let months = f("round", vec![n.clone()]);
+        let added = f(
+            "sg_dateadd",
+            vec![text("MONTH"), months, x.clone(), self.zone()],
+        );
+        let day = |e: &Expr| cast(f("sg_ntz", vec![e.clone(), self.zone()]), DataType::Date);
+        let month_end = |e: &Expr| {
+            cast(
+                f("sg_last_day", vec![e.clone(), text("MONTH"), self.zone()]),
+                DataType::Date,
+            )
+        };
+        let short = f(
+            "date_diff",
+            vec![text("day"), day(&added), month_end(&added)],
+        );
+        super::calls::case(
+            vec![(
+                binary(month_end(x), BinaryOperator::Eq, day(x)),
+                f(
+                    "sg_dateadd",
+                    vec![text("DAY"), short, added.clone(), self.zone()],
+                ),
+            )],
+            Some(added),
+        )
+    }
+
+    /// Snowflake `MONTHS_BETWEEN(a, b)`: whole months when both fall on the same day of the
+    /// month or both on the last day of their months; otherwise the month difference plus the
+    /// difference of the days (time of day included) over 31, to 6 decimals.
+    fn months_between(&self, a: &Expr, b: &Expr) -> Expr {
+        let wall = |e: &Expr| f("sg_ntz", vec![e.clone(), self.zone()]);
+        let (wa, wb) = (wall(a), wall(b));
+        let part = |p: &str, w: &Expr| f(p, vec![w.clone()]);
+        let minus = |x: Expr, y: Expr| super::calls::nested(binary(x, BinaryOperator::Minus, y));
+        let months = binary(
+            binary(
+                minus(part("year", &wa), part("year", &wb)),
+                BinaryOperator::Multiply,
+                number(12),
+            ),
+            BinaryOperator::Plus,
+            minus(part("month", &wa), part("month", &wb)),
+        );
+        let last = |w: &Expr| {
+            binary(
+                f("last_day", vec![w.clone()]),
+                BinaryOperator::Eq,
+                cast(w.clone(), DataType::Date),
+            )
+        };
+        let whole = binary(
+            binary(part("day", &wa), BinaryOperator::Eq, part("day", &wb)),
+            BinaryOperator::Or,
+            binary(last(&wa), BinaryOperator::And, last(&wb)),
+        );
+        let seconds = |w: &Expr| {
+            minus(
+                f("epoch", vec![w.clone()]),
+                f("epoch", vec![f("date_trunc", vec![text("day"), w.clone()])]),
+            )
+        };
+        let days = binary(
+            minus(part("day", &wa), part("day", &wb)),
+            BinaryOperator::Plus,
+            binary(
+                minus(seconds(&wa), seconds(&wb)),
+                BinaryOperator::Divide,
+                number(86400),
+            ),
+        );
+        let fraction = binary(
+            super::calls::nested(days),
+            BinaryOperator::Divide,
+            number(31),
+        );
+        let value = super::calls::case(
+            vec![(whole, months.clone())],
+            Some(binary(months, BinaryOperator::Plus, fraction)),
+        );
+        cast(
+            f("round", vec![value, number(6)]),
+            DataType::Decimal(sqlparser::ast::ExactNumberInfo::PrecisionAndScale(38, 6)),
+        )
+    }
+
     /// `x + INTERVAL '...'` (or `-`, or the interval first) as DATEADD of each part: Snowflake
     /// keeps a DATE a DATE for calendar parts and adds to a TIMESTAMP_TZ in its own offset;
     /// DuckDB's `+` turns a DATE into a TIMESTAMP and has no TIMESTAMP_TZ.
@@ -298,6 +390,29 @@ impl Dates {
                 }
                 _ => return wrong("1 or 2"),
             },
+            "ADD_MONTHS" => {
+                let [x, n] = args.as_slice() else {
+                    return wrong("2");
+                };
+                self.add_months(x, n)
+            }
+            "MONTHS_BETWEEN" => {
+                let [a, b] = args.as_slice() else {
+                    return wrong("2");
+                };
+                self.months_between(a, b)
+            }
+            "TIME_SLICE" => {
+                let (x, n, part, end) = match args.as_slice() {
+                    [x, n, part] => (x, n, part, false),
+                    [x, n, part, which] => {
+                        let which = part_name(which).unwrap_or_default().to_ascii_uppercase();
+                        (x, n, part, which == "END")
+                    }
+                    _ => return wrong("3 or 4"),
+                };
+                time_slice(&name, x, n, part_arg(&name, part)?, end)?
+            }
             "NEXT_DAY" | "PREVIOUS_DAY" => {
                 let [x, day] = args.as_slice() else {
                     return wrong("2");
@@ -334,13 +449,13 @@ impl Dates {
             }
             "TO_DATE" | "DATE" | "TRY_TO_DATE" => {
                 let try_mode = name.starts_with("TRY_");
-                match args.as_slice() {
+                match super::calls::without_auto_format(&args) {
                     [x] => f(
                         if try_mode { "sg_try_date" } else { "sg_date" },
                         vec![x.clone(), self.zone()],
                     ),
                     [x, format] => cast(
-                        parse_with_format(&name, x, format, try_mode)?,
+                        parse_with_format(&name, x, format, "date", try_mode)?,
                         DataType::Date,
                     ),
                     _ => return wrong("1 or 2"),
@@ -354,14 +469,16 @@ impl Dates {
                     CastKind::Cast
                 };
                 let time = DataType::Time(None, TimezoneInfo::None);
-                match args.as_slice() {
+                match super::calls::without_auto_format(&args) {
                     [x] => Expr::Cast {
                         kind,
                         expr: Box::new(f("sg_local", vec![x.clone(), self.zone()])),
                         data_type: time,
                         format: None,
                     },
-                    [x, format] => cast(parse_with_format(&name, x, format, try_mode)?, time),
+                    [x, format] => {
+                        cast(parse_with_format(&name, x, format, "time", try_mode)?, time)
+                    }
                     _ => return wrong("1 or 2"),
                 }
             }
@@ -472,20 +589,67 @@ impl Dates {
 }
 
 /// `strptime(x, format)` with Snowflake's format translated (`try_strptime` in TRY_ forms).
-fn parse_with_format(name: &str, x: &Expr, format: &Expr, try_mode: bool) -> Result<Expr> {
+fn parse_with_format(
+    name: &str,
+    x: &Expr,
+    format: &Expr,
+    what: &str,
+    try_mode: bool,
+) -> Result<Expr> {
     let Some(format) = part_name(format).filter(|_| matches!(format, Expr::Value(_))) else {
         return Err(SnowflakeError::unsupported(format!(
             "{name} with a format that is not a literal"
         )));
     };
-    let function = if try_mode { "try_strptime" } else { "strptime" };
-    Ok(f(
-        function,
-        vec![
-            x.clone(),
-            text(&super::timestamps::strptime_format(&format)?),
-        ],
+    Ok(super::calls::parse_with_strptime(
+        x,
+        &super::timestamps::strptime_format(&format)?,
+        what,
+        &format,
+        try_mode,
     ))
+}
+
+/// Snowflake `TIME_SLICE(x, n, part [, 'START' | 'END'])`: the start (or end) of the
+/// `n`-`part` slice holding `x`, slices counted from 1970-01-01 (weeks from Monday
+/// 1970-01-05) → DuckDB `time_bucket(interval, x, origin)`, plus the interval for END.
+fn time_slice(name: &str, x: &Expr, n: &Expr, part: &str, end: bool) -> Result<Expr> {
+    let (unit, factor) = match part {
+        "YEAR" => ("to_years", 1),
+        "QUARTER" => ("to_months", 3),
+        "MONTH" => ("to_months", 1),
+        "WEEK" => ("to_days", 7),
+        "DAY" => ("to_days", 1),
+        "HOUR" => ("to_hours", 1),
+        "MINUTE" => ("to_minutes", 1),
+        "SECOND" => ("to_seconds", 1),
+        other => {
+            return Err(SnowflakeError::unsupported(format!(
+                "{name} with date or time part {other}"
+            )))
+        }
+    };
+    let count = binary(
+        super::calls::cast(n.clone(), "BIGINT"),
+        BinaryOperator::Multiply,
+        number(factor),
+    );
+    let interval = f(unit, vec![count]);
+    // A DATE origin keeps a DATE a DATE (and a TIMESTAMP a TIMESTAMP).
+    let origin = cast(
+        text(if part == "WEEK" {
+            "1970-01-05"
+        } else {
+            "1970-01-01"
+        }),
+        DataType::Date,
+    );
+    let start = f("time_bucket", vec![interval.clone(), x.clone(), origin]);
+    Ok(if end {
+        binary(start, BinaryOperator::Plus, interval)
+    } else {
+        start
+    })
 }
 
 /// The date of year `y`, month `m`, day `d`, out-of-range months and days carried over.
@@ -551,7 +715,11 @@ impl VisitorMut for Dates {
             Expr::BinaryOp { .. } => Ok(self.interval_arithmetic(expr)),
             Expr::Extract {
                 field, expr: inner, ..
-            } => date_part(&field.to_string(), (**inner).clone()).map(Some),
+            } => {
+                // `EXTRACT('quarter', ts)` and `DATE_PART('year', d)` quote the part.
+                let field = field.to_string();
+                date_part(field.trim_matches('\''), (**inner).clone()).map(Some)
+            }
             _ => Ok(None),
         };
         self.error.replace(expr, result)
@@ -607,6 +775,11 @@ mod tests {
         assert_eq!(
             translate("select extract(dayofweekiso from d) as x from t"),
             "SELECT date_part('isodow', sg_local(\"D\", 'America/Los_Angeles')) AS \"X\" FROM \"T\""
+        );
+        // The part may be quoted.
+        assert_eq!(
+            translate("select date_part('quarter', d) as x from t"),
+            "SELECT date_part('quarter', sg_local(\"D\", 'America/Los_Angeles')) AS \"X\" FROM \"T\""
         );
     }
 

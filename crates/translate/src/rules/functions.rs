@@ -172,10 +172,11 @@ impl Functions<'_> {
                 },
                 _ => return Err(wrong_args(&name, 2)),
             },
-            "OBJECT_CONSTRUCT" => object_construct(args)?,
+            "OBJECT_CONSTRUCT" => object_construct(without_null_keys(args))?,
             "OBJECT_CONSTRUCT_KEEP_NULL" => Expr::Function(call(
                 "json_object",
-                args.into_iter()
+                without_null_keys(args)
+                    .into_iter()
                     .enumerate()
                     .map(|(i, a)| if i % 2 == 1 { element(a) } else { a })
                     .collect(),
@@ -199,6 +200,19 @@ fn element(e: Expr) -> Expr {
     } else {
         to_json(e)
     }
+}
+
+/// Both OBJECT_CONSTRUCT forms leave out a pair whose key is NULL (`OBJECT_CONSTRUCT_KEEP_NULL(
+/// 'a', 1, NULL, 2)` is `{"a": 1}`); an odd argument count is left for the caller to reject.
+fn without_null_keys(args: Vec<Expr>) -> Vec<Expr> {
+    if !args.len().is_multiple_of(2) {
+        return args;
+    }
+    args.chunks(2)
+        .filter(|p| !matches!(&p[0], Expr::Value(v) if v.value == Value::Null))
+        .flatten()
+        .cloned()
+        .collect()
 }
 
 /// Snowflake's OBJECT_CONSTRUCT leaves out a pair whose value is SQL NULL (a JSON null stays).

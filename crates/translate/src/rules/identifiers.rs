@@ -240,7 +240,11 @@ impl VisitorMut for Normalize<'_> {
             ..
         } = factor
         {
-            for value in values.iter_mut().filter(|v| v.alias.is_none()) {
+            for value in values.iter_mut() {
+                if let Some(alias) = &mut value.alias {
+                    normalize(alias);
+                    continue;
+                }
                 if let Expr::Value(v) = &value.expr {
                     if let sqlparser::ast::Value::SingleQuotedString(text) = &v.value {
                         value.alias = Some(Ident::with_quote('"', mangle(&format!("'{text}'"))));
@@ -264,6 +268,8 @@ impl VisitorMut for Normalize<'_> {
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
+            // `INSERT .. VALUES (1, DEFAULT)`: the keyword, not a column (DEFAULT is reserved).
+            e if super::calls::is_default_keyword(e) => {}
             Expr::Identifier(ident) => normalize(ident),
             Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(normalize),
             _ => {}
@@ -285,6 +291,14 @@ mod tests {
         assert!(translate("select v.column1 from (values (1)) as v")
             .ends_with("AS \"V\" (\"COLUMN1\")"));
         assert!(translate("select x from values (1) as v(x)").ends_with("AS \"V\" (\"X\")"));
+    }
+
+    #[test]
+    fn default_values_stay_keywords() {
+        assert_eq!(
+            translate("insert into t values (1, default)"),
+            "INSERT INTO \"T\" VALUES (1, default)"
+        );
     }
 
     #[test]

@@ -90,6 +90,9 @@ fn limit_assignments(
 
 fn limit_row(row: &mut [Expr], limits: &[Option<u64>]) -> Result<()> {
     for (expr, limit) in row.iter_mut().zip(limits) {
+        if super::calls::is_default_keyword(expr) {
+            continue;
+        }
         if let Some(n) = limit {
             limit_value(expr, *n)?;
         }

@@ -24,6 +24,7 @@ use sqlparser::ast::Statement;
 use crate::names::Context;
 
 pub mod aggregates;
+pub mod arrays;
 pub(crate) mod calls;
 pub mod column_names;
 pub mod conditional;

@@ -29,7 +29,8 @@ fn cast(expr: Expr, data_type: DataType) -> Expr {
 /// Snowflake types an integer literal as NUMBER with as many digits as it has (`select 1` is
 /// NUMBER(1,0)); DuckDB types it INTEGER. Literals in the projection, alone or in arithmetic,
 /// become DECIMAL(digits,0), so results report Snowflake's precision and arithmetic follows
-/// NUMBER rules. Literals elsewhere (LIMIT, function arguments) are left alone.
+/// NUMBER rules. Literals elsewhere (LIMIT, function arguments, VALUES rows) are left alone
+/// (the division rule types VALUES columns from their literals without casts).
 pub fn integer_literals_as_numbers(statement: &mut Statement) {
     let _ = statement.visit(&mut Literals);
 }

@@ -6,8 +6,9 @@ use std::ops::ControlFlow;
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
-    BinaryOperator, CeilFloorKind, DataType, ExactNumberInfo, Expr, Function, Statement,
-    TypeModifier, UnaryOperator, Value, VisitMut, VisitorMut,
+    BinaryOperator, CeilFloorKind, DataType, ExactNumberInfo, Expr, Function, Ident, Query,
+    SelectItem, SetExpr, Statement, TableFactor, TypeModifier, UnaryOperator, Value, VisitMut,
+    VisitorMut,
 };
 
 use super::calls::{
@@ -34,6 +35,14 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
                 Some(bitwise(&name, args)?)
             }
             "TRUNCATE" => Some(truncate_to_trunc(&name, args)?),
+            "SQUARE" => {
+                check_arity(&name, &args, 1, 1)?;
+                Some(func(
+                    "power",
+                    vec![super::calls::cast(args[0].clone(), "DOUBLE"), number(2)],
+                ))
+            }
+            "WIDTH_BUCKET" => Some(width_bucket(&name, args)?),
             "ROUND" => round_half_to_even(&name, args)?,
             "CEIL" | "CEILING" | "FLOOR" if args.len() == 2 => {
                 let Some(scale) = integer_literal(&args[1]).filter(|s| s.abs() <= 37) else {
@@ -63,6 +72,49 @@ fn div0_to_case(name: &str, args: Vec<Expr>, or_null: bool) -> Result<Expr> {
     Ok(case(
         vec![(zero, number(0))],
         Some(binary(a, BinaryOperator::Divide, b)),
+    ))
+}
+
+/// Snowflake `WIDTH_BUCKET(x, min, max, n)`: which of `n` equal buckets between `min` and `max`
+/// holds `x`, 0 below `min` and `n + 1` from `max` on → `CASE WHEN x < min THEN 0 WHEN x >= max
+/// THEN n + 1 ELSE floor((x - min) * n / (max - min)) + 1 END`.
+fn width_bucket(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 4, 4)?;
+    let [x, min, max, n]: [Expr; 4] = args.try_into().expect("checked arity");
+    let double = |e: Expr| super::calls::cast(e, "DOUBLE");
+    let scaled = binary(
+        binary(
+            nested(binary(
+                double(x.clone()),
+                BinaryOperator::Minus,
+                min.clone(),
+            )),
+            BinaryOperator::Multiply,
+            n.clone(),
+        ),
+        BinaryOperator::Divide,
+        nested(binary(
+            double(max.clone()),
+            BinaryOperator::Minus,
+            min.clone(),
+        )),
+    );
+    Ok(super::calls::cast(
+        case(
+            vec![
+                (binary(x.clone(), BinaryOperator::Lt, min), number(0)),
+                (
+                    binary(x, BinaryOperator::GtEq, max),
+                    binary(n, BinaryOperator::Plus, number(1)),
+                ),
+            ],
+            Some(binary(
+                func("floor", vec![scaled]),
+                BinaryOperator::Plus,
+                number(1),
+            )),
+        ),
+        "BIGINT",
     ))
 }
 
@@ -181,10 +233,16 @@ fn ceil_floor_at_scale(x: Expr, scale: i64, up: bool) -> Expr {
 /// `max(S1, min(S1 + 6, 12))` (`7/2` is `3.500000`), and averages a NUMBER(p, s) to scale
 /// `max(s, min(s + 6, 12))`; DuckDB divides and averages DECIMALs as DOUBLE. Where both
 /// operands' precision and scale are known (number literals, casts to DECIMAL, NUMBER columns
-/// of the tables read as `ctx.number_columns` lists them, SUM and COUNT of those), the result is
-/// cast to Snowflake's DECIMAL. Operands of unknown type keep DuckDB's typing.
+/// of the tables read as `ctx.number_columns` lists them, columns of CTEs, subqueries and VALUES
+/// lists typed from those, and arithmetic, SUM, AVG and COUNT of any of them), the result is cast
+/// to Snowflake's DECIMAL. Operands of unknown type keep DuckDB's typing.
 pub fn number_division_scale(statement: &mut Statement, ctx: &Context) {
-    let _ = statement.visit(&mut Division { ctx });
+    let mut collect = DerivedColumns(Types {
+        base: &ctx.number_columns,
+        derived: vec![],
+    });
+    let _ = sqlparser::ast::Visit::visit(&*statement, &mut collect);
+    let _ = statement.visit(&mut Division { types: collect.0 });
 }
 
 /// Whether `statement` divides or averages anything (then the session looks up the NUMBER
@@ -216,8 +274,126 @@ pub fn wants_number_types(statement: &Statement) -> bool {
     find.0
 }
 
+/// The NUMBER columns whose (precision, scale) are known: those of the tables read, and the
+/// output columns of the statement's CTEs, subqueries and VALUES lists.
+struct Types<'a> {
+    base: &'a [(String, u64, u64)],
+    derived: Vec<(String, u64, u64)>,
+}
+
+/// Collects the typed output columns of every query, inner queries first, so that an outer
+/// query's columns can be typed from the inner ones (`with c as (select 1 as a) select a / 3`).
+struct DerivedColumns<'a>(Types<'a>);
+
+impl DerivedColumns<'_> {
+    fn add(&mut self, names: Option<&[Ident]>, body: &SetExpr) {
+        let outputs = outputs(body, &self.0);
+        for (i, (name, ty)) in outputs.into_iter().enumerate() {
+            let name = match names {
+                Some(names) => names.get(i).map(crate::names::ident_name),
+                None => name,
+            };
+            if let (Some(name), Some((p, s))) = (name, ty) {
+                self.0.derived.push((name, p, s));
+            }
+        }
+    }
+}
+
+impl sqlparser::ast::Visitor for DerivedColumns<'_> {
+    type Break = ();
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        self.add(None, &query.body);
+        // A CTE's column list renames its query's columns.
+        for cte in query.with.iter().flat_map(|w| &w.cte_tables) {
+            if !cte.alias.columns.is_empty() {
+                let names: Vec<Ident> = cte.alias.columns.iter().map(|c| c.name.clone()).collect();
+                self.add(Some(&names), &cte.query.body);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn post_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Derived {
+            subquery,
+            alias: Some(alias),
+            ..
+        } = factor
+        {
+            if !alias.columns.is_empty() {
+                let names: Vec<Ident> = alias.columns.iter().map(|c| c.name.clone()).collect();
+                self.add(Some(&names), &subquery.body);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The output columns of a query body: each one's name and, when known, NUMBER type. A
+/// wildcard ends the list (its columns are not known here).
+/// An output column: its name, if it has one, and its (precision, scale), if known.
+type Output = (Option<String>, Option<(u64, u64)>);
+
+fn outputs(body: &SetExpr, types: &Types) -> Vec<Output> {
+    match body {
+        SetExpr::Select(select) => select
+            .projection
+            .iter()
+            .map_while(|item| match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let name = match e {
+                        Expr::Identifier(i) => Some(crate::names::ident_name(i)),
+                        Expr::CompoundIdentifier(parts) => {
+                            parts.last().map(crate::names::ident_name)
+                        }
+                        _ => None,
+                    };
+                    Some((name, exact_type(e, types)))
+                }
+                SelectItem::ExprWithAlias { expr, alias } => Some((
+                    Some(crate::names::ident_name(alias)),
+                    exact_type(expr, types),
+                )),
+                _ => None,
+            })
+            .collect(),
+        SetExpr::Query(q) => outputs(&q.body, types),
+        SetExpr::SetOperation { left, right, .. } => {
+            let right = outputs(right, types);
+            outputs(left, types)
+                .into_iter()
+                .zip(right)
+                .map(|((name, a), (_, b))| (name, a.zip(b).map(|(a, b)| union_type(a, b))))
+                .collect()
+        }
+        SetExpr::Values(values) => {
+            let width = values.rows.first().map_or(0, |r| r.content.len());
+            (0..width)
+                .map(|i| {
+                    let ty = values
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.content.get(i))
+                        .filter(|e| !matches!(e, Expr::Value(v) if v.value == Value::Null))
+                        .map(|e| exact_type(e, types))
+                        .reduce(|a, b| a.zip(b).map(|(a, b)| union_type(a, b)))
+                        .flatten();
+                    (Some(format!("COLUMN{}", i + 1)), ty)
+                })
+                .collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// The NUMBER type holding both: the most leading digits and the largest scale.
+fn union_type((p1, s1): (u64, u64), (p2, s2): (u64, u64)) -> (u64, u64) {
+    let scale = s1.max(s2);
+    (((p1 - s1).max(p2 - s2) + scale).min(38), scale)
+}
+
 struct Division<'a> {
-    ctx: &'a Context,
+    types: Types<'a>,
 }
 
 fn decimal_cast(expr: Expr, precision: u64, scale: u64) -> Expr {
@@ -226,6 +402,33 @@ fn decimal_cast(expr: Expr, precision: u64, scale: u64) -> Expr {
         expr: Box::new(expr),
         data_type: DataType::Decimal(ExactNumberInfo::PrecisionAndScale(precision, scale as i64)),
         format: None,
+    }
+}
+
+/// Snowflake's quotient of NUMBER(p1, s1) by NUMBER(_, s2): scale `max(s1, min(s1 + 6, 12))`,
+/// `p1 - s1 + s2` leading digits.
+fn quotient_type((p1, s1): (u64, u64), (_, s2): (u64, u64)) -> (u64, u64) {
+    let scale = s1.max((s1 + 6).min(12));
+    let leading = (p1 - s1) + s2;
+    let precision = (leading + scale).clamp(1, 38);
+    (precision, scale.min(precision))
+}
+
+/// Snowflake's average of a NUMBER(_, s): NUMBER(38, max(s, min(s + 6, 12))).
+fn average_type((_, s): (u64, u64)) -> (u64, u64) {
+    (38, s.max((s + 6).min(12)))
+}
+
+/// The single plain argument of a call.
+fn only_arg(f: &Function) -> Option<&Expr> {
+    match &f.args {
+        sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
+            [sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(arg))] => {
+                Some(arg)
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -238,28 +441,20 @@ impl VisitorMut for Division<'_> {
                 op: BinaryOperator::Divide,
                 right,
             } => {
-                if let (Some((p1, s1)), Some((_, s2))) =
-                    (exact_type(left, self.ctx), exact_type(right, self.ctx))
-                {
-                    let scale = s1.max((s1 + 6).min(12));
-                    let leading = (p1 - s1) + s2;
-                    let precision = (leading + scale).clamp(1, 38);
-                    let scale = scale.min(precision);
+                if let (Some(a), Some(b)) = (
+                    exact_type(left, &self.types),
+                    exact_type(right, &self.types),
+                ) {
+                    let (precision, scale) = quotient_type(a, b);
                     *expr = decimal_cast(expr.clone(), precision, scale);
                 }
             }
             Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("AVG") => {
-                let arg = match &f.args {
-                    sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
-                        [sqlparser::ast::FunctionArg::Unnamed(
-                            sqlparser::ast::FunctionArgExpr::Expr(arg),
-                        )] => Some(arg),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                if let Some((_, s)) = arg.and_then(|a| exact_type(a, self.ctx)) {
-                    *expr = decimal_cast(expr.clone(), 38, s.max((s + 6).min(12)));
+                if let Some((p, s)) = only_arg(f)
+                    .and_then(|a| exact_type(a, &self.types))
+                    .map(average_type)
+                {
+                    *expr = decimal_cast(expr.clone(), p, s);
                 }
             }
             _ => {}
@@ -269,11 +464,12 @@ impl VisitorMut for Division<'_> {
 }
 
 /// The NUMBER type of a column reference, when the tables read have exactly one.
-fn column_type(ident: &sqlparser::ast::Ident, ctx: &Context) -> Option<(u64, u64)> {
+fn column_type(ident: &sqlparser::ast::Ident, types: &Types) -> Option<(u64, u64)> {
     let name = crate::names::ident_name(ident);
-    let mut found = ctx
-        .number_columns
+    let mut found = types
+        .base
         .iter()
+        .chain(&types.derived)
         .filter(|(n, _, _)| *n == name)
         .map(|(_, p, s)| (*p, *s));
     let first = found.next()?;
@@ -281,12 +477,12 @@ fn column_type(ident: &sqlparser::ast::Ident, ctx: &Context) -> Option<(u64, u64
 }
 
 /// (precision, scale) of an exact-number expression whose type is known.
-fn exact_type(e: &Expr, ctx: &Context) -> Option<(u64, u64)> {
+fn exact_type(e: &Expr, types: &Types) -> Option<(u64, u64)> {
     match e {
-        Expr::Identifier(ident) => column_type(ident, ctx),
-        Expr::CompoundIdentifier(parts) => column_type(parts.last()?, ctx),
+        Expr::Identifier(ident) => column_type(ident, types),
+        Expr::CompoundIdentifier(parts) => column_type(parts.last()?, types),
         // A SUM (over a window too, as RATIO_TO_REPORT's divisor) keeps its argument's scale;
-        // NULLIF(x, 0) is x.
+        // NULLIF(x, 0) is x; MIN, MAX, ANY_VALUE and ABS keep their argument's type.
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_uppercase();
             let first = match &f.args {
@@ -299,10 +495,27 @@ fn exact_type(e: &Expr, ctx: &Context) -> Option<(u64, u64)> {
                 _ => None,
             };
             match (name.as_str(), first) {
-                ("SUM", Some((arg, 1))) => exact_type(arg, ctx).map(|(_, s)| (38, s)),
-                ("NULLIF", Some((arg, 2))) if f.over.is_none() => exact_type(arg, ctx),
+                ("SUM", Some((arg, 1))) => exact_type(arg, types).map(|(_, s)| (38, s)),
+                ("AVG", Some((arg, 1))) => exact_type(arg, types).map(average_type),
+                ("MIN" | "MAX" | "ANY_VALUE" | "ABS", Some((arg, 1))) => exact_type(arg, types),
+                ("NULLIF", Some((arg, 2))) if f.over.is_none() => exact_type(arg, types),
                 _ => None,
             }
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let ((p1, s1), (p2, s2)) = (exact_type(left, types)?, exact_type(right, types)?);
+            let (leading, scale) = match op {
+                BinaryOperator::Plus | BinaryOperator::Minus => {
+                    ((p1 - s1).max(p2 - s2) + 1, s1.max(s2))
+                }
+                BinaryOperator::Multiply => {
+                    ((p1 - s1) + (p2 - s2), (s1 + s2).min(s1.max(s2).max(12)))
+                }
+                BinaryOperator::Divide => return Some(quotient_type((p1, s1), (p2, s2))),
+                _ => return None,
+            };
+            let precision = (leading + scale).clamp(1, 38);
+            Some((precision, scale.min(precision)))
         }
         Expr::Value(v) => match &v.value {
             Value::Number(n, _) => {
@@ -332,11 +545,11 @@ fn exact_type(e: &Expr, ctx: &Context) -> Option<(u64, u64)> {
             }
             _ => None,
         },
-        Expr::Nested(inner) => exact_type(inner, ctx),
+        Expr::Nested(inner) => exact_type(inner, types),
         Expr::UnaryOp {
             op: UnaryOperator::Minus | UnaryOperator::Plus,
             expr,
-        } => exact_type(expr, ctx),
+        } => exact_type(expr, types),
         _ => None,
     }
 }
@@ -438,5 +651,27 @@ mod tests {
         assert!(super::wants_number_types(
             &crate::parse::parse("select ratio_to_report(p) over () from t").unwrap()[0]
         ));
+    }
+
+    #[test]
+    fn derived_columns_divide_and_average_to_snowflake_scales() {
+        // A CTE of literals: 1 is NUMBER(1,0), so AVG gives scale 6.
+        let sql =
+            translate("with c as (select 1 as a union all select 20) select avg(a) as m from c");
+        assert!(
+            sql.contains("CAST(avg(\"A\") AS DECIMAL(38,6)) AS \"M\""),
+            "{sql}"
+        );
+        // VALUES columns: NUMBER(2,0) / NUMBER(1,0) is NUMBER(8,6).
+        let sql = translate("select column1 / column2 as q from values (7, 2), (10, 4)");
+        assert!(sql.contains("AS DECIMAL(8,6)) AS \"Q\""), "{sql}");
+        // A derived table's column list renames; 1.5 * 2 is NUMBER(3,1), plus 1 NUMBER(4,1),
+        // whose average has scale 1 + 6.
+        let sql =
+            translate("select avg(y) as m from (select x * 2 + 1 from (select 1.5 as x)) as d(y)");
+        assert!(sql.contains("CAST(avg(\"Y\") AS DECIMAL(38,7))"), "{sql}");
+        // Text columns stay unknown.
+        let sql = translate("select avg(a) as m from (select 'x' as a)");
+        assert!(!sql.contains("DECIMAL(38"), "{sql}");
     }
 }

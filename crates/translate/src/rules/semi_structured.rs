@@ -8,8 +8,8 @@
 //! after the other function rules (its SQL names DuckDB functions such as `regexp_replace`) and
 //! turns FLATTEN into a subquery over `json_each` / `json_tree`.
 //!
-//! Limits: FLATTEN's SEQ is always 1 (DuckDB gives a correlated subquery no identity of the
-//! outer row); a VARIANT table column cast to text (`v::string`, no path) keeps JSON quotes,
+//! Limits: FLATTEN's SEQ numbers the rows of a single input table (see `number_input_rows`)
+//! and is 1 otherwise; a VARIANT table column cast to text (`v::string`, no path) keeps JSON quotes,
 //! because translation does not know column types.
 
 use std::ops::ControlFlow;
@@ -100,7 +100,7 @@ fn sorted_json(e: Expr) -> Expr {
     func("sg_json_sorted", vec![e])
 }
 
-fn json_type(e: Expr) -> Expr {
+pub(crate) fn json_type(e: Expr) -> Expr {
     func("json_type", vec![e])
 }
 
@@ -117,8 +117,20 @@ fn in_list(e: Expr, items: &[&str]) -> Expr {
     }
 }
 
+/// A semi-structured value's number, NULL when it holds no number:
+/// `CASE WHEN json_type(v) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN CAST(v AS DOUBLE) END`.
+fn numeric_value(v: Expr) -> Expr {
+    case(
+        vec![(
+            in_list(json_type(v.clone()), &["UBIGINT", "BIGINT", "DOUBLE"]),
+            cast_to(v, DataType::Double(sqlparser::ast::ExactNumberInfo::None)),
+        )],
+        None,
+    )
+}
+
 /// The elements of a JSON array as a DuckDB `JSON[]` (empty for a non-array).
-fn elements(array: Expr) -> Expr {
+pub(crate) fn elements(array: Expr) -> Expr {
     func("json_extract", vec![array, string("$[*]")])
 }
 
@@ -127,6 +139,11 @@ fn elements(array: Expr) -> Expr {
 /// expression) is marked `sg_json_value(x)` instead: it may be a DECIMAL, which DuckDB writes
 /// as a DOUBLE, and `conversion::print_values` expands the mark to write it as Snowflake does.
 pub(crate) fn to_json(e: Expr) -> Expr {
+    // Already marked: marking twice would have DuckDB rewrite the JSON (and its numbers).
+    if matches!(&e, Expr::Function(f) if name_of(f).eq_ignore_ascii_case(super::conversion::JSON_VALUE))
+    {
+        return e;
+    }
     let evidently_not_decimal = match &e {
         Expr::Value(_) => true,
         Expr::Function(f) => {
@@ -161,7 +178,7 @@ pub(crate) fn lambda(params: &[&str], body: Expr) -> Expr {
     })
 }
 
-fn ident(name: &str) -> Expr {
+pub(crate) fn ident(name: &str) -> Expr {
     Expr::Identifier(Ident::new(name))
 }
 
@@ -194,7 +211,8 @@ fn parse_path(text: &str) -> Result<Vec<Step>> {
                 }
                 i = close + 1;
             }
-            '.' if !first => {
+            // GET_PATH also takes the `:` of the path operator between keys (`'a:b'`).
+            '.' | ':' if !first => {
                 i += 1;
                 if i >= chars.len() {
                     return Err(bad());
@@ -215,7 +233,7 @@ fn parse_path(text: &str) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-/// A key at `chars[i..]`: `"quoted"` or a bare run up to the next `.` or `[`.
+/// A key at `chars[i..]`: `"quoted"` or a bare run up to the next `.`, `:` or `[`.
 fn read_key(chars: &[char], i: usize) -> Option<(String, usize)> {
     if chars[i] == '"' {
         let close = chars[i + 1..].iter().position(|&c| c == '"')? + i + 1;
@@ -223,7 +241,7 @@ fn read_key(chars: &[char], i: usize) -> Option<(String, usize)> {
     }
     let end = chars[i..]
         .iter()
-        .position(|&c| c == '.' || c == '[')
+        .position(|&c| c == '.' || c == ':' || c == '[')
         .map_or(chars.len(), |p| p + i);
     if end == i {
         return None;
@@ -326,6 +344,17 @@ const SEMI_FUNCTIONS: &[&str] = &[
     "ARRAY_SLICE",
     "ARRAY_COMPACT",
     "ARRAY_DISTINCT",
+    "ARRAY_EXCEPT",
+    "ARRAY_INTERSECTION",
+    "ARRAY_INSERT",
+    "ARRAY_REMOVE",
+    "ARRAY_REMOVE_AT",
+    "ARRAY_REVERSE",
+    "ARRAY_SORT",
+    "ARRAY_MIN",
+    "ARRAY_MAX",
+    "ARRAY_FLATTEN",
+    "ARRAY_GENERATE_RANGE",
     "STRIP_NULL_VALUE",
     "AS_OBJECT",
     "AS_ARRAY",
@@ -469,8 +498,8 @@ fn is_text_literal(e: &Expr) -> bool {
 /// - `v:a.b[0]`, `v['a']`, `v:"Quoted Key"`, `v[0]` → `json_extract(v, '$."a"."b"[0]')` (a
 ///   VARIANT; missing paths are NULL, keys case-sensitive); `v[-1]` is NULL.
 /// - `<variant>::varchar` (and DATE/TIME/TIMESTAMP) → the cast of
-///   `json_extract_string(<variant>, '$')`, the value without JSON quotes; numeric and BOOLEAN
-///   casts are DuckDB's own JSON casts.
+///   `json_extract_string(<variant>, '$')`, the value without JSON quotes (BOOLEAN too, so that
+///   `'"true"'` reads as text does); numeric casts are DuckDB's own JSON casts.
 /// - `x::variant` (OBJECT, ARRAY) → `to_json(x)`: text becomes a JSON string, not parsed JSON.
 /// - `<variant> = 'text'`, `LIKE`, `IN ('..')`, `||`: the variant is read as text, as Snowflake
 ///   casts it.
@@ -535,6 +564,7 @@ impl Paths<'_> {
                         *expr = to_json((**inner).clone());
                     }
                     SfType::Text { .. }
+                    | SfType::Boolean
                     | SfType::Date
                     | SfType::Time { .. }
                     | SfType::TimestampNtz { .. }
@@ -655,6 +685,35 @@ fn bracket_step(key: &Expr) -> Step {
 
 impl VisitorMut for Paths<'_> {
     type Break = ();
+    /// Snowflake orders VARIANT numbers by value (2 before 10); DuckDB orders JSON as text. An
+    /// ORDER BY key that is semi-structured is preceded by its numeric value (NULL for other
+    /// values, which then follow in text order). Not under DISTINCT or set operations, whose
+    /// ORDER BY may name only output columns.
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        let plain = matches!(query.body.as_ref(), SetExpr::Select(s) if s.distinct.is_none());
+        if let (
+            true,
+            Some(OrderBy {
+                kind: OrderByKind::Expressions(items),
+                ..
+            }),
+        ) = (plain, &mut query.order_by)
+        {
+            let mut keys = Vec::with_capacity(items.len());
+            for item in items.drain(..) {
+                if is_semi(&item.expr, self.names) {
+                    keys.push(OrderByExpr {
+                        expr: numeric_value(item.expr.clone()),
+                        ..item.clone()
+                    });
+                }
+                keys.push(item);
+            }
+            *items = keys;
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
             Expr::Function(f) => {
@@ -682,6 +741,7 @@ impl VisitorMut for Paths<'_> {
 pub fn flatten_table_functions(statement: &mut Statement) -> Result<()> {
     let mut v = Flatten {
         error: FirstError::default(),
+        seqs: Vec::new(),
     };
     let _ = statement.visit(&mut v);
     v.error.into_result()
@@ -689,6 +749,96 @@ pub fn flatten_table_functions(statement: &mut Statement) -> Result<()> {
 
 struct Flatten {
     error: FirstError,
+    /// Per SELECT being visited (innermost last): what its FLATTENs give as SEQ.
+    seqs: Vec<Option<Expr>>,
+}
+
+/// The column a numbered input table carries its row numbers in (see [`number_input_rows`]).
+const SEQ_COLUMN: &str = "SG_SEQ";
+
+/// Snowflake's SEQ numbers FLATTEN's input records. When a SELECT flattens the rows of one
+/// plain table (`FROM t, LATERAL FLATTEN(t.v)`), the table becomes `(SELECT *, row_number()
+/// OVER () AS "SG_SEQ" FROM t) AS t`, its wildcards leave that column out, and SEQ is
+/// `t."SG_SEQ"`. Anything else (a constant input, several input tables) has SEQ 1.
+fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
+    let (first, rest) = select.from.split_first_mut()?;
+    let others: Vec<&TableFactor> =
+        first
+            .joins
+            .iter()
+            .map(|j| &j.relation)
+            .chain(rest.iter().flat_map(|t| {
+                std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+            }))
+            .collect();
+    if others.is_empty() || !others.iter().all(|f| flatten_call(f).is_some()) {
+        return None;
+    }
+    let TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        version: None,
+        sample: None,
+        with_hints,
+        ..
+    } = &first.relation
+    else {
+        return None;
+    };
+    if !with_hints.is_empty() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+        return None;
+    }
+    let alias_name = match alias {
+        Some(a) => a.name.clone(),
+        None => name.0.last()?.as_ident()?.clone(),
+    };
+    let numbered = parse_query(&format!(
+        "SELECT *, row_number() OVER () AS \"{SEQ_COLUMN}\" FROM {name}"
+    ));
+    first.relation = TableFactor::Derived {
+        lateral: false,
+        subquery: Box::new(numbered),
+        alias: Some(TableAlias {
+            explicit: true,
+            name: alias_name.clone(),
+            columns: vec![],
+            at: None,
+        }),
+        sample: None,
+    };
+    let seq = Ident::with_quote('"', SEQ_COLUMN);
+    for item in &mut select.projection {
+        let options = match item {
+            SelectItem::Wildcard(options) => options,
+            SelectItem::QualifiedWildcard(
+                sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(qualifier),
+                options,
+            ) if qualifier
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|q| {
+                    crate::names::ident_name(q) == crate::names::ident_name(&alias_name)
+                }) =>
+            {
+                options
+            }
+            _ => continue,
+        };
+        let column = ObjectName::from(vec![seq.clone()]);
+        options.opt_exclude = Some(match options.opt_exclude.take() {
+            None => sqlparser::ast::ExcludeSelectItem::Multiple(vec![column]),
+            Some(sqlparser::ast::ExcludeSelectItem::Single(other)) => {
+                sqlparser::ast::ExcludeSelectItem::Multiple(vec![other, column])
+            }
+            Some(sqlparser::ast::ExcludeSelectItem::Multiple(mut all)) => {
+                all.push(column);
+                sqlparser::ast::ExcludeSelectItem::Multiple(all)
+            }
+        });
+    }
+    Some(Expr::CompoundIdentifier(vec![alias_name, seq]))
 }
 
 impl VisitorMut for Flatten {
@@ -699,9 +849,25 @@ impl VisitorMut for Flatten {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        self.seqs.push(number_input_rows(select));
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_select(&mut self, _: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        self.seqs.pop();
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let Some((args, alias)) = flatten_call(factor) {
-            match flatten(args, alias) {
+            let seq = self
+                .seqs
+                .last()
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| super::calls::number(1));
+            match flatten(args, alias, seq) {
                 Ok(derived) => *factor = derived,
                 Err(e) => {
                     self.error.set(e);
@@ -917,6 +1083,12 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         return Ok(None);
     };
     let n = name.as_str();
+    if super::arrays::null_array_argument(n, &args) {
+        return Ok(Some(cast_to(null(), DataType::JSON)));
+    }
+    if let Some(e) = super::arrays::rewrite(n, &args)? {
+        return Ok(Some(e));
+    }
     let arity = |min: usize, max: usize| check_arity(n, &args, min, max);
     let a = |i: usize| args[i].clone();
     let expr = match n {
@@ -974,7 +1146,10 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         }
         "ARRAY_CAT" => {
             arity(2, 2)?;
-            to_json(func("list_concat", vec![elements(a(0)), elements(a(1))]))
+            super::calls::null_if_null(
+                &[a(0), a(1)],
+                to_json(func("list_concat", vec![elements(a(0)), elements(a(1))])),
+            )
         }
         "ARRAYS_OVERLAP" => {
             arity(2, 2)?;
@@ -1536,9 +1711,8 @@ impl VisitorMut for Fill<'_> {
 
 /// `FLATTEN(INPUT => v [, PATH => 'p'] [, OUTER => b] [, RECURSIVE => b] [, MODE => m])` → a
 /// LATERAL subquery over DuckDB's `json_each` (or `json_tree` for RECURSIVE) with Snowflake's
-/// columns SEQ, KEY, PATH, INDEX, VALUE, THIS. SEQ is 1: one input record per FLATTEN call site
-/// is all a constant input has; for correlated inputs see the module's limits.
-fn flatten(args: Vec<FunctionArg>, alias: Option<TableAlias>) -> Result<TableFactor> {
+/// columns SEQ (the `seq` expression, see [`number_input_rows`]), KEY, PATH, INDEX, VALUE, THIS.
+fn flatten(args: Vec<FunctionArg>, alias: Option<TableAlias>, seq: Expr) -> Result<TableFactor> {
     let a = flatten_args(args)?;
     let steps = if a.path.is_empty() {
         vec![]
@@ -1602,7 +1776,7 @@ fn flatten(args: Vec<FunctionArg>, alias: Option<TableAlias>) -> Result<TableFac
     let _ = VisitMut::visit(
         &mut query,
         &mut Fill(&[
-            ("SG_SEQ", super::calls::number(1)),
+            ("SG_SEQ", seq),
             // Sorted, so that FLATTEN meets an object's keys in Snowflake's order.
             ("SG_THIS", cast_to(sorted_json(this), DataType::JSON)),
             ("SG_PREFIX", string(&a.path)),
@@ -1787,9 +1961,23 @@ mod tests {
     #[test]
     fn flatten_is_a_lateral_json_each() {
         let sql = translate("select f.value from t, lateral flatten(input => t.v) f");
+        // SEQ numbers the input table's rows.
         assert!(
-            sql.contains("\"T\", (SELECT CAST(1 AS DECIMAL(1, 0)) AS \"SEQ\""),
+            sql.contains("FROM (SELECT *, row_number() OVER () AS \"SG_SEQ\" FROM \"T\") AS \"T\", (SELECT \"T\".\"SG_SEQ\" AS \"SEQ\""),
             "{sql}"
+        );
+        let star = translate("select * from t, lateral flatten(input => t.v) f");
+        assert!(
+            star.starts_with("SELECT * EXCLUDE (\"SG_SEQ\") FROM"),
+            "{star}"
+        );
+        let star = translate("select f.* from t, lateral flatten(input => t.v) f");
+        assert!(!star.contains("EXCLUDE"), "{star}");
+        // A constant input has SEQ 1.
+        let constant = translate("select * from table(flatten(input => parse_json('[1]')))");
+        assert!(
+            constant.contains("(SELECT CAST(1 AS DECIMAL(1, 0)) AS \"SEQ\""),
+            "{constant}"
         );
         assert!(
             sql.contains("FROM \"JSON_EACH\"(\"SG_I\".\"SG_THIS\") AS \"SG_J\""),
@@ -1852,5 +2040,9 @@ mod tests {
             ]
         );
         assert!(parse_path("a..b").is_err());
+        assert_eq!(
+            parse_path("a:b").unwrap(),
+            vec![Step::Key("a".into()), Step::Key("b".into())]
+        );
     }
 }

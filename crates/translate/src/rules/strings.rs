@@ -52,6 +52,94 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
             "SHA2" | "SHA2_HEX" => sha2_to_sha256(n, args)?,
             "HASH" => hash_as_signed(n, args)?,
             "UUID_STRING" => uuid_string(n, args)?,
+            // NULL when any argument is NULL; the _IGNORE_NULLS forms are DuckDB's own.
+            "GREATEST" | "LEAST" => {
+                check_arity(n, &args, 1, usize::MAX)?;
+                let duck = if name == "GREATEST" {
+                    "greatest"
+                } else {
+                    "least"
+                };
+                super::calls::null_if_null(&args, func(duck, args.clone()))
+            }
+            "GREATEST_IGNORE_NULLS" => renamed("greatest", n, args, 1, usize::MAX)?,
+            "LEAST_IGNORE_NULLS" => renamed("least", n, args, 1, usize::MAX)?,
+            "SPACE" => {
+                check_arity(n, &args, 1, 1)?;
+                func("repeat", vec![string(" "), args[0].clone()])
+            }
+            "EDITDISTANCE" => {
+                check_arity(n, &args, 2, 3)?;
+                let mut args = args.into_iter();
+                let (a, b) = (args.next(), args.next());
+                let distance = func("levenshtein", a.into_iter().chain(b).collect());
+                match args.next() {
+                    Some(max) => func("least", vec![distance, max]),
+                    None => distance,
+                }
+            }
+            // INSERT(base, pos, len, ins): `len` characters from `pos` replaced by `ins`.
+            "INSERT" => {
+                check_arity(n, &args, 4, 4)?;
+                let [base, pos, len, ins]: [Expr; 4] = args.try_into().expect("checked arity");
+                let concat = |a: Expr, b: Expr| binary(a, BinaryOperator::StringConcat, b);
+                let head = func(
+                    "substr",
+                    vec![
+                        base.clone(),
+                        number(1),
+                        binary(pos.clone(), BinaryOperator::Minus, number(1)),
+                    ],
+                );
+                let tail = func("substr", vec![base, binary(pos, BinaryOperator::Plus, len)]);
+                nested(concat(concat(head, ins), tail))
+            }
+            "BASE64_ENCODE" => {
+                check_arity(n, &args, 1, 1)?;
+                func("to_base64", vec![cast(args[0].clone(), "BLOB")])
+            }
+            "BASE64_DECODE_STRING" => {
+                check_arity(n, &args, 1, 1)?;
+                func("decode", vec![func("from_base64", args)])
+            }
+            "BASE64_DECODE_BINARY" => renamed("from_base64", n, args, 1, 1)?,
+            "HEX_ENCODE" => {
+                check_arity(n, &args, 1, 2)?;
+                let lower = args.get(1).and_then(integer_literal) == Some(0);
+                let hex = func("hex", vec![args[0].clone()]);
+                if lower {
+                    func("lower", vec![hex])
+                } else {
+                    hex
+                }
+            }
+            "HEX_DECODE_STRING" => {
+                check_arity(n, &args, 1, 1)?;
+                func("decode", vec![func("unhex", args)])
+            }
+            "HEX_DECODE_BINARY" => renamed("unhex", n, args, 1, 1)?,
+            // Numbers as booleans (non-zero is TRUE), NULLs as SQL's AND / OR / NOT treat them.
+            "BOOLAND" | "BOOLOR" | "BOOLXOR" => {
+                check_arity(n, &args, 2, 2)?;
+                let [a, b]: [Expr; 2] = args.try_into().expect("checked arity");
+                let (a, b) = (cast(a, "BOOLEAN"), cast(b, "BOOLEAN"));
+                nested(match name.as_str() {
+                    "BOOLAND" => binary(a, BinaryOperator::And, b),
+                    "BOOLOR" => binary(a, BinaryOperator::Or, b),
+                    _ => binary(a, BinaryOperator::NotEq, b),
+                })
+            }
+            "BOOLNOT" => {
+                check_arity(n, &args, 1, 1)?;
+                nested(Expr::UnaryOp {
+                    op: sqlparser::ast::UnaryOperator::Not,
+                    expr: Box::new(cast(args[0].clone(), "BOOLEAN")),
+                })
+            }
+            "REGEXP_SUBSTR_ALL" => {
+                check_arity(n, &args, 2, 2)?;
+                func("json_quote", vec![func("regexp_extract_all", args)])
+            }
             "COLLATE" => {
                 check_arity(n, &args, 2, 2)?;
                 let [x, spec]: [Expr; 2] = args.try_into().expect("checked arity");

@@ -63,6 +63,9 @@ pub fn values_take_target_types(statement: &mut Statement, ctx: &Context) -> Res
         error: FirstError::default(),
     };
     let convert = |expr: &mut Expr, target: &Option<SfType>| -> Result<()> {
+        if super::calls::is_default_keyword(expr) {
+            return Ok(());
+        }
         if let Some(target) = target {
             if let Some(new) = t.to_target(expr, target)? {
                 *expr = new;
@@ -339,7 +342,7 @@ impl Timestamps {
     /// The value a TO_TIMESTAMP-style function converts: its second argument is a scale
     /// (epoch units) or a format.
     fn conversion_input(&self, name: &str, args: &[Expr]) -> Result<Expr> {
-        match args {
+        match super::calls::without_auto_format(args) {
             [x] => Ok(x.clone()),
             [x, Expr::Value(v)] => match &v.value {
                 Value::Number(scale, _) => {
@@ -357,10 +360,13 @@ impl Timestamps {
                         right: Box::new(Expr::value(Value::Number(format!("1e{scale}"), false))),
                     })
                 }
-                Value::SingleQuotedString(format) => Ok(Expr::Function(call(
-                    "strptime",
-                    vec![x.clone(), text(&strptime_format(format)?)],
-                ))),
+                Value::SingleQuotedString(format) => Ok(super::calls::parse_with_strptime(
+                    x,
+                    &strptime_format(format)?,
+                    "timestamp",
+                    format,
+                    name.starts_with("TRY_"),
+                )),
                 _ => Err(SnowflakeError::unsupported(format!(
                     "{name} with argument {v}"
                 ))),
