@@ -194,6 +194,7 @@ impl Engine {
         Ok(EngineSession {
             conn,
             engine: Arc::clone(self),
+            written: std::cell::RefCell::new(None),
         })
     }
 
@@ -329,6 +330,17 @@ fn mark_json_fields(stmt: &duckdb::Statement<'_>, schema: SchemaRef) -> SchemaRe
 pub struct EngineSession {
     conn: Connection,
     engine: Arc<Engine>,
+    /// While the client has a transaction open (BEGIN, or AUTOCOMMIT off): the statements run in
+    /// it that may have written, in order (see [`EngineSession::undo_failed_statement`]).
+    written: std::cell::RefCell<Option<Vec<String>>>,
+}
+
+/// Whether a statement may change anything (reads are not replayed).
+fn may_write(sql: &str) -> bool {
+    let head = sql.trim_start().get(..9).unwrap_or("").to_ascii_uppercase();
+    !["SELECT", "DESCRIBE", "SUMMARIZE", "EXPLAIN", "FROM "]
+        .iter()
+        .any(|k| head.starts_with(k))
 }
 
 impl EngineSession {
@@ -336,19 +348,77 @@ impl EngineSession {
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
         tracing::debug!(sql, "duckdb");
         self.note_timestamp_tz(sql);
-        let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
-        let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
-        let schema = arrow.get_schema();
-        let batches: Vec<RecordBatch> = arrow.collect();
-        let schema = mark_json_fields(&stmt, schema);
-        Ok(QueryResult { schema, batches })
+        let result = (|| {
+            let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+            let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
+            let schema = arrow.get_schema();
+            let batches: Vec<RecordBatch> = arrow.collect();
+            let schema = mark_json_fields(&stmt, schema);
+            Ok(QueryResult { schema, batches })
+        })();
+        self.settle(sql, result)
     }
 
     /// Run statements that return nothing of interest.
     pub fn execute(&self, sql: &str) -> Result<()> {
         tracing::debug!(sql, "duckdb");
         self.note_timestamp_tz(sql);
-        self.conn.execute_batch(sql).map_err(from_duckdb)
+        let result = self.conn.execute_batch(sql).map_err(from_duckdb);
+        self.settle(sql, result)
+    }
+
+    /// Open the client's transaction: from here on, a statement that fails is undone alone.
+    pub fn begin_transaction(&self) -> Result<()> {
+        self.execute("BEGIN TRANSACTION")?;
+        *self.written.borrow_mut() = Some(Vec::new());
+        Ok(())
+    }
+
+    /// Commit the client's transaction.
+    pub fn commit(&self) -> Result<()> {
+        *self.written.borrow_mut() = None;
+        self.execute("COMMIT")
+    }
+
+    /// Roll the client's transaction back.
+    pub fn rollback(&self) -> Result<()> {
+        *self.written.borrow_mut() = None;
+        self.execute("ROLLBACK")
+    }
+
+    /// Note a statement's outcome in the client's transaction: a success that may have written
+    /// is remembered, a failure is undone.
+    fn settle<T>(&self, sql: &str, result: Result<T>) -> Result<T> {
+        match &result {
+            Ok(_) => {
+                if let Some(log) = self.written.borrow_mut().as_mut() {
+                    if may_write(sql) {
+                        log.push(sql.to_string());
+                    }
+                }
+            }
+            Err(_) => self.undo_failed_statement(),
+        }
+        result
+    }
+
+    /// Snowflake undoes only the statement that failed and keeps the transaction open with the
+    /// work before it; a DuckDB error aborts the whole transaction (every later statement
+    /// fails, COMMIT rolls back). So the transaction is rolled back, begun again and the
+    /// statements that succeeded in it are run again. If that replay fails the transaction is
+    /// left rolled back, and no longer tracked.
+    fn undo_failed_statement(&self) {
+        let Some(log) = self.written.borrow().clone() else {
+            return;
+        };
+        let _ = self.conn.execute_batch("ROLLBACK");
+        let replayed = self.conn.execute_batch("BEGIN TRANSACTION").is_ok()
+            && log.iter().all(|sql| self.conn.execute_batch(sql).is_ok());
+        if !replayed {
+            tracing::warn!("a failed statement's transaction could not be restored");
+            let _ = self.conn.execute_batch("ROLLBACK");
+            *self.written.borrow_mut() = None;
+        }
     }
 
     /// Run a statement and return the row count DuckDB reports (INSERT/UPDATE/DELETE).
@@ -698,18 +768,21 @@ impl EngineSession {
 
     /// Every row of a query as text cells (NULL as `None`), for metadata queries of state tools.
     pub fn text_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-        let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
-        let mut rows = stmt.query([]).map_err(from_duckdb)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(from_duckdb)? {
-            let n = row.as_ref().column_count();
-            let mut cells = Vec::with_capacity(n);
-            for i in 0..n {
-                cells.push(row.get::<_, Option<String>>(i).map_err(from_duckdb)?);
+        let result = (|| {
+            let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+            let mut rows = stmt.query([]).map_err(from_duckdb)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(from_duckdb)? {
+                let n = row.as_ref().column_count();
+                let mut cells = Vec::with_capacity(n);
+                for i in 0..n {
+                    cells.push(row.get::<_, Option<String>>(i).map_err(from_duckdb)?);
+                }
+                out.push(cells);
             }
-            out.push(cells);
-        }
-        Ok(out)
+            Ok(out)
+        })();
+        self.settle(sql, result)
     }
 
     fn strings(&self, sql: &str) -> Result<Vec<String>> {

@@ -555,7 +555,7 @@ impl Session {
                             | SqlKind::InsertOverwrite { .. }
                     )
                 {
-                    self.conn.execute("BEGIN TRANSACTION")?;
+                    self.conn.begin_transaction()?;
                     self.in_transaction = true;
                 }
                 self.run_sql(p, request)

@@ -14,7 +14,7 @@ pub fn run(session: &mut Session, settings: Vec<(String, Option<String>)>) -> Re
     // Turning AUTOCOMMIT back on commits the transaction it left open, as in Snowflake.
     if session.autocommit() && session.in_transaction {
         session.in_transaction = false;
-        session.conn().execute("COMMIT")?;
+        session.conn().commit()?;
     }
     ResultSet::status(StatementType::Scl, "Statement executed successfully.")
 }

@@ -1,7 +1,8 @@
 //! `BEGIN` / `START TRANSACTION`, `COMMIT`, `ROLLBACK`.
 //!
 //! Snowflake accepts COMMIT and ROLLBACK with no open transaction (they do nothing); DuckDB
-//! rejects them, so the session tracks whether one is open.
+//! rejects them, so the session tracks whether one is open. A statement that fails inside the
+//! transaction is undone alone (see `EngineSession::begin_transaction`).
 
 use snowglobe_error::Result;
 
@@ -9,7 +10,7 @@ use crate::{ResultSet, Session, StatementType};
 
 pub fn begin(session: &mut Session) -> Result<ResultSet> {
     if !session.in_transaction {
-        session.conn().execute("BEGIN TRANSACTION")?;
+        session.conn().begin_transaction()?;
         session.in_transaction = true;
     }
     ResultSet::status(StatementType::Tcl, "Statement executed successfully.")
@@ -18,7 +19,7 @@ pub fn begin(session: &mut Session) -> Result<ResultSet> {
 pub fn commit(session: &mut Session) -> Result<ResultSet> {
     if session.in_transaction {
         session.in_transaction = false;
-        session.conn().execute("COMMIT")?;
+        session.conn().commit()?;
     }
     ResultSet::status(StatementType::Tcl, "Statement executed successfully.")
 }
@@ -26,7 +27,7 @@ pub fn commit(session: &mut Session) -> Result<ResultSet> {
 pub fn rollback(session: &mut Session) -> Result<ResultSet> {
     if session.in_transaction {
         session.in_transaction = false;
-        session.conn().execute("ROLLBACK")?;
+        session.conn().rollback()?;
     }
     ResultSet::status(StatementType::Tcl, "Statement executed successfully.")
 }
