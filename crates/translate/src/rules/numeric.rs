@@ -237,6 +237,9 @@ fn ceil_floor_at_scale(x: Expr, scale: i64, up: bool) -> Expr {
 /// lists typed from those, and arithmetic, SUM, AVG and COUNT of any of them), the result is cast
 /// to Snowflake's DECIMAL. Operands of unknown type keep DuckDB's typing.
 pub fn number_division_scale(statement: &mut Statement, ctx: &Context) {
+    if !wants_number_types(statement) {
+        return;
+    }
     let mut collect = DerivedColumns(Types {
         base: &ctx.number_columns,
         derived: vec![],

@@ -163,13 +163,6 @@ fn renamed(to: &str, name: &str, args: Vec<Expr>, min: usize, max: usize) -> Res
     Ok(func(to, args))
 }
 
-fn any_null(args: &[Expr]) -> Expr {
-    args.iter()
-        .map(|a| is_null(a.clone()))
-        .reduce(|a, b| binary(a, BinaryOperator::Or, b))
-        .expect("at least one argument")
-}
-
 /// Snowflake `CONCAT(a, b, ...)` is NULL when any argument is NULL; DuckDB's `concat` skips
 /// NULLs. Becomes `(a::VARCHAR || b::VARCHAR || ...)`, which propagates NULL.
 fn concat_null_propagating(name: &str, args: Vec<Expr>) -> Result<Expr> {
@@ -190,9 +183,9 @@ fn concat_ws_null_propagating(name: &str, args: Vec<Expr>) -> Result<Expr> {
     if args.len() < 2 {
         return Err(super::calls::arity(name, args.len(), "at least 2"));
     }
-    Ok(case(
-        vec![(any_null(&args), super::calls::null())],
-        Some(func("concat_ws", args)),
+    Ok(super::calls::null_if_null(
+        &args,
+        func("concat_ws", args.clone()),
     ))
 }
 
