@@ -267,7 +267,7 @@ fn decoded(token: &str) -> Option<Cow<'_, str>> {
 }
 
 /// Apply `f` to every non-null text of the first column.
-fn map_text(
+pub(crate) fn map_text(
     input: &RecordBatch,
     f: impl Fn(&str) -> Option<Cow<'_, str>>,
 ) -> Result<ArrayRef, Box<dyn Error>> {

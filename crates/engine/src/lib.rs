@@ -15,6 +15,7 @@ pub mod date_math;
 pub mod describe;
 pub mod errors;
 pub mod json_text;
+pub mod text_functions;
 pub mod text_limits;
 pub mod time_zones;
 
@@ -128,6 +129,7 @@ impl Engine {
         date_math::register(&root).map_err(from_duckdb)?;
         text_limits::register(&root).map_err(from_duckdb)?;
         json_text::register(&root).map_err(from_duckdb)?;
+        text_functions::register(&root).map_err(from_duckdb)?;
         let stage_root = match &storage {
             Storage::Directory(dir) => dir.join("stages"),
             Storage::Memory => {

@@ -92,6 +92,8 @@ pub struct Session {
     /// The engine's drop count when the current database was last known to exist.
     drops_seen: u64,
     in_transaction: bool,
+    /// The id of the open transaction (`CURRENT_TRANSACTION()`), while `in_transaction`.
+    transaction_id: u64,
     /// Session variables (`SET`): upper-case name → Snowflake SQL literal.
     pub variables: std::collections::BTreeMap<String, String>,
     /// Ids of the session's queries, oldest first (`LAST_QUERY_ID()`), the last 100.
@@ -124,6 +126,7 @@ impl Session {
             temporary_tables: Vec::new(),
             drops_seen: 0,
             in_transaction: false,
+            transaction_id: 0,
             variables: Default::default(),
             query_ids: Vec::new(),
             kept_results: Default::default(),
@@ -198,6 +201,7 @@ impl Session {
             target_columns: vec![],
             variables: self.variables.clone(),
             session_id: self.id,
+            transaction: self.in_transaction.then_some(self.transaction_id),
             query_ids: self.query_ids.clone(),
             semi_columns: vec![],
             number_columns: vec![],
@@ -205,7 +209,20 @@ impl Session {
             output_formats: OutputFormats::from_parameters(|name| {
                 self.params.text(name).unwrap_or_default()
             }),
+            functions: vec![],
         }
+    }
+
+    /// Open a transaction on the engine session and give it a fresh id: nanoseconds since the
+    /// epoch, as wide as Snowflake's transaction ids.
+    fn open_transaction(&mut self) -> Result<()> {
+        self.conn.begin_transaction()?;
+        self.in_transaction = true;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        self.transaction_id = now.max(self.transaction_id + 1);
+        Ok(())
     }
 
     fn autocommit(&self) -> bool {
@@ -418,6 +435,7 @@ impl Session {
         let table = format!("TEMP.MAIN.{}", snowglobe_catalog::names::quote(BIND_ROWS));
         let mut ctx = self.context();
         ctx.target_columns = self.target_columns(&statement, &ctx);
+        ctx.functions = self.called_functions(&statement, &ctx);
         if let Some(from_table) =
             binds::insert_from_table(&statement, &request.bindings, &table, &ctx)?
         {
@@ -468,6 +486,7 @@ impl Session {
     fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
         let mut ctx = self.context();
         ctx.target_columns = self.target_columns(&statement, &ctx);
+        ctx.functions = self.called_functions(&statement, &ctx);
         // Column types the rules need: VARIANT columns read as text, NUMBER columns divided,
         // TIMESTAMP_TZ columns read as instants.
         if snowglobe_translate::rules::semi_structured::wants_column_types(&statement)
@@ -555,8 +574,7 @@ impl Session {
                             | SqlKind::InsertOverwrite { .. }
                     )
                 {
-                    self.conn.begin_transaction()?;
-                    self.in_transaction = true;
+                    self.open_transaction()?;
                 }
                 self.run_sql(p, request)
             }
@@ -745,8 +763,17 @@ impl Session {
                 status,
                 storage,
                 meta,
+                if_not_exists,
                 temporary,
             } => {
+                if let Some(view) = if_not_exists {
+                    if self.object_exists(view, temporary.is_some())? {
+                        return ResultSet::status(
+                            StatementType::Ddl,
+                            format!("{} already exists, statement succeeded.", view.name),
+                        );
+                    }
+                }
                 self.in_own_transaction(|s| {
                     s.conn.execute(&p.sql)?;
                     if let Some(meta) = meta {
@@ -821,6 +848,49 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    /// The SQL user-defined functions `statement` calls, directly or through other functions
+    /// (one file lookup per called name).
+    fn called_functions(
+        &self,
+        statement: &Statement,
+        ctx: &Context,
+    ) -> Vec<snowglobe_translate::UserFunction> {
+        use snowglobe_translate::rules::udfs;
+        // Names called by a function's body are resolved in the function's schema.
+        let mut pending: Vec<(_, Option<Context>)> = udfs::called_names(statement)
+            .into_iter()
+            .map(|n| (n, None))
+            .collect();
+        let mut found: Vec<snowglobe_translate::UserFunction> = Vec::new();
+        let mut looked = 0;
+        while let Some((name, home)) = pending.pop() {
+            looked += 1;
+            if looked > 256 {
+                break;
+            }
+            let Ok(object) = resolve_object(&name, home.as_ref().unwrap_or(ctx), "CALL") else {
+                continue;
+            };
+            if found.iter().any(|f| f.name == object) {
+                continue;
+            }
+            if let Some(function) = commands::procedure::user_function(self, &object) {
+                let home = Context {
+                    database: Some(object.database.clone()),
+                    schema: Some(object.schema.clone()),
+                    ..Context::default()
+                };
+                pending.extend(
+                    udfs::body_calls(&function)
+                        .into_iter()
+                        .map(|n| (n, Some(home.clone()))),
+                );
+                found.push(function);
+            }
+        }
+        found
     }
 
     fn object_exists(&self, object: &ObjectRef, temporary: bool) -> Result<bool> {

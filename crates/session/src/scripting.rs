@@ -594,6 +594,19 @@ impl Interpreter<'_> {
             Some((rest, _)) => rest.as_str(),
             None => sql,
         };
+        // `EXECUTE IMMEDIATE v` / `EXECUTE IMMEDIATE 'a' || v`: the statement is the
+        // expression's value.
+        let evaluated;
+        let text = match immediate_expression(text) {
+            Some(expr) => {
+                evaluated = format!(
+                    "EXECUTE IMMEDIATE {}",
+                    self.evaluate(expr, Some("VARCHAR"))?
+                );
+                evaluated.as_str()
+            }
+            None => text,
+        };
         let text = self.substitute(text, false)?;
         let request = Request {
             sql: text,
@@ -630,6 +643,43 @@ impl Interpreter<'_> {
         }
         Ok(result)
     }
+}
+
+/// The expression of an `EXECUTE IMMEDIATE <expression>` whose statement text is computed (a
+/// variable, a concatenation): not a string constant, and without USING.
+fn immediate_expression(sql: &str) -> Option<&str> {
+    let mut words = sql.trim_start().splitn(3, char::is_whitespace);
+    let (execute, immediate) = (words.next()?, words.next()?);
+    if !execute.eq_ignore_ascii_case("EXECUTE") || !immediate.eq_ignore_ascii_case("IMMEDIATE") {
+        return None;
+    }
+    let rest = words.next()?.trim().trim_end_matches(';').trim_end();
+    let using = outside_literals(rest)
+        .to_ascii_uppercase()
+        .contains("USING");
+    (!rest.is_empty() && !is_one_literal(rest) && !using).then_some(rest)
+}
+
+/// Whether `text` is a single string constant (`'...'` or `$$...$$`).
+fn is_one_literal(text: &str) -> bool {
+    if let Some(inner) = text.strip_prefix("$$").and_then(|t| t.strip_suffix("$$")) {
+        return !inner.contains("$$");
+    }
+    text.starts_with('\'') && outside_literals(text).trim().is_empty()
+}
+
+/// `text` without its `'...'` constants (a doubled `''` stays inside one).
+fn outside_literals(text: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '\'' {
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The rows a DML statement changed: the sum of its count columns.

@@ -27,6 +27,8 @@ pub struct Context {
     pub variables: std::collections::BTreeMap<String, String>,
     /// The session's id (`CURRENT_SESSION()`).
     pub session_id: u64,
+    /// The id of the session's open transaction (`CURRENT_TRANSACTION()`).
+    pub transaction: Option<u64>,
     /// Ids of the session's recent queries, oldest first (`LAST_QUERY_ID()`).
     pub query_ids: Vec<String>,
     /// Names (exact case) of the VARIANT, OBJECT and ARRAY columns of the tables the statement
@@ -43,6 +45,19 @@ pub struct Context {
     pub tz_columns: Vec<(String, String)>,
     /// How values converted to text without a format print (the `*_OUTPUT_FORMAT` parameters).
     pub output_formats: OutputFormats,
+    /// The SQL user-defined functions the statement calls, as the session found them (see
+    /// [`crate::rules::udfs`]).
+    pub functions: Vec<UserFunction>,
+}
+
+/// A SQL user-defined function: its name, arguments (upper-case name, type as written), the
+/// RETURNS type as written (`FLOAT`, `TABLE (a INT)`) and the body (an expression or a query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFunction {
+    pub name: ObjectRef,
+    pub args: Vec<(String, String)>,
+    pub returns: String,
+    pub body: String,
 }
 
 /// The session's `*_OUTPUT_FORMAT` parameters where they differ from Snowflake's defaults, by

@@ -89,6 +89,9 @@ fn split_statements(sql: &str) -> Vec<&str> {
 /// Turn sqlparser's `Expected: X, found: Y at Line: L, Column: C` into Snowflake's
 /// `syntax error line L at position C-1 unexpected 'Y'.`
 fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
+    if let Some(feature) = unsupported_statement(sql) {
+        return SnowflakeError::unsupported(feature);
+    }
     let text = match error {
         ParserError::TokenizerError(t) | ParserError::ParserError(t) => t.as_str(),
         ParserError::RecursionLimitExceeded => "statement too deeply nested",
@@ -115,6 +118,72 @@ fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
     SnowflakeError::syntax(line, column.saturating_sub(1), &unexpected)
 }
 
+/// Statements Snowflake has and Snowglobe does not (objects DuckDB has no counterpart for):
+/// `CREATE DYNAMIC TABLE`, `CREATE STREAM`, `UNDROP TABLE` and the like, named so the error
+/// says what is unsupported rather than where the parser stopped.
+fn unsupported_statement(sql: &str) -> Option<String> {
+    const MODIFIERS: &[&str] = &[
+        "OR",
+        "REPLACE",
+        "ALTER",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "TRANSIENT",
+        "SECURE",
+        "TEMPORARY",
+        "TEMP",
+        "LOCAL",
+        "GLOBAL",
+        "VOLATILE",
+    ];
+    const OBJECTS: &[&[&str]] = &[
+        &["DYNAMIC", "TABLE"],
+        &["EXTERNAL", "TABLE"],
+        &["HYBRID", "TABLE"],
+        &["EVENT", "TABLE"],
+        &["ICEBERG", "TABLE"],
+        &["INTERACTIVE", "TABLE"],
+        &["MATERIALIZED", "VIEW"],
+        &["RECURSIVE", "VIEW"],
+        &["STREAM"],
+        &["TASK"],
+        &["PIPE"],
+        &["ALERT"],
+        &["NOTIFICATION", "INTEGRATION"],
+        &["STORAGE", "INTEGRATION"],
+        &["API", "INTEGRATION"],
+        &["SECURITY", "INTEGRATION"],
+        &["EXTERNAL", "ACCESS", "INTEGRATION"],
+        &["NETWORK", "RULE"],
+        &["NETWORK", "POLICY"],
+        &["MASKING", "POLICY"],
+        &["ROW", "ACCESS", "POLICY"],
+        &["TAG"],
+        &["SHARE"],
+    ];
+    let words: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let (verb, rest) = words.split_first()?;
+    match verb.as_str() {
+        "UNDROP" => Some(format!("UNDROP {}", rest.first()?)),
+        "CREATE" | "ALTER" | "DROP" | "DESCRIBE" | "DESC" => {
+            let rest: Vec<&str> = rest
+                .iter()
+                .map(String::as_str)
+                .skip_while(|w| MODIFIERS.contains(w))
+                .collect();
+            let object = OBJECTS.iter().find(|o| rest.starts_with(o))?;
+            Some(format!("{verb} {}", object.join(" ")))
+        }
+        _ => None,
+    }
+}
+
 fn position(text: &str) -> Option<(u64, u64)> {
     let (_, rest) = text.rsplit_once("Line: ")?;
     let (line, rest) = rest.split_once(", Column: ")?;
@@ -125,6 +194,18 @@ fn position(text: &str) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_objects_are_named() {
+        let e = parse("CREATE STREAM s ON TABLE t").unwrap_err();
+        assert!(e.message.contains("Unsupported feature 'CREATE STREAM'"));
+        let e = parse("create or replace task t warehouse = w as select 1").unwrap_err();
+        assert!(e.message.contains("'CREATE TASK'"));
+        let e = parse("undrop table t").unwrap_err();
+        assert!(e.message.contains("'UNDROP TABLE'"));
+        let e = parse("create table t (a int,").unwrap_err();
+        assert!(e.message.contains("syntax error"));
+    }
 
     #[test]
     fn syntax_error_in_snowflake_words() {

@@ -115,6 +115,84 @@ pub enum Command {
     ExecuteImmediate(String),
     /// `SELECT GET_DDL(...)` on its own.
     GetDdl(crate::get_ddl::GetDdl),
+    ShowGrants(Grants),
+    /// `DESCRIBE DATABASE d` (its schemas) / `DESCRIBE SCHEMA d.s` (its objects).
+    DescribeContainer {
+        database: String,
+        schema: Option<String>,
+    },
+}
+
+/// Whose grants a `SHOW GRANTS` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grants {
+    /// `SHOW GRANTS` / `SHOW GRANTS TO USER u`: the roles granted to the user (the current
+    /// user when `None`).
+    ToUser(Option<String>),
+    /// `TO ROLE r`: the privileges the role holds.
+    ToRole(String),
+    /// `OF ROLE r`: the users and roles the role is granted to.
+    OfRole(String),
+    /// `ON <kind> <object>`: the privileges on an object. A DATABASE has only `database`, a
+    /// SCHEMA `database` and `schema`, anything else all three.
+    On { kind: String, object: ObjectRef },
+}
+
+/// The [`Grants`] of a `SHOW GRANTS` form (see `statements::parse_show_grants`).
+pub(crate) fn grants_of(
+    form: &str,
+    kind: Option<&str>,
+    name: Option<&ObjectName>,
+    ctx: &Context,
+) -> Result<Grants> {
+    let single = |name: Option<&ObjectName>| -> Result<String> {
+        match name {
+            Some(n) => resolve_single(n),
+            None => Err(SnowflakeError::syntax(1, 0, "<EOF>")),
+        }
+    };
+    Ok(match (form, kind) {
+        ("TO USER", _) => Grants::ToUser(name.map(resolve_single).transpose()?),
+        ("TO ROLE", _) => Grants::ToRole(single(name)?),
+        ("OF ROLE", _) => Grants::OfRole(single(name)?),
+        ("ON", Some(kind)) => {
+            let name = name.ok_or_else(|| SnowflakeError::syntax(1, 0, "<EOF>"))?;
+            let object = match kind {
+                "DATABASE" => ObjectRef {
+                    database: resolve_single(name)?,
+                    schema: String::new(),
+                    name: String::new(),
+                },
+                "SCHEMA" => {
+                    let (database, schema) = resolve_schema(name, ctx, "SHOW GRANTS")?;
+                    ObjectRef {
+                        database,
+                        schema,
+                        name: String::new(),
+                    }
+                }
+                _ => resolve_object(name, ctx, "SHOW GRANTS")?,
+            };
+            Grants::On {
+                kind: kind.to_string(),
+                object,
+            }
+        }
+        _ => return Err(SnowflakeError::unsupported("SHOW GRANTS ON ACCOUNT")),
+    })
+}
+
+/// The database (and schema) a `DESCRIBE DATABASE | SCHEMA` names.
+pub(crate) fn container_of(
+    kind: &str,
+    name: &ObjectName,
+    ctx: &Context,
+) -> Result<(String, Option<String>)> {
+    if kind == "DATABASE" {
+        return Ok((resolve_single(name)?, None));
+    }
+    let (database, schema) = resolve_schema(name, ctx, "DESCRIBE")?;
+    Ok((database, Some(schema)))
 }
 
 /// `SHOW <objects> [LIKE '<pattern>'] [IN DATABASE d | IN [SCHEMA] d.s] [STARTS WITH 'x'] [LIMIT n]`.
@@ -181,6 +259,10 @@ pub enum ShowObjects {
     ExportedKeys,
     Stages,
     FileFormats,
+    Users,
+    Roles,
+    /// User-defined stored procedures.
+    Procedures,
 }
 
 /// The object a `USE` statement switches to.
@@ -276,6 +358,8 @@ pub enum SqlKind {
         storage: String,
         /// `None` for a temporary view (it lives only as long as the session).
         meta: Option<ViewMeta>,
+        /// `CREATE VIEW IF NOT EXISTS`: the view, which is left as it is when it exists.
+        if_not_exists: Option<ObjectRef>,
         /// A temporary view: the session resolves its name to DuckDB's `temp` catalog, as for
         /// a temporary table.
         temporary: Option<ObjectRef>,
@@ -358,7 +442,20 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 deletes: has(|a| matches!(a, MergeAction::Delete { .. })),
             }
         }
+        Statement::CreateTable(create) if create.dynamic || create.iceberg || create.external => {
+            let kind = if create.dynamic {
+                "DYNAMIC"
+            } else if create.iceberg {
+                "ICEBERG"
+            } else {
+                "EXTERNAL"
+            };
+            return Err(SnowflakeError::unsupported(format!("CREATE {kind} TABLE")));
+        }
         Statement::CreateTable(create) => create_table(create, ctx)?,
+        Statement::CreateView(view) if view.materialized => {
+            return Err(SnowflakeError::unsupported("CREATE MATERIALIZED VIEW"));
+        }
         Statement::CreateView(view) => {
             let object = resolve_object(&view.name, ctx, "CREATE VIEW")?;
             let meta = (!view.temporary).then(|| ViewMeta {
@@ -383,6 +480,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 status: format!("View {} successfully created.", object.name),
                 storage,
                 meta,
+                if_not_exists: view.if_not_exists.then(|| object.clone()),
                 temporary,
             }
         }
@@ -1387,6 +1485,9 @@ pub(crate) fn show_of(
         "EXPORTED KEYS" => ShowObjects::ExportedKeys,
         "STAGES" => ShowObjects::Stages,
         "FILE FORMATS" => ShowObjects::FileFormats,
+        "USERS" => ShowObjects::Users,
+        "ROLES" => ShowObjects::Roles,
+        "PROCEDURES" => ShowObjects::Procedures,
         _ => ShowObjects::UserFunctions,
     };
     let mut out = Show::new(objects, terse, like, starts_with, limit);
@@ -1396,9 +1497,12 @@ pub(crate) fn show_of(
     };
     match (scope.as_deref(), name_parts.as_slice()) {
         (None, _) => match objects {
-            ShowObjects::Warehouses | ShowObjects::Parameters | ShowObjects::UserFunctions => {
-                out.account = true
-            }
+            ShowObjects::Warehouses
+            | ShowObjects::Parameters
+            | ShowObjects::UserFunctions
+            | ShowObjects::Users
+            | ShowObjects::Roles
+            | ShowObjects::Procedures => out.account = true,
             _ => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                 out.schema = ctx.schema.clone();

@@ -841,7 +841,8 @@ pub fn select_into(sql: &str) -> Result<Option<(String, Vec<String>)>> {
             .filter(|t| t.kind == Kind::Word)
             .map(|t| sql[t.start..t.end].to_ascii_uppercase())
     };
-    if !matches!(word(0).as_deref(), Some("SELECT" | "WITH")) {
+    // `CALL p(...) INTO :x` sets `x` from the procedure's answer the same way.
+    if !matches!(word(0).as_deref(), Some("SELECT" | "WITH" | "CALL")) {
         return Ok(None);
     }
     let mut depth = 0;
@@ -887,13 +888,16 @@ pub struct Procedure {
     pub comment: Option<String>,
 }
 
-/// CREATE PROCEDURE, CALL and DROP PROCEDURE, names resolved.
+/// CREATE PROCEDURE | FUNCTION, CALL and DROP PROCEDURE | FUNCTION, names resolved. A SQL
+/// function (`function`) has the same parts as a procedure: its body is an expression or a
+/// query (see [`crate::rules::udfs`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProcedureStatement {
     Create {
         name: crate::names::ObjectRef,
         or_replace: bool,
         if_not_exists: bool,
+        function: bool,
         procedure: Procedure,
     },
     /// `CALL name(args)`: the arguments as expression texts.
@@ -904,6 +908,7 @@ pub enum ProcedureStatement {
     Drop {
         name: crate::names::ObjectRef,
         if_exists: bool,
+        function: bool,
     },
 }
 
@@ -919,16 +924,16 @@ pub fn is_procedure_statement(sql: &str) -> bool {
     let w = |i: usize| words.get(i).map(String::as_str);
     match w(0) {
         Some("CALL") => true,
-        Some("DROP") => w(1) == Some("PROCEDURE"),
+        Some("DROP") => matches!(w(1), Some("PROCEDURE" | "FUNCTION")),
         Some("CREATE") => {
             let mut i = 1;
             if w(i) == Some("OR") && w(i + 1) == Some("REPLACE") {
                 i += 2;
             }
-            if w(i) == Some("SECURE") {
+            while matches!(w(i), Some("SECURE" | "TEMPORARY" | "TEMP")) {
                 i += 1;
             }
-            w(i) == Some("PROCEDURE")
+            matches!(w(i), Some("PROCEDURE" | "FUNCTION"))
         }
         _ => false,
     }
@@ -965,7 +970,10 @@ pub fn parse_procedure_statement(
             args,
         }
     } else if p.eat_word("DROP") {
-        p.expect_word("PROCEDURE")?;
+        let function = p.eat_word("FUNCTION");
+        if !function {
+            p.expect_word("PROCEDURE")?;
+        }
         let if_exists = p.eat_word("IF") && {
             p.expect_word("EXISTS")?;
             true
@@ -976,15 +984,22 @@ pub fn parse_procedure_statement(
             p.text_until(|p, i| p.is_sym_at(i, ")")).ok();
             p.expect_sym(")")?;
         }
-        ProcedureStatement::Drop { name, if_exists }
+        ProcedureStatement::Drop {
+            name,
+            if_exists,
+            function,
+        }
     } else {
         p.expect_word("CREATE")?;
         let or_replace = p.eat_word("OR") && {
             p.expect_word("REPLACE")?;
             true
         };
-        p.eat_word("SECURE");
-        p.expect_word("PROCEDURE")?;
+        while p.eat_word("SECURE") || p.eat_word("TEMPORARY") || p.eat_word("TEMP") {}
+        let function = p.eat_word("FUNCTION");
+        if !function {
+            p.expect_word("PROCEDURE")?;
+        }
         let if_not_exists = p.eat_word("IF") && {
             p.expect_word("NOT")?;
             p.expect_word("EXISTS")?;
@@ -1002,9 +1017,10 @@ pub fn parse_procedure_statement(
                         || p.word_at(i).as_deref() == Some("DEFAULT")
                 })?;
                 if p.peek_word().as_deref() == Some("DEFAULT") {
-                    return Err(SnowflakeError::unsupported(
-                        "procedure arguments with a DEFAULT",
-                    ));
+                    let what = if function { "function" } else { "procedure" };
+                    return Err(SnowflakeError::unsupported(format!(
+                        "{what} arguments with a DEFAULT"
+                    )));
                 }
                 args.push((arg, data_type));
                 if !p.eat_sym(",") {
@@ -1029,6 +1045,8 @@ pub fn parse_procedure_statement(
             "PACKAGES",
             "HANDLER",
             "IMPORTS",
+            "MEMOIZABLE",
+            "RETURNS",
         ];
         let returns = p.until_word(OPTIONS)?;
         let (mut language, mut comment) = ("SQL".to_string(), None);
@@ -1062,8 +1080,9 @@ pub fn parse_procedure_statement(
         }
         p.expect_word("AS")?;
         if language != "SQL" {
+            let what = if function { "FUNCTION" } else { "PROCEDURE" };
             return Err(SnowflakeError::unsupported(format!(
-                "CREATE PROCEDURE ... LANGUAGE {language} (only LANGUAGE SQL runs here)"
+                "CREATE {what} ... LANGUAGE {language} (only LANGUAGE SQL runs here)"
             )));
         }
         // The body: a string constant, or (as Snowsight allows) the block itself.
@@ -1079,6 +1098,7 @@ pub fn parse_procedure_statement(
             name,
             or_replace,
             if_not_exists,
+            function,
             procedure: Procedure {
                 args,
                 returns,

@@ -81,6 +81,11 @@ pub enum AlterAction {
         column: String,
         comment: Option<String>,
     },
+    /// `CLUSTER BY (...)`, `DROP CLUSTERING KEY`, `SUSPEND | RESUME RECLUSTER`: clustering
+    /// only steers Snowflake's storage, so these succeed and change nothing.
+    Clustering,
+    /// Several actions in one statement (`ADD COLUMN a INT, b INT`), applied in order.
+    Several(Vec<AlterAction>),
 }
 
 /// What a `COMMENT ON` names.
@@ -115,6 +120,19 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
         return parse_show(&mut p, sql);
     }
     if p.parse_keyword(Keyword::DESC) || p.parse_keyword(Keyword::DESCRIBE) {
+        for (keyword, kind) in [(Keyword::DATABASE, "DATABASE"), (Keyword::SCHEMA, "SCHEMA")] {
+            if p.parse_keyword(keyword) {
+                let name = p.parse_object_name(false).ok()?;
+                let name = Expr::CompoundIdentifier(
+                    name.0
+                        .iter()
+                        .filter_map(|p| p.as_ident().cloned())
+                        .collect(),
+                );
+                let kind = Expr::value(Value::SingleQuotedString(kind.into()));
+                return Some(end(&mut p, sql).map(|_| marker("DESCRIBE", vec![kind, name])));
+            }
+        }
         let table = p.parse_keyword(Keyword::TABLE);
         if !table && !p.parse_keyword(Keyword::VIEW) {
             return None;
@@ -227,10 +245,20 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "EXPORTED KEYS"
     } else if p.parse_keywords(&[Keyword::USER, Keyword::FUNCTIONS]) {
         "USER FUNCTIONS"
+    } else if parse_word(p, "PROCEDURES")
+        || (p.parse_keyword(Keyword::USER) && parse_word(p, "PROCEDURES"))
+    {
+        "PROCEDURES"
     } else if parse_word(p, "STAGES") {
         "STAGES"
     } else if parse_word(p, "FILE") && parse_word(p, "FORMATS") {
         "FILE FORMATS"
+    } else if parse_word(p, "USERS") {
+        "USERS"
+    } else if p.parse_keyword(Keyword::ROLES) {
+        "ROLES"
+    } else if parse_word(p, "GRANTS") {
+        return Some(parse_show_grants(p, sql));
     } else {
         return None;
     };
@@ -298,6 +326,62 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
             ],
         )
     }))
+}
+
+/// `SHOW GRANTS [ON ACCOUNT | ON <object type> <name> | TO {ROLE | USER} <name> | OF ROLE
+/// <name>]`, as a marker: the form (`TO USER` for the bare command), the object type and the
+/// name (NULL when absent).
+fn parse_show_grants(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
+    let text = |s: &str| Expr::value(Value::SingleQuotedString(s.to_string()));
+    let null = || Expr::value(Value::Null);
+    let (form, kind) = if p.parse_keyword(Keyword::ON) {
+        if p.parse_keyword(Keyword::ACCOUNT) {
+            ("ON ACCOUNT", null())
+        } else {
+            let mut words = Vec::new();
+            // Object types of one or two words: TABLE, VIEW, SCHEMA, DATABASE, WAREHOUSE,
+            // FILE FORMAT, MATERIALIZED VIEW, ...
+            while let Token::Word(w) = &p.peek_token().token {
+                let next = p.peek_nth_token(1).token;
+                let next_is_limit = matches!(&next, Token::Word(n) if n.keyword == Keyword::LIMIT);
+                if words.len() == 2
+                    || next_is_limit
+                    || matches!(next, Token::EOF | Token::SemiColon | Token::Period)
+                {
+                    break;
+                }
+                words.push(w.value.to_uppercase());
+                p.next_token();
+            }
+            if words.is_empty() {
+                return Err(syntax(sql));
+            }
+            ("ON", text(&words.join(" ")))
+        }
+    } else if p.parse_keywords(&[Keyword::TO, Keyword::ROLE]) {
+        ("TO ROLE", null())
+    } else if p.parse_keywords(&[Keyword::TO, Keyword::USER]) {
+        ("TO USER", null())
+    } else if p.parse_keywords(&[Keyword::OF, Keyword::ROLE]) {
+        ("OF ROLE", null())
+    } else {
+        ("TO USER", null())
+    };
+    let name = match p.peek_token().token {
+        Token::EOF | Token::SemiColon => null(),
+        _ => {
+            let name = p.parse_object_name(false).map_err(|_| syntax(sql))?;
+            Expr::CompoundIdentifier(
+                name.0
+                    .iter()
+                    .filter_map(|p| p.as_ident().cloned())
+                    .collect(),
+            )
+        }
+    };
+    let _ = p.parse_keyword(Keyword::LIMIT) && p.parse_expr().is_ok();
+    end(p, sql)?;
+    Ok(marker("SHOW GRANTS", vec![text(form), kind, name]))
 }
 
 /// `ALTER TABLE [IF EXISTS] t SET COMMENT = '...'` / `UNSET COMMENT` / `ALTER [COLUMN] c
@@ -501,6 +585,33 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                         ctx,
                     )?)
                 }
+                "SHOW GRANTS" => {
+                    let [form, kind, name] = values.as_slice() else {
+                        return Err(SnowflakeError::internal("malformed SHOW GRANTS"));
+                    };
+                    let name = match name {
+                        Expr::CompoundIdentifier(n) => Some(ObjectName::from(n.clone())),
+                        _ => None,
+                    };
+                    Command::ShowGrants(crate::plan::grants_of(
+                        &text_value(form).unwrap_or_default(),
+                        text_value(kind).as_deref(),
+                        name.as_ref(),
+                        ctx,
+                    )?)
+                }
+                "DESCRIBE" => {
+                    let [kind, Expr::CompoundIdentifier(name)] = values.as_slice() else {
+                        return Err(SnowflakeError::internal("malformed DESCRIBE"));
+                    };
+                    let name = ObjectName::from(name.clone());
+                    let (database, schema) = crate::plan::container_of(
+                        &text_value(kind).unwrap_or_default(),
+                        &name,
+                        ctx,
+                    )?;
+                    Command::DescribeContainer { database, schema }
+                }
                 "ALTER TABLE COMMENT" => {
                     let [Expr::CompoundIdentifier(name), column, comment, Expr::Value(if_exists)] =
                         values.as_slice()
@@ -553,15 +664,28 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
             }
         }
         Statement::AlterTable(alter) => {
-            let [operation] = alter.operations.as_slice() else {
-                return Err(SnowflakeError::unsupported(
-                    "ALTER TABLE with several actions in one statement",
-                ));
+            let action = match alter.operations.as_slice() {
+                [operation] => alter_action(operation, ctx)?,
+                operations => {
+                    let actions = operations
+                        .iter()
+                        .map(|o| alter_action(o, ctx))
+                        .collect::<Result<Vec<_>>>()?;
+                    if actions
+                        .iter()
+                        .any(|a| matches!(a, AlterAction::RenameTo(_) | AlterAction::SwapWith(_)))
+                    {
+                        return Err(SnowflakeError::unsupported(
+                            "ALTER TABLE ... RENAME TO or SWAP WITH among other actions",
+                        ));
+                    }
+                    AlterAction::Several(actions)
+                }
             };
             Command::AlterTable {
                 table: resolve_object(&alter.name, ctx, "ALTER TABLE")?,
                 if_exists: alter.if_exists,
-                action: alter_action(operation, ctx)?,
+                action,
             }
         }
         Statement::Comment {
@@ -678,6 +802,10 @@ fn alter_action(operation: &AlterTableOperation, ctx: &Context) -> Result<AlterA
         AlterTableOperation::SwapWith { table_name } => {
             AlterAction::SwapWith(resolve_object(table_name, ctx, "ALTER TABLE")?)
         }
+        AlterTableOperation::ClusterBy { .. }
+        | AlterTableOperation::DropClusteringKey
+        | AlterTableOperation::SuspendRecluster
+        | AlterTableOperation::ResumeRecluster => AlterAction::Clustering,
         AlterTableOperation::AlterColumn { column_name, op } => {
             let name = column(column_name);
             match op {

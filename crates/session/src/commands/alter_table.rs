@@ -51,6 +51,12 @@ pub fn run(
     }
     let path = session.storage_path(&table);
     match action {
+        AlterAction::Clustering => {}
+        AlterAction::Several(actions) => {
+            for action in actions {
+                run(session, table.clone(), if_exists, action)?;
+            }
+        }
         AlterAction::AddColumn {
             column,
             if_not_exists,

@@ -1,6 +1,7 @@
 //! Statements Snowglobe answers itself, one file each, behind one `match` on
 //! [`snowglobe_translate::Command`].
 
+mod access;
 mod alter_session;
 mod alter_table;
 mod clone;
@@ -103,6 +104,10 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             if_not_exists,
         } => clone::clone_database(session, target, source, or_replace, if_not_exists),
         Command::GetDdl(call) => get_ddl::run(session, call),
+        Command::ShowGrants(grants) => access::show_grants(session, grants),
+        Command::DescribeContainer { database, schema } => {
+            access::describe_container(session, &database, schema.as_deref())
+        }
         Command::ExecuteImmediate(sql) => {
             let request = crate::Request {
                 sql,

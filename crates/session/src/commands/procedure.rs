@@ -1,19 +1,22 @@
 //! Stored procedures written in Snowflake Scripting: CREATE PROCEDURE ... LANGUAGE SQL, CALL and
-//! DROP PROCEDURE. A procedure is a JSON file beside the schema's stages and file formats, so
-//! persistence, state exports and pods carry it like them. One procedure per name: a second
-//! CREATE of the name (other argument types) replaces or conflicts with the first.
+//! DROP PROCEDURE; and SQL user-defined functions: CREATE FUNCTION ... AS '<expression or
+//! query>' and DROP FUNCTION (calls are inlined by `snowglobe_translate::rules::udfs`). Each is
+//! a JSON file beside the schema's stages and file formats, so persistence, state exports and
+//! pods carry it like them. One routine per name: a second CREATE of the name (other argument
+//! types) replaces or conflicts with the first.
 
 use serde::{Deserialize, Serialize};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use snowglobe_translate::scripting::{Procedure, ProcedureStatement};
-use snowglobe_translate::ObjectRef;
+use snowglobe_translate::{ObjectRef, UserFunction};
 
 use super::sequence::schema_must_exist;
 use super::stage::{drop_object, existing};
 use crate::stages::io_error;
 use crate::{ResultSet, Session, StatementType};
 
-const KIND: &str = "procedures";
+const PROCEDURES: &str = "procedures";
+const FUNCTIONS: &str = "functions";
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
@@ -24,18 +27,69 @@ struct Stored {
     comment: Option<String>,
 }
 
-fn file(session: &Session, name: &ObjectRef) -> std::path::PathBuf {
-    session.object_dir(name, false, KIND).join(format!(
+fn file(session: &Session, name: &ObjectRef, function: bool) -> std::path::PathBuf {
+    let kind = if function { FUNCTIONS } else { PROCEDURES };
+    session.object_dir(name, false, kind).join(format!(
         "{}.json",
         snowglobe_engine::encode_file_name(&name.name)
     ))
 }
 
-fn missing(name: &ObjectRef) -> SnowflakeError {
+fn missing(name: &ObjectRef, function: bool) -> SnowflakeError {
     SnowflakeError::does_not_exist(
-        "Procedure",
+        if function { "Function" } else { "Procedure" },
         &format!("{}.{}.{}", name.database, name.schema, name.name),
     )
+}
+
+/// The SQL function `name`, when one exists.
+pub(crate) fn user_function(session: &Session, name: &ObjectRef) -> Option<UserFunction> {
+    let text = std::fs::read(file(session, name, true)).ok()?;
+    let stored: Stored = serde_json::from_slice(&text).ok()?;
+    Some(UserFunction {
+        name: name.clone(),
+        args: stored.args,
+        returns: stored.returns,
+        body: stored.body,
+    })
+}
+
+/// The SQL functions (or procedures) of a schema, by name: (definition, comment).
+pub(crate) fn user_functions(
+    session: &Session,
+    database: &str,
+    schema: &str,
+    function: bool,
+) -> Vec<(UserFunction, Option<String>)> {
+    let any = ObjectRef {
+        database: database.to_string(),
+        schema: schema.to_string(),
+        name: String::new(),
+    };
+    let kind = if function { FUNCTIONS } else { PROCEDURES };
+    let Ok(entries) = std::fs::read_dir(session.object_dir(&any, false, kind)) else {
+        return vec![];
+    };
+    let mut out: Vec<(UserFunction, Option<String>)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let file_name = e.file_name().to_string_lossy().to_string();
+            let name = snowglobe_engine::decode_file_name(file_name.strip_suffix(".json")?);
+            let stored: Stored = serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok()?;
+            let function = UserFunction {
+                name: ObjectRef {
+                    name,
+                    ..any.clone()
+                },
+                args: stored.args,
+                returns: stored.returns,
+                body: stored.body,
+            };
+            Some((function, stored.comment))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.name.name.cmp(&b.0.name.name));
+    out
 }
 
 pub fn run(session: &mut Session, statement: ProcedureStatement) -> Result<ResultSet> {
@@ -44,17 +98,29 @@ pub fn run(session: &mut Session, statement: ProcedureStatement) -> Result<Resul
             name,
             or_replace,
             if_not_exists,
+            function,
             procedure,
-        } => create(session, name, or_replace, if_not_exists, procedure),
+        } => create(
+            session,
+            name,
+            or_replace,
+            if_not_exists,
+            function,
+            procedure,
+        ),
         ProcedureStatement::Call { name, args } => call(session, &name, &args),
-        ProcedureStatement::Drop { name, if_exists } => {
-            let path = file(session, &name);
+        ProcedureStatement::Drop {
+            name,
+            if_exists,
+            function,
+        } => {
+            let path = file(session, &name, function);
             drop_object(
                 &name.name,
                 path.exists().then_some(path),
                 if_exists,
                 |p| std::fs::remove_file(p),
-                missing(&name),
+                missing(&name, function),
             )
         }
     }
@@ -65,12 +131,23 @@ fn create(
     name: ObjectRef,
     or_replace: bool,
     if_not_exists: bool,
+    function: bool,
     procedure: Procedure,
 ) -> Result<ResultSet> {
     schema_must_exist(session, &name)?;
-    // The body must be a block: check it now, as Snowflake compiles it on CREATE.
-    snowglobe_translate::scripting::parse_block(&procedure.body)?;
-    let path = file(session, &name);
+    // The body must be a block (an expression or query for a function): check it now, as
+    // Snowflake compiles it on CREATE.
+    if function {
+        snowglobe_translate::rules::udfs::check(&UserFunction {
+            name: name.clone(),
+            args: procedure.args.clone(),
+            returns: procedure.returns.clone(),
+            body: procedure.body.clone(),
+        })?;
+    } else {
+        snowglobe_translate::scripting::parse_block(&procedure.body)?;
+    }
+    let path = file(session, &name, function);
     let found = path.exists().then(|| path.clone());
     if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |p| {
         std::fs::remove_file(p)
@@ -95,8 +172,8 @@ fn create(
 }
 
 fn call(session: &mut Session, name: &ObjectRef, args: &[String]) -> Result<ResultSet> {
-    let path = file(session, name);
-    let text = std::fs::read(&path).map_err(|_| missing(name))?;
+    let path = file(session, name, false);
+    let text = std::fs::read(&path).map_err(|_| missing(name, false))?;
     let stored: Stored = serde_json::from_slice(&text).map_err(|e| {
         SnowflakeError::internal(format!("procedure {} is unreadable: {e}", name.name))
     })?;

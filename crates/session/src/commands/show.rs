@@ -38,7 +38,7 @@ pub(crate) fn keep(show: &Show, name: &str) -> bool {
             .is_none_or(|s| name.starts_with(s))
 }
 
-fn now_micros() -> i64 {
+pub(crate) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
@@ -67,12 +67,15 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         | ShowObjects::Parameters
         | ShowObjects::Functions
         | ShowObjects::UserFunctions
+        | ShowObjects::Procedures
         | ShowObjects::PrimaryKeys
         | ShowObjects::UniqueKeys
         | ShowObjects::ImportedKeys
         | ShowObjects::ExportedKeys
         | ShowObjects::Stages
         | ShowObjects::FileFormats => super::show_more::listing(session, &show, now, &role)?,
+        ShowObjects::Users => super::access::users(session, &show, now),
+        ShowObjects::Roles => super::access::roles(session, &show, now),
         ShowObjects::Databases => {
             let rows = session
                 .conn()

@@ -41,7 +41,7 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
             }
             Ok((super::stage::show_columns(stages), rows))
         }
-        _ => Ok(functions(show, now)),
+        _ => functions(session, show, now),
     }
 }
 
@@ -670,43 +670,148 @@ const BUILTINS: &[&str] = &[
     "ZEROIFNULL",
 ];
 
-fn functions(show: &Show, now: i64) -> Listing {
-    let rows = if show.objects == ShowObjects::UserFunctions {
-        vec![]
+/// A type as a function signature shows it: upper-case, without precision, scale or length
+/// (`number(10, 2)` is `NUMBER`; `table (a int)` is `TABLE (A INT)`).
+fn signature_type(written: &str) -> String {
+    let mut out = String::new();
+    let mut rest = written.trim();
+    while let Some(open) = rest.find('(') {
+        let close = rest[open..].find(')').map_or(rest.len(), |c| open + c + 1);
+        let inside = &rest[open + 1..close.saturating_sub(1).max(open + 1)];
+        out.push_str(&rest[..open]);
+        if !inside
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c.is_whitespace())
+        {
+            // A column list (`TABLE (a INT, b NUMBER(5, 0))`): keep it, its types shortened.
+            let end = matching_paren(rest, open);
+            out.push('(');
+            out.push_str(&signature_type(&rest[open + 1..end]));
+            out.push(')');
+            rest = &rest[(end + 1).min(rest.len())..];
+            continue;
+        }
+        rest = &rest[close.min(rest.len())..];
+    }
+    out.push_str(rest);
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+        .to_uppercase()
+}
+
+/// The index of the `)` that closes the `(` at `open`.
+fn matching_paren(text: &str, open: usize) -> usize {
+    let mut depth = 0;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return open + i;
+                }
+            }
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// A SHOW FUNCTIONS row: `texts` are the name, schema, arguments, description and catalog.
+fn function_row(
+    now: i64,
+    texts: [&str; 5],
+    builtin: bool,
+    arguments: i64,
+    table: bool,
+) -> Vec<Cell> {
+    let [name, schema, signature, description, catalog] = texts;
+    vec![
+        Cell::Timestamp(now),
+        text(name),
+        text(schema),
+        yes_no(builtin),
+        yes_no(false),
+        yes_no(false),
+        Cell::Int(arguments),
+        Cell::Int(arguments),
+        text(signature),
+        text(description),
+        text(catalog),
+        yes_no(table),
+        yes_no(false),
+        yes_no(false),
+        text(""),
+        text(""),
+        yes_no(false),
+        text("SQL"),
+        yes_no(false),
+        yes_no(false),
+    ]
+}
+
+/// SHOW [USER] FUNCTIONS: the SQL functions users created (in the current database, or the
+/// scope named), and for SHOW FUNCTIONS the built-in ones too.
+fn functions(session: &Session, show: &Show, now: i64) -> Result<Listing> {
+    let scope = if show.account {
+        let databases = match &session.database {
+            Some(db) => vec![db.clone()],
+            None => session.conn().databases()?,
+        };
+        let mut out = Vec::new();
+        for db in databases {
+            for s in session.conn().schemas(&db)? {
+                out.push((db.clone(), s));
+            }
+        }
+        out
     } else {
-        BUILTINS
-            .iter()
-            .filter(|n| keep(show, n))
-            .map(|name| {
-                let mut row = vec![
-                    Cell::Timestamp(now),
-                    text(name),
-                    text(""),
-                    yes_no(true),
-                    yes_no(false),
-                    yes_no(false),
-                    Cell::Int(0),
-                    Cell::Int(0),
-                    text(&format!("{name}() RETURN VARIANT")),
-                    text(""),
-                    text(""),
-                    yes_no(*name == "FLATTEN" || *name == "GENERATOR"),
-                    yes_no(false),
-                    yes_no(false),
-                ];
-                row.extend([
-                    text(""),
-                    text(""),
-                    yes_no(false),
-                    text("SQL"),
-                    yes_no(false),
-                    yes_no(false),
-                ]);
-                row
-            })
-            .collect()
+        schemas(session, show)?
     };
-    (
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for (db, schema) in scope {
+        let procedures = show.objects == ShowObjects::Procedures;
+        for (f, comment) in super::procedure::user_functions(session, &db, &schema, !procedures) {
+            if !keep(show, &f.name.name) {
+                continue;
+            }
+            let types: Vec<String> = f.args.iter().map(|(_, t)| signature_type(t)).collect();
+            let table = f
+                .returns
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("TABLE");
+            let arguments = format!(
+                "{}({}) RETURN {}",
+                f.name.name,
+                types.join(", "),
+                signature_type(&f.returns)
+            );
+            let description = comment.as_deref().unwrap_or(if procedures {
+                "user-defined procedure"
+            } else {
+                "user-defined function"
+            });
+            let count = f.args.len() as i64;
+            rows.push(function_row(
+                now,
+                [&f.name.name, &schema, &arguments, description, &db],
+                false,
+                count,
+                table,
+            ));
+        }
+    }
+    if show.objects == ShowObjects::Functions {
+        rows.extend(BUILTINS.iter().filter(|n| keep(show, n)).map(|name| {
+            let arguments = format!("{name}() RETURN VARIANT");
+            let table = *name == "FLATTEN" || *name == "GENERATOR";
+            function_row(now, [name, "", &arguments, "", ""], true, 0, table)
+        }));
+    }
+    Ok((
         vec![
             ("created_on", TIMESTAMP),
             ("name", TEXT),
@@ -730,5 +835,5 @@ fn functions(show: &Show, now: i64) -> Listing {
             ("is_data_metric", TEXT),
         ],
         rows,
-    )
+    ))
 }

@@ -10,8 +10,7 @@ use crate::{ResultSet, Session, StatementType};
 
 pub fn begin(session: &mut Session) -> Result<ResultSet> {
     if !session.in_transaction {
-        session.conn().begin_transaction()?;
-        session.in_transaction = true;
+        session.open_transaction()?;
     }
     ResultSet::status(StatementType::Tcl, "Statement executed successfully.")
 }

@@ -92,11 +92,14 @@ fn listagg_to_string_agg(name: &str, f: &Function, args: Vec<Expr>) -> Result<Ex
     let mut args = args.into_iter();
     let x = args.next().expect("checked arity");
     let delim = args.next().unwrap_or_else(|| string(""));
-    Ok(Expr::Function(ordered_call(
-        f,
-        "string_agg",
-        vec![x, delim],
-    )))
+    // No input, or only NULLs, is the empty string (DuckDB's string_agg gives NULL).
+    Ok(func(
+        "coalesce",
+        vec![
+            Expr::Function(ordered_call(f, "string_agg", vec![x, delim])),
+            string(""),
+        ],
+    ))
 }
 
 /// Snowflake `ARRAY_AGG([DISTINCT] x) [WITHIN GROUP (ORDER BY o)]` skips NULLs and gives `[]`
@@ -299,7 +302,7 @@ mod tests {
     fn listagg_is_ordered_string_agg() {
         assert_eq!(
             translate("select listagg(a, ',') within group (order by b) as l from t"),
-            "SELECT string_agg(\"A\", ',' ORDER BY \"B\") AS \"L\" FROM \"T\""
+            "SELECT coalesce(string_agg(\"A\", ',' ORDER BY \"B\"), '') AS \"L\" FROM \"T\""
         );
     }
 

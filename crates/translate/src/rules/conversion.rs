@@ -535,17 +535,29 @@ pub fn text_casts_print_values(statement: &mut Statement) {
                     print_operand(left);
                     print_operand(right);
                 }
-                Expr::Function(f) if name_of(f) == "CONCAT" && f.over.is_none() => {
+                Expr::Function(f) if f.over.is_none() => {
+                    let name = name_of(f);
+                    let positions = text_arguments(&name);
                     if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
-                        for arg in &mut list.args {
+                        for (i, arg) in list.args.iter_mut().enumerate() {
                             if let sqlparser::ast::FunctionArg::Unnamed(
                                 sqlparser::ast::FunctionArgExpr::Expr(e),
                             ) = arg
                             {
-                                print_operand(e);
+                                if name == "CONCAT" || positions.contains(&i) {
+                                    print_operand(e);
+                                }
                             }
                         }
                     }
+                }
+                Expr::Like { expr: e, .. }
+                | Expr::ILike { expr: e, .. }
+                | Expr::Substring { expr: e, .. }
+                | Expr::Trim { expr: e, .. } => print_operand(e),
+                Expr::Position { expr: e, r#in } => {
+                    print_operand(e);
+                    print_operand(r#in);
                 }
                 _ => {}
             }
@@ -553,6 +565,32 @@ pub fn text_casts_print_values(statement: &mut Statement) {
         }
     }
     let _ = statement.visit(&mut TextCasts);
+}
+
+/// The arguments of a string function that Snowflake converts to text when given another type
+/// (`UPPER(1)` is `'1'`, `LPAD(5, 3, 0)` is `'005'`); DuckDB has no such implicit cast. Hash
+/// functions and LENGTH (of a BINARY: its bytes, see `strings`) keep their BINARY meaning, so
+/// they are not listed.
+fn text_arguments(name: &str) -> &'static [usize] {
+    match name {
+        "UPPER" | "LOWER" | "INITCAP" | "CHAR_LENGTH" | "CHARACTER_LENGTH" | "REVERSE"
+        | "ASCII" | "UNICODE" | "LTRIM" | "RTRIM" | "TRIM" | "SUBSTR" | "SUBSTRING" | "LEFT"
+        | "RIGHT" | "REPEAT" | "STRTOK" | "STRTOK_TO_ARRAY" | "REGEXP_LIKE" | "RLIKE"
+        | "REGEXP_REPLACE" | "REGEXP_SUBSTR" | "REGEXP_COUNT" | "REGEXP_INSTR"
+        | "REGEXP_SUBSTR_ALL" | "TRANSLATE" | "SOUNDEX" | "SOUNDEX_P123" => &[0],
+        "LPAD" | "RPAD" => &[0, 2],
+        "REPLACE" => &[0, 1, 2],
+        "SPLIT_PART"
+        | "SPLIT"
+        | "CONTAINS"
+        | "STARTSWITH"
+        | "ENDSWITH"
+        | "CHARINDEX"
+        | "POSITION"
+        | "EDITDISTANCE"
+        | "JAROWINKLER_SIMILARITY" => &[0, 1],
+        _ => &[],
+    }
 }
 
 fn is_text(t: &DataType) -> bool {
@@ -567,7 +605,7 @@ fn is_text(t: &DataType) -> bool {
 /// JSON text that a semi-structured rule extracted.
 pub(crate) fn print_operand(e: &mut Expr) {
     let text_already = match &*e {
-        Expr::Value(_) => true,
+        Expr::Value(v) => !matches!(v.value, Value::Number(..) | Value::Boolean(_)),
         Expr::Cast { data_type, .. } => is_text(data_type),
         Expr::BinaryOp {
             op: BinaryOperator::StringConcat,

@@ -105,6 +105,28 @@ fn minus_one(x: &Expr) -> Expr {
 
 /// A Snowflake date part (for DATE_PART / EXTRACT) → a DuckDB expression over `x`.
 fn date_part(part: &str, x: Expr) -> Result<Expr> {
+    // Text is a timestamp here (`YEAR('2022-04-01')` is 2022), as Snowflake converts it; the
+    // session-zone rule has put it in `sg_local(x, zone)` already.
+    let is_text =
+        |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_)));
+    let timestamp = |e: Expr| cast(e, DataType::Timestamp(None, TimezoneInfo::None));
+    let x = match x {
+        e if is_text(&e) => timestamp(e),
+        Expr::Function(mut local) if local.name.to_string().eq_ignore_ascii_case("sg_local") => {
+            if let sqlparser::ast::FunctionArguments::List(list) = &mut local.args {
+                if let Some(sqlparser::ast::FunctionArg::Unnamed(
+                    sqlparser::ast::FunctionArgExpr::Expr(first),
+                )) = list.args.first_mut()
+                {
+                    if is_text(first) {
+                        *first = timestamp(first.clone());
+                    }
+                }
+            }
+            Expr::Function(local)
+        }
+        other => other,
+    };
     let duck = |p: &str| Ok(f("date_part", vec![text(p), x.clone()]));
     match part.to_ascii_uppercase().as_str() {
         "YEAR" | "Y" | "YY" | "YYY" | "YYYY" | "YR" | "YEARS" | "YRS" => duck("year"),

@@ -95,6 +95,10 @@ impl Functions<'_> {
             "CURRENT_VERSION" => text_or_null(Some(&crate::SNOWFLAKE_VERSION.to_string())),
             "CURRENT_REGION" => text_or_null(Some(&"AWS_US_WEST_2".to_string())),
             "CURRENT_SESSION" => text_or_null(Some(&self.ctx.session_id.to_string())),
+            "CURRENT_TRANSACTION" => {
+                need(0)?;
+                text_or_null(self.ctx.transaction.map(|id| id.to_string()).as_ref())
+            }
             "LAST_QUERY_ID" => {
                 let index = match args.as_slice() {
                     [] => -1,
@@ -435,7 +439,7 @@ mod tests {
         );
         assert!(
             translate("select object_construct(* ilike 'a%') from t").contains(
-                "*COLUMNS(lambda sg_c : list_extract(string_split(\"SG_C\", chr(31)), 1) ILIKE 'a%')"
+                "*COLUMNS(lambda sg_c : list_extract(string_split(\"SG_C\", chr(CAST(31 AS INTEGER))), 1) ILIKE 'a%')"
             ),
             "{}",
             translate("select object_construct(* ilike 'a%') from t")

@@ -200,14 +200,16 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         }
         ("RANDOM", [] | [_]) => Expr::Cast {
             kind: sqlparser::ast::CastKind::Cast,
+            // `floor((random() * 2 - 1) * 9.2e18)`: the parentheses are explicit, as the
+            // printed AST has none of its own.
             expr: Box::new(Expr::Function(call(
                 "floor",
                 vec![binary(
-                    binary(
+                    super::calls::nested(binary(
                         binary(random(), BinaryOperator::Multiply, number("2")),
                         BinaryOperator::Minus,
                         number("1"),
-                    ),
+                    )),
                     BinaryOperator::Multiply,
                     number("9.2e18"),
                 )],

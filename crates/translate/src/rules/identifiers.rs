@@ -31,6 +31,30 @@ fn normalize_name(name: &mut ObjectName) {
     }
 }
 
+/// The column names `* EXCLUDE`, `* RENAME` and `* REPLACE` name (and RENAME's new names).
+fn normalize_wildcard_options(options: &mut sqlparser::ast::WildcardAdditionalOptions) {
+    use sqlparser::ast::{ExcludeSelectItem, RenameSelectItem};
+    match &mut options.opt_exclude {
+        Some(ExcludeSelectItem::Single(name)) => normalize_name(name),
+        Some(ExcludeSelectItem::Multiple(names)) => names.iter_mut().for_each(normalize_name),
+        None => {}
+    }
+    let renamed = match &mut options.opt_rename {
+        Some(RenameSelectItem::Single(one)) => std::slice::from_mut(one),
+        Some(RenameSelectItem::Multiple(many)) => many.as_mut_slice(),
+        None => &mut [],
+    };
+    for item in renamed {
+        normalize(&mut item.ident);
+        normalize(&mut item.alias);
+    }
+    if let Some(replace) = &mut options.opt_replace {
+        for item in &mut replace.items {
+            normalize(&mut item.column_name);
+        }
+    }
+}
+
 fn normalize_alias(alias: &mut Option<TableAlias>) {
     if let Some(alias) = alias {
         normalize(&mut alias.name);
@@ -145,10 +169,13 @@ impl VisitorMut for Normalize<'_> {
         for item in &mut select.projection {
             match item {
                 SelectItem::ExprWithAlias { alias, .. } => normalize(alias),
-                SelectItem::QualifiedWildcard(
-                    SelectItemQualifiedWildcardKind::ObjectName(name),
-                    _,
-                ) => normalize_name(name),
+                SelectItem::QualifiedWildcard(kind, options) => {
+                    if let SelectItemQualifiedWildcardKind::ObjectName(name) = kind {
+                        normalize_name(name);
+                    }
+                    normalize_wildcard_options(options);
+                }
+                SelectItem::Wildcard(options) => normalize_wildcard_options(options),
                 _ => {}
             }
         }

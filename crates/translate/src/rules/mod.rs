@@ -26,6 +26,7 @@ use crate::names::Context;
 pub mod aggregates;
 pub mod arrays;
 pub(crate) mod calls;
+pub mod clauses;
 pub mod column_names;
 pub mod conditional;
 pub mod conversion;
@@ -42,6 +43,7 @@ pub mod strings;
 pub mod timestamp_tz;
 pub mod timestamps;
 pub mod types;
+pub mod udfs;
 
 /// What a rule pass needs beyond the statement: the session context, the original SQL text
 /// (column names are spelled from it) and the operation name used in context errors.
@@ -54,6 +56,9 @@ pub struct RuleContext<'a> {
 /// Run every rule over `statement`, in order.
 pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     column_names::name_projection_columns(statement, cx.sql);
+    udfs::inline_user_functions(statement, cx.session)?;
+    strings::mark_length_calls(statement);
+    clauses::rewrite_clauses(statement)?;
     semi_structured::rewrite_semi_structured(statement, &cx.session.semi_columns)?;
     conversion::text_casts_print_values(statement);
     functions::rewrite_functions(statement, cx.session)?;

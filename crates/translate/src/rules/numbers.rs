@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, SelectItem, Statement,
+    BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, SelectItem, SetExpr, Statement,
     TypeModifier, UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
@@ -39,26 +39,51 @@ struct Literals;
 
 impl VisitorMut for Literals {
     type Break = ();
-    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
-        for item in &mut select.projection {
-            match item {
-                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                    type_literals(e)
+    /// The anchor of a recursive CTE fixes its column types, and the recursive rows must fit
+    /// them: `SELECT 1 AS n UNION ALL SELECT n + 1 ...` counts past 9 in Snowflake, so the
+    /// anchor's literals are NUMBER(38,0).
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        if let Some(with) = query.with.as_mut().filter(|w| w.recursive) {
+            for cte in &mut with.cte_tables {
+                let mut body = cte.query.body.as_mut();
+                while let SetExpr::SetOperation { left, .. } = body {
+                    body = left.as_mut();
                 }
-                _ => {}
+                if let SetExpr::Select(select) = body {
+                    type_projection(select, 38);
+                }
             }
         }
         ControlFlow::Continue(())
     }
+
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        type_projection(select, 0);
+        ControlFlow::Continue(())
+    }
 }
 
-fn type_literals(expr: &mut Expr) {
+/// Type the integer literals of a projection: NUMBER(digits,0), or NUMBER(`precision`,0) when
+/// `precision` is not 0.
+fn type_projection(select: &mut sqlparser::ast::Select, precision: usize) {
+    for item in &mut select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                type_literals(e, precision)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn type_literals(expr: &mut Expr, precision: usize) {
     match expr {
         Expr::Value(v) => {
             if let Value::Number(n, _) = &v.value {
                 let digits = n.trim_start_matches('-').len();
                 if n.chars().all(|c| c.is_ascii_digit()) && (1..=38).contains(&digits) {
-                    *expr = cast(expr.clone(), decimal(digits, 0));
+                    let precision = if precision == 0 { digits } else { precision };
+                    *expr = cast(expr.clone(), decimal(precision, 0));
                 }
             }
         }
@@ -73,9 +98,9 @@ fn type_literals(expr: &mut Expr) {
             || (is_integer_literal(right) && !is_literal_arithmetic(left)) =>
         {
             if is_integer_literal(left) {
-                type_literals(right)
+                type_literals(right, precision)
             } else {
-                type_literals(left)
+                type_literals(left, precision)
             }
         }
         Expr::BinaryOp {
@@ -88,14 +113,14 @@ fn type_literals(expr: &mut Expr) {
                 | BinaryOperator::Modulo,
             right,
         } => {
-            type_literals(left);
-            type_literals(right);
+            type_literals(left, precision);
+            type_literals(right, precision);
         }
         Expr::UnaryOp {
             op: UnaryOperator::Minus | UnaryOperator::Plus,
             expr: inner,
-        } => type_literals(inner),
-        Expr::Nested(inner) => type_literals(inner),
+        } => type_literals(inner, precision),
+        Expr::Nested(inner) => type_literals(inner, precision),
         _ => {}
     }
 }

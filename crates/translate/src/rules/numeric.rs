@@ -43,6 +43,26 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
                 ))
             }
             "WIDTH_BUCKET" => Some(width_bucket(&name, args)?),
+            "HAVERSINE" => Some(haversine(&name, args)?),
+            // GETBIT(x, n): bit n (0 the least significant) of an integer.
+            "GETBIT" => {
+                check_arity(&name, &args, 2, 2)?;
+                let [x, n]: [Expr; 2] = args.try_into().expect("checked arity");
+                let shifted = binary(
+                    super::calls::cast(x, "BIGINT"),
+                    BinaryOperator::PGBitwiseShiftRight,
+                    super::calls::cast(n, "INTEGER"),
+                );
+                Some(super::calls::nested(binary(
+                    super::calls::nested(shifted),
+                    BinaryOperator::BitwiseAnd,
+                    number(1),
+                )))
+            }
+            "APPROX_PERCENTILE" => {
+                check_arity(&name, &args, 2, 2)?;
+                Some(super::calls::cast(func("quantile_cont", args), "DOUBLE"))
+            }
             "ROUND" => round_half_to_even(&name, args)?,
             "CEIL" | "CEILING" | "FLOOR" if args.len() == 2 => {
                 let Some(scale) = integer_literal(&args[1]).filter(|s| s.abs() <= 37) else {
@@ -72,6 +92,41 @@ fn div0_to_case(name: &str, args: Vec<Expr>, or_null: bool) -> Result<Expr> {
     Ok(case(
         vec![(zero, number(0))],
         Some(binary(a, BinaryOperator::Divide, b)),
+    ))
+}
+
+/// HAVERSINE(lat1, lon1, lat2, lon2): the great-circle distance in kilometres between two
+/// points given in degrees, on a sphere of radius 6371 km (Snowflake's documented example,
+/// New York to Los Angeles, is 3936.385096389).
+fn haversine(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 4, 4)?;
+    let radians = |e: &Expr| func("radians", vec![super::calls::cast(e.clone(), "DOUBLE")]);
+    let [lat1, lon1, lat2, lon2]: [Expr; 4] = args.try_into().expect("checked arity");
+    let half_sin_squared = |a: &Expr, b: &Expr| {
+        let half = binary(
+            super::calls::nested(binary(radians(b), BinaryOperator::Minus, radians(a))),
+            BinaryOperator::Divide,
+            number(2),
+        );
+        func("power", vec![func("sin", vec![half]), number(2)])
+    };
+    let inner = binary(
+        half_sin_squared(&lat1, &lat2),
+        BinaryOperator::Plus,
+        binary(
+            binary(
+                func("cos", vec![radians(&lat1)]),
+                BinaryOperator::Multiply,
+                func("cos", vec![radians(&lat2)]),
+            ),
+            BinaryOperator::Multiply,
+            half_sin_squared(&lon1, &lon2),
+        ),
+    );
+    Ok(binary(
+        number(2 * 6371),
+        BinaryOperator::Multiply,
+        func("asin", vec![func("sqrt", vec![inner])]),
     ))
 }
 

@@ -624,6 +624,8 @@ const TEXT_ARGUMENT_FUNCTIONS: &[&str] = &[
     "LOWER",
     "LENGTH",
     "LEN",
+    // LENGTH / LEN as the user wrote them (see `strings::mark_length_calls`).
+    "SG_LENGTH",
     "TRIM",
     "LTRIM",
     "RTRIM",
@@ -771,7 +773,11 @@ fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
                 std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
             }))
             .collect();
-    if others.is_empty() || !others.iter().all(|f| flatten_call(f).is_some()) {
+    if others.is_empty()
+        || !others
+            .iter()
+            .all(|f| flatten_call(f).is_some() || split_call(f).is_some())
+    {
         return None;
     }
     let TableFactor::Table {
@@ -860,14 +866,25 @@ impl VisitorMut for Flatten {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        if let Some((args, alias)) = flatten_call(factor) {
-            let seq = self
-                .seqs
+        let seq = || {
+            self.seqs
                 .last()
                 .cloned()
                 .flatten()
-                .unwrap_or_else(|| super::calls::number(1));
-            match flatten(args, alias, seq) {
+                .unwrap_or_else(|| super::calls::number(1))
+        };
+        if let Some((name, args, alias)) = split_call(factor) {
+            match split_to_table(&name, args, alias, seq()) {
+                Ok(derived) => *factor = derived,
+                Err(e) => {
+                    self.error.set(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            return ControlFlow::Continue(());
+        }
+        if let Some((args, alias)) = flatten_call(factor) {
+            match flatten(args, alias, seq()) {
                 Ok(derived) => *factor = derived,
                 Err(e) => {
                     self.error.set(e);
@@ -1547,6 +1564,73 @@ fn flatten_call(factor: &TableFactor) -> Option<(Vec<FunctionArg>, Option<TableA
         },
         _ => None,
     }
+}
+
+/// A `SPLIT_TO_TABLE(s, delimiter)` or `STRTOK_SPLIT_TO_TABLE(s [, delimiters])` table
+/// function: its name (upper-case), arguments and alias.
+fn split_call(factor: &TableFactor) -> Option<(String, Vec<Expr>, Option<TableAlias>)> {
+    let (name, args, alias) = match factor {
+        TableFactor::Function {
+            name, args, alias, ..
+        } => (name.to_string(), args.clone(), alias.clone()),
+        TableFactor::TableFunction {
+            expr: Expr::Function(f),
+            alias,
+        } => match &f.args {
+            FunctionArguments::List(list) => (f.name.to_string(), list.args.clone(), alias.clone()),
+            _ => (f.name.to_string(), vec![], alias.clone()),
+        },
+        _ => return None,
+    };
+    let name = name.to_ascii_uppercase();
+    if name != "SPLIT_TO_TABLE" && name != "STRTOK_SPLIT_TO_TABLE" {
+        return None;
+    }
+    let args = args
+        .into_iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<Vec<Expr>>>()?;
+    Some((name, args, alias))
+}
+
+/// `SPLIT_TO_TABLE(s, d)` / `STRTOK_SPLIT_TO_TABLE(s [, delimiters])` → a lateral subquery
+/// with Snowflake's columns SEQ (as FLATTEN's), INDEX (from 1) and VALUE (text), one row per
+/// part: SPLIT_TO_TABLE splits at each `d`, STRTOK_SPLIT_TO_TABLE keeps the non-empty tokens
+/// between any of the delimiter characters (a space by default).
+fn split_to_table(
+    name: &str,
+    args: Vec<Expr>,
+    alias: Option<TableAlias>,
+    seq: Expr,
+) -> Result<TableFactor> {
+    let parts = if name == "SPLIT_TO_TABLE" {
+        super::calls::check_arity(name, &args, 2, 2)?;
+        func("string_split", args)
+    } else {
+        super::calls::check_arity(name, &args, 1, 2)?;
+        let mut args = args.into_iter();
+        let s = args.next().expect("checked arity");
+        let delims = args.next().unwrap_or_else(|| string(" "));
+        super::strings::tokens(s, delims)
+    };
+    let mut query = parse_query(
+        "SELECT SG_SEQ AS \"SEQ\", CAST(sg_s.i AS DECIMAL(38, 0)) AS \"INDEX\", \
+         sg_s.v AS \"VALUE\" FROM (SELECT unnest(SG_PARTS) AS v, \
+         generate_subscripts(SG_PARTS, 1) AS i) AS sg_s",
+    );
+    let _ = VisitMut::visit(
+        &mut query,
+        &mut Fill(&[("SG_SEQ", seq), ("SG_PARTS", parts)]),
+    );
+    Ok(TableFactor::Derived {
+        lateral: false,
+        subquery: Box::new(query),
+        alias,
+        sample: None,
+    })
 }
 
 fn is_flatten(name: &ObjectName) -> bool {

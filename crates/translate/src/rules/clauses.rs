@@ -1,0 +1,116 @@
+//! Query clauses Snowflake spells differently from DuckDB: `MINUS` is `EXCEPT`, and
+//! `SELECT TOP n` is a `LIMIT n` on the query the SELECT is the body of. Clauses DuckDB has no
+//! counterpart for (CONNECT BY, MATCH_RECOGNIZE, ASOF JOIN ... MATCH_CONDITION) fail as
+//! unsupported rather than as DuckDB syntax errors.
+
+use std::ops::ControlFlow;
+
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
+use sqlparser::ast::{
+    Expr, JoinOperator, LimitClause, Query, Select, SetExpr, SetOperator, Statement, TableFactor,
+    TopQuantity, Value, VisitMut, VisitorMut,
+};
+
+use super::FirstError;
+
+pub fn rewrite_clauses(statement: &mut Statement) -> Result<()> {
+    let mut clauses = Clauses(FirstError::default());
+    let _ = statement.visit(&mut clauses);
+    clauses.0.into_result()
+}
+
+struct Clauses(FirstError);
+
+impl VisitorMut for Clauses {
+    type Break = ();
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        let asof = select
+            .from
+            .iter()
+            .flat_map(|t| &t.joins)
+            .any(|j| matches!(j.join_operator, JoinOperator::AsOf { .. }));
+        // A TOP the query did not take: a set operation's branch, or TOP with LIMIT.
+        let unsupported = if select.top.is_some() {
+            "TOP in a set operation's branch or with LIMIT"
+        } else if !select.connect_by.is_empty() {
+            "CONNECT BY"
+        } else if asof {
+            "ASOF JOIN"
+        } else {
+            return ControlFlow::Continue(());
+        };
+        self.0.set(SnowflakeError::unsupported(unsupported));
+        ControlFlow::Break(())
+    }
+
+    fn pre_visit_table_factor(&mut self, table: &mut TableFactor) -> ControlFlow<()> {
+        if matches!(table, TableFactor::MatchRecognize { .. }) {
+            self.0.set(SnowflakeError::unsupported("MATCH_RECOGNIZE"));
+            return ControlFlow::Break(());
+        }
+        // `TABLE(f(...))` of a function no rule knows (user functions are inlined already).
+        if let TableFactor::TableFunction {
+            expr: Expr::Function(f),
+            ..
+        } = table
+        {
+            let name = f.name.to_string().to_ascii_uppercase();
+            let known = [
+                "FLATTEN",
+                "GENERATOR",
+                "SPLIT_TO_TABLE",
+                "STRTOK_SPLIT_TO_TABLE",
+                "RESULT_SCAN",
+                "INFER_SCHEMA",
+            ];
+            if !known.iter().any(|k| name.rsplit('.').next() == Some(k)) {
+                self.0.set(SnowflakeError::compilation(
+                    ErrorCode::UnknownFunction,
+                    format!("Unknown user-defined table function {name}"),
+                ));
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let SetExpr::Select(select) = query.body.as_mut() {
+            if query.limit_clause.is_none() && query.fetch.is_none() {
+                if let Some(quantity) = select.top.take().and_then(|top| top.quantity) {
+                    let n = match quantity {
+                        TopQuantity::Expr(e) => e,
+                        TopQuantity::Constant(n) => {
+                            Expr::value(Value::Number(n.to_string(), false))
+                        }
+                    };
+                    query.limit_clause = Some(LimitClause::LimitOffset {
+                        limit: Some(n),
+                        offset: None,
+                        limit_by: vec![],
+                    });
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        minus_as_except(&mut query.body);
+        ControlFlow::Continue(())
+    }
+}
+
+fn minus_as_except(body: &mut SetExpr) {
+    if let SetExpr::SetOperation {
+        op, left, right, ..
+    } = body
+    {
+        if *op == SetOperator::Minus {
+            *op = SetOperator::Except;
+        }
+        minus_as_except(left);
+        minus_as_except(right);
+    }
+}
