@@ -1713,7 +1713,9 @@ mod tests {
         );
         assert!(sql.contains("'x'::VARCHAR AS \"C\""), "{sql}");
         assert!(
-            sql.contains("ELSE CAST(\"D\"::DATE AS VARCHAR) END::VARCHAR AS \"D\""),
+            sql.contains(
+                "ELSE CAST(sg_local(\"D\", 'America/Los_Angeles')::DATE AS VARCHAR) END::VARCHAR AS \"D\""
+            ),
             "{sql}"
         );
     }

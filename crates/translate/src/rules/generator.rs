@@ -221,8 +221,66 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
     }))
 }
 
+/// In a SELECT from GENERATOR alone, SEQ1/2/4/8() number the generated rows: they are the
+/// range's own column (not a window function, so they may sit in a window's ORDER BY or in an
+/// aggregate, as in `row_number() OVER (ORDER BY seq4())`). Subqueries keep theirs.
+fn sequence_as_range_column(select: &mut sqlparser::ast::Select) {
+    let [only] = select.from.as_slice() else {
+        return;
+    };
+    if !only.joins.is_empty() {
+        return;
+    }
+    let Some((_, alias)) = generator_args(&only.relation) else {
+        return;
+    };
+    let column = match alias {
+        Some(a) => Expr::CompoundIdentifier(vec![a.name, sqlparser::ast::Ident::new("range")]),
+        None => Expr::Identifier(sqlparser::ast::Ident::new("range")),
+    };
+    struct Sequences {
+        column: Expr,
+        depth: usize,
+    }
+    impl VisitorMut for Sequences {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = expr {
+                let name = f.name.to_string().to_ascii_uppercase();
+                if self.depth == 0
+                    && f.over.is_none()
+                    && matches!(name.as_str(), "SEQ1" | "SEQ2" | "SEQ4" | "SEQ8")
+                {
+                    *expr = self.column.clone();
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut sequences = Sequences { column, depth: 0 };
+    for item in &mut select.projection {
+        let _ = item.visit(&mut sequences);
+    }
+    let _ = select.selection.visit(&mut sequences);
+    let _ = select.qualify.visit(&mut sequences);
+    let _ = select.having.visit(&mut sequences);
+}
+
 impl VisitorMut for Generators {
     type Break = ();
+
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        sequence_as_range_column(select);
+        ControlFlow::Continue(())
+    }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let Some((args, alias)) = generator_args(factor) {
@@ -246,8 +304,10 @@ mod tests {
     fn generator_is_a_range() {
         assert_eq!(
             translate("select seq4() as s from table(generator(rowcount => 3)) g"),
-            "SELECT (row_number() OVER () - 1) AS \"S\" FROM \"RANGE\"(3) \"G\""
+            "SELECT \"G\".\"RANGE\" AS \"S\" FROM \"RANGE\"(3) \"G\""
         );
+        // In a subquery of another FROM, SEQ4 numbers the rows it sees.
+        assert!(translate("select (select seq4()) as s from t").contains("row_number() OVER ()"));
     }
 
     #[test]

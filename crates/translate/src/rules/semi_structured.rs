@@ -95,6 +95,14 @@ fn text_of(e: Expr) -> Expr {
     func("sg_json_text", vec![e])
 }
 
+/// A VARIANT as a number (FLOAT): its text converted, so a numeric string counts too.
+fn number_of(e: Expr) -> Expr {
+    cast_to(
+        text_of(e),
+        DataType::Double(sqlparser::ast::ExactNumberInfo::None),
+    )
+}
+
 /// `sg_json_sorted(e)`: JSON text with object keys in Snowflake's (sorted) order.
 fn sorted_json(e: Expr) -> Expr {
     func("sg_json_sorted", vec![e])
@@ -597,6 +605,18 @@ impl Paths<'_> {
                         }
                     }
                 }
+                // Arithmetic reads a VARIANT as a number (`v:qty * 2`; a numeric string too).
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo => {
+                    for side in [left, right] {
+                        if semi(side) {
+                            **side = number_of((**side).clone());
+                        }
+                    }
+                }
                 _ => {}
             },
             Expr::Like { expr: e, .. } | Expr::ILike { expr: e, .. } if semi(e) => {
@@ -675,6 +695,20 @@ fn text_arguments(f: &mut Function, names: SemiNames<'_>) {
     }
 }
 
+/// SUM and AVG (as aggregates or windows) of VARIANT values add them as numbers.
+fn number_arguments(f: &mut Function, names: SemiNames<'_>) {
+    if !matches!(name_of(f).as_str(), "SUM" | "AVG") {
+        return;
+    }
+    if let FunctionArguments::List(list) = &mut f.args {
+        if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = list.args.as_mut_slice() {
+            if is_semi(arg, names) {
+                *arg = number_of(arg.clone());
+            }
+        }
+    }
+}
+
 fn bracket_step(key: &Expr) -> Step {
     if let Some(k) = string_literal(key) {
         return Step::Key(k.to_string());
@@ -720,6 +754,7 @@ impl VisitorMut for Paths<'_> {
         let result = match expr {
             Expr::Function(f) => {
                 text_arguments(f, self.names);
+                number_arguments(f, self.names);
                 rewrite_function(f).map(|new| {
                     if let Some(new) = new {
                         *expr = new;

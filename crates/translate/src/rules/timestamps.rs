@@ -464,13 +464,22 @@ impl VisitorMut for Timestamps {
                 expr: inner,
                 data_type,
                 ..
-            } => match sf_type(data_type).ok().as_ref().and_then(Kind::of) {
-                Some(k) => {
-                    let try_mode = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
-                    Ok(Some(self.convert(k, try_mode, (**inner).clone())))
+            } => {
+                let target = sf_type(data_type).ok();
+                match target.as_ref().and_then(Kind::of) {
+                    Some(k) => {
+                        let try_mode = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
+                        Ok(Some(self.convert(k, try_mode, (**inner).clone())))
+                    }
+                    // The date of a TIMESTAMP_LTZ or TIMESTAMP_TZ is its wall clock's (DuckDB
+                    // has no cast from an instant to DATE); text and dates pass `sg_local`.
+                    None if target == Some(SfType::Date) && !matches!(**inner, Expr::Value(_)) => {
+                        **inner = self.local((**inner).clone());
+                        Ok(None)
+                    }
+                    None => Ok(None),
                 }
-                None => Ok(None),
-            },
+            }
             Expr::Extract {
                 expr: inner, field, ..
             } if !matches!(field, DateTimeField::NoDateTime) => {

@@ -41,7 +41,7 @@ mod tests {
     fn casts_use_storage_types() {
         assert_eq!(
             translate("select x::number(10,2) as a, cast('y' as string) as b, try_cast(z as date) as c from t"),
-            "SELECT \"X\"::DECIMAL(10, 2) AS \"A\", CAST('y' AS VARCHAR) AS \"B\", TRY_CAST(\"Z\" AS DATE) AS \"C\" FROM \"T\""
+            "SELECT \"X\"::DECIMAL(10, 2) AS \"A\", CAST('y' AS VARCHAR) AS \"B\", TRY_CAST(sg_local(\"Z\", 'America/Los_Angeles') AS DATE) AS \"C\" FROM \"T\""
         );
     }
 }
