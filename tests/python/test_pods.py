@@ -393,6 +393,27 @@ def test_http_remotes_api(srv, tmp_path):
     assert "web" not in srv.cli("pod", "remote", "list").ok().out
 
 
+def test_http_list_versions_and_delete_take_the_remote_from_the_body(srv, tmp_path):
+    """LocalStack's clients name the remote in the JSON body of list, versions and delete."""
+    remote_dir = tmp_path / "body-remote"
+    remote_dir.mkdir()
+    srv.cli("pod", "remote", "add", "bodyr", str(remote_dir)).ok()
+    make_db(srv.connect(), "BODYPOD", values=(1,))
+    srv.cli("pod", "save", "bp", "--remote", "bodyr").ok()
+    body = {"remote": {"remote_name": "bodyr"}}
+
+    def listed():
+        resp = srv.http("GET", "/_localstack/pods", body)
+        assert resp.status == 200, resp.body[:300]
+        return [p["pod_name"] for p in resp.json()["cloudpods"]]
+
+    assert "bp" in listed()
+    versions = srv.http("GET", "/_localstack/pods/bp/versions", body)
+    assert versions.status == 200 and len(versions.json()["versions"]) == 1
+    assert srv.http("DELETE", "/_localstack/pods/bp", body).status == 200
+    assert "bp" not in listed()
+
+
 # --------------------------------------------------------------------------------------------
 # AUTO_LOAD_POD
 

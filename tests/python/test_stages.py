@@ -370,3 +370,27 @@ def test_query_staged_files(conn, stage, tmp_path):
     assert run(conn, f"select t.$1:id::int, $1:name::string from @{stage}/pq (file_format => '{fmt}') t "
                      "where $1:id::int > 5") == [(6, "f")]
     assert scalar(conn, f"select count(*) from @{stage} (pattern => '.*q[.]csv.*')") == 2
+
+
+@needs_local_fs
+def test_user_stage_and_container_comments_travel_with_the_state(tmp_path):
+    from state_support import Server, sql
+
+    src_file = write(tmp_path / "u.csv", "1\n")
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        conn = src.connect()
+        sql(conn, "create database USTAGE comment = 'the db'")
+        sql(conn, "create schema RAW comment = 'raw data'")
+        conn.cursor().execute(f"put file://{src_file} @~/mine")
+        assert any("u.csv.gz" in r[0] for r in sql(conn, "list @~"))
+        path = tmp_path / "u.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dst.cli("state", "import", str(path)).ok()
+        dconn = dst.connect(database="USTAGE")
+        assert any("u.csv.gz" in r[0] for r in sql(dconn, "list @~"))
+        assert [(r[1], r[6]) for r in sql(dconn, "show schemas like 'RAW'")] == [("RAW", "raw data")]
+        assert [r[6] for r in sql(dconn, "show databases like 'USTAGE'")] == ["the db"]
+        # A reset empties the users' stages too.
+        dst.cli("state", "reset").ok()
+        assert sql(dst.connect(), "list @~") == []

@@ -306,6 +306,10 @@ def test_export_only_the_named_databases(tmp_path):
         only_alpha = tmp_path / "alpha.zip"
         out = src.cli("state", "export", str(only_alpha), "--databases", "ALPHA").ok().out
         assert summary_counts(out) == (1, 3)
+        # An unquoted name, as in SQL: any case.
+        lower = tmp_path / "lower.zip"
+        out = src.cli("state", "export", str(lower), "--databases", "alpha").ok().out
+        assert summary_counts(out) == (1, 3)
         two = tmp_path / "two.zip"
         out = src.cli("state", "export", str(two), "--databases", "ALPHA,GAMMA").ok().out
         assert summary_counts(out) == (2, 6)
@@ -402,6 +406,18 @@ def test_comments_and_view_definitions_travel_with_the_state(tmp_path):
         dconn = exported_into(src, dst, tmp_path / "notes.zip", "NOTES")
         assert sql(dconn, "select get_ddl('schema', 'PUBLIC')") == expected
         assert [(r[1], r[5]) for r in sql(dconn, "show tables")] == [("T", "the table")]
+
+
+def test_views_reading_views_and_other_databases_travel_with_the_state(tmp_path):
+    """Views are created once what they read exists, whatever their names' order and database."""
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        make_db(sconn, "ZDATA", values=(1, 2, 3))
+        sql(sconn, "create database AVIEWS")
+        sql(sconn, "create view AVIEWS.PUBLIC.Z_BASE as select id from ZDATA.PUBLIC.T where id > 1")
+        sql(sconn, "create view AVIEWS.PUBLIC.A_TOP as select count(*) as n from AVIEWS.PUBLIC.Z_BASE")
+        dconn = exported_into(src, dst, tmp_path / "views.zip", "AVIEWS")
+        assert sql(dconn, "select n from A_TOP") == [(2,)]
 
 
 def test_procedures_travel_with_the_state(tmp_path):
@@ -527,8 +543,43 @@ def _future_version(good: Path, dst: Path) -> None:
     rewrite_zip(good, dst, replace={name: json.dumps(manifest).encode()})
 
 
+def _edited_manifest(good: Path, dst: Path, edit) -> None:
+    with zipfile.ZipFile(good) as zf:
+        name = manifest_name(zf)
+        manifest = json.loads(zf.read(name))
+    edit(manifest)
+    rewrite_zip(good, dst, replace={name: json.dumps(manifest).encode()})
+
+
+def _broken_view(good: Path, dst: Path) -> None:
+    """A manifest that passes every check on opening, with a view that cannot be created: the
+    import fails part way, after databases were replaced."""
+
+    def edit(manifest):
+        schema = manifest["databases"][-1]["schemas"][0]
+        schema.setdefault("views", []).append(
+            {"name": "BROKEN", "sql": "CREATE VIEW BROKEN AS SELECT * FROM NO_SUCH_TABLE_ANYWHERE"}
+        )
+
+    _edited_manifest(good, dst, edit)
+
+
+def _database_twice(good: Path, dst: Path) -> None:
+    _edited_manifest(good, dst, lambda m: m["databases"].append(m["databases"][0]))
+
+
+def _stage_path_escapes(good: Path, dst: Path) -> None:
+    def edit(manifest):
+        manifest["databases"][0]["stage_files"] = [{"path": "../../escaped", "file": "tables/x"}]
+
+    _edited_manifest(good, dst, edit)
+
+
 # case -> (file maker, words of which the error message must contain at least one)
 BAD_FILES = {
+    "view-fails-part-way": (_broken_view, ("no_such_table_anywhere", "does not exist")),
+    "database-twice": (_database_twice, ("twice",)),
+    "stage-path-escapes": (_stage_path_escapes, ("unsafe", "path", "escape")),
     "truncated": (_truncated, ("zip", "truncated", "corrupt", "invalid", "damaged", "checksum")),
     "corrupted": (_corrupted, ("corrupt", "checksum", "crc", "invalid", "damaged", "zip", "mismatch")),
     "not-a-zip": (_not_a_zip, ("zip", "invalid", "not a", "format")),

@@ -92,6 +92,10 @@ pub struct ViewMeta {
     /// The user's `COMMENT`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Column comments from the column list (`CREATE VIEW v (a COMMENT '...') AS ...`):
+    /// (column, comment). DuckDB keeps no comments on view columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_comments: Vec<(String, String)>,
 }
 
 impl ViewMeta {
@@ -128,6 +132,7 @@ mod tests {
             body: "select 1".into(),
             secure: false,
             comment: Some("c".into()),
+            column_comments: vec![("A".into(), "the a".into())],
         };
         assert_eq!(
             ViewMeta::from_comment(&meta.to_comment()),

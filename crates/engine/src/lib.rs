@@ -604,6 +604,18 @@ impl EngineSession {
         }))
     }
 
+    /// The exact number of rows of a table (DuckDB's estimate counts deleted rows until a
+    /// checkpoint).
+    pub fn row_count(&self, database: &str, schema: &str, table: &str) -> Result<i64> {
+        let rows = self.strings(&format!(
+            "SELECT count(*)::VARCHAR FROM {}.{}.{}",
+            quote(&stored_database(database)),
+            quote(&stored_schema(database, schema)),
+            quote(&mangle(table)),
+        ))?;
+        Ok(rows.first().and_then(|n| n.parse().ok()).unwrap_or(0))
+    }
+
     /// Tables and views of a schema: (Snowflake name, is_view, estimated rows, temporary).
     pub fn relations(&self, database: &str, schema: &str) -> Result<Vec<(String, bool, i64)>> {
         let sql = format!(

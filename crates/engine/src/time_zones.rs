@@ -190,8 +190,13 @@ fn epoch_micros(text: &str) -> Option<i64> {
 }
 
 /// Parse Snowflake's default timestamp input forms (`AUTO`): a date, a date and time separated by
-/// a space or `T`, fractional seconds up to nanoseconds, an optional offset.
+/// a space or `T`, fractional seconds up to nanoseconds, an optional offset; and the other
+/// forms AUTO reads ([`parse_other_forms`]).
 pub fn parse_timestamp(text: &str) -> Option<ParsedTimestamp> {
+    parse_iso(text).or_else(|| parse_other_forms(text.trim()))
+}
+
+fn parse_iso(text: &str) -> Option<ParsedTimestamp> {
     let (body, offset) = split_offset(text.trim());
     let body = body.trim();
     let (date_text, time_text) = match body.find([' ', 'T']) {
@@ -201,14 +206,88 @@ pub fn parse_timestamp(text: &str) -> Option<ParsedTimestamp> {
     let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").ok()?;
     let time = match time_text {
         None | Some("") => NaiveTime::MIN,
-        Some(t) => ["%H:%M:%S%.f", "%H:%M"]
-            .iter()
-            .find_map(|f| NaiveTime::parse_from_str(t, f).ok())?,
+        Some(t) => parse_time_of_day(t)?,
     };
     Some(ParsedTimestamp {
         wall: date.and_time(time),
         offset,
     })
+}
+
+/// A time of day as AUTO reads it: `HH24:MI:SS.FF`, `HH24:MI`, `HH24`, or with `AM`/`PM`.
+pub fn parse_time_of_day(t: &str) -> Option<NaiveTime> {
+    let t = t.trim();
+    if !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveTime::from_hms_opt(t.parse().ok()?, 0, 0);
+    }
+    ["%H:%M:%S%.f", "%H:%M", "%I:%M:%S%.f %p", "%I:%M %p"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(t, f).ok())
+}
+
+/// The non-ISO forms Snowflake's AUTO detection reads: `MM/DD/YYYY [HH24:MI:SS]`,
+/// `DD-MON-YYYY`, RFC 2822 `DY, DD MON YYYY HH24:MI:SS [TZHTZM]` (also with `AM`/`PM`), and
+/// `DY MON DD HH24:MI:SS TZHTZM YYYY`.
+fn parse_other_forms(text: &str) -> Option<ParsedTimestamp> {
+    for f in ["%a %b %d %H:%M:%S%.f %z %Y", "%a, %d %b %Y %H:%M:%S%.f %z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, f) {
+            return Some(ParsedTimestamp {
+                wall: t.naive_local(),
+                offset: Some(*t.offset()),
+            });
+        }
+    }
+    let wall = |body: &str| -> Option<NaiveDateTime> {
+        for f in [
+            "%m/%d/%Y %H:%M:%S%.f",
+            "%m/%d/%Y %H:%M",
+            "%m/%d/%Y %I:%M:%S%.f %p",
+            "%a, %d %b %Y %H:%M:%S%.f",
+            "%a, %d %b %Y %I:%M:%S%.f %p",
+            "%d-%b-%Y %H:%M:%S%.f",
+        ] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(body, f) {
+                return Some(t);
+            }
+        }
+        ["%m/%d/%Y", "%d-%b-%Y", "%a, %d %b %Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(body, f).ok())
+            .map(|d| d.and_time(NaiveTime::MIN))
+    };
+    if let Some(t) = wall(text) {
+        return Some(ParsedTimestamp {
+            wall: t,
+            offset: None,
+        });
+    }
+    let (body, offset) = split_offset(text);
+    let offset = offset?;
+    Some(ParsedTimestamp {
+        wall: wall(body.trim())?,
+        offset: Some(offset),
+    })
+}
+
+/// Text in an AUTO form DuckDB's casts do not read, rewritten to one they do (ISO, 24-hour
+/// clock); `None` when the text is ISO already or no AUTO form.
+pub fn auto_text_as_iso(text: &str) -> Option<String> {
+    if parse_iso(text).is_some() {
+        return None;
+    }
+    if let Some(p) = parse_other_forms(text.trim()) {
+        let wall = p.wall.format("%Y-%m-%d %H:%M:%S%.f").to_string();
+        return Some(match p.offset {
+            Some(o) => format!("{wall}{o}"),
+            None => wall,
+        });
+    }
+    // A bare number is no clock time here (TO_TIME reads it as seconds).
+    let t = text.trim();
+    if t.ends_with(['M', 'm']) {
+        return parse_time_of_day(t).map(|t| t.format("%H:%M:%S%.f").to_string());
+    }
+    None
 }
 
 fn not_recognized(text: &str) -> Box<dyn Error> {
@@ -504,6 +583,16 @@ impl VArrowScalar for Local {
             DataType::Timestamp(_, Some(_)) | DataType::Struct(_) => {
                 convert(&input, Target::WallClock, false)
             }
+            // Text in an AUTO form DuckDB's casts do not read (`04:01:07 PM`, `12/17/1980`)
+            // becomes ISO text.
+            DataType::Utf8 => {
+                let texts = input.column(0).as_string::<i32>();
+                let out: duckdb::arrow::array::StringArray = texts
+                    .iter()
+                    .map(|t| t.map(|t| auto_text_as_iso(t).unwrap_or_else(|| t.to_string())))
+                    .collect();
+                Ok(Arc::new(out))
+            }
             _ => Ok(Arc::clone(input.column(0))),
         }
     }
@@ -532,6 +621,31 @@ mod tests {
 
     fn wall(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn reads_the_other_auto_forms() {
+        for (text, expected) in [
+            ("12/17/1980", Some("1980-12-17 00:00:00")),
+            ("17-DEC-1980", Some("1980-12-17 00:00:00")),
+            ("2/18/2008 02:36:48", Some("2008-02-18 02:36:48")),
+            (
+                "Thu, 21 Dec 2000 16:01:07 +0200",
+                Some("2000-12-21 16:01:07+02:00"),
+            ),
+            (
+                "Mon Jul 08 18:09:51 +0000 2013",
+                Some("2013-07-08 18:09:51+00:00"),
+            ),
+            ("04:01:07 PM", Some("16:01:07")),
+            ("12:01 AM", Some("00:01:00")),
+            ("2024-01-02 03:04:05", None),
+            ("not a date", None),
+        ] {
+            assert_eq!(auto_text_as_iso(text).as_deref(), expected, "{text}");
+        }
+        let p = parse_timestamp("2013-04-28 20").unwrap();
+        assert_eq!(p.wall, wall("2013-04-28 20:00:00.0"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/queries/{id}/result", get(query::result))
         .route("/queries/{id}/abort-request", post(query::abort))
         .route("/monitoring/queries/{id}", get(monitoring::status))
+        // The 5.x connector asks with an empty path segment.
+        .route("/monitoring/queries//{id}", get(monitoring::status))
         .route("/telemetry/send", post(telemetry::send))
         .route("/_localstack/health", get(localstack::health))
         .route("/_localstack/info", get(localstack::info))
@@ -77,6 +79,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_localstack/state/snowflake/load", post(pods::load_state))
         .route("/", get(localstack::root))
         .fallback(wire::not_found)
+        // Bind values may be large (a VARCHAR holds 16 MB; the 5.x connector sends big
+        // `executemany` batches inline and uncompressed): accept what `decode_body` accepts.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            wire::MAX_BODY as usize,
+        ))
         .with_state(state)
 }
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use snowglobe_error::SnowflakeError;
 
 /// The largest decompressed request body accepted (a guard against gzip bombs).
-const MAX_BODY: u64 = 1 << 30;
+pub(crate) const MAX_BODY: u64 = 1 << 30;
 
 /// Decode a JSON request body, gunzipping it when the client compressed it.
 pub fn decode_body<T: DeserializeOwned>(

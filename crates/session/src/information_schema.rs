@@ -120,11 +120,20 @@ fn role(session: &Session) -> String {
         .unwrap_or_else(|| "ACCOUNTADMIN".into())
 }
 
+/// A table's row count as SHOW and INFORMATION_SCHEMA report it: exact (0 for a view).
+pub(crate) fn exact_rows(session: &Session, db: &str, schema: &str, name: &str, view: bool) -> i64 {
+    if view {
+        return 0;
+    }
+    session.conn().row_count(db, schema, name).unwrap_or(0)
+}
+
 fn tables(session: &Session, db: &str) -> Result<View> {
     let mut rows = Vec::new();
     for schema in session.conn().schemas(db)? {
         let comments = session.conn().relation_comments(db, &schema)?;
-        for (name, is_view, estimated) in session.conn().relations(db, &schema)? {
+        for (name, is_view, _) in session.conn().relations(db, &schema)? {
+            let estimated = exact_rows(session, db, &schema, &name, is_view);
             rows.push(vec![
                 text(db),
                 text(&schema),
@@ -197,10 +206,38 @@ fn type_name(t: &SfType) -> &'static str {
     }
 }
 
+/// The column comments a view's column list gave (see `ViewMeta::column_comments`).
+pub(crate) fn view_column_comments(
+    session: &Session,
+    db: &str,
+    schema: &str,
+    view: &str,
+) -> Vec<(String, String)> {
+    session
+        .conn()
+        .view_meta(db, schema, view)
+        .ok()
+        .flatten()
+        .map(|m| m.column_comments)
+        .unwrap_or_default()
+}
+
+pub(crate) fn comment_of<'a>(comments: &'a [(String, String)], column: &str) -> Option<&'a str> {
+    comments
+        .iter()
+        .find(|(name, _)| name == column)
+        .map(|(_, text)| text.as_str())
+}
+
 fn columns(session: &Session, db: &str) -> Result<View> {
     let mut rows = Vec::new();
     for schema in session.conn().schemas(db)? {
-        for (table, _, _) in session.conn().relations(db, &schema)? {
+        for (table, is_view, _) in session.conn().relations(db, &schema)? {
+            let view_comments = if is_view {
+                view_column_comments(session, db, &schema, &table)
+            } else {
+                vec![]
+            };
             for (i, c) in session
                 .conn()
                 .columns(db, &schema, &table)?
@@ -275,7 +312,9 @@ fn columns(session: &Session, db: &str) -> Result<View> {
                     when_identity("NO"),
                     when_identity("YES"),
                     Cell::Null,
-                    opt(meta.and_then(|m| m.comment.as_deref())),
+                    opt(meta
+                        .and_then(|m| m.comment.as_deref())
+                        .or_else(|| comment_of(&view_comments, &c.name))),
                     text(type_name(&t)),
                 ]);
                 rows.push(row);
@@ -372,7 +411,7 @@ fn schemata(session: &Session, db: &str) -> Result<View> {
                 if system {
                     text("Views describing the contents of schemas in this database")
                 } else {
-                    Cell::Null
+                    opt(session.container_comment(db, Some(s)).as_deref())
                 },
             ]
         })
@@ -447,7 +486,7 @@ fn databases(session: &Session) -> Result<View> {
                 text(&d),
                 text(&role(session)),
                 yes_no(false),
-                Cell::Null,
+                opt(session.container_comment(&d, None).as_deref()),
                 now(),
                 now(),
                 Cell::Int(1),

@@ -74,6 +74,9 @@ pub struct Request {
     /// `executemany` binds the client uploaded to a stage as CSV (`@stage/path`), instead of
     /// `bindings`, when there are more than CLIENT_STAGE_ARRAY_BINDING_THRESHOLD values.
     pub bind_stage: Option<String>,
+    /// The id the server gave the query (`sfqid`): its result is kept under it, so that
+    /// `RESULT_SCAN('<sfqid>')` and `LAST_QUERY_ID()` name what the client was told.
+    pub query_id: Option<String>,
 }
 
 /// One client session.
@@ -205,6 +208,7 @@ impl Session {
             query_ids: self.query_ids.clone(),
             semi_columns: vec![],
             number_columns: vec![],
+            text_columns: vec![],
             tz_columns: vec![],
             output_formats: OutputFormats::from_parameters(|name| {
                 self.params.text(name).unwrap_or_default()
@@ -297,6 +301,95 @@ impl Session {
     /// (`MULTI_STATEMENT_COUNT`). Several statements give the parent answer first, then one
     /// answer per statement.
     pub fn run(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
+        let Some(id) = request.query_id.clone() else {
+            return self.run_unnamed(request);
+        };
+        let mut results = self.run_unnamed(&Request {
+            query_id: None,
+            ..request.clone()
+        })?;
+        if let Some(first) = results.first_mut() {
+            let old = std::mem::replace(&mut first.query_id, id.clone());
+            for kept in self.query_ids.iter_mut().filter(|q| **q == old) {
+                kept.clone_from(&id);
+            }
+            for kept in self.kept_results.iter_mut().filter(|r| r.query_id == old) {
+                kept.query_id.clone_from(&id);
+            }
+        }
+        Ok(results)
+    }
+
+    /// Fail unless a request of `count` statements is what the client asked for: one, unless
+    /// `MULTI_STATEMENT_COUNT` (the request's or the session's) says how many, 0 for any.
+    fn check_statement_count(&self, request: &Request, count: usize) -> Result<()> {
+        let expected = request
+            .parameters
+            .get("MULTI_STATEMENT_COUNT")
+            .or_else(|| self.params.get("MULTI_STATEMENT_COUNT"))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(1);
+        if (count > 1 || expected > 1) && expected != 0 && expected as usize != count {
+            return Err(SnowflakeError::new(
+                ErrorCode::StatementCountMismatch,
+                format!(
+                    "Actual statement count {count} did not match the desired statement count {expected}."
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A request of several statements, some of which the parser does not read (CREATE
+    /// PROCEDURE / FUNCTION with a body, CALL, PUT / LIST and other stage statements): each
+    /// statement runs as a request of its own, the answers as for any multi-statement request.
+    /// `None` when the request is not of that kind.
+    fn run_pieces(&mut self, request: &Request) -> Result<Option<Vec<ResultSet>>> {
+        use snowglobe_translate::{scripting, stages};
+        // Cheap tests first: most requests are one statement.
+        let sql = request.sql.trim_end().trim_end_matches(';');
+        if !sql.contains(';') || scripting::is_block(&request.sql) {
+            return Ok(None);
+        }
+        let pieces = snowglobe_translate::parse::split_statements(&request.sql);
+        let special =
+            |p: &str| scripting::is_procedure_statement(p) || stages::is_stage_statement(p);
+        // A Snowflake Scripting block, or a procedure body written bare, holds `;`s of its own:
+        // such a request is not split.
+        if pieces.len() < 2
+            || !pieces.iter().any(|p| special(p))
+            || pieces.iter().any(|p| scripting::is_block(p))
+            || !pieces.iter().all(|p| scripting::routine_body_quoted(p))
+        {
+            return Ok(None);
+        }
+        self.check_statement_count(request, pieces.len())?;
+        let mut parameters = request.parameters.clone();
+        parameters.insert("MULTI_STATEMENT_COUNT".into(), Value::from(1));
+        let mut children = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            let result = self
+                .run_unnamed(&Request {
+                    sql: piece.trim().to_string(),
+                    parameters: parameters.clone(),
+                    ..request.clone()
+                })?
+                .into_iter()
+                .next()
+                .ok_or_else(|| SnowflakeError::internal("no result"))?;
+            children.push(result);
+        }
+        let mut out = vec![ResultSet::multi(
+            children.iter().map(|c| c.query_id.clone()).collect(),
+        )?];
+        out.extend(children);
+        Ok(Some(out))
+    }
+
+    fn run_unnamed(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
         self.forget_dropped_database()?;
         if let Some(stage) = &request.bind_stage {
             let expanded = Request {
@@ -305,6 +398,9 @@ impl Session {
                 ..request.clone()
             };
             return self.run(&expanded);
+        }
+        if let Some(results) = self.run_pieces(request)? {
+            return Ok(results);
         }
         if snowglobe_translate::scripting::is_procedure_statement(&request.sql) {
             let binds = if request.bindings.is_array {
@@ -376,27 +472,7 @@ impl Session {
                 "SQL compilation error:\nEmpty SQL statement.",
             ));
         }
-        let expected = request
-            .parameters
-            .get("MULTI_STATEMENT_COUNT")
-            .or_else(|| self.params.get("MULTI_STATEMENT_COUNT"))
-            .and_then(|v| {
-                v.as_u64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(1);
-        if (statements.len() > 1 || expected > 1)
-            && expected != 0
-            && expected as usize != statements.len()
-        {
-            return Err(SnowflakeError::new(
-                ErrorCode::StatementCountMismatch,
-                format!(
-                    "Actual statement count {} did not match the desired statement count {expected}.",
-                    statements.len()
-                ),
-            ));
-        }
+        self.check_statement_count(request, statements.len())?;
         if statements.len() == 1 {
             let statement = statements
                 .into_iter()
@@ -491,6 +567,7 @@ impl Session {
         // TIMESTAMP_TZ columns read as instants.
         if snowglobe_translate::rules::semi_structured::wants_column_types(&statement)
             || snowglobe_translate::rules::numeric::wants_number_types(&statement)
+            || snowglobe_translate::rules::comparisons::wants_text_columns(&statement)
             || (snowglobe_translate::rules::timestamp_tz::wants_column_types(&statement)
                 && self.conn.may_hold_timestamp_tz())
         {
@@ -502,8 +579,15 @@ impl Session {
                 },
                 _ => self.named_relation_columns(&statement, &ctx),
             };
+            let mut other = vec![];
             for (table, name, t) in read {
+                if !matches!(t, SfType::Text { .. }) {
+                    other.push(name.clone());
+                }
                 match t {
+                    SfType::Text { .. } if !ctx.text_columns.contains(&name) => {
+                        ctx.text_columns.push(name);
+                    }
                     SfType::TimestampTz { .. } => {
                         let column = (table, name);
                         if !ctx.tz_columns.contains(&column) {
@@ -522,6 +606,8 @@ impl Session {
                     _ => {}
                 }
             }
+            // A name that is a VARCHAR column in one table and not in another is ambiguous.
+            ctx.text_columns.retain(|name| !other.contains(name));
         }
         // TRUNCATE also drops the table's load history (its files may be loaded again).
         let truncated = match &statement {
@@ -702,6 +788,7 @@ impl Session {
                 temporary,
                 sequences,
                 comment,
+                not_null,
             } => {
                 if *if_not_exists && self.object_exists(table, *temporary)? {
                     return ResultSet::status(
@@ -714,6 +801,14 @@ impl Session {
                         s.conn.execute(sequence)?;
                     }
                     s.conn.execute(&p.sql)?;
+                    for name in not_null {
+                        s.conn.execute(&format!(
+                            "ALTER TABLE {storage} ALTER COLUMN {} SET NOT NULL",
+                            snowglobe_catalog::names::quote(&snowglobe_catalog::names::mangle(
+                                name
+                            ))
+                        ))?;
+                    }
                     for (name, meta) in columns {
                         s.conn.set_column_meta(storage, name, meta)?;
                     }

@@ -93,6 +93,43 @@ impl Session {
         let _ = std::fs::remove_dir_all(self.temp_root());
     }
 
+    /// The comment of a schema (or, with no schema, of a database): DuckDB keeps none, so it is
+    /// a file beside the schema's (database's) stages, exported and persisted with them.
+    /// (Encoded directory names never hold a `.`, so the file name cannot clash with one.)
+    fn comment_file(&self, database: &str, schema: Option<&str>) -> PathBuf {
+        let root = self.shared.engine.stage_root();
+        match schema {
+            Some(schema) => schema_dir(root, database, schema),
+            None => root.join(encode_file_name(database)),
+        }
+        .join("comment.txt")
+    }
+
+    pub(crate) fn container_comment(&self, database: &str, schema: Option<&str>) -> Option<String> {
+        std::fs::read_to_string(self.comment_file(database, schema)).ok()
+    }
+
+    pub(crate) fn set_container_comment(
+        &self,
+        database: &str,
+        schema: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<()> {
+        let file = self.comment_file(database, schema);
+        match comment {
+            Some(text) => {
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
+                }
+                std::fs::write(&file, text).map_err(|e| io_error("write", &file, e))
+            }
+            None if file.exists() => {
+                std::fs::remove_file(&file).map_err(|e| io_error("remove", &file, e))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Remove a dropped schema's stages and formats.
     pub(crate) fn remove_schema_stages(&self, database: &str, schema: &str) {
         for root in [

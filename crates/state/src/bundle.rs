@@ -31,6 +31,10 @@ pub struct Manifest {
     /// RFC 3339 creation time.
     pub created_at: String,
     pub databases: Vec<Database>,
+    /// The files of the users' stages (`@~`), by path under the users' stage directory
+    /// (optional: absent when there are none, or when only some databases were exported).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_stage_files: Vec<StageFile>,
     /// Every data file of the bundle: path inside the bundle, SHA-256 (hex), size in bytes.
     pub files: Vec<FileEntry>,
 }
@@ -141,6 +145,7 @@ impl Manifest {
             snowglobe_version: env!("CARGO_PKG_VERSION").into(),
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             databases,
+            user_stage_files: vec![],
             files,
         }
     }

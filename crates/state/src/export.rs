@@ -45,16 +45,25 @@ fn export_in_transaction(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Manifest, StateError> {
     let all = conn.databases()?;
-    if let Some(only) = only {
-        if let Some(missing) = only.iter().find(|d| !all.contains(d)) {
-            return Err(StateError::NotFound(format!(
-                "Database '{missing}' does not exist."
-            )));
-        }
-    }
+    // A name as given, else as an unquoted Snowflake name (upper case).
+    let only: Option<Vec<String>> = match only {
+        Some(only) => Some(
+            only.iter()
+                .map(|d| {
+                    [d.clone(), d.to_uppercase()]
+                        .into_iter()
+                        .find(|n| all.contains(n))
+                        .ok_or_else(|| {
+                            StateError::NotFound(format!("Database '{d}' does not exist."))
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        None => None,
+    };
     let names: Vec<String> = all
         .into_iter()
-        .filter(|d| only.is_none_or(|o| o.contains(d)))
+        .filter(|d| only.as_ref().is_none_or(|o| o.contains(d)))
         .collect();
     // Plan first, so progress has a total.
     let mut plan = Vec::new();
@@ -153,26 +162,49 @@ fn export_in_transaction(
     // Stages, file formats and staged files: the files under each database's stage directory.
     for d in &mut databases {
         let root = conn.engine().database_stage_dir(&d.name);
-        for (relative, disk) in files_under(&root) {
-            let file = format!("stages/{:06}", files.len() + 1);
-            let target = dir.join(&file);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
-            }
-            std::fs::copy(&disk, &target).map_err(|e| StateError::io(&disk, e))?;
-            let (sha256, size) = digest_file(&target)?;
-            files.push(FileEntry {
-                path: file.clone(),
-                sha256,
-                size,
-            });
-            d.stage_files.push(StageFile {
-                path: relative,
-                file,
-            });
-        }
+        d.stage_files = copy_files(&root, dir, &mut files)?;
     }
-    Ok(Manifest::new(databases, files))
+    let mut manifest = Manifest::new(databases, vec![]);
+    // The users' stages belong to no database: a whole export carries them.
+    if only.is_none() {
+        manifest.user_stage_files = copy_files(&user_stage_root(conn.engine()), dir, &mut files)?;
+    }
+    manifest.files = files;
+    Ok(manifest)
+}
+
+/// Where the users' stages (`@~`) keep their files.
+pub fn user_stage_root(engine: &Engine) -> std::path::PathBuf {
+    engine.stage_root().join(".users")
+}
+
+/// Copy every file under `root` into the bundle at `dir` (as `stages/NNNNNN`), listing it in
+/// `files`; the staged files, by path under `root`.
+fn copy_files(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<FileEntry>,
+) -> Result<Vec<StageFile>, StateError> {
+    let mut staged = Vec::new();
+    for (relative, disk) in files_under(root) {
+        let file = format!("stages/{:06}", files.len() + 1);
+        let target = dir.join(&file);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
+        }
+        std::fs::copy(&disk, &target).map_err(|e| StateError::io(&disk, e))?;
+        let (sha256, size) = digest_file(&target)?;
+        files.push(FileEntry {
+            path: file.clone(),
+            sha256,
+            size,
+        });
+        staged.push(StageFile {
+            path: relative,
+            file,
+        });
+    }
+    Ok(staged)
 }
 
 /// Every file under `root` (recursively), with its '/'-separated path relative to `root`.

@@ -1,9 +1,10 @@
 //! Import: apply a verified bundle to the engine.
 //!
-//! Everything that can fail on bad input fails before the first change: the bundle's manifest
-//! and checksums are verified when it is opened ([`BundleDir::open`]), and here every table file
-//! is read once (row count against the manifest) before any database is touched. Only then are
-//! the databases replaced.
+//! What can be checked fails before the first change: the bundle's manifest and checksums are
+//! verified when it is opened ([`BundleDir::open`]), and here every table file is read once
+//! (row count against the manifest) and every staged file located before any database is
+//! touched. Only then are the databases replaced — after the ones replaced or dropped are
+//! exported to a scratch bundle, which is put back if anything fails part way.
 
 use std::sync::Arc;
 
@@ -90,6 +91,141 @@ pub fn apply(
     if dry_run {
         return Ok(summary);
     }
+    check_files(engine, bundle)?;
+    // What the import replaces or drops is exported first: a failure part way (a view that
+    // no longer compiles, a default DuckDB refuses) puts it back, so the running state is
+    // exactly as it was.
+    let affected: Vec<String> = summary
+        .replaced
+        .iter()
+        .chain(&summary.dropped)
+        .cloned()
+        .collect();
+    // Beside the state (not in the system's temporary directory): it may be large.
+    std::fs::create_dir_all(engine.stage_root())
+        .map_err(|e| StateError::io(engine.stage_root(), e))?;
+    let backup = tempfile::Builder::new()
+        .prefix(".import-backup")
+        .tempdir_in(engine.stage_root())
+        .map_err(|e| StateError::Internal(format!("cannot create a backup directory: {e}")))?;
+    if !affected.is_empty() {
+        crate::export::export_to_dir(engine, Some(&affected), backup.path(), &mut |_| {})?;
+    }
+    match build(engine, &conn, bundle, &summary, progress, true)
+        .and_then(|()| user_stages(engine, bundle, strategy))
+    {
+        Ok(()) => Ok(summary),
+        Err(e) => {
+            let restored = restore(engine, &conn, &incoming, &affected, backup.path());
+            // What the engine refused (a view reading a missing table, a default it cannot
+            // parse) is the file's fault: a bad input, not a server failure.
+            let e = match e {
+                StateError::Engine(err) => StateError::Invalid(format!(
+                    "the state file cannot be applied: {}",
+                    err.message
+                )),
+                other => other,
+            };
+            match restored {
+                Ok(()) => Err(e),
+                // The backup is kept for the user to import by hand.
+                Err(r) => Err(StateError::Internal(format!(
+                    "{e}; restoring the previous state also failed: {r} (the previous state is \
+                     kept in {})",
+                    backup.keep().display()
+                ))),
+            }
+        }
+    }
+}
+
+/// Inputs a bundle names that `BundleDir::open` does not check: each database once, staged
+/// files inside their stage directory and present in the bundle.
+fn check_files(engine: &Arc<Engine>, bundle: &BundleDir) -> Result<(), StateError> {
+    let names = bundle.manifest.database_names();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(StateError::Invalid(format!(
+                "the manifest lists database {name} twice"
+            )));
+        }
+    }
+    let users = crate::export::user_stage_root(engine);
+    let all_staged = bundle
+        .manifest
+        .databases
+        .iter()
+        .map(|db| (engine.database_stage_dir(&db.name), &db.stage_files))
+        .chain(std::iter::once((users, &bundle.manifest.user_stage_files)));
+    for (stage_root, stage_files) in all_staged {
+        for staged in stage_files {
+            safe_join(&stage_root, &staged.path)?;
+            let source = bundle.path_of(&staged.file)?;
+            if !source.is_file() {
+                return Err(StateError::Invalid(format!(
+                    "staged file {} is missing from the bundle",
+                    staged.path
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The users' stage files of the bundle: added (merge), or in place of every user's files
+/// (overwrite).
+fn user_stages(
+    engine: &Arc<Engine>,
+    bundle: &BundleDir,
+    strategy: Strategy,
+) -> Result<(), StateError> {
+    let root = crate::export::user_stage_root(engine);
+    if strategy == Strategy::Overwrite && root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|e| StateError::io(&root, e))?;
+    }
+    for staged in &bundle.manifest.user_stage_files {
+        let target = safe_join(&root, &staged.path)?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
+        }
+        let source = bundle.path_of(&staged.file)?;
+        std::fs::copy(&source, &target).map_err(|e| StateError::io(&source, e))?;
+    }
+    Ok(())
+}
+
+/// Undo a failed import: drop what it created, bring back what it replaced or dropped.
+fn restore(
+    engine: &Arc<Engine>,
+    conn: &EngineSession,
+    incoming: &[String],
+    affected: &[String],
+    backup: &std::path::Path,
+) -> Result<(), StateError> {
+    for db in incoming.iter().chain(affected) {
+        if conn.database_exists(db)? {
+            conn.drop_database(db)?;
+        }
+    }
+    if affected.is_empty() {
+        return Ok(());
+    }
+    let saved = BundleDir::open(backup)?;
+    let summary = ImportSummary::default();
+    build(engine, conn, &saved, &summary, &mut |_| {}, false)
+}
+
+/// Replace the summary's databases with the bundle's; with `strict_views`, a view that cannot
+/// be created fails the import (else it is left out).
+fn build(
+    engine: &Arc<Engine>,
+    conn: &EngineSession,
+    bundle: &BundleDir,
+    summary: &ImportSummary,
+    progress: &mut dyn FnMut(Progress),
+    strict_views: bool,
+) -> Result<(), StateError> {
+    let manifest = &bundle.manifest;
     for db in summary.dropped.iter().chain(&summary.replaced) {
         conn.drop_database(db)?;
     }
@@ -180,28 +316,69 @@ pub fn apply(
             let source = bundle.path_of(&staged.file)?;
             std::fs::copy(&source, &target).map_err(|e| StateError::io(&source, e))?;
         }
-        // Views last: they may read any table of the bundle.
-        // A view's stored definition names its tables relative to the database and schema it
-        // was created in.
-        for schema in &db.schemas {
-            if !schema.views.is_empty() {
-                conn.use_context(Some(&db.name), Some(&schema.name))?;
-            }
-            for view in &schema.views {
-                conn.execute(&view.sql)?;
-                if let Some(comment) = &view.comment {
-                    conn.execute(&format!(
-                        "COMMENT ON VIEW {}.{}.{} IS {}",
-                        quote(&mangle(&db.name)),
-                        quote(&mangle(&schema.name)),
-                        quote(&mangle(&view.name)),
-                        quote_literal(comment)
-                    ))?;
+    }
+    // Views last, once every table of the bundle exists: a view may read tables (and views)
+    // of any database. A view's stored definition names its tables relative to the database
+    // and schema it was created in. Views reading other views are created once those exist:
+    // each round creates what it can, until none is left (or a round makes no progress: then
+    // the first error is the answer).
+    let mut pending: Vec<(&str, &str, &crate::bundle::View)> = manifest
+        .databases
+        .iter()
+        .flat_map(|d| {
+            d.schemas.iter().flat_map(move |s| {
+                s.views
+                    .iter()
+                    .map(move |v| (d.name.as_str(), s.name.as_str(), v))
+            })
+        })
+        .collect();
+    while !pending.is_empty() {
+        let mut failed = Vec::new();
+        let mut first_error = None;
+        for (db, schema, view) in pending.iter().copied() {
+            match create_view(conn, db, schema, view) {
+                Ok(()) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    failed.push((db, schema, view));
                 }
             }
         }
+        if failed.len() == pending.len() {
+            if let Some(e) = first_error {
+                // Putting a backup back, a view that no longer compiles (it read a table
+                // dropped since) is left out rather than failing the restore.
+                if !strict_views {
+                    tracing::warn!(error = %e, "views left out of the restored state");
+                    break;
+                }
+                return Err(e);
+            }
+        }
+        pending = failed;
     }
-    Ok(summary)
+    Ok(())
+}
+
+fn create_view(
+    conn: &EngineSession,
+    db: &str,
+    schema: &str,
+    view: &crate::bundle::View,
+) -> Result<(), StateError> {
+    conn.use_context(Some(db), Some(schema))?;
+    conn.execute(&view.sql)?;
+    if let Some(comment) = &view.comment {
+        conn.execute(&format!(
+            "COMMENT ON VIEW {}.{}.{} IS {}",
+            quote(&mangle(db)),
+            quote(&mangle(schema)),
+            quote(&mangle(&view.name)),
+            quote_literal(comment)
+        ))?;
+    }
+    Ok(())
 }
 
 /// Read every table file once: it must be Parquet with the manifest's row count.
@@ -234,12 +411,16 @@ fn verify_tables(conn: &EngineSession, bundle: &BundleDir) -> Result<(), StateEr
     Ok(())
 }
 
-/// Drop every database.
+/// Drop every database and the users' stage files.
 pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
     let conn = engine.connect()?;
     let dbs = conn.databases()?;
     for db in &dbs {
         conn.drop_database(db)?;
+    }
+    let users = crate::export::user_stage_root(engine);
+    if users.exists() {
+        std::fs::remove_dir_all(&users).map_err(|e| StateError::io(&users, e))?;
     }
     Ok(dbs)
 }

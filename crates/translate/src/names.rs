@@ -39,6 +39,10 @@ pub struct Context {
     /// [`crate::rules::numeric::wants_number_types`] asked for them: a quotient or an average
     /// of them gets Snowflake's scale. A name listed twice with different types is ambiguous.
     pub number_columns: Vec<(String, u64, u64)>,
+    /// Names (exact case) of the VARCHAR columns of the tables the statement reads, when
+    /// [`crate::rules::comparisons::wants_text_columns`] asked for them (a name that is also a
+    /// column of another type is left out): compared with a number, one is read as a number.
+    pub text_columns: Vec<String>,
     /// TIMESTAMP_TZ columns (table name, column name; exact case) of the tables the statement
     /// reads, when the database may hold any: they are stored with their offsets and read as
     /// instants (see [`crate::rules::timestamp_tz`]).

@@ -12,6 +12,12 @@ use sqlparser::parser::{Parser, ParserError};
 /// `;`-separated statement is parsed on its own (`;` found by the tokenizer, so semicolons in
 /// strings and comments do not split).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    parse_with(sql, true)
+}
+
+/// [`parse`]; with `rewrite`, text that does not parse is tried once more as
+/// [`lenient_rewrite`] writes it (the rewritten text is not rewritten again).
+fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
     // sqlparser reads some SHOW commands as bare word lists (dropping their LIKE pattern):
     // those, like the statements it cannot read at all, go through `parse_special`.
     let whole = match Parser::parse_sql(&SnowflakeDialect, sql) {
@@ -26,7 +32,14 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             return Ok(statements)
         }
         Ok(_) => ParserError::ParserError("SHOW".into()),
-        Err(e) => e,
+        Err(e) => {
+            if let Some(rewritten) = lenient_rewrite(sql).filter(|_| rewrite) {
+                if let Ok(statements) = parse_with(&rewritten, false) {
+                    return Ok(statements);
+                }
+            }
+            e
+        }
     };
     let pieces = split_statements(sql);
     if pieces.len() <= 1 {
@@ -48,34 +61,144 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     Ok(out)
 }
 
-/// The non-empty statements of `sql`, split at top-level `;` tokens.
-fn split_statements(sql: &str) -> Vec<&str> {
+/// Snowflake syntax sqlparser does not read, rewritten to the equivalent it does: a
+/// `$$dollar-quoted$$` string as a quoted one (`COMMENT ON ... IS $$...$$`, what dbt sends);
+/// `COPY GRANTS` dropped (grants are not modelled); `ALTER TABLE t ADD [COLUMN] a INT, b INT`
+/// with `ADD COLUMN` before each further column. `None` when nothing applies.
+fn lenient_rewrite(sql: &str) -> Option<String> {
     use sqlparser::tokenizer::{Token, Tokenizer};
-    let Ok(tokens) = Tokenizer::new(&SnowflakeDialect, sql).tokenize_with_location() else {
+    let mut tokens = Tokenizer::new(&SnowflakeDialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    tokens.retain(|t| t.token != Token::EOF);
+    let offsets = token_offsets(sql, &tokens)?;
+    // Each token with its source text.
+    let pieces: Vec<(&Token, &str)> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let end = offsets.get(i + 1).copied().unwrap_or(sql.len());
+            (&t.token, &sql[offsets[i]..end])
+        })
+        .collect();
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    let significant: Vec<usize> = (0..pieces.len())
+        .filter(|&i| !matches!(pieces[i].0, Token::Whitespace(_)))
+        .collect();
+    let next_word = |i: usize| significant.iter().find(|&&j| j > i).map(|&j| pieces[j].0);
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut changed = false;
+    // Per statement: its first two words (ALTER TABLE?), paren depth, inside an ADD action.
+    let mut first_words: Vec<&Token> = Vec::new();
+    let mut depth = 0usize;
+    let mut adding = false;
+    let mut skip_next_grants = false;
+    for (i, (token, text)) in pieces.iter().enumerate() {
+        if !matches!(token, Token::Whitespace(_)) && first_words.len() < 2 {
+            first_words.push(token);
+        }
+        let alter_table = first_words.len() == 2
+            && word(first_words[0], "ALTER")
+            && word(first_words[1], "TABLE");
+        match token {
+            Token::SemiColon => {
+                first_words.clear();
+                depth = 0;
+                adding = false;
+            }
+            Token::DollarQuotedString(s) => {
+                out.push('\'');
+                out.push_str(&s.value.replace('\\', "\\\\").replace('\'', "\\'"));
+                out.push('\'');
+                changed = true;
+                continue;
+            }
+            Token::Word(w)
+                if w.value.eq_ignore_ascii_case("COPY")
+                    && next_word(i).is_some_and(|t| word(t, "GRANTS")) =>
+            {
+                skip_next_grants = true;
+                changed = true;
+                continue;
+            }
+            Token::Word(w) if skip_next_grants && w.value.eq_ignore_ascii_case("GRANTS") => {
+                skip_next_grants = false;
+                continue;
+            }
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Word(w) if alter_table && depth == 0 && w.value.eq_ignore_ascii_case("ADD") => {
+                adding = true;
+            }
+            Token::Word(w)
+                if alter_table
+                    && depth == 0
+                    && ["DROP", "ALTER", "MODIFY", "RENAME", "SET", "UNSET"]
+                        .iter()
+                        .any(|k| w.value.eq_ignore_ascii_case(k)) =>
+            {
+                adding = false;
+            }
+            Token::Comma if adding && depth == 0 => {
+                out.push_str(text);
+                match next_word(i) {
+                    Some(t) if word(t, "COLUMN") => {
+                        out.push_str(" ADD");
+                        changed = true;
+                    }
+                    Some(t) if matches!(t, Token::Word(_)) && !word(t, "ADD") => {
+                        out.push_str(" ADD COLUMN");
+                        changed = true;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push_str(text);
+    }
+    changed.then_some(out)
+}
+
+/// The byte offset in `sql` where each token starts.
+fn token_offsets(sql: &str, tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Option<Vec<usize>> {
+    // Tokens come in text order: one forward walk over the characters finds every start.
+    let mut chars = sql.char_indices().peekable();
+    let (mut line, mut column) = (1u64, 1u64);
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        let target = (t.span.start.line, t.span.start.column);
+        while (line, column) < target {
+            let (_, c) = chars.next()?;
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        out.push(chars.peek().map_or(sql.len(), |(i, _)| *i));
+    }
+    Some(out)
+}
+
+/// The non-empty statements of `sql`, split at top-level `;` tokens.
+pub fn split_statements(sql: &str) -> Vec<&str> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(mut tokens) = Tokenizer::new(&SnowflakeDialect, sql).tokenize_with_location() else {
         return vec![sql];
     };
-    // Byte offset of each line start, to turn (line, column) into offsets.
-    let mut line_starts = vec![0usize];
-    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    let offset = |line: u64, column: u64| -> Option<usize> {
-        let start = *line_starts.get((line as usize).checked_sub(1)?)?;
-        let rest = &sql[start..];
-        Some(
-            start
-                + rest
-                    .char_indices()
-                    .nth((column as usize).checked_sub(1)?)?
-                    .0,
-        )
+    tokens.retain(|t| t.token != Token::EOF);
+    let Some(offsets) = token_offsets(sql, &tokens) else {
+        return vec![sql];
     };
     let mut pieces = Vec::new();
     let mut from = 0;
-    for t in &tokens {
+    for (t, at) in tokens.iter().zip(offsets) {
         if t.token == Token::SemiColon {
-            if let Some(at) = offset(t.span.start.line, t.span.start.column) {
-                pieces.push(&sql[from..at]);
-                from = at + 1;
-            }
+            pieces.push(&sql[from..at]);
+            from = at + 1;
         }
     }
     pieces.push(&sql[from..]);
@@ -205,6 +328,26 @@ mod tests {
         assert!(e.message.contains("'UNDROP TABLE'"));
         let e = parse("create table t (a int,").unwrap_err();
         assert!(e.message.contains("syntax error"));
+    }
+
+    #[test]
+    fn lenient_rewrites_read_what_sqlparser_does_not() {
+        assert_eq!(
+            lenient_rewrite("comment on view v IS $$it's a\\b$$").as_deref(),
+            Some("comment on view v IS 'it\\'s a\\\\b'")
+        );
+        assert_eq!(
+            lenient_rewrite("create or replace view v copy grants as select 1").as_deref(),
+            Some("create or replace view v   as select 1")
+        );
+        assert_eq!(
+            lenient_rewrite("alter table t add column a int, b number(10, 2), column c date")
+                .as_deref(),
+            Some("alter table t add column a int, ADD COLUMN b number(10, 2), ADD column c date")
+        );
+        assert_eq!(lenient_rewrite("select 1, 2"), None);
+        assert!(parse("comment on table t is $$x$$").is_ok());
+        assert!(parse("alter table t add column a int, b date").is_ok());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use snowglobe_catalog::{ColumnMeta, SfType, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     AssignmentTarget, ColumnOption, CreateTable, Ident, ObjectName, ObjectType, SchemaName,
-    Statement, TableConstraint, Use, Value, Visit, Visitor,
+    SqlOption, Statement, TableConstraint, Use, Value, Visit, Visitor,
 };
 
 use sqlparser::ast::helpers::key_value_options::KeyValueOptionKind;
@@ -42,6 +42,7 @@ pub enum Command {
         if_not_exists: bool,
         or_replace: bool,
         transient: bool,
+        comment: Option<String>,
     },
     DropDatabase {
         name: String,
@@ -52,6 +53,13 @@ pub enum Command {
         name: String,
         if_not_exists: bool,
         or_replace: bool,
+        comment: Option<String>,
+    },
+    /// `ALTER VIEW [IF EXISTS] v RENAME TO w`.
+    RenameView {
+        view: ObjectRef,
+        target: ObjectRef,
+        if_exists: bool,
     },
     DropSchema {
         database: String,
@@ -116,11 +124,16 @@ pub enum Command {
     /// `SELECT GET_DDL(...)` on its own.
     GetDdl(crate::get_ddl::GetDdl),
     ShowGrants(Grants),
+    /// A statement accepted that changes nothing Snowglobe models — `GRANT` / `REVOKE` of
+    /// privileges on objects (every session may do anything here) — and its status message.
+    Accepted(String),
     /// `DESCRIBE DATABASE d` (its schemas) / `DESCRIBE SCHEMA d.s` (its objects).
     DescribeContainer {
         database: String,
         schema: Option<String>,
     },
+    /// `DESCRIBE SEQUENCE s`: its SHOW SEQUENCES row.
+    DescribeSequence(ObjectRef),
 }
 
 /// Whose grants a `SHOW GRANTS` lists.
@@ -343,6 +356,9 @@ pub enum SqlKind {
         sequences: Vec<String>,
         /// The table's `COMMENT = '...'`.
         comment: Option<String>,
+        /// Columns declared NOT NULL in a `CREATE TABLE t (a INT NOT NULL) AS SELECT` (DuckDB
+        /// keeps no constraints from a query): set NOT NULL once the table is filled.
+        not_null: Vec<String>,
     },
     /// DROP TABLE / VIEW; `storage` is the DuckDB path.
     Drop {
@@ -458,15 +474,33 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         }
         Statement::CreateView(view) => {
             let object = resolve_object(&view.name, ctx, "CREATE VIEW")?;
+            // Column comments in the column list are kept in the view's metadata; DuckDB
+            // takes the names alone.
+            let column_comments: Vec<(String, String)> = view
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    c.options.as_ref()?.as_slice().iter().find_map(|o| match o {
+                        ColumnOption::Comment(text) => Some((ident_name(&c.name), text.clone())),
+                        _ => None,
+                    })
+                })
+                .collect();
+            for c in &mut view.columns {
+                c.options = None;
+            }
             let meta = (!view.temporary).then(|| ViewMeta {
                 text: sql.trim().trim_end_matches(';').trim_end().to_string(),
                 body: crate::rules::column_names::text_from(&view.query, sql)
                     .unwrap_or_else(|| view.query.to_string()),
                 secure: view.secure,
                 comment: view.comment.clone(),
+                column_comments,
             });
             view.secure = false;
             view.comment = None;
+            // Grants are not modelled.
+            view.copy_grants = false;
             // DuckDB keeps temporary views in its `temp` catalog, under the bare name.
             let (storage, temporary) = if view.temporary {
                 (
@@ -632,6 +666,22 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         .iter()
         .map(|c| (c.name.clone(), c.data_type.clone()))
         .collect();
+    let ctas_not_null: Vec<String> = match create.query {
+        Some(_) => create
+            .columns
+            .iter()
+            .filter(|c| {
+                c.options.iter().any(|o| {
+                    matches!(
+                        o.option,
+                        ColumnOption::NotNull | ColumnOption::PrimaryKey(_)
+                    )
+                })
+            })
+            .map(|c| ident_name(&c.name))
+            .collect(),
+        None => vec![],
+    };
     for column in &mut create.columns {
         let column_name = ident_name(&column.name);
         let sf = sf_type(&column.data_type)?;
@@ -655,20 +705,26 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                 }
                 ColumnOption::Default(e) => {
                     meta.default = Some(e.to_string());
+                    // The default's value in the session zone: a TIMESTAMP_TZ stored with its
+                    // offset, a TIMESTAMP_NTZ as the wall clock (CURRENT_TIMESTAMP's local time).
+                    let in_zone = |function: &str| sqlparser::ast::ColumnOptionDef {
+                        name: option.name.clone(),
+                        option: ColumnOption::Default(crate::rules::calls::func(
+                            function,
+                            vec![
+                                e.clone(),
+                                sqlparser::ast::Expr::value(Value::SingleQuotedString(
+                                    crate::rules::timestamps::session_zone(ctx),
+                                )),
+                            ],
+                        )),
+                    };
+                    let literal = matches!(e, sqlparser::ast::Expr::Value(_));
+                    let null =
+                        matches!(e, sqlparser::ast::Expr::Value(v) if v.value == Value::Null);
                     match sf {
-                        // Stored with its offset: the default's value in the session zone.
-                        SfType::TimestampTz { .. } => kept.push(sqlparser::ast::ColumnOptionDef {
-                            name: option.name.clone(),
-                            option: ColumnOption::Default(crate::rules::calls::func(
-                                "sg_tz",
-                                vec![
-                                    e.clone(),
-                                    sqlparser::ast::Expr::value(Value::SingleQuotedString(
-                                        crate::rules::timestamps::session_zone(ctx),
-                                    )),
-                                ],
-                            )),
-                        }),
+                        SfType::TimestampTz { .. } if !null => kept.push(in_zone("sg_tz")),
+                        SfType::TimestampNtz { .. } if !literal => kept.push(in_zone("sg_ntz")),
                         _ => kept.push(option),
                     }
                 }
@@ -799,6 +855,7 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         table,
         sequences,
         comment,
+        not_null: ctas_not_null,
     })
 }
 
@@ -1164,6 +1221,12 @@ fn referenced_tables(statement: &Statement, ctx: &Context) -> Vec<ObjectRef> {
 /// Session-level statements.
 fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
     let c = match statement {
+        Statement::Grant(sqlparser::ast::Grant {
+            objects: Some(_), ..
+        })
+        | Statement::Revoke(sqlparser::ast::Revoke {
+            objects: Some(_), ..
+        }) => Command::Accepted("Statement executed successfully.".into()),
         Statement::Use(u) => Command::Use(match u {
             Use::Database(n) | Use::Catalog(n) => UseTarget::Database(resolve_single(n)?),
             Use::Object(n) => {
@@ -1235,18 +1298,21 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
             if_not_exists,
             or_replace,
             transient,
+            comment,
             ..
         } => Command::CreateDatabase {
             name: resolve_single(db_name)?,
             if_not_exists: *if_not_exists,
             or_replace: *or_replace,
             transient: *transient,
+            comment: comment.clone(),
         },
         Statement::CreateSchema {
             schema_name,
             if_not_exists,
             or_replace,
             clone,
+            with,
             ..
         } => {
             let SchemaName::Simple(name) = schema_name else {
@@ -1261,11 +1327,19 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
                     if_not_exists: *if_not_exists,
                 }));
             }
+            // `statements::parse_special` carries a `COMMENT = '...'` option as `WITH`.
+            let comment = with.iter().flatten().find_map(|o| match o {
+                SqlOption::KeyValue { key, value } if key.to_string() == "COMMENT" => {
+                    crate::rules::calls::string_literal(value).map(str::to_string)
+                }
+                _ => None,
+            });
             Command::CreateSchema {
                 database,
                 name,
                 if_not_exists: *if_not_exists,
                 or_replace: *or_replace,
+                comment,
             }
         }
         Statement::Drop {
@@ -1612,7 +1686,8 @@ mod tests {
                 name: "Mixed".into(),
                 if_not_exists: true,
                 or_replace: false,
-                transient: false
+                transient: false,
+                comment: None
             })
         );
     }

@@ -912,6 +912,34 @@ pub enum ProcedureStatement {
     },
 }
 
+/// Whether a CREATE PROCEDURE / FUNCTION statement's body after `AS` is a quoted string (`$$
+/// ... $$` or `'...'`), so that the statement ends at the first `;` after it; true for any
+/// other statement. (A body of Snowflake Scripting written bare holds `;`s of its own.)
+pub fn routine_body_quoted(sql: &str) -> bool {
+    use sqlparser::dialect::SnowflakeDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let upper = sql.trim_start().to_ascii_uppercase();
+    if !upper.starts_with("CREATE") || !is_procedure_statement(sql) {
+        return true;
+    }
+    let Ok(tokens) = Tokenizer::new(&SnowflakeDialect, sql).tokenize() else {
+        return false;
+    };
+    let mut significant = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+    // `EXECUTE AS CALLER AS $$...$$`: any AS followed by a string.
+    while let Some(t) = significant.next() {
+        if matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AS"))
+            && matches!(
+                significant.clone().next(),
+                Some(Token::SingleQuotedString(_) | Token::DollarQuotedString(_))
+            )
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether `sql` starts like a procedure statement (then [`parse_procedure_statement`] reads it).
 pub fn is_procedure_statement(sql: &str) -> bool {
     let Ok(tokens) = lex_up_to(sql, 6) else {

@@ -9,8 +9,9 @@
 use snowglobe_catalog::ColumnMeta;
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, CommentObject, DescribeAlias, Expr, Ident,
-    ObjectName, ObjectType, RenameTableNameKind, Set, Statement, Value,
+    AlterColumnOperation, AlterTableOperation, AlterView, AlterViewOperation, CommentObject,
+    DescribeAlias, Expr, Ident, ObjectName, ObjectType, RenameTableNameKind, SchemaName, Set,
+    SqlOption, Statement, Value,
 };
 use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::keywords::Keyword;
@@ -120,7 +121,11 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
         return parse_show(&mut p, sql);
     }
     if p.parse_keyword(Keyword::DESC) || p.parse_keyword(Keyword::DESCRIBE) {
-        for (keyword, kind) in [(Keyword::DATABASE, "DATABASE"), (Keyword::SCHEMA, "SCHEMA")] {
+        for (keyword, kind) in [
+            (Keyword::DATABASE, "DATABASE"),
+            (Keyword::SCHEMA, "SCHEMA"),
+            (Keyword::SEQUENCE, "SEQUENCE"),
+        ] {
             if p.parse_keyword(keyword) {
                 let name = p.parse_object_name(false).ok()?;
                 let name = Expr::CompoundIdentifier(
@@ -160,13 +165,105 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
     if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
         return parse_alter_comment(&mut p, sql);
     }
+    for (keyword, object_type) in [
+        (Keyword::VIEW, CommentObject::View),
+        (Keyword::SCHEMA, CommentObject::Schema),
+        (Keyword::DATABASE, CommentObject::Database),
+    ] {
+        if p.parse_keywords(&[Keyword::ALTER, keyword]) {
+            return parse_alter_set_comment(&mut p, sql, object_type);
+        }
+    }
     if p.parse_keyword(Keyword::CREATE) {
         let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
         if p.parse_keyword(Keyword::SEQUENCE) {
             return Some(parse_create_sequence(&mut p, or_replace, sql));
         }
+        let _ = p.parse_keyword(Keyword::TRANSIENT);
+        if p.parse_keyword(Keyword::SCHEMA) {
+            return Some(parse_create_schema(&mut p, or_replace, sql));
+        }
     }
     None
+}
+
+/// `ALTER VIEW | SCHEMA | DATABASE [IF EXISTS] <name> SET COMMENT = '...' | UNSET COMMENT`, as
+/// the `COMMENT ON` it means.
+fn parse_alter_set_comment(
+    p: &mut Parser<'_>,
+    sql: &str,
+    object_type: CommentObject,
+) -> Option<Result<Statement>> {
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let object_name = p.parse_object_name(false).ok()?;
+    let comment = if p.parse_keywords(&[Keyword::SET, Keyword::COMMENT]) {
+        let _ = p.consume_token(&Token::Eq);
+        Some(p.parse_literal_string().ok()?)
+    } else if p.parse_keywords(&[Keyword::UNSET, Keyword::COMMENT]) {
+        None
+    } else {
+        return None;
+    };
+    Some(end(p, sql).map(|_| Statement::Comment {
+        object_type,
+        object_name,
+        comment,
+        if_exists,
+    }))
+}
+
+/// `CREATE [OR REPLACE] [TRANSIENT] SCHEMA [IF NOT EXISTS] <name> [CLONE <source>] [WITH
+/// MANAGED ACCESS] [<property> = <value> ...] [[WITH] TAG (...)]`, which sqlparser reads only
+/// without properties. The properties (retention times, collation, ...) steer Snowflake's
+/// storage and access control and are accepted and ignored, except `COMMENT`, kept.
+fn parse_create_schema(p: &mut Parser<'_>, or_replace: bool, sql: &str) -> Result<Statement> {
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false).map_err(|_| syntax(sql))?;
+    let mut clone = None;
+    let mut comment = None;
+    loop {
+        if p.parse_keyword(Keyword::CLONE) {
+            clone = Some(p.parse_object_name(false).map_err(|_| syntax(sql))?);
+        } else if p.parse_keywords(&[Keyword::WITH, Keyword::MANAGED, Keyword::ACCESS]) {
+            // Access control is not modelled.
+        } else if p.parse_keyword(Keyword::TAG) || p.parse_keywords(&[Keyword::WITH, Keyword::TAG])
+        {
+            p.expect_token(&Token::LParen).map_err(|_| syntax(sql))?;
+            let _ = p.parse_comma_separated(|p| {
+                let key = p.parse_object_name(false)?;
+                p.expect_token(&Token::Eq)?;
+                Ok((key, p.parse_literal_string()?))
+            });
+            p.expect_token(&Token::RParen).map_err(|_| syntax(sql))?;
+        } else if let Token::Word(w) = p.peek_token().token {
+            if !matches!(p.peek_nth_token(1).token, Token::Eq) {
+                break;
+            }
+            p.next_token();
+            p.next_token();
+            let value = p.parse_expr().map_err(|_| syntax(sql))?;
+            if w.value.eq_ignore_ascii_case("COMMENT") {
+                comment = crate::rules::calls::string_literal(&value).map(str::to_string);
+            }
+        } else {
+            break;
+        }
+    }
+    end(p, sql)?;
+    Ok(Statement::CreateSchema {
+        schema_name: SchemaName::Simple(name),
+        or_replace,
+        if_not_exists,
+        with: comment.map(|c| {
+            vec![SqlOption::KeyValue {
+                key: ObjectName::from(vec![Ident::new("COMMENT")]),
+                value: Expr::value(Value::SingleQuotedString(c)),
+            }]
+        }),
+        options: None,
+        default_collate_spec: None,
+        clone,
+    })
 }
 
 /// Consume the next token if it is the (non-keyword) word `word`.
@@ -268,8 +365,9 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         (null(), null(), null(), null(), null());
     loop {
         if p.parse_keyword(Keyword::LIKE) {
-            like = match p.parse_expr() {
-                Ok(e) => e,
+            // A literal, not an expression: `LIKE 'x' IN SESSION` is no IN test.
+            like = match p.parse_value() {
+                Ok(v) => Expr::Value(v),
                 Err(_) => return Some(Err(syntax(sql))),
             };
         } else if p.parse_keyword(Keyword::IN) {
@@ -299,8 +397,8 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
                 };
             }
         } else if p.parse_keywords(&[Keyword::STARTS, Keyword::WITH]) {
-            starts = match p.parse_expr() {
-                Ok(e) => e,
+            starts = match p.parse_value() {
+                Ok(v) => Expr::Value(v),
                 Err(_) => return Some(Err(syntax(sql))),
             };
         } else if p.parse_keyword(Keyword::LIMIT) {
@@ -353,8 +451,9 @@ fn parse_show_grants(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
                 words.push(w.value.to_uppercase());
                 p.next_token();
             }
+            // `SHOW GRANTS ON <name>` (as dbt sends it) names a table or view.
             if words.is_empty() {
-                return Err(syntax(sql));
+                words.push("TABLE".into());
             }
             ("ON", text(&words.join(" ")))
         }
@@ -414,12 +513,17 @@ fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement
         let column = p.parse_identifier().ok()?;
         if p.parse_keyword(Keyword::COMMENT) {
             let comment = p.parse_expr().ok()?;
-            return Some(end(p, sql).map(|_| {
-                marker(
-                    "ALTER TABLE COMMENT",
-                    vec![table, Expr::Identifier(column), comment, flag],
-                )
-            }));
+            let mut values = vec![table, Expr::Identifier(column), comment, flag];
+            // More columns: `, [COLUMN] c2 COMMENT '...'` (dbt's persist_docs sends these).
+            while p.consume_token(&Token::Comma) {
+                let _ = p.parse_keyword(Keyword::COLUMN);
+                values.push(Expr::Identifier(p.parse_identifier().ok()?));
+                if !p.parse_keyword(Keyword::COMMENT) {
+                    return None;
+                }
+                values.push(p.parse_expr().ok()?);
+            }
+            return Some(end(p, sql).map(|_| marker("ALTER TABLE COMMENT", values)));
         }
         if p.parse_keywords(&[Keyword::UNSET, Keyword::COMMENT]) {
             return Some(end(p, sql).map(|_| {
@@ -605,6 +709,11 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                         return Err(SnowflakeError::internal("malformed DESCRIBE"));
                     };
                     let name = ObjectName::from(name.clone());
+                    if text_value(kind).as_deref() == Some("SEQUENCE") {
+                        return Ok(Some(Command::DescribeSequence(resolve_object(
+                            &name, ctx, "DESCRIBE",
+                        )?)));
+                    }
                     let (database, schema) = crate::plan::container_of(
                         &text_value(kind).unwrap_or_default(),
                         &name,
@@ -613,22 +722,38 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                     Command::DescribeContainer { database, schema }
                 }
                 "ALTER TABLE COMMENT" => {
-                    let [Expr::CompoundIdentifier(name), column, comment, Expr::Value(if_exists)] =
+                    let [Expr::CompoundIdentifier(name), column, comment, Expr::Value(if_exists), more @ ..] =
                         values.as_slice()
                     else {
                         return Err(SnowflakeError::internal("malformed ALTER TABLE COMMENT"));
                     };
                     let comment = text_value(comment);
+                    let mut action = match column {
+                        Expr::Identifier(c) => AlterAction::ColumnComment {
+                            column: ident_name(c),
+                            comment,
+                        },
+                        _ => AlterAction::SetComment(comment),
+                    };
+                    if !more.is_empty() {
+                        let mut actions = vec![action];
+                        for pair in more.chunks(2) {
+                            let [Expr::Identifier(c), comment] = pair else {
+                                return Err(SnowflakeError::internal(
+                                    "malformed ALTER TABLE COMMENT",
+                                ));
+                            };
+                            actions.push(AlterAction::ColumnComment {
+                                column: ident_name(c),
+                                comment: text_value(comment),
+                            });
+                        }
+                        action = AlterAction::Several(actions);
+                    }
                     Command::AlterTable {
                         table: resolve_object(&ObjectName::from(name.clone()), ctx, "ALTER TABLE")?,
                         if_exists: if_exists.value == Value::Boolean(true),
-                        action: match column {
-                            Expr::Identifier(c) => AlterAction::ColumnComment {
-                                column: ident_name(c),
-                                comment,
-                            },
-                            _ => AlterAction::SetComment(comment),
-                        },
+                        action,
                     }
                 }
                 _ => return Ok(None),
@@ -663,6 +788,16 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                 if_exists: *if_exists,
             }
         }
+        Statement::AlterView(AlterView {
+            name,
+            if_exists,
+            operation: AlterViewOperation::RenameTo { new_name },
+            materialized: false,
+        }) => Command::RenameView {
+            view: resolve_object(name, ctx, "ALTER VIEW")?,
+            target: resolve_object(new_name, ctx, "ALTER VIEW")?,
+            if_exists: *if_exists,
+        },
         Statement::AlterTable(alter) => {
             let action = match alter.operations.as_slice() {
                 [operation] => alter_action(operation, ctx)?,

@@ -358,11 +358,14 @@ pub async fn load_pod(
 }
 
 /// `GET /_localstack/pods`.
-pub async fn list_pods(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
+pub async fn list_pods(
+    State(state): State<Arc<AppState>>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
     let result = async {
-        service(&state)?
-            .pod_list(params.get("remote").map(String::as_str))
-            .await
+        let remote = remote_of(&params, &pod_body(&body)?);
+        service(&state)?.pod_list(remote.as_deref()).await
     }
     .await;
     match result {
@@ -379,10 +382,12 @@ pub async fn pod_versions(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(params): Params,
+    body: Bytes,
 ) -> Response {
     let result = async {
+        let remote = remote_of(&params, &pod_body(&body)?);
         service(&state)?
-            .pod_versions(&name, params.get("remote").map(String::as_str))
+            .pod_versions(&name, remote.as_deref())
             .await
     }
     .await;
@@ -425,11 +430,11 @@ pub async fn delete_pod(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(params): Params,
+    body: Bytes,
 ) -> Response {
     let result = async {
-        service(&state)?
-            .pod_delete(&name, params.get("remote").map(String::as_str))
-            .await
+        let remote = remote_of(&params, &pod_body(&body)?);
+        service(&state)?.pod_delete(&name, remote.as_deref()).await
     }
     .await;
     match result {

@@ -62,6 +62,7 @@ fn request_of(body: QueryBody) -> Result<Request, SnowflakeError> {
         parameters: body.parameters,
         describe_only: body.describe_only,
         bind_stage: body.bind_stage,
+        query_id: None,
     })
 }
 
@@ -209,6 +210,10 @@ pub async fn query(
         Err(e) => return failure(&e, None),
     };
     let query_id = new_query_id();
+    let request = Request {
+        query_id: Some(query_id.clone()),
+        ..request
+    };
     state.set_query(&query_id, QueryState::Running { session: handle.id });
     let run = {
         let state = Arc::clone(&state);

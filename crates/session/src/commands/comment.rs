@@ -3,7 +3,7 @@
 use snowglobe_catalog::names::quote_literal;
 use snowglobe_catalog::ViewMeta;
 use snowglobe_error::{Result, SnowflakeError};
-use snowglobe_translate::CommentTarget;
+use snowglobe_translate::{CommentTarget, ObjectRef};
 
 use crate::{ResultSet, Session, StatementType};
 
@@ -57,7 +57,65 @@ pub fn run(
             super::alter_table::update_meta(session, &object, &column, |m| m.comment = comment)?;
             done()
         }
-        CommentTarget::Schema(..) => Err(SnowflakeError::unsupported("COMMENT ON SCHEMA")),
-        CommentTarget::Database(..) => Err(SnowflakeError::unsupported("COMMENT ON DATABASE")),
+        CommentTarget::Schema(database, schema) => {
+            if !(session.conn().database_exists(&database)?
+                && session.conn().schema_exists(&database, &schema)?)
+            {
+                if if_exists {
+                    return done();
+                }
+                return Err(SnowflakeError::does_not_exist("Schema", &schema));
+            }
+            session.set_container_comment(&database, Some(&schema), comment.as_deref())?;
+            done()
+        }
+        CommentTarget::Database(database) => {
+            if !session.conn().database_exists(&database)? {
+                if if_exists {
+                    return done();
+                }
+                return Err(SnowflakeError::does_not_exist("Database", &database));
+            }
+            session.set_container_comment(&database, None, comment.as_deref())?;
+            done()
+        }
     }
+}
+
+/// `ALTER VIEW [IF EXISTS] v RENAME TO w` (within its schema: a view's definition names its
+/// tables relative to the schema it was created in).
+pub fn rename_view(
+    session: &mut Session,
+    view: &ObjectRef,
+    target: &ObjectRef,
+    if_exists: bool,
+) -> Result<ResultSet> {
+    let (db, schema) = session.storage_of(view);
+    let is_view = session
+        .conn()
+        .relations(&db, &schema)
+        .unwrap_or_default()
+        .into_iter()
+        .any(|(name, is_view, _)| is_view && name == view.name);
+    if !is_view {
+        if if_exists {
+            return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+        }
+        return Err(SnowflakeError::does_not_exist("View", &view.name));
+    }
+    if view.database != target.database || view.schema != target.schema {
+        return Err(SnowflakeError::unsupported(
+            "ALTER VIEW ... RENAME TO a view of another schema",
+        ));
+    }
+    let (tdb, tschema) = session.storage_of(target);
+    if session.conn().table_exists(&tdb, &tschema, &target.name)? {
+        return Err(SnowflakeError::already_exists("Object", &target.name));
+    }
+    session.conn().execute(&format!(
+        "ALTER VIEW {} RENAME TO {}",
+        session.storage_path(view),
+        snowglobe_catalog::names::quote(&snowglobe_catalog::names::mangle(&target.name))
+    ))?;
+    ResultSet::status(StatementType::Ddl, "Statement executed successfully.")
 }

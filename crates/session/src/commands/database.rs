@@ -11,6 +11,7 @@ pub fn create(
     name: &str,
     if_not_exists: bool,
     or_replace: bool,
+    comment: Option<String>,
 ) -> Result<ResultSet> {
     let exists = session.conn().database_exists(name)?;
     if exists && if_not_exists {
@@ -26,6 +27,7 @@ pub fn create(
         session.conn().drop_database(name)?;
     }
     session.conn().create_database(name)?;
+    session.set_container_comment(name, None, comment.as_deref())?;
     session.database = Some(name.to_string());
     session.schema = Some("PUBLIC".into());
     session.sync_context()?;

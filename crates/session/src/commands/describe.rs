@@ -36,6 +36,9 @@ fn opt_text(s: Option<&str>) -> Cell {
 
 pub fn describe(session: &mut Session, object: ObjectRef) -> Result<ResultSet> {
     let columns = table_columns(session, &object)?;
+    let (db, schema) = session.storage_of(&object);
+    let view_comments =
+        crate::information_schema::view_column_comments(session, &db, &schema, &object.name);
     let rows = columns
         .iter()
         .map(|c| {
@@ -57,7 +60,10 @@ pub fn describe(session: &mut Session, object: ObjectRef) -> Result<ResultSet> {
                 Cell::Text("N".into()),
                 Cell::Null,
                 Cell::Null,
-                opt_text(meta.and_then(|m| m.comment.as_deref())),
+                opt_text(
+                    meta.and_then(|m| m.comment.as_deref())
+                        .or_else(|| crate::information_schema::comment_of(&view_comments, &c.name)),
+                ),
                 Cell::Null,
                 Cell::Null,
             ]

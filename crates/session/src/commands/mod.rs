@@ -28,7 +28,7 @@ use snowglobe_error::Result;
 use snowglobe_translate::stages::StageStatement;
 use snowglobe_translate::Command;
 
-use crate::{ResultSet, Session};
+use crate::{ResultSet, Session, StatementType};
 
 /// Run one session command.
 pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
@@ -39,14 +39,28 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             if_not_exists,
             or_replace,
             transient: _,
-        } => database::create(session, &name, if_not_exists, or_replace),
+            comment,
+        } => database::create(session, &name, if_not_exists, or_replace, comment),
         Command::DropDatabase { name, if_exists } => database::drop(session, &name, if_exists),
         Command::CreateSchema {
             database,
             name,
             if_not_exists,
             or_replace,
-        } => schema::create(session, &database, &name, if_not_exists, or_replace),
+            comment,
+        } => schema::create(
+            session,
+            &database,
+            &name,
+            if_not_exists,
+            or_replace,
+            comment,
+        ),
+        Command::RenameView {
+            view,
+            target,
+            if_exists,
+        } => comment::rename_view(session, &view, &target, if_exists),
         Command::DropSchema {
             database,
             name,
@@ -105,6 +119,8 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
         } => clone::clone_database(session, target, source, or_replace, if_not_exists),
         Command::GetDdl(call) => get_ddl::run(session, call),
         Command::ShowGrants(grants) => access::show_grants(session, grants),
+        Command::Accepted(message) => ResultSet::status(StatementType::Ddl, message),
+        Command::DescribeSequence(object) => show_more::describe_sequence(session, &object),
         Command::DescribeContainer { database, schema } => {
             access::describe_container(session, &database, schema.as_deref())
         }

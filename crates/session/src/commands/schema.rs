@@ -16,6 +16,7 @@ pub fn create(
     name: &str,
     if_not_exists: bool,
     or_replace: bool,
+    comment: Option<String>,
 ) -> Result<ResultSet> {
     if !session.conn().database_exists(database)? {
         return Err(SnowflakeError::does_not_exist("Database", database));
@@ -39,6 +40,7 @@ pub fn create(
     session
         .conn()
         .execute(&format!("CREATE SCHEMA {}", path(database, name)))?;
+    session.set_container_comment(database, Some(name), comment.as_deref())?;
     session.database = Some(database.to_string());
     session.schema = Some(name.to_string());
     session.sync_context()?;

@@ -84,6 +84,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                 .filter(|d| keep(&show, d))
                 .map(|d| {
                     let current = session.database.as_deref() == Some(d.as_str());
+                    let comment = session.container_comment(&d, None).unwrap_or_default();
                     vec![
                         Cell::Timestamp(now),
                         text(&d),
@@ -91,7 +92,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                         yes_no(current),
                         text(""),
                         text(&role),
-                        text(""),
+                        text(&comment),
                         text(""),
                         text("1"),
                         text("STANDARD"),
@@ -130,6 +131,11 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                     } else {
                         role.as_str()
                     };
+                    let comment = if s == INFORMATION_SCHEMA {
+                        "Views describing the contents of schemas in this database".to_string()
+                    } else {
+                        session.container_comment(&db, Some(&s)).unwrap_or_default()
+                    };
                     rows.push(vec![
                         Cell::Timestamp(now),
                         text(&s),
@@ -137,7 +143,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                         yes_no(current),
                         text(&db),
                         text(owner),
-                        text(""),
+                        text(&comment),
                         text(""),
                         text("1"),
                         text(if owner.is_empty() { "" } else { "ROLE" }),
@@ -165,7 +171,7 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             let mut rows = Vec::new();
             for (db, schema) in schemas(session, &show)? {
                 let stored = session.conn().stored_relation_comments(&db, &schema)?;
-                for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
+                for (name, is_view, _) in session.conn().relations(&db, &schema)? {
                     let stored = stored.get(&name).map(String::as_str).unwrap_or("");
                     let view = snowglobe_catalog::ViewMeta::from_comment(stored);
                     let comment = match &view {
@@ -204,7 +210,9 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                             text("TABLE"),
                             text(comment),
                             text(""),
-                            Cell::Int(estimated),
+                            Cell::Int(crate::information_schema::exact_rows(
+                                session, &db, &schema, &name, is_view,
+                            )),
                             Cell::Int(0),
                             text(&role),
                             text("1"),

@@ -3,13 +3,13 @@
 
 use snowglobe_catalog::names::{demangle, mangle, quote_literal};
 use snowglobe_catalog::SfType;
-use snowglobe_error::Result;
-use snowglobe_translate::{Show, ShowObjects};
+use snowglobe_error::{Result, SnowflakeError};
+use snowglobe_translate::{ObjectRef, Show, ShowObjects};
 
 use super::describe::{column_type, data_type_json};
 use super::show::{keep, schemas, text, yes_no};
 use crate::results::Cell;
-use crate::Session;
+use crate::{ResultSet, Session};
 
 const TEXT: SfType = SfType::TEXT;
 const NUMBER: SfType = SfType::INTEGER;
@@ -70,10 +70,12 @@ fn objects(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listi
     let mut rows = Vec::new();
     for (db, schema) in schemas(session, show)? {
         let comments = session.conn().relation_comments(&db, &schema)?;
-        for (name, is_view, estimated) in session.conn().relations(&db, &schema)? {
+        for (name, is_view, _) in session.conn().relations(&db, &schema)? {
             if !keep(show, &name) {
                 continue;
             }
+            let estimated =
+                crate::information_schema::exact_rows(session, &db, &schema, &name, is_view);
             rows.push(vec![
                 Cell::Timestamp(now),
                 text(&name),
@@ -202,6 +204,36 @@ pub(crate) fn sequence_rows(session: &Session, db: &str, schema: &str) -> Result
             _ => None,
         })
         .collect())
+}
+
+/// `DESCRIBE SEQUENCE s`: the sequence's SHOW SEQUENCES row; an error if there is none.
+pub fn describe_sequence(session: &mut Session, object: &ObjectRef) -> Result<ResultSet> {
+    let exists = session.conn().database_exists(&object.database)?
+        && sequence_rows(session, &object.database, &object.schema)?
+            .iter()
+            .any(|r| r.name == object.name);
+    if !exists {
+        return Err(SnowflakeError::does_not_exist("Sequence", &object.name));
+    }
+    let exact = object
+        .name
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    super::show::run(
+        session,
+        Show {
+            objects: ShowObjects::Sequences,
+            terse: false,
+            like: Some(exact),
+            starts_with: None,
+            limit: None,
+            database: Some(object.database.clone()),
+            schema: Some(object.schema.clone()),
+            account: false,
+            table: None,
+        },
+    )
 }
 
 fn sequences(session: &Session, show: &Show, now: i64, role: &str) -> Result<Listing> {

@@ -9,7 +9,8 @@ use sqlparser::ast::{
 };
 
 use super::calls::{
-    binary, cast, check_arity, func, name_of, nested, number, plain_args, rewrite_calls, string,
+    binary, case, cast, check_arity, func, name_of, nested, null, number, plain_args,
+    rewrite_calls, string,
 };
 
 /// Rewrite Snowflake aggregates and window functions DuckDB lacks or spells differently.
@@ -21,7 +22,36 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
         };
         let n = &name;
         Ok(match name.as_str() {
+            // COUNT(a, b) and COUNT(DISTINCT a, b) count the rows where no argument is NULL.
+            "COUNT" if args.len() > 1 => {
+                let all_present = args
+                    .iter()
+                    .map(|a| Expr::IsNotNull(Box::new(a.clone())))
+                    .reduce(|x, y| binary(x, sqlparser::ast::BinaryOperator::And, y))
+                    .unwrap_or_else(null);
+                let row = case(vec![(all_present, func("row", args))], None);
+                Some(Expr::Function(ordered_call(f, "COUNT", vec![row])))
+            }
             "LISTAGG" => Some(listagg_to_string_agg(n, f, args)?),
+            // The distinct values as an ARRAY.
+            "ARRAY_UNIQUE_AGG" => {
+                check_arity(n, &args, 1, 1)?;
+                let mut g = renamed(f, "ARRAY_AGG");
+                if let FunctionArguments::List(list) = &mut g.args {
+                    list.duplicate_treatment = Some(sqlparser::ast::DuplicateTreatment::Distinct);
+                }
+                Some(array_agg_to_json("ARRAY_AGG", &g, args)?)
+            }
+            // The independent (dependent) value when both are non-NULL.
+            "REGR_VALX" | "REGR_VALY" => {
+                check_arity(n, &args, 2, 2)?;
+                let (y, x) = (args[0].clone(), args[1].clone());
+                let (other, value) = if name == "REGR_VALX" { (y, x) } else { (x, y) };
+                Some(case(
+                    vec![(Expr::IsNull(Box::new(other)), null())],
+                    Some(value),
+                ))
+            }
             "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
             "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),

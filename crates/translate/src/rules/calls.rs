@@ -203,6 +203,20 @@ pub fn string_literal(e: &Expr) -> Option<&str> {
     }
 }
 
+/// The text of a constant string argument: a literal, or literals joined with `||` (dbt writes
+/// `'yyyy-mm-dd HH24:MI' || 'UTC'`).
+pub fn constant_text(e: &Expr) -> Option<String> {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => Some(constant_text(left)? + &constant_text(right)?),
+        Expr::Nested(inner) => constant_text(inner),
+        _ => string_literal(e).map(str::to_string),
+    }
+}
+
 /// The value of an integer literal argument (with an optional minus sign).
 pub fn integer_literal(e: &Expr) -> Option<i64> {
     match e {

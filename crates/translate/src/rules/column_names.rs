@@ -208,6 +208,9 @@ fn source_text(expr: &Expr, sql: &str) -> String {
             start = before.len() - 1;
         } else if before.ends_with(['-', '+', '~']) {
             start = before.len() - 1;
+        } else if before.ends_with('[') && matches!(expr, Expr::Array(_)) {
+            // An ARRAY constant's span starts at its first element.
+            start = before.len() - 1;
         } else if before.to_ascii_uppercase().ends_with("NOT")
             && word_alone(before, before.len() - 3)
         {
@@ -450,8 +453,9 @@ mod tests {
     #[test]
     fn prefix_operators_and_parentheses_are_part_of_the_name() {
         let named =
-            names("select -5, - x, not (true), (1+2)*3, -(1+2), count(-x), cast(-1 as int) from t");
+            names("select -5, - x, not (true), (1+2)*3, -(1+2), count(-x), cast(-1 as int), [1, 2] from t");
         for label in [
+            "AS \"[1, 2]\"",
             "AS \"-5\"",
             "AS \"- X\"",
             "AS \"NOT (TRUE)\"",

@@ -452,9 +452,10 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     let Some(format) = args.get(1) else {
         return Ok(printed(x));
     };
-    let Some(format) = string_literal(format) else {
+    let Some(format) = super::calls::constant_text(format) else {
         return Err(unsupported(format!("{name} with a non-literal format")));
     };
+    let format = format.as_str();
     match format.to_ascii_uppercase().as_str() {
         "HEX" => return Ok(func("hex", vec![x])),
         "BASE64" => return Ok(func("to_base64", vec![x])),
@@ -604,6 +605,11 @@ fn is_text(t: &DataType) -> bool {
 /// unless it is text already: a literal or bind placeholder, a text cast or concatenation, or
 /// JSON text that a semi-structured rule extracted.
 pub(crate) fn print_operand(e: &mut Expr) {
+    // An untyped NULL is NULL text (`CONTAINS('abc', NULL)` is NULL, not a type error).
+    if matches!(&*e, Expr::Value(v) if v.value == Value::Null) {
+        *e = super::calls::cast(e.clone(), "VARCHAR");
+        return;
+    }
     let text_already = match &*e {
         Expr::Value(v) => !matches!(v.value, Value::Number(..) | Value::Boolean(_)),
         Expr::Cast { data_type, .. } => is_text(data_type),

@@ -657,10 +657,11 @@ fn time_slice(name: &str, x: &Expr, n: &Expr, part: &str, end: bool) -> Result<E
         number(factor),
     );
     let interval = f(unit, vec![count]);
-    // A DATE origin keeps a DATE a DATE (and a TIMESTAMP a TIMESTAMP).
+    // A DATE origin keeps a DATE a DATE (and a TIMESTAMP a TIMESTAMP). Weeks count from the
+    // Monday of the week of 1970-01-01.
     let origin = cast(
         text(if part == "WEEK" {
-            "1970-01-05"
+            "1969-12-29"
         } else {
             "1970-01-01"
         }),

@@ -139,13 +139,13 @@ impl Functions<'_> {
                 need(2)?;
                 Expr::Function(call("coalesce", args))
             }
-            // An empty or blank text is NULL, not malformed JSON.
+            // An empty or blank text is NULL, not malformed JSON; a number is read as its text.
             "PARSE_JSON" => {
                 need(1)?;
                 let trimmed = Expr::Function(call(
                     "trim",
                     vec![
-                        args[0].clone(),
+                        crate::rules::calls::cast(args[0].clone(), "VARCHAR"),
                         Expr::value(Value::SingleQuotedString(" \t\r\n".into())),
                     ],
                 ));
@@ -450,7 +450,7 @@ mod tests {
     fn parse_json_is_json() {
         assert_eq!(
             translate("select parse_json(s) as v from t"),
-            "SELECT json(nullif(trim(\"S\", ' \t\r\n'), '')) AS \"V\" FROM \"T\""
+            "SELECT json(nullif(trim(CAST(\"S\" AS VARCHAR), ' \t\r\n'), '')) AS \"V\" FROM \"T\""
         );
     }
 }

@@ -6,9 +6,9 @@ use std::ops::ControlFlow;
 
 use snowglobe_catalog::names::{demangle, mangle, resolve};
 use sqlparser::ast::{
-    Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, Statement, TableAlias, TableAliasColumnDef, TableFactor,
-    VisitMut, VisitorMut,
+    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select,
+    SelectItem, SelectItemQualifiedWildcardKind, Statement, TableAlias, TableAliasColumnDef,
+    TableFactor, VisitMut, VisitorMut,
 };
 
 use super::FirstError;
@@ -127,6 +127,40 @@ pub fn values_column_names(statement: &mut Statement) {
 /// database; reject unqualified names when the session has no current database (090105) or
 /// schema (090106). One-part table names are left to DuckDB's search path (the session's
 /// connection has `USE`d the current database and schema), so CTE names resolve as usual.
+/// `JOIN ... USING (c)` names columns by the identifier rules; a JOIN without ON or USING is a
+/// cross join in Snowflake (DuckDB wants a condition).
+fn join_constraint(operator: &mut JoinOperator) {
+    use JoinOperator as J;
+    if matches!(
+        operator,
+        J::Join(JoinConstraint::None) | J::Inner(JoinConstraint::None)
+    ) {
+        *operator = J::CrossJoin(JoinConstraint::None);
+        return;
+    }
+    let constraint = match operator {
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
+        | J::Semi(c)
+        | J::LeftSemi(c)
+        | J::RightSemi(c)
+        | J::Anti(c)
+        | J::LeftAnti(c)
+        | J::RightAnti(c) => c,
+        _ => return,
+    };
+    if let JoinConstraint::Using(names) = constraint {
+        for name in names {
+            normalize_name(name);
+        }
+    }
+}
+
 pub fn normalize_identifiers(
     statement: &mut Statement,
     ctx: &Context,
@@ -177,6 +211,11 @@ impl VisitorMut for Normalize<'_> {
                 }
                 SelectItem::Wildcard(options) => normalize_wildcard_options(options),
                 _ => {}
+            }
+        }
+        for from in &mut select.from {
+            for join in &mut from.joins {
+                join_constraint(&mut join.join_operator);
             }
         }
         ControlFlow::Continue(())

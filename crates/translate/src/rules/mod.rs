@@ -28,6 +28,7 @@ pub mod arrays;
 pub(crate) mod calls;
 pub mod clauses;
 pub mod column_names;
+pub mod comparisons;
 pub mod conditional;
 pub mod conversion;
 pub mod dates;
@@ -59,7 +60,9 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     udfs::inline_user_functions(statement, cx.session)?;
     strings::mark_length_calls(statement);
     clauses::rewrite_clauses(statement)?;
+    semi_structured::constants_as_constructors(statement);
     semi_structured::rewrite_semi_structured(statement, &cx.session.semi_columns)?;
+    comparisons::text_compared_with_numbers(statement, cx.session);
     conversion::text_casts_print_values(statement);
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;

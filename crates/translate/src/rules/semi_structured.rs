@@ -25,8 +25,8 @@ use sqlparser::ast::{
 };
 
 use super::calls::{
-    binary, case, check_arity, func, integer_literal, is_null, name_of, null, plain_args, string,
-    string_literal,
+    binary, case, check_arity, func, integer_literal, is_null, name_of, null, number, plain_args,
+    string, string_literal,
 };
 use super::FirstError;
 
@@ -633,6 +633,55 @@ impl Paths<'_> {
         }
         Ok(())
     }
+}
+
+/// Snowflake's ARRAY and OBJECT constants, `[1, 'a']` and `{'k': v}`, are the ARRAY_CONSTRUCT
+/// and OBJECT_CONSTRUCT calls they mean (the rules below then build the JSON values).
+pub fn constants_as_constructors(statement: &mut Statement) {
+    struct Constants;
+    impl VisitorMut for Constants {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            match expr {
+                Expr::Array(array) => {
+                    *expr = func("ARRAY_CONSTRUCT", std::mem::take(&mut array.elem));
+                }
+                Expr::Dictionary(fields) => {
+                    let args = std::mem::take(fields)
+                        .into_iter()
+                        .flat_map(|f| [string(&f.key.value), *f.value])
+                        .collect();
+                    *expr = func("OBJECT_CONSTRUCT", args);
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Constants);
+}
+
+/// Whether `e` calls a function whose every call gives a new value.
+fn is_volatile(e: &Expr) -> bool {
+    struct Find(bool);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = expr {
+                if matches!(
+                    name_of(f).as_str(),
+                    "RANDOM" | "UUID_STRING" | "RANDSTR" | "NORMAL" | "UNIFORM" | "ZIPF"
+                ) {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = Visit::visit(e, &mut find);
+    find.0
 }
 
 /// Snowflake functions that read their arguments as text: a VARIANT argument is converted to
@@ -1327,7 +1376,28 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         }
         "TYPEOF" => {
             arity(1, 1)?;
-            type_name(to_json(a(0)))
+            // The type test reads its argument many times: a volatile one (RANDOM()) is
+            // evaluated once, through a one-element list.
+            if is_volatile(&a(0)) {
+                func(
+                    "list_extract",
+                    vec![
+                        func(
+                            "list_transform",
+                            vec![
+                                Expr::Array(sqlparser::ast::Array {
+                                    elem: vec![a(0)],
+                                    named: false,
+                                }),
+                                lambda(&["sg_once"], type_name(to_json(ident("sg_once")))),
+                            ],
+                        ),
+                        number(1),
+                    ],
+                )
+            } else {
+                type_name(to_json(a(0)))
+            }
         }
         "IS_OBJECT" | "IS_ARRAY" | "IS_BOOLEAN" | "IS_VARCHAR" | "IS_CHAR" | "IS_NULL_VALUE"
         | "IS_INTEGER" | "IS_DECIMAL" | "IS_DOUBLE" | "IS_REAL" => {

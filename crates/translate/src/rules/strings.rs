@@ -39,6 +39,22 @@ pub fn mark_length_calls(statement: &mut Statement) {
     let _ = statement.visit(&mut Mark);
 }
 
+/// `on_binary(x as BLOB)` when `x` is a BINARY, else `otherwise` (text functions Snowflake also
+/// applies to BINARY values, read as their bytes).
+fn binary_or(x: &Expr, on_binary: impl FnOnce(Expr) -> Expr, otherwise: Expr) -> Expr {
+    case(
+        vec![(
+            binary(
+                func("typeof", vec![x.clone()]),
+                BinaryOperator::Eq,
+                string("BLOB"),
+            ),
+            on_binary(super::calls::try_cast(x.clone(), "BLOB")),
+        )],
+        Some(otherwise),
+    )
+}
+
 /// Rewrite Snowflake string functions DuckDB lacks or spells differently.
 pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
     rewrite_calls(statement, |f: &Function| {
@@ -85,16 +101,35 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                 let x = args[0].clone();
                 let mut text = x.clone();
                 super::conversion::print_operand(&mut text);
+                binary_or(
+                    &x,
+                    |b| func("octet_length", vec![b]),
+                    func("length", vec![text]),
+                )
+            }
+            // Bytes of text (UTF-8) or of a BINARY.
+            "OCTET_LENGTH" | "BIT_LENGTH" => {
+                check_arity(n, &args, 1, 1)?;
+                let x = args[0].clone();
+                let text = func("strlen", vec![super::calls::try_cast(x.clone(), "VARCHAR")]);
+                let bytes = binary_or(&x, |b| func("octet_length", vec![b]), text);
+                if name == "BIT_LENGTH" {
+                    binary(
+                        super::calls::nested(bytes),
+                        BinaryOperator::Multiply,
+                        number(8),
+                    )
+                } else {
+                    bytes
+                }
+            }
+            // The code point of the first character; 0 for the empty string.
+            "UNICODE" => {
+                check_arity(n, &args, 1, 1)?;
+                let x = args[0].clone();
                 case(
-                    vec![(
-                        binary(
-                            func("typeof", vec![x.clone()]),
-                            BinaryOperator::Eq,
-                            string("BLOB"),
-                        ),
-                        func("octet_length", vec![super::calls::try_cast(x, "BLOB")]),
-                    )],
-                    Some(func("length", vec![text])),
+                    vec![(binary(x.clone(), BinaryOperator::Eq, string("")), number(0))],
+                    Some(func("unicode", vec![x])),
                 )
             }
             "JAROWINKLER_SIMILARITY" => renamed("sg_jarowinkler", n, args, 2, 2)?,
@@ -141,9 +176,21 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                 let tail = func("substr", vec![base, binary(pos, BinaryOperator::Plus, len)]);
                 nested(concat(concat(head, ins), tail))
             }
+            // Text is encoded as its UTF-8 bytes (any character), a BINARY as it is.
             "BASE64_ENCODE" => {
                 check_arity(n, &args, 1, 1)?;
-                func("to_base64", vec![cast(args[0].clone(), "BLOB")])
+                let x = args[0].clone();
+                let text = func("encode", vec![cast(x.clone(), "VARCHAR")]);
+                let bytes = binary_or(&x, |b| b, text);
+                func("to_base64", vec![bytes])
+            }
+            // The length without trailing blanks.
+            "RTRIMMED_LENGTH" => {
+                check_arity(n, &args, 1, 1)?;
+                func(
+                    "length",
+                    vec![func("rtrim", vec![args[0].clone(), string(" ")])],
+                )
             }
             "BASE64_DECODE_STRING" => {
                 check_arity(n, &args, 1, 1)?;
@@ -395,6 +442,26 @@ fn index(list: Expr, i: Expr) -> Expr {
     }
 }
 
+/// How many capturing groups a regular expression has (`(` not escaped, not `(?`, not in a
+/// bracket expression).
+fn capture_groups(pattern: &str) -> usize {
+    let mut n = 0;
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class && chars.peek() != Some(&'?') => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// Snowflake `REGEXP_SUBSTR(s, p [, position [, occurrence [, params [, group]]]])`, NULL when
 /// there is no such match → `regexp_extract_all(substr(s, position), flags || p, group)[occurrence]`.
 fn regexp_substr_to_extract_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
@@ -406,9 +473,12 @@ fn regexp_substr_to_extract_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
     let position = args.next();
     let occurrence = args.next().unwrap_or_else(|| number(1));
     let _params = args.next();
+    // With 'e' and no group number, the first group; a pattern without groups is matched
+    // whole, as without 'e'.
+    let groups = string_literal(&p).map(capture_groups);
     let group = args
         .next()
-        .unwrap_or_else(|| number(if extract { 1 } else { 0 }));
+        .unwrap_or_else(|| number(if extract && groups != Some(0) { 1 } else { 0 }));
     let all = func(
         "regexp_extract_all",
         vec![from_position(s, position), with_flags(p, &flags), group],

@@ -204,7 +204,8 @@ fn text(s: &str) -> Expr {
     Expr::value(Value::SingleQuotedString(s.to_string()))
 }
 
-/// Snowflake's date and time format elements → strptime's. Unknown elements are an error.
+/// Snowflake's date and time format elements → strptime's. Other characters stand for
+/// themselves, letters too (`'HH24:MI "h"'` and `'HH24:MI h'` alike), as in Snowflake.
 pub fn strptime_format(format: &str) -> Result<String> {
     const ELEMENTS: &[(&str, &str)] = &[
         ("YYYY", "%Y"),
@@ -244,12 +245,19 @@ pub fn strptime_format(format: &str) -> Result<String> {
                 continue 'outer;
             }
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        if c.is_ascii_alphabetic() {
+        // Elements Snowflake has and this mapping does not: an error, not literal text.
+        const UNMAPPED: &[&str] = &[
+            "TZH", "TZM", "TZR", "UUUU", "FF0", "FF1", "FF2", "FF4", "FF5", "FF7", "FF8",
+        ];
+        if let Some(element) = UNMAPPED
+            .iter()
+            .find(|e| rest.len() >= e.len() && rest[..e.len()].eq_ignore_ascii_case(e))
+        {
             return Err(SnowflakeError::unsupported(format!(
-                "date/time format element at '{rest}' in format '{format}'"
+                "date/time format element {element} in format '{format}'"
             )));
         }
+        let c = rest.chars().next().unwrap_or(' ');
         if c == '%' {
             out.push('%');
         }
@@ -455,6 +463,19 @@ fn set_arg(f: &mut Function, i: usize, value: Expr) {
     }
 }
 
+/// A literal DuckDB casts as it stands: not text, or text of ISO characters only.
+fn iso_or_no_text(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => s
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | ' ' | 'T')),
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
 impl VisitorMut for Timestamps {
     type Break = ();
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
@@ -471,9 +492,13 @@ impl VisitorMut for Timestamps {
                         let try_mode = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
                         Ok(Some(self.convert(k, try_mode, (**inner).clone())))
                     }
-                    // The date of a TIMESTAMP_LTZ or TIMESTAMP_TZ is its wall clock's (DuckDB
-                    // has no cast from an instant to DATE); text and dates pass `sg_local`.
-                    None if target == Some(SfType::Date) && !matches!(**inner, Expr::Value(_)) => {
+                    // The date (time) of a TIMESTAMP_LTZ or TIMESTAMP_TZ is its wall clock's
+                    // (DuckDB has no cast from an instant to DATE); dates pass `sg_local`, and
+                    // text in the AUTO forms DuckDB does not read (`12/17/1980`, `4:01 PM`)
+                    // becomes ISO text there.
+                    None if matches!(target, Some(SfType::Date | SfType::Time { .. }))
+                        && !iso_or_no_text(inner) =>
+                    {
                         **inner = self.local((**inner).clone());
                         Ok(None)
                     }
@@ -547,6 +572,10 @@ mod tests {
             "%Y-%m-%d %H:%M:%S.%n"
         );
         assert_eq!(strptime_format("DD/MON/YYYY").unwrap(), "%d/%b/%Y");
-        assert!(strptime_format("YYYY-Q").is_err());
+        assert_eq!(
+            strptime_format("yyyy-mm-dd HH24:MIUTC").unwrap(),
+            "%Y-%m-%d %H:%MUTC"
+        );
+        assert!(strptime_format("HH24:MI TZH").is_err());
     }
 }
