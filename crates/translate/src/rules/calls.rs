@@ -203,6 +203,18 @@ pub fn string_literal(e: &Expr) -> Option<&str> {
     }
 }
 
+/// Whether any expression of `node` (a statement, an expression) satisfies `pred`.
+pub fn any_expr<V: sqlparser::ast::Visit>(node: &V, mut pred: impl FnMut(&Expr) -> bool) -> bool {
+    sqlparser::ast::visit_expressions(node, |e| {
+        if pred(e) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break()
+}
+
 /// The text of a constant string argument: a literal, or literals joined with `||` (dbt writes
 /// `'yyyy-mm-dd HH24:MI' || 'UTC'`).
 pub fn constant_text(e: &Expr) -> Option<String> {

@@ -8,10 +8,10 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, Ident, InTarget, Statement,
-    UnaryOperator, Value, Visit, VisitMut, Visitor, VisitorMut,
+    UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
-use super::calls::nested;
+use super::calls::{any_expr, nested};
 use crate::names::Context;
 
 /// Cast VARCHAR columns compared with number literals to NUMBER (see the module docs).
@@ -27,20 +27,7 @@ pub fn text_compared_with_numbers(statement: &mut Statement, ctx: &Context) {
 /// Whether `statement` compares a plain column with a number literal (then the session looks
 /// up the VARCHAR columns of the tables it reads, for [`text_compared_with_numbers`]).
 pub fn wants_text_columns(statement: &Statement) -> bool {
-    struct Find(bool);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if compared_columns(expr, &|e| is_column(e)).is_some() {
-                self.0 = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut find = Find(false);
-    let _ = Visit::visit(statement, &mut find);
-    find.0
+    any_expr(statement, |e| compared_columns(e, &is_column).is_some())
 }
 
 struct Coerce<'a> {

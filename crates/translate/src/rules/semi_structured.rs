@@ -663,25 +663,12 @@ pub fn constants_as_constructors(statement: &mut Statement) {
 
 /// Whether `e` calls a function whose every call gives a new value.
 fn is_volatile(e: &Expr) -> bool {
-    struct Find(bool);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if let Expr::Function(f) = expr {
-                if matches!(
-                    name_of(f).as_str(),
-                    "RANDOM" | "UUID_STRING" | "RANDSTR" | "NORMAL" | "UNIFORM" | "ZIPF"
-                ) {
-                    self.0 = true;
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut find = Find(false);
-    let _ = Visit::visit(e, &mut find);
-    find.0
+    super::calls::any_expr(e, |x| {
+        matches!(x, Expr::Function(f) if matches!(
+            name_of(f).as_str(),
+            "RANDOM" | "UUID_STRING" | "RANDSTR" | "NORMAL" | "UNIFORM" | "ZIPF"
+        ))
+    })
 }
 
 /// Snowflake functions that read their arguments as text: a VARIANT argument is converted to
