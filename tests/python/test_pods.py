@@ -299,6 +299,31 @@ def test_s3_remote_with_aws_environment_variables(tmp_path, moto_s3):
         assert ids(srv.connect(), "ENVS3.PUBLIC.T") == [3]
 
 
+def test_s3_credentials_of_the_cli_reach_a_server_without_them(tmp_path, moto_s3):
+    """The server runs without AWS settings (a container, a shared CI service); the CLI's
+    AWS_* travel with each pod command (LocalStack's remote_params), for a plain s3:// remote
+    and for a LocalStack URL template alike."""
+    volume = tmp_path / "volume"
+    env = moto_s3.aws_env()
+    template = (f"s3://{moto_s3.bucket}/tpl?access_key_id={{access_key_id}}"
+                "&secret_access_key={secret_access_key}")
+    with Server(volume) as srv:
+        make_db(srv.connect(), "CLIENTS3", values=(5,))
+        srv.cli("pod", "remote", "add", "tpl", template, env=env).ok()
+        srv.cli("pod", "save", "viatpl", "--remote", "tpl", env=env).ok()
+        assert moto_s3.keys("tpl/pods/viatpl/")
+        plain = moto_s3.remote_url("plain", credentials_in_url=False)
+        srv.cli("pod", "save", "viaenv", "--remote", plain, env=env).ok()
+        assert "viaenv" in srv.cli("pod", "list", "--remote", plain, env=env).ok().out
+        assert "1" in srv.cli("pod", "versions", "viaenv", "--remote", plain, env=env).ok().out
+        srv.cli("state", "reset").ok()
+        srv.cli("pod", "load", "viatpl", "--remote", "tpl", env=env).ok()
+        assert ids(srv.connect(), "CLIENTS3.PUBLIC.T") == [5]
+        # without the CLI's settings the server has none: a clear error, not a hang
+        srv.cli("pod", "list", "--remote", "tpl").failed("access_key_id")
+        srv.cli("pod", "delete", "viaenv", "--remote", plain, env=env).ok()
+
+
 def test_s3_remote_unreachable_fails_quickly(srv, moto_s3):
     make_db(srv.connect(), "DEAD")
     dead = closed_port_url()

@@ -117,6 +117,20 @@ def test_copy_csv_with_file_format_and_load_history(conn, tmp_path):
 
 
 @needs_local_fs
+def test_copy_several_files_answers_a_row_per_file(conn, stage, tmp_path):
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name varchar)")
+    for i, rows in enumerate(["1,a\n2,b\n", "3,c\n"]):
+        conn.cursor().execute(f"put file://{write(tmp_path / f'p{i}.csv', rows)} @{stage}/part")
+    answer = run(conn, f"copy into {table} from @{stage}/part file_format = (type = csv)")
+    assert sorted((r[0], r[1], r[2], r[3]) for r in answer) == [
+        (f"{stage.lower()}/part/p0.csv.gz", "LOADED", 2, 2),
+        (f"{stage.lower()}/part/p1.csv.gz", "LOADED", 1, 1),
+    ]
+    assert run(conn, f"select * from {table} order by id") == [(1, "a"), (2, "b"), (3, "c")]
+
+
+@needs_local_fs
 def test_copy_csv_errors(conn, stage, tmp_path):
     table = unique_name("T")
     run(conn, f"create table {table} (id int, name varchar)")
@@ -232,6 +246,30 @@ def test_write_pandas(conn, auto_create):
     # overwrite replaces the rows
     write_pandas(conn, df.head(1), table, overwrite=True, auto_create_table=auto_create)
     assert scalar(conn, f"select count(*) from {table}") == 1
+
+
+@needs_local_fs
+@pytest.mark.parametrize("logical", [None, True])
+def test_write_pandas_datetimes(conn, logical):
+    # pandas writes tz-aware datetimes as Parquet instants in nanoseconds: they load as the
+    # same instants, naive datetimes as the same wall clocks.
+    table = unique_name("WPT")
+    df = pd.DataFrame({
+        "ID": [1, 2],
+        "AWARE": pd.to_datetime(["2024-01-01 10:00:00.0", "2024-06-01 10:00:00.5"]).tz_localize(
+            "America/New_York"),
+        "NAIVE": pd.to_datetime(["2024-01-01 10:00:00.00", "2024-06-01 23:59:59.25"]),
+    })
+    write_pandas(conn, df, table, auto_create_table=True, use_logical_type=logical)
+    types = {r[0]: r[1] for r in run(conn, f"describe table {table}")}
+    assert types["AWARE"].startswith("TIMESTAMP_LTZ") and types["NAIVE"].startswith("TIMESTAMP_NTZ")
+    rows = run(conn, f"select convert_timezone('UTC', aware)::timestamp_ntz, naive "
+                     f"from {table} order by id")
+    assert rows == [
+        (datetime.datetime(2024, 1, 1, 15, 0), datetime.datetime(2024, 1, 1, 10, 0)),
+        (datetime.datetime(2024, 6, 1, 14, 0, 0, 500000),
+         datetime.datetime(2024, 6, 1, 23, 59, 59, 250000)),
+    ]
 
 
 @needs_local_fs

@@ -933,6 +933,39 @@ def test_manual_save_strategy_keeps_only_what_was_saved(tmp_path):
         assert sql(conn, "select id from MANUALDB.PUBLIC.T order by id") == [(1,), (2,)]
 
 
+def test_save_strategies_share_one_store(tmp_path):
+    """MANUAL saves into the store the other strategies keep live: switching strategies on a
+    volume keeps its state both ways, and the CLI without a server reads it."""
+    volume = tmp_path / "volume"
+    with Server(volume, persistence=True) as srv:
+        conn = srv.connect()
+        sql(conn, "create database SHARED")
+        sql(conn, "create table SHARED.PUBLIC.T (id int)")
+        sql(conn, "insert into SHARED.PUBLIC.T values (1)")
+    manual = {"SNAPSHOT_SAVE_STRATEGY": "MANUAL"}
+    with Server(volume, persistence=True, env=manual) as srv:
+        conn = srv.connect()
+        assert sql(conn, "select id from SHARED.PUBLIC.T") == [(1,)]
+        sql(conn, "insert into SHARED.PUBLIC.T values (2)")
+        assert srv.http("POST", "/_localstack/state/save").status == 200
+        sql(conn, "insert into SHARED.PUBLIC.T values (3)")  # never saved
+    with Server(volume, persistence=True) as srv:
+        assert sql(srv.connect(), "select id from SHARED.PUBLIC.T order by id") == [(1,), (2,)]
+    exported = tmp_path / "out.zip"
+    result = offline_cli(volume, "state", "export", str(exported)).ok()
+    assert "2 rows" in result.out, result.out
+    assert str(volume) in result.err, result.err
+
+
+def test_localstack_persistence_alias(tmp_path):
+    volume = tmp_path / "volume"
+    with Server(volume, env={"LOCALSTACK_PERSISTENCE": "1"}) as srv:
+        conn = srv.connect()
+        sql(conn, "create database ALIASED")
+    with Server(volume, env={"LOCALSTACK_PERSISTENCE": "1"}) as srv:
+        assert databases(srv.connect()) == ["ALIASED"]
+
+
 def test_manual_load_strategy_starts_empty_until_loaded(tmp_path):
     volume = tmp_path / "volume"
     with Server(volume, persistence=True, env={"SNAPSHOT_SAVE_STRATEGY": "MANUAL"}) as srv:
@@ -978,9 +1011,20 @@ def test_init_scripts_run_at_startup_in_name_order(tmp_path):
         "insert into INITDB.PUBLIC.T values (2, 'from 02_seed.sf.sql');\n"
     )
     (init / "README.txt").write_text("not sql; must not be run\n")
+    # LocalStack's layout (/etc/localstack/init/<stage>.d): stage directories run after the
+    # top level, boot.d before ready.d.
+    (init / "ready.d").mkdir()
+    (init / "ready.d" / "01_ready.sf.sql").write_text(
+        "insert into INITDB.PUBLIC.T values (4, 'from ready.d');\n"
+    )
+    (init / "boot.d").mkdir()
+    (init / "boot.d" / "99_boot.sf.sql").write_text(
+        "insert into INITDB.PUBLIC.T values (3, 'from boot.d');\n"
+    )
     with Server(tmp_path / "volume", env={"SNOWGLOBE_INIT_DIR": str(init)}) as srv:
         rows = sql(srv.connect(), "select id, note from INITDB.PUBLIC.T order by id")
-        assert rows == [(1, "from 01_init.sql"), (2, "from 02_seed.sf.sql")]
+        assert rows == [(1, "from 01_init.sql"), (2, "from 02_seed.sf.sql"),
+                        (3, "from boot.d"), (4, "from ready.d")]
 
 
 # --- format fixtures ------------------------------------------------------------------------

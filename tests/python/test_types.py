@@ -278,6 +278,8 @@ def test_fetch_pandas_all(conn, all_types_table):
 
     assert df["ID"].tolist() == [1, 3]
     assert df["C_INT"].tolist() == [9007199254740993, -42]
+    # NUMBER columns come in the narrowest integer their values fit, as Snowflake sends them
+    assert str(df["ID"].dtype) == "int8" and str(df["C_INT"].dtype) == "int64"
     assert df["C_FLOAT"].tolist() == [1.5, -1e10]
     assert [float(v) for v in df["C_NUMBER"]] == [12345678.91, -0.01]
     assert df["C_VARCHAR"].tolist() == ["héllo", "x"]
@@ -287,6 +289,14 @@ def test_fetch_pandas_all(conn, all_types_table):
         pd.Timestamp("2024-01-02 03:04:05.123456"),
         pd.Timestamp("1900-01-01 00:00:00"),
     ]
+
+
+def test_fetch_pandas_all_integer_widths(conn):
+    df = conn.cursor().execute(
+        "select 1::number(38, 0) a, 300 b, 70000 c, -3000000000 d, 1.5::number(10, 1) e"
+    ).fetch_pandas_all()
+    assert [str(t) for t in df.dtypes] == ["int8", "int16", "int32", "int64", "float64"]
+    assert df.iloc[0].tolist() == [1, 300, 70000, -3000000000, 1.5]
 
 
 def test_fetch_pandas_all_with_nulls(conn, all_types_table):

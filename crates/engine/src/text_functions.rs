@@ -3,15 +3,19 @@
 //! - `sg_sha224(text)`, `sg_sha384(text)`, `sg_sha512(text)` → VARCHAR: SHA-2 digests as
 //!   lower-case hex (`SHA2(s, 224 | 384 | 512)`; DuckDB has SHA-256 only);
 //! - `sg_soundex(text)`, `sg_soundex_p123(text)` → VARCHAR: Snowflake's SOUNDEX codes;
-//! - `sg_jarowinkler(text, text)` → BIGINT: JAROWINKLER_SIMILARITY, 0 to 100.
+//! - `sg_jarowinkler(text, text)` → BIGINT: JAROWINKLER_SIMILARITY, 0 to 100;
+//! - `sg_editdistance(text, text)` → BIGINT: the Levenshtein distance in characters (DuckDB's
+//!   `levenshtein` counts bytes);
+//! - `sg_regexp_replace_nth(text, pattern, replacement, n)` → VARCHAR: REGEXP_REPLACE of the
+//!   `n`th match only (DuckDB replaces the first or every match).
 
 use std::borrow::Cow;
 use std::error::Error;
 
 use std::sync::Arc;
 
-use duckdb::arrow::array::{Array, ArrayRef, AsArray, Int64Builder, RecordBatch};
-use duckdb::arrow::datatypes::DataType;
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, Int64Builder, RecordBatch, StringBuilder};
+use duckdb::arrow::datatypes::{DataType, Int64Type};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 use sha2::{Digest, Sha224, Sha384, Sha512};
@@ -25,7 +29,9 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<Sha<512>>("sg_sha512")?;
     conn.register_scalar_function::<Soundex<false>>("sg_soundex")?;
     conn.register_scalar_function::<Soundex<true>>("sg_soundex_p123")?;
-    conn.register_scalar_function::<JaroWinkler>("sg_jarowinkler")
+    conn.register_scalar_function::<JaroWinkler>("sg_jarowinkler")?;
+    conn.register_scalar_function::<EditDistance>("sg_editdistance")?;
+    conn.register_scalar_function::<ReplaceNth>("sg_regexp_replace_nth")
 }
 
 fn text_to_text() -> Vec<ArrowFunctionSignature> {
@@ -179,25 +185,157 @@ impl VArrowScalar for JaroWinkler {
     type State = ();
 
     fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
-        let (a, b) = (
-            input.column(0).as_string::<i32>(),
-            input.column(1).as_string::<i32>(),
-        );
-        let mut out = Int64Builder::with_capacity(a.len());
-        for row in 0..a.len() {
-            if a.is_null(row) || b.is_null(row) {
+        Ok(map_two_texts(&input, jaro_winkler))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        two_texts_to_bigint()
+    }
+}
+
+/// The Levenshtein distance of two texts, in characters.
+pub fn edit_distance(a: &str, b: &str) -> i64 {
+    let t: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=t.len()).collect();
+    let mut current = vec![0; t.len() + 1];
+    for (i, c) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, d) in t.iter().enumerate() {
+            let substitution = previous[j] + usize::from(c != *d);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[t.len()] as i64
+}
+
+/// Apply `f` to the two text columns of `input`, row by row; NULL in, NULL out.
+fn map_two_texts(input: &RecordBatch, f: impl Fn(&str, &str) -> i64) -> ArrayRef {
+    let (a, b) = (
+        input.column(0).as_string::<i32>(),
+        input.column(1).as_string::<i32>(),
+    );
+    let mut out = Int64Builder::with_capacity(a.len());
+    for row in 0..a.len() {
+        if a.is_null(row) || b.is_null(row) {
+            out.append_null();
+        } else {
+            out.append_value(f(a.value(row), b.value(row)));
+        }
+    }
+    Arc::new(out.finish())
+}
+
+fn two_texts_to_bigint() -> Vec<ArrowFunctionSignature> {
+    vec![ArrowFunctionSignature::exact(
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Int64,
+    )]
+}
+
+struct EditDistance;
+
+impl VArrowScalar for EditDistance {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        Ok(map_two_texts(&input, edit_distance))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        two_texts_to_bigint()
+    }
+}
+
+/// A Snowflake replacement string (`\\1` for a group) as the `regex` crate's (`${1}`).
+fn replacement_template(replacement: &str) -> String {
+    let mut out = String::with_capacity(replacement.len());
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(d) if d.is_ascii_digit() => out.push_str(&format!("${{{d}}}")),
+                Some('$') => out.push_str("$$"),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            '$' => out.push_str("$$"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `text` with its `n`th match of `pattern` (from 1) replaced; unchanged when there are fewer.
+pub fn replace_nth(text: &str, pattern: &regex::Regex, replacement: &str, n: i64) -> String {
+    let Some(found) = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|skip| pattern.captures_iter(text).nth(skip))
+    else {
+        return text.to_string();
+    };
+    let whole = found.get(0).map_or(0..0, |m| m.range());
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..whole.start]);
+    found.expand(&replacement_template(replacement), &mut out);
+    out.push_str(&text[whole.end..]);
+    out
+}
+
+struct ReplaceNth;
+
+impl VArrowScalar for ReplaceNth {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let text = input.column(0).as_string::<i32>();
+        let pattern = input.column(1).as_string::<i32>();
+        let replacement = input.column(2).as_string::<i32>();
+        let n = input.column(3).as_primitive::<Int64Type>();
+        let mut out = StringBuilder::with_capacity(text.len(), text.value_data().len());
+        let mut compiled: Option<(String, regex::Regex)> = None;
+        for row in 0..text.len() {
+            if [
+                text.is_null(row),
+                pattern.is_null(row),
+                replacement.is_null(row),
+            ]
+            .into_iter()
+            .any(|null| null)
+                || n.is_null(row)
+            {
                 out.append_null();
-            } else {
-                out.append_value(jaro_winkler(a.value(row), b.value(row)));
+                continue;
             }
+            let source = pattern.value(row);
+            if compiled.as_ref().is_none_or(|(p, _)| p != source) {
+                let regex = regex::Regex::new(source)
+                    .map_err(|e| format!("Invalid regular expression: '{source}', {e}"))?;
+                compiled = Some((source.to_string(), regex));
+            }
+            let Some((_, regex)) = &compiled else {
+                continue;
+            };
+            out.append_value(replace_nth(
+                text.value(row),
+                regex,
+                replacement.value(row),
+                n.value(row),
+            ));
         }
         Ok(Arc::new(out.finish()))
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {
         vec![ArrowFunctionSignature::exact(
-            vec![DataType::Utf8, DataType::Utf8],
-            DataType::Int64,
+            vec![
+                DataType::Utf8,
+                DataType::Utf8,
+                DataType::Utf8,
+                DataType::Int64,
+            ],
+            DataType::Utf8,
         )]
     }
 }
@@ -230,6 +368,37 @@ mod tests {
             assert_eq!(jaro_winkler(a, b), expected, "{a} / {b}");
             assert_eq!(jaro_winkler(b, a), expected, "{b} / {a}");
         }
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        for (a, b, expected) in [
+            ("", "", 0),
+            ("Gute nacht", "Ich weis nicht", 8),
+            ("Ich weiß nicht", "Ich wei? nicht", 1),
+            ("Ich weiß nicht", "Ich weiss nicht", 2),
+            ("Snowflake", "Oracle", 7),
+            ("święta", "swieta", 2),
+            ("ä", "a", 1),
+        ] {
+            assert_eq!(edit_distance(a, b), expected, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn replace_nth_replaces_one_match() {
+        let times = regex::Regex::new("times").unwrap();
+        let text = "It was the best of times, it was the worst of times";
+        assert_eq!(
+            replace_nth(text, &times, "days", 2),
+            "It was the best of times, it was the worst of days"
+        );
+        assert_eq!(replace_nth(text, &times, "days", 3), text);
+        let group = regex::Regex::new("(b|w)(est|orst)").unwrap();
+        assert_eq!(
+            replace_nth(text, &group, "\\2-\\1 $", 2),
+            "It was the best of times, it was the orst-w $ of times"
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   in text is dropped, an instant shows its wall clock in `zone`, epoch numbers are UTC.
 //! - `sg_try_instant`, `sg_try_ntz`: the same, NULL where the input is not a timestamp.
 //! - `sg_local(x, zone)`: an instant's wall clock in `zone`; other values pass through.
+//! - `sg_on_day(x)`: a TIME as that time on 1970-01-01 (a TIMESTAMP, which `strftime`
+//!   prints); other values pass through.
 //! - `sg_date(x, zone) → DATE`, `sg_try_date`: the date of `sg_ntz(x, zone)` (TO_DATE).
 //! - `sg_tz(x, zone) → STRUCT(instant, offset_minutes)` (TIMESTAMP_TZ's storage, see
 //!   `snowglobe_catalog::types::TIMESTAMP_TZ_STORAGE`), `sg_try_tz`: the instant of
@@ -97,6 +99,7 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<ToWallClock>("sg_ntz")?;
     conn.register_scalar_function::<TryToWallClock>("sg_try_ntz")?;
     conn.register_scalar_function::<Local>("sg_local")?;
+    conn.register_scalar_function::<OnDay>("sg_on_day")?;
     conn.register_scalar_function::<ToDate>("sg_date")?;
     conn.register_scalar_function::<TryToDate>("sg_try_date")?;
     conn.register_scalar_function::<ToTz>("sg_tz")?;
@@ -570,6 +573,42 @@ fn to_tz(input: &RecordBatch, try_mode: bool) -> FnResult {
 
 conversion!(ToTz, |i| to_tz(i, false), tz_type());
 conversion!(TryToTz, |i| to_tz(i, true), tz_type());
+
+/// `sg_on_day(x)`: a TIME (microseconds since midnight) becomes that time on 1970-01-01, so
+/// TO_CHAR can print it with `strftime`; a wall clock, a date or text passes through.
+struct OnDay;
+
+impl VArrowScalar for OnDay {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> FnResult {
+        let column = input.column(0);
+        match column.data_type() {
+            DataType::Time64(TimeUnit::Microsecond) => {
+                let times =
+                    column.as_primitive::<duckdb::arrow::datatypes::Time64MicrosecondType>();
+                let mut out = TimestampMicrosecondBuilder::with_capacity(times.len());
+                for t in times.iter() {
+                    out.append_option(t);
+                }
+                Ok(Arc::new(out.finish()))
+            }
+            _ => Ok(Arc::clone(column)),
+        }
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        [
+            (DataType::Time64(TimeUnit::Microsecond), wall_clock_type()),
+            (wall_clock_type(), wall_clock_type()),
+            (DataType::Date32, DataType::Date32),
+            (DataType::Utf8, DataType::Utf8),
+        ]
+        .into_iter()
+        .map(|(arg, ret)| ArrowFunctionSignature::exact(vec![arg], ret))
+        .collect()
+    }
+}
 
 /// `sg_local(x, zone)`: an instant becomes its wall clock in `zone`; any other date or time
 /// value is already local and passes through, so date-part functions can wrap any argument.

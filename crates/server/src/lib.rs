@@ -68,6 +68,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/_localstack/pods/{name}/versions", get(pods::pod_versions))
         .route("/_localstack/pods/{name}/inspect", get(pods::inspect_pod))
+        .route("/_localstack/pods/{name}/diff", get(pods::pod_diff))
+        .route("/_localstack/pods/environment", get(pods::environment))
         .route("/_localstack/state/reset", post(pods::reset_state))
         .route(
             "/_localstack/state/snowflake/reset",

@@ -195,8 +195,21 @@ impl Client {
                 "no Snowglobe server answers at {base}, and its volume directory cannot be used"
             )
         })?;
+        // Say which state is used: an empty export from the wrong volume must not pass unseen.
+        eprintln!(
+            "No Snowglobe server answers at {base}: using the saved state in {}",
+            dir.display()
+        );
+        let legacy = dir.join("manual-snapshot.zip");
         let engine = Engine::open(Storage::Directory(dir)).map_err(|e| anyhow!("{e}"))?;
         let service = StateService::new(Arc::clone(&engine), &volume);
+        if legacy.exists() {
+            bail!(
+                "{} holds state saved by an older Snowglobe in MANUAL mode: start the server with \
+                 PERSISTENCE=1 SNAPSHOT_SAVE_STRATEGY=MANUAL once to move it into the store",
+                legacy.display()
+            );
+        }
         let state = AppState::with_state_service(Shared::new(engine), Some(service));
         Ok(Client::InProcess {
             router: snowglobe_server::router(state),
@@ -426,6 +439,15 @@ async fn completion(answer: Answer) -> Result<Value> {
     Ok(done["info"].clone())
 }
 
+/// The body naming a pod remote, with this process's `AWS_*` credentials and settings as
+/// LocalStack's `remote_params`: a server started without them reaches the user's bucket.
+fn remote_body(remote: &Option<String>) -> Value {
+    json!({"remote": {
+        "remote_name": remote,
+        "remote_params": snowglobe_state::pods::params_from_env(),
+    }})
+}
+
 /// `pod save`.
 pub async fn pod_save(
     client: &Client,
@@ -436,7 +458,8 @@ pub async fn pod_save(
 ) -> Result<()> {
     snowglobe_state::pods::validate_name("pod", name).map_err(|e| anyhow!("{e}"))?;
     let pb = bar(None, "saving pod");
-    let body = json!({"attributes": {"description": message, "is_public": false}});
+    let mut body = remote_body(&remote);
+    body["attributes"] = json!({"description": message, "is_public": false});
     let answer = client
         .send(
             "POST",
@@ -482,10 +505,10 @@ pub async fn pod_load(
                     ("version", version.map(|v| v.to_string())),
                     ("merge", Some(strategy.to_string())),
                     ("dry_run", dry_run.then(|| "true".to_string())),
-                    ("remote", remote),
+                    ("remote", remote.clone()),
                 ])
             ),
-            Some(Upload::Text("{}".into())),
+            Some(Upload::Text(remote_body(&remote).to_string())),
         )
         .await?;
     let info = completion(answer).await?;
@@ -503,9 +526,9 @@ pub async fn pod_load(
     Ok(())
 }
 
-async fn get_json(client: &Client, path: &str) -> Result<Value> {
+async fn get_json(client: &Client, path: &str, body: Option<Value>) -> Result<Value> {
     client
-        .send("GET", path, None)
+        .send("GET", path, body.map(|b| Upload::Text(b.to_string())))
         .await?
         .ok()
         .await?
@@ -517,7 +540,11 @@ async fn get_json(client: &Client, path: &str) -> Result<Value> {
 pub async fn pod_list(client: &Client, remote: Option<String>, json_out: bool) -> Result<()> {
     let v = get_json(
         client,
-        &format!("/_localstack/pods{}", query_string(&[("remote", remote)])),
+        &format!(
+            "/_localstack/pods{}",
+            query_string(&[("remote", remote.clone())])
+        ),
+        Some(remote_body(&remote)),
     )
     .await?;
     if json_out {
@@ -529,7 +556,7 @@ pub async fn pod_list(client: &Client, remote: Option<String>, json_out: bool) -
         println!(
             "{:<32} {:>11}  {}",
             p["pod_name"].as_str().unwrap_or(""),
-            p["max_version"],
+            p["max_version"].to_string(),
             p["last_change"].as_str().unwrap_or("")
         );
     }
@@ -549,8 +576,9 @@ pub async fn pod_versions(
         &format!(
             "/_localstack/pods/{}/versions{}",
             encode(name),
-            query_string(&[("remote", remote)])
+            query_string(&[("remote", remote.clone())])
         ),
+        Some(remote_body(&remote)),
     )
     .await?;
     if json_out {
@@ -564,10 +592,10 @@ pub async fn pod_versions(
     for p in v["versions"].as_array().into_iter().flatten() {
         println!(
             "{:>7}  {:<26} {:<10} {:>12}  {}",
-            p["version"],
+            p["version"].to_string(),
             p["created_at"].as_str().unwrap_or(""),
             p["snowglobe_version"].as_str().unwrap_or(""),
-            p["size"],
+            p["size"].to_string(),
             p["description"].as_str().unwrap_or("")
         );
     }
@@ -590,9 +618,10 @@ pub async fn pod_inspect(
             encode(&name),
             query_string(&[
                 ("version", version.map(|v| v.to_string())),
-                ("remote", remote)
+                ("remote", remote.clone())
             ])
         ),
+        Some(remote_body(&remote)),
     )
     .await?;
     if json_out {
@@ -639,9 +668,9 @@ pub async fn pod_delete(client: &Client, name: &str, remote: Option<String>) -> 
             &format!(
                 "/_localstack/pods/{}{}",
                 encode(name),
-                query_string(&[("remote", remote)])
+                query_string(&[("remote", remote.clone())])
             ),
-            None,
+            Some(Upload::Text(remote_body(&remote).to_string())),
         )
         .await?
         .ok()
@@ -671,7 +700,7 @@ pub async fn remote_add(client: &Client, name: &str, url: &str) -> Result<()> {
 }
 
 pub async fn remote_list(client: &Client, json_out: bool) -> Result<()> {
-    let v = get_json(client, "/_localstack/pods/remotes").await?;
+    let v = get_json(client, "/_localstack/pods/remotes", None).await?;
     if json_out {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());

@@ -43,7 +43,8 @@ enum Command {
         #[command(flatten)]
         target: admin::Target,
     },
-    /// Named, versioned snapshots of the state ("pods") in a local directory remote.
+    /// Named, versioned snapshots of the state ("pods") in a remote: a local directory or an
+    /// S3-compatible bucket.
     Pod {
         #[command(subcommand)]
         command: PodCommand,
@@ -125,7 +126,7 @@ enum PodCommand {
         #[arg(long)]
         remote: Option<String>,
     },
-    /// Manage named remotes (a directory or file://PATH).
+    /// Manage named remotes (a directory, file://PATH, or s3://BUCKET/PREFIX?PARAMS).
     Remote {
         #[command(subcommand)]
         command: RemoteCommand,
@@ -245,7 +246,28 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn start(args: StartArgs) -> Result<()> {
+/// LocalStack's other names for persistence: `LOCALSTACK_PERSISTENCE=1`, and the legacy
+/// `DATA_DIR`, which is ignored but turns persistence on, with a warning.
+fn persistence_aliases(args: &mut StartArgs) -> Result<()> {
+    if args.persistence {
+        return Ok(());
+    }
+    if let Ok(value) = std::env::var("LOCALSTACK_PERSISTENCE") {
+        args.persistence =
+            parse_flag(&value).map_err(|e| anyhow::anyhow!("LOCALSTACK_PERSISTENCE: {e}"))?;
+    }
+    if std::env::var_os("DATA_DIR").is_some_and(|d| !d.is_empty()) {
+        tracing::warn!(
+            "DATA_DIR is deprecated and ignored (as in LocalStack); it turns PERSISTENCE=1 on: \
+             state lives in the volume directory"
+        );
+        args.persistence = true;
+    }
+    Ok(())
+}
+
+async fn start(mut args: StartArgs) -> Result<()> {
+    persistence_aliases(&mut args)?;
     let addr = listen_addr(&args.listen)?;
     let volume = admin::volume_dir(args.volume_dir)?;
     let manual_save = args.persistence && args.snapshot_save_strategy == "MANUAL";
@@ -271,7 +293,7 @@ async fn start(args: StartArgs) -> Result<()> {
     let engine = Engine::open(storage).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut service = StateService::new(std::sync::Arc::clone(&engine), &volume);
     if let (true, Some((dir, _))) = (manual_save, &lock) {
-        service = service.with_manual_snapshot(dir.join("manual-snapshot.zip"));
+        service = service.with_manual_store(dir.clone());
         if !manual_load {
             if let Some(summary) = service
                 .load_snapshot()
@@ -319,8 +341,36 @@ async fn state_command(command: StateCommand, target: admin::Target) -> Result<(
     }
 }
 
-async fn pod_command(command: PodCommand, target: admin::Target) -> Result<()> {
+/// A remote given as a relative directory is the CLI's, not the server's: made absolute here.
+fn absolute_remote(remote: String) -> String {
+    let path = std::path::Path::new(&remote);
+    let directory = !remote.contains("://") && remote.contains('/');
+    match std::env::current_dir() {
+        Ok(cwd) if directory && path.is_relative() => cwd.join(path).display().to_string(),
+        _ => remote,
+    }
+}
+
+impl PodCommand {
+    /// The `--remote` a command takes.
+    fn remote_mut(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            PodCommand::Save { remote, .. }
+            | PodCommand::Load { remote, .. }
+            | PodCommand::List { remote, .. }
+            | PodCommand::Versions { remote, .. }
+            | PodCommand::Inspect { remote, .. }
+            | PodCommand::Delete { remote, .. } => Some(remote),
+            PodCommand::Remote { .. } => None,
+        }
+    }
+}
+
+async fn pod_command(mut command: PodCommand, target: admin::Target) -> Result<()> {
     let client = admin::Client::connect(&target).await?;
+    if let Some(remote) = command.remote_mut() {
+        *remote = remote.take().map(absolute_remote);
+    }
     match command {
         PodCommand::Save {
             name,
@@ -349,7 +399,9 @@ async fn pod_command(command: PodCommand, target: admin::Target) -> Result<()> {
         } => admin::pod_inspect(&client, &reference, remote, format == "json").await,
         PodCommand::Delete { name, remote } => admin::pod_delete(&client, &name, remote).await,
         PodCommand::Remote { command } => match command {
-            RemoteCommand::Add { name, url } => admin::remote_add(&client, &name, &url).await,
+            RemoteCommand::Add { name, url } => {
+                admin::remote_add(&client, &name, &absolute_remote(url)).await
+            }
             RemoteCommand::List { format } => admin::remote_list(&client, format == "json").await,
             RemoteCommand::Delete { name } => admin::remote_delete(&client, &name).await,
         },

@@ -115,9 +115,54 @@ fn remote_error(display: &str, e: &dyn std::error::Error) -> StateError {
     StateError::Remote(format!("the pod remote {display} failed: {message}"))
 }
 
-/// Fill LocalStack-style `{placeholder}` templates from the environment: `{access_key_id}`
-/// takes `ACCESS_KEY_ID`, else `AWS_ACCESS_KEY_ID`.
-fn fill_placeholders(url: &str) -> Result<String, StateError> {
+/// What a client sends with a request for a remote (LocalStack's `remote.remote_params`):
+/// `access_key_id`, `secret_access_key`, `session_token`, `region`, `endpoint`, read from the
+/// client's environment, so a server without credentials can reach the client's bucket.
+pub type RemoteParams = std::collections::BTreeMap<String, String>;
+
+/// The parameters an S3 remote URL may carry.
+const S3_PARAMS: [&str; 5] = [
+    "endpoint",
+    "region",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+];
+
+/// The remote parameters of this process's environment (the standard `AWS_*` variables).
+pub fn params_from_env() -> RemoteParams {
+    let var = |names: &[&str]| names.iter().find_map(|n| std::env::var(n).ok());
+    [
+        ("access_key_id", var(&["AWS_ACCESS_KEY_ID"])),
+        ("secret_access_key", var(&["AWS_SECRET_ACCESS_KEY"])),
+        ("session_token", var(&["AWS_SESSION_TOKEN"])),
+        ("region", var(&["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        (
+            "endpoint",
+            var(&["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v.filter(|v| !v.is_empty())?)))
+    .collect()
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Fill LocalStack-style `{placeholder}` templates: from `params` first (what the client
+/// sent), then from the environment: `{access_key_id}` takes `ACCESS_KEY_ID`, else
+/// `AWS_ACCESS_KEY_ID`.
+fn fill_placeholders(url: &str, params: &RemoteParams) -> Result<String, StateError> {
     let mut out = String::with_capacity(url.len());
     let mut rest = url;
     while let Some(open) = rest.find('{') {
@@ -129,14 +174,24 @@ fn fill_placeholders(url: &str) -> Result<String, StateError> {
         };
         let key = &rest[open + 1..open + close];
         let upper = key.to_ascii_uppercase();
-        let value = std::env::var(&upper)
+        let in_query = out.contains('?');
+        let value = params
+            .get(&key.to_ascii_lowercase())
+            .cloned()
+            .ok_or(())
+            .or_else(|_| std::env::var(&upper))
             .or_else(|_| std::env::var(format!("AWS_{upper}")))
             .map_err(|_| {
                 StateError::Invalid(format!(
                     "remote URL placeholder {{{key}}} needs the environment variable {upper} or AWS_{upper}"
                 ))
             })?;
-        out.push_str(&value);
+        // a value in the query is percent-encoded, as the query is decoded when read
+        out.push_str(&if in_query {
+            percent_encode(&value)
+        } else {
+            value
+        });
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
@@ -161,7 +216,7 @@ impl Remote {
     /// where PARAMS may give `endpoint`, `region`, `access_key_id`, `secret_access_key` and
     /// `session_token`; whatever they do not give comes from the standard `AWS_*` variables.
     pub fn from_url(url: &str) -> Result<Remote, StateError> {
-        let url = fill_placeholders(url)?;
+        let url = fill_placeholders(url, &RemoteParams::new())?;
         if let Some(rest) = url.strip_prefix("s3://") {
             return Remote::s3(rest);
         }
@@ -570,8 +625,12 @@ impl Remotes {
 
     pub fn add(&self, name: &str, url: &str) -> Result<(), StateError> {
         validate_name("remote", name)?;
-        // Fail now on a URL that can never work.
-        Remote::from_url(url)?;
+        // Fail now on a URL that can never work; placeholders are filled when it is used.
+        let mut any = RemoteParams::new();
+        for key in url.split('{').skip(1).filter_map(|p| p.split_once('}')) {
+            any.insert(key.0.to_ascii_lowercase(), "placeholder".into());
+        }
+        Remote::from_url(&fill_placeholders(url, &any)?)?;
         let mut all: Vec<_> = self
             .list()?
             .into_iter()
@@ -592,22 +651,62 @@ impl Remotes {
         self.write(&rest)
     }
 
+    /// The remote a request names (a configured name or a URL) as a URL with the client's
+    /// `params` in it: placeholders filled, and an S3 URL given whatever parameters it lacks.
+    /// The default directory stays `None`; without params the reference is unchanged.
+    pub fn with_params(
+        &self,
+        remote: Option<&str>,
+        params: &RemoteParams,
+    ) -> Result<Option<String>, StateError> {
+        let url = match remote {
+            _ if params.is_empty() => return Ok(remote.map(str::to_string)),
+            None | Some("") | Some("local") => return Ok(remote.map(str::to_string)),
+            Some(r) if r.contains("://") || r.contains('/') => r.to_string(),
+            Some(name) => self.url_of(name)?,
+        };
+        let mut url = fill_placeholders(&url, params)?;
+        if url.starts_with("s3://") {
+            let given: Vec<String> = url
+                .split_once('?')
+                .map(|(_, q)| {
+                    q.split('&')
+                        .map(|p| p.split('=').next().unwrap_or("").to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let extra: Vec<String> = S3_PARAMS
+                .iter()
+                .copied()
+                .filter(|k| {
+                    !given
+                        .iter()
+                        .any(|g| g == k || (*k == "endpoint" && g == "endpoint_url"))
+                })
+                .filter_map(|k| Some(format!("{k}={}", percent_encode(params.get(k)?))))
+                .collect();
+            if !extra.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&extra.join("&"));
+            }
+        }
+        Ok(Some(url))
+    }
+
+    fn url_of(&self, name: &str) -> Result<String, StateError> {
+        self.list()?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, u)| u)
+            .ok_or_else(|| StateError::NotFound(format!("remote '{name}' does not exist")))
+    }
+
     /// The remote to use: a configured name, a URL given directly, or the default directory.
     pub fn open(&self, remote: Option<&str>) -> Result<Remote, StateError> {
         match remote {
             None | Some("") | Some("local") => Remote::local(&self.default_dir),
             Some(r) if r.contains("://") || r.contains('/') => Remote::from_url(r),
-            Some(name) => {
-                let url = self
-                    .list()?
-                    .into_iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, u)| u)
-                    .ok_or_else(|| {
-                        StateError::NotFound(format!("remote '{name}' does not exist"))
-                    })?;
-                Remote::from_url(&url)
-            }
+            Some(name) => Remote::from_url(&self.url_of(name)?),
         }
     }
 }
@@ -615,6 +714,49 @@ impl Remotes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_params_fill_templates_and_s3_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let remotes = Remotes::new(dir.path());
+        let params: RemoteParams = [
+            ("access_key_id", "AK"),
+            ("secret_access_key", "s/e+c"),
+            ("region", "eu-west-1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        remotes
+            .add(
+                "tpl",
+                "s3://b/p?access_key_id={access_key_id}&secret_access_key={secret_access_key}",
+            )
+            .unwrap();
+        assert_eq!(
+            remotes
+                .with_params(Some("tpl"), &params)
+                .unwrap()
+                .as_deref(),
+            Some("s3://b/p?access_key_id=AK&secret_access_key=s%2Fe%2Bc&region=eu-west-1")
+        );
+        assert_eq!(
+            remotes
+                .with_params(Some("s3://b"), &params)
+                .unwrap()
+                .as_deref(),
+            Some("s3://b?region=eu-west-1&access_key_id=AK&secret_access_key=s%2Fe%2Bc")
+        );
+        assert_eq!(remotes.with_params(None, &params).unwrap(), None);
+        assert_eq!(
+            remotes
+                .with_params(Some("/x"), &RemoteParams::new())
+                .unwrap()
+                .as_deref(),
+            Some("/x")
+        );
+        assert!(remotes.with_params(Some("nope"), &params).is_err());
+    }
 
     #[test]
     fn names_cannot_traverse() {

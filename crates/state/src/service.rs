@@ -21,8 +21,9 @@ pub struct StateService {
     pub engine: Arc<Engine>,
     pub volume_dir: PathBuf,
     /// With `SNAPSHOT_SAVE_STRATEGY=MANUAL`: the working state lives in memory and is written
-    /// to this file only by an explicit save (`POST /_localstack/state/save`).
-    pub manual_snapshot: Option<PathBuf>,
+    /// to this state directory (the one every other strategy keeps live) only by an explicit
+    /// save (`POST /_localstack/state/save`).
+    pub manual_store: Option<PathBuf>,
 }
 
 /// A pod load's result.
@@ -42,40 +43,73 @@ impl StateService {
         StateService {
             engine,
             volume_dir: volume_dir.to_path_buf(),
-            manual_snapshot: None,
+            manual_store: None,
         }
     }
 
-    /// Keep the working state apart and save it only on request, into `snapshot`.
-    pub fn with_manual_snapshot(mut self, snapshot: PathBuf) -> StateService {
-        self.manual_snapshot = Some(snapshot);
+    /// Keep the working state apart and save it only on request, into the state directory
+    /// `dir`: the same store every other save strategy keeps live, so switching strategies
+    /// keeps the state.
+    pub fn with_manual_store(mut self, dir: PathBuf) -> StateService {
+        self.manual_store = Some(dir);
         self
     }
 
-    /// Save the working state to the manual snapshot (written beside it, then renamed, so a
-    /// crash during a save keeps the previous snapshot). `None` without a manual snapshot:
-    /// every committed statement is saved already.
-    pub fn save_snapshot(&self) -> Result<Option<Manifest>, StateError> {
-        let Some(path) = &self.manual_snapshot else {
-            return Ok(None);
-        };
-        let partial = path.with_extension("zip.partial");
-        let manifest = self.export_file(None, &partial, &mut no_progress)?;
-        std::fs::rename(&partial, path).map_err(|e| StateError::io(path, e))?;
-        Ok(Some(manifest))
+    /// The saved state, opened as its own engine (the volume lock is this process's).
+    fn open_store(dir: &Path) -> Result<Arc<Engine>, StateError> {
+        Ok(Engine::open(snowglobe_engine::Storage::Directory(
+            dir.to_path_buf(),
+        ))?)
     }
 
-    /// Replace the working state with the manual snapshot. `None` without a manual snapshot
-    /// (the state is loaded already); an empty summary when nothing was saved yet.
-    pub fn load_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
-        let Some(path) = &self.manual_snapshot else {
+    /// Copy the whole state of `from` over the state of `to`, through a bundle in scratch.
+    fn copy_state(
+        &self,
+        from: &Arc<Engine>,
+        to: &Arc<Engine>,
+    ) -> Result<ImportSummary, StateError> {
+        let scratch = self.scratch()?;
+        let manifest = export_to_dir(from, None, scratch.path(), &mut no_progress)?;
+        let text =
+            serde_json::to_vec(&manifest).map_err(|e| StateError::Internal(e.to_string()))?;
+        let path = scratch.path().join(crate::bundle::MANIFEST);
+        std::fs::write(&path, text).map_err(|e| StateError::io(&path, e))?;
+        let bundle = BundleDir::open(scratch.path())?;
+        apply(to, &bundle, Strategy::Overwrite, false, &mut no_progress)
+    }
+
+    /// A state saved by an older Snowglobe as one file beside the store moves into the store.
+    fn migrate_snapshot_file(&self, dir: &Path, store: &Arc<Engine>) -> Result<(), StateError> {
+        let old = dir.join("manual-snapshot.zip");
+        if old.exists() {
+            let scratch = self.scratch()?;
+            let bundle = archive::unpack(&old, scratch.path())?;
+            apply(store, &bundle, Strategy::Overwrite, false, &mut no_progress)?;
+            std::fs::remove_file(&old).map_err(|e| StateError::io(&old, e))?;
+        }
+        Ok(())
+    }
+
+    /// Save the working state into the store (an import: all or nothing). `None` without a
+    /// manual store: every committed statement is saved already.
+    pub fn save_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
+        let Some(dir) = &self.manual_store else {
             return Ok(None);
         };
-        if !path.exists() {
-            return Ok(Some(ImportSummary::default()));
-        }
-        self.import_file(path, Strategy::Overwrite, &mut no_progress)
-            .map(Some)
+        let store = Self::open_store(dir)?;
+        self.migrate_snapshot_file(dir, &store)?;
+        self.copy_state(&self.engine, &store).map(Some)
+    }
+
+    /// Replace the working state with the saved one. `None` without a manual store (the state
+    /// is loaded already); an empty summary when nothing was saved yet.
+    pub fn load_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
+        let Some(dir) = &self.manual_store else {
+            return Ok(None);
+        };
+        let store = Self::open_store(dir)?;
+        self.migrate_snapshot_file(dir, &store)?;
+        self.copy_state(&store, &self.engine).map(Some)
     }
 
     /// A scratch directory on the volume's file system, removed when dropped.

@@ -30,7 +30,6 @@ fn metadata(c: &ResultColumn) -> HashMap<String, String> {
         SfType::Number { precision, scale } => {
             m.insert("precision".into(), precision.to_string());
             m.insert("scale".into(), scale.to_string());
-            m.insert("physicalType".into(), "SB16".into());
         }
         SfType::Time { scale }
         | SfType::TimestampNtz { scale }
@@ -218,6 +217,54 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz, wide: bool) -> Result<ArrayRe
     Ok(out)
 }
 
+/// Snowflake's name of a NUMBER column's Arrow layout.
+fn physical_type(t: &DataType) -> Option<&'static str> {
+    Some(match t {
+        DataType::Int8 => "SB1",
+        DataType::Int16 => "SB2",
+        DataType::Int32 => "SB4",
+        DataType::Int64 => "SB8",
+        DataType::Decimal128(_, _) => "SB16",
+        _ => return None,
+    })
+}
+
+/// Snowflake sends a NUMBER column in the narrowest integer its values fit (one byte for
+/// `select 1`), which the connectors keep: pandas gets `int8` for small numbers. The width is
+/// chosen over the whole result, as every batch of the stream has one schema.
+fn narrow_integers(columns: &[ResultColumn], batches: &mut [Vec<ArrayRef>]) -> Result<()> {
+    use snowglobe_engine::arrow::array::AsArray;
+    use snowglobe_engine::arrow::datatypes::Int64Type;
+    for (i, c) in columns.iter().enumerate() {
+        let number = matches!(c.sf_type, SfType::Number { .. });
+        if !number || !batches.iter().all(|b| b[i].data_type() == &DataType::Int64) {
+            continue;
+        }
+        let (mut low, mut high) = (0i64, 0i64);
+        for b in batches.iter() {
+            for v in b[i].as_primitive::<Int64Type>().iter().flatten() {
+                low = low.min(v);
+                high = high.max(v);
+            }
+        }
+        let fits = |min: i64, max: i64| low >= min && high <= max;
+        let target = if fits(i8::MIN.into(), i8::MAX.into()) {
+            DataType::Int8
+        } else if fits(i16::MIN.into(), i16::MAX.into()) {
+            DataType::Int16
+        } else if fits(i32::MIN.into(), i32::MAX.into()) {
+            DataType::Int32
+        } else {
+            continue;
+        };
+        for b in batches.iter_mut() {
+            b[i] = snowglobe_engine::arrow::compute::cast(&b[i], &target)
+                .map_err(SnowflakeError::internal)?;
+        }
+    }
+    Ok(())
+}
+
 /// The whole result as a base64 Arrow IPC stream; empty results send "".
 pub fn rowset_base64(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz) -> Result<String> {
     let batches: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
@@ -246,13 +293,19 @@ pub fn rowset_base64(columns: &[ResultColumn], batches: &[RecordBatch], tz: &Tz)
             .map(|b| convert(b, &wide))
             .collect::<Result<Vec<_>>>()?;
     }
+    narrow_integers(columns, &mut converted)?;
     let schema = converted.first().map(|arrays| {
         Arc::new(Schema::new(
             columns
                 .iter()
                 .zip(arrays)
                 .map(|(c, a)| {
-                    Field::new(&c.name, a.data_type().clone(), true).with_metadata(metadata(c))
+                    let mut m = metadata(c);
+                    let number = matches!(c.sf_type, SfType::Number { .. });
+                    if let Some(physical) = physical_type(a.data_type()).filter(|_| number) {
+                        m.insert("physicalType".into(), physical.into());
+                    }
+                    Field::new(&c.name, a.data_type().clone(), true).with_metadata(m)
                 })
                 .collect::<Vec<_>>(),
         ))

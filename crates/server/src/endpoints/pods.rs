@@ -79,6 +79,11 @@ async fn blocking<T: Send + 'static>(
 
 /// `GET /_localstack/pods/state`: the whole state (or `?databases=`) as a streamed ZIP.
 pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
+    // `?pod_name=NAME` (LocalStack's CLI) names the download NAME.zip
+    let filename = params
+        .get("pod_name")
+        .filter(|n| snowglobe_state::pods::validate_name("pod", n).is_ok())
+        .map_or_else(|| "snowglobe-state.zip".to_string(), |n| format!("{n}.zip"));
     let result = async {
         let svc = service(&state)?.clone();
         let scratch = svc.scratch()?;
@@ -109,7 +114,7 @@ pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Par
                 .header(header::CONTENT_LENGTH, size)
                 .header(
                     header::CONTENT_DISPOSITION,
-                    "attachment; filename=snowglobe-state.zip",
+                    format!("attachment; filename={filename}"),
                 )
                 .header("x-localstack-pod-services", "snowflake")
                 .header("x-localstack-pod-size", size)
@@ -186,9 +191,9 @@ pub async fn save_state(State(state): State<Arc<AppState>>) -> Response {
     match result {
         Ok(saved) => {
             let mut event = json!({"service": "snowflake", "status": "ok", "operation": "save"});
-            if let Some(manifest) = saved {
-                event["tables"] = json!(manifest.table_count());
-                event["rows"] = json!(manifest.row_count());
+            if let Some(summary) = saved {
+                event["tables"] = json!(summary.tables);
+                event["rows"] = json!(summary.rows);
             }
             ndjson(StatusCode::OK, &[event])
         }
@@ -234,6 +239,9 @@ struct PodAttributes {
 struct RemoteRef {
     #[serde(default)]
     remote_name: Option<String>,
+    /// The client's credentials and settings for the remote (`access_key_id`, ...).
+    #[serde(default)]
+    remote_params: snowglobe_state::pods::RemoteParams,
 }
 
 fn pod_body(bytes: &Bytes) -> Result<PodBody, StateError> {
@@ -243,9 +251,14 @@ fn pod_body(bytes: &Bytes) -> Result<PodBody, StateError> {
     serde_json::from_slice(bytes).map_err(|e| StateError::Invalid(format!("bad request body: {e}")))
 }
 
-/// The remote a request names: `?remote=` or the body's `remote.remote_name`.
-fn remote_of(params: &HashMap<String, String>, body: &PodBody) -> Option<String> {
-    params
+/// The remote a request names (`?remote=` or the body's `remote.remote_name`), with the
+/// client's `remote.remote_params` put into its URL (see `Remotes::with_params`).
+fn remote_of(
+    svc: &StateService,
+    params: &HashMap<String, String>,
+    body: &PodBody,
+) -> Result<Option<String>, StateError> {
+    let named = params
         .get("remote")
         .cloned()
         .filter(|r| !r.is_empty())
@@ -254,7 +267,24 @@ fn remote_of(params: &HashMap<String, String>, body: &PodBody) -> Option<String>
                 .as_ref()
                 .and_then(|r| r.remote_name.clone())
                 .filter(|r| !r.is_empty())
-        })
+        });
+    let client = body
+        .remote
+        .as_ref()
+        .map(|r| r.remote_params.clone())
+        .unwrap_or_default();
+    svc.remotes().with_params(named.as_deref(), &client)
+}
+
+/// The state service and the remote of a request whose body only names the remote.
+fn service_and_remote<'a>(
+    state: &'a AppState,
+    params: &HashMap<String, String>,
+    body: &Bytes,
+) -> Result<(&'a StateService, Option<String>), StateError> {
+    let svc = service(state)?;
+    let remote = remote_of(svc, params, &pod_body(body)?)?;
+    Ok((svc, remote))
 }
 
 /// `NAME[:VERSION]` from the path, `?version=N` overriding the version.
@@ -303,7 +333,7 @@ pub async fn save_pod(
     let result = async {
         let svc = service(&state)?;
         let body = pod_body(&body)?;
-        let remote = remote_of(&params, &body);
+        let remote = remote_of(svc, &params, &body)?;
         let report = svc
             .pod_save(
                 &name,
@@ -337,7 +367,7 @@ pub async fn load_pod(
     let result = async {
         let svc = service(&state)?;
         let body = pod_body(&body)?;
-        let remote = remote_of(&params, &body);
+        let remote = remote_of(svc, &params, &body)?;
         let (name, version) = pod_reference(&name, &params)?;
         let dry_run = params
             .get("dry_run")
@@ -364,8 +394,8 @@ pub async fn list_pods(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let remote = remote_of(&params, &pod_body(&body)?);
-        service(&state)?.pod_list(remote.as_deref()).await
+        let (svc, remote) = service_and_remote(&state, &params, &body)?;
+        svc.pod_list(remote.as_deref()).await
     }
     .await;
     match result {
@@ -385,10 +415,8 @@ pub async fn pod_versions(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let remote = remote_of(&params, &pod_body(&body)?);
-        service(&state)?
-            .pod_versions(&name, remote.as_deref())
-            .await
+        let (svc, remote) = service_and_remote(&state, &params, &body)?;
+        svc.pod_versions(&name, remote.as_deref()).await
     }
     .await;
     match result {
@@ -406,17 +434,67 @@ pub async fn pod_versions(
     }
 }
 
+/// `GET /_localstack/pods/environment`: what LocalStack's CLI records about the runtime.
+pub async fn environment() -> Response {
+    Json(json!({
+        "localstack_version": crate::VERSION,
+        "localstack_ext_version": crate::VERSION,
+        "moto_ext_version": null,
+        "pro": false,
+        "snowglobe_version": crate::VERSION,
+    }))
+    .into_response()
+}
+
+/// `GET /_localstack/pods/{name}/diff[?version=N][&merge=]`: what loading the version would
+/// change, in LocalStack's shape (`{"snowflake": [{"operation_type": ...}]}`), per database.
+pub async fn pod_diff(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let (svc, remote) = service_and_remote(&state, &params, &body)?;
+        let (name, version) = pod_reference(&name, &params)?;
+        svc.pod_load(&name, version, strategy(&params)?, true, remote.as_deref())
+            .await
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            let change = |kind: &str, db: &String| json!({"operation_type": kind, "resource_type": "database", "name": db});
+            let changes: Vec<Value> = report
+                .summary
+                .added
+                .iter()
+                .map(|d| change("ADDITION", d))
+                .chain(
+                    report
+                        .summary
+                        .replaced
+                        .iter()
+                        .map(|d| change("MODIFICATION", d)),
+                )
+                .chain(report.summary.dropped.iter().map(|d| change("DELETION", d)))
+                .collect();
+            Json(json!({"snowflake": changes, "version": report.version})).into_response()
+        }
+        Err(e) => error(e),
+    }
+}
+
 /// `GET /_localstack/pods/{name}/inspect[?version=N]` (Snowglobe): a version's contents.
 pub async fn inspect_pod(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(params): Params,
+    body: Bytes,
 ) -> Response {
     let result = async {
         let (name, version) = pod_reference(&name, &params)?;
-        service(&state)?
-            .pod_inspect(&name, version, params.get("remote").map(String::as_str))
-            .await
+        let (svc, remote) = service_and_remote(&state, &params, &body)?;
+        svc.pod_inspect(&name, version, remote.as_deref()).await
     }
     .await;
     match result {
@@ -433,8 +511,8 @@ pub async fn delete_pod(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let remote = remote_of(&params, &pod_body(&body)?);
-        service(&state)?.pod_delete(&name, remote.as_deref()).await
+        let (svc, remote) = service_and_remote(&state, &params, &body)?;
+        svc.pod_delete(&name, remote.as_deref()).await
     }
     .await;
     match result {

@@ -611,7 +611,7 @@ impl Load<'_> {
             session
                 .conn()
                 .text_rows(&format!(
-                    "SELECT \"SG_FILE\", count(*) FROM {view_path} GROUP BY 1"
+                    "SELECT \"SG_FILE\", count(*)::VARCHAR FROM {view_path} GROUP BY 1"
                 ))?
                 .into_iter()
                 .filter_map(|r| {
@@ -647,21 +647,25 @@ fn staged_view(
     let described = session
         .conn()
         .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
-    let file_columns: Vec<String> = described
+    let typed: Vec<(String, String)> = described
         .iter()
-        .filter_map(|r| r.first().cloned().flatten())
-        .filter(|c| c != "SG_FILE")
+        .filter_map(|r| {
+            let name = r.first().cloned().flatten()?;
+            Some((name, r.get(1).cloned().flatten().unwrap_or_default()))
+        })
+        .filter(|(c, _)| c != "SG_FILE")
         .collect();
+    let file_columns: Vec<String> = typed.iter().map(|(c, _)| c.clone()).collect();
     let base_text = format!("{}/", base.display());
     let mut projections: Vec<String> = Vec::new();
     let by_name = kind == "PARQUET" || by_name_requested;
-    for (i, c) in file_columns.iter().enumerate() {
+    for (i, (c, t)) in typed.iter().enumerate() {
         let alias = if by_name {
             mangle(c)
         } else {
             format!("${}", i + 1)
         };
-        projections.push(format!("{} AS {}", quote(c), quote(&alias)));
+        projections.push(format!("{} AS {}", instant_column(c, t), quote(&alias)));
     }
     if kind == "PARQUET" && !by_name_requested {
         // `$1`: the whole row as an object
@@ -689,6 +693,23 @@ fn staged_view(
     Ok(file_columns)
 }
 
+/// A staged file's column as the view shows it: Parquet instants in nanoseconds
+/// (`TIMESTAMPTZ_NS`, what pandas writes for tz-aware datetimes) become the instants
+/// (`TIMESTAMPTZ`) TIMESTAMP_LTZ/TZ values are made of, so conversions accept them.
+fn instant_column(name: &str, duckdb_type: &str) -> String {
+    if is_instant(duckdb_type) {
+        format!("{}::TIMESTAMPTZ", quote(name))
+    } else {
+        quote(name)
+    }
+}
+
+/// Whether a DuckDB column type is an instant (a timestamp with a time zone), at any precision.
+fn is_instant(duckdb_type: &str) -> bool {
+    let upper = duckdb_type.to_ascii_uppercase();
+    upper.starts_with("TIMESTAMP WITH TIME ZONE") || upper.starts_with("TIMESTAMPTZ")
+}
+
 /// The Snowflake type INFER_SCHEMA reports for a DuckDB column type of a staged file.
 fn inferred_type(duckdb: &str) -> String {
     let upper = duckdb.to_ascii_uppercase();
@@ -701,7 +722,8 @@ fn inferred_type(duckdb: &str) -> String {
         "DATE" => "DATE".into(),
         "TIME" => "TIME(9)".into(),
         "BLOB" => "BINARY".into(),
-        t if t.starts_with("TIMESTAMP WITH TIME ZONE") => "TIMESTAMP_TZ".into(),
+        // Parquet's instants (isAdjustedToUTC) are TIMESTAMP_LTZ, its wall clocks NTZ
+        t if is_instant(t) => "TIMESTAMP_LTZ".into(),
         t if t.starts_with("TIMESTAMP") => "TIMESTAMP_NTZ".into(),
         t if t.starts_with("DECIMAL") => t.replacen("DECIMAL", "NUMBER", 1).replace(',', ", "),
         _ => "VARIANT".into(),

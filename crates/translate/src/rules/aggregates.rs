@@ -67,6 +67,7 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "HLL" => Some(Expr::Function(renamed(f, "approx_count_distinct"))),
             "SKEW" => Some(Expr::Function(renamed(f, "skewness"))),
             "CONDITIONAL_TRUE_EVENT" => conditional_true_event(n, f, args)?,
+            "CONDITIONAL_CHANGE_EVENT" => conditional_change_event(n, f, args)?,
             "MIN_BY" | "MAX_BY" if args.len() == 3 => {
                 Some(func("to_json", vec![Expr::Function(f.clone())]))
             }
@@ -283,26 +284,71 @@ fn ignore_nulls_inside(f: &Function) -> Option<Function> {
 /// more at each row where `b` is TRUE → `sum(CASE WHEN b THEN 1 ELSE 0 END) OVER (... ROWS
 /// BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`.
 fn conditional_true_event(name: &str, f: &Function, args: Vec<Expr>) -> Result<Option<Expr>> {
-    use sqlparser::ast::{WindowFrame, WindowFrameBound, WindowFrameUnits, WindowType};
     check_arity(name, &args, 1, 1)?;
-    let Some(WindowType::WindowSpec(spec)) = &f.over else {
-        return Err(SnowflakeError::unsupported(format!(
-            "{name} without a window (OVER clause)"
-        )));
-    };
     let one_if_true = super::calls::case(
         vec![(cast(args[0].clone(), "BOOLEAN"), number(1))],
         Some(number(0)),
     );
     let mut g = ordered_call(f, "sum", vec![one_if_true]);
+    g.over = Some(cumulative_window(name, f)?);
+    Ok(Some(Expr::Function(g)))
+}
+
+/// `f`'s window, cumulative: from the partition's first row to the current one.
+fn cumulative_window(name: &str, f: &Function) -> Result<sqlparser::ast::WindowType> {
+    use sqlparser::ast::{WindowFrame, WindowFrameBound, WindowFrameUnits, WindowType};
+    let Some(WindowType::WindowSpec(spec)) = &f.over else {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} without a window (OVER clause)"
+        )));
+    };
     let mut spec = spec.clone();
     spec.window_frame = Some(WindowFrame {
         units: WindowFrameUnits::Rows,
         start_bound: WindowFrameBound::Preceding(None),
         end_bound: Some(WindowFrameBound::CurrentRow),
     });
-    g.over = Some(WindowType::WindowSpec(spec));
-    Ok(Some(Expr::Function(g)))
+    Ok(WindowType::WindowSpec(spec))
+}
+
+/// Snowflake `CONDITIONAL_CHANGE_EVENT(x) OVER (...)`: how many times x changed value from the
+/// partition's first row to this one (NULLs skipped). DuckDB nests no window function in
+/// another, so the values so far are collected (`list(x) OVER (... cumulative)`) and the
+/// changes counted by comparing that list with itself shifted by one.
+fn conditional_change_event(name: &str, f: &Function, args: Vec<Expr>) -> Result<Option<Expr>> {
+    check_arity(name, &args, 1, 1)?;
+    let mut g = ordered_call(f, "list", vec![args[0].clone()]);
+    g.over = Some(cumulative_window(name, f)?);
+    let values = func(
+        "list_filter",
+        vec![
+            Expr::Function(g),
+            super::semi_structured::lambda(
+                &["sg_x"],
+                Expr::IsNotNull(Box::new(super::semi_structured::ident("sg_x"))),
+            ),
+        ],
+    );
+    let slice =
+        |from: i64, to: i64| func("list_slice", vec![values.clone(), number(from), number(to)]);
+    let pairs = func("list_zip", vec![slice(2, -1), slice(1, -2)]);
+    let field = |i: i64| Expr::CompoundFieldAccess {
+        root: Box::new(super::semi_structured::ident("sg_p")),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Index { index: number(i) },
+        )],
+    };
+    let changes = func(
+        "list_filter",
+        vec![
+            pairs,
+            super::semi_structured::lambda(
+                &["sg_p"],
+                binary(field(1), BinaryOperator::NotEq, field(2)),
+            ),
+        ],
+    );
+    Ok(Some(func("len", vec![changes])))
 }
 
 /// Snowflake's FIRST_VALUE, LAST_VALUE and NTH_VALUE read the whole partition when the window

@@ -165,6 +165,97 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
                 vec![sorted_values(&a(0), name == "ARRAY_MIN"), number(1)],
             )
         }
+        // ARRAYS_ZIP(a1, ..., an): an array of objects {"$1": a1[i], ..., "$n": an[i]} as long
+        // as the longest input, missing elements null; `[{}]` for empty inputs; NULL for a
+        // NULL input.
+        "ARRAYS_ZIP" => {
+            arity(1, usize::MAX)?;
+            let at = |i: usize| Expr::CompoundFieldAccess {
+                root: Box::new(super::calls::nested(items(i))),
+                access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+                    sqlparser::ast::Subscript::Index {
+                        index: ident("sg_i"),
+                    },
+                )],
+            };
+            let longest = func(
+                "greatest",
+                (0..args.len())
+                    .map(|i| func("len", vec![items(i)]))
+                    .collect(),
+            );
+            let fields = (0..args.len())
+                .flat_map(|i| [string(&format!("${}", i + 1)), at(i)])
+                .collect();
+            let zipped = func(
+                "json_quote",
+                vec![func(
+                    "list_transform",
+                    vec![
+                        func(
+                            "range",
+                            vec![
+                                number(1),
+                                binary(longest.clone(), BinaryOperator::Plus, number(1)),
+                            ],
+                        ),
+                        lambda(&["sg_i"], func("json_object", fields)),
+                    ],
+                )],
+            );
+            let args_now: Vec<Expr> = args.to_vec();
+            super::calls::null_if_null(
+                &args_now,
+                case(
+                    vec![(
+                        binary(longest, BinaryOperator::Eq, number(0)),
+                        func("json", vec![string("[{}]")]),
+                    )],
+                    Some(zipped),
+                ),
+            )
+        }
+        // ARRAYS_TO_OBJECT(keys, values): keys[i] → values[i], NULL keys skipped.
+        "ARRAYS_TO_OBJECT" => {
+            arity(2, 2)?;
+            let keys = func("json_extract_string", vec![a(0), string("$[*]")]);
+            let at = |list: Expr| Expr::CompoundFieldAccess {
+                root: Box::new(super::calls::nested(list)),
+                access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+                    sqlparser::ast::Subscript::Index {
+                        index: ident("sg_i"),
+                    },
+                )],
+            };
+            let positions = func(
+                "list_filter",
+                vec![
+                    func(
+                        "range",
+                        vec![
+                            number(1),
+                            binary(
+                                func("len", vec![keys.clone()]),
+                                BinaryOperator::Plus,
+                                number(1),
+                            ),
+                        ],
+                    ),
+                    lambda(&["sg_i"], Expr::IsNotNull(Box::new(at(keys.clone())))),
+                ],
+            );
+            let entries = func(
+                "list_transform",
+                vec![
+                    positions,
+                    lambda(&["sg_i"], func("row", vec![at(keys), at(items(1))])),
+                ],
+            );
+            super::calls::null_if_null(
+                &[a(0), a(1)],
+                func("to_json", vec![func("map_from_entries", vec![entries])]),
+            )
+        }
         // One level of nesting removed: `[[1, 2], [3]]` is `[1, 2, 3]`.
         "ARRAY_FLATTEN" => {
             arity(1, 1)?;

@@ -85,6 +85,7 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "OBJECT_INSERT"
             | "OBJECT_DELETE"
             | "OBJECT_PICK"
+            | "ARRAYS_TO_OBJECT"
             | "TO_OBJECT" => Some(SfType::Object),
             "ARRAY_CONSTRUCT"
             | "ARRAY_CONSTRUCT_COMPACT"
@@ -107,6 +108,8 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "ARRAY_REVERSE"
             | "REGEXP_SUBSTR_ALL"
             | "ARRAY_FLATTEN"
+            | "ARRAYS_ZIP"
+            | "ARRAYAGG"
             | "ARRAY_UNION_AGG"
             | "ARRAY_UNIQUE_AGG"
             | "OBJECT_KEYS"

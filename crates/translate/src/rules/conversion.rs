@@ -473,7 +473,7 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
     Ok(func(
         "strftime",
         vec![
-            func("sg_local", vec![x, string(zone)]),
+            func("sg_on_day", vec![func("sg_local", vec![x, string(zone)])]),
             string(&strftime_format(name, format)?),
         ],
     ))
@@ -1669,7 +1669,7 @@ mod tests {
     fn to_char_with_date_format_is_local_strftime() {
         assert_eq!(
             translate("select to_char(d, 'yyyy.mm.dd') as s from t"),
-            "SELECT strftime(sg_local(\"D\", 'America/Los_Angeles'), '%Y.%m.%d') AS \"S\" FROM \"T\""
+            "SELECT strftime(sg_on_day(sg_local(\"D\", 'America/Los_Angeles')), '%Y.%m.%d') AS \"S\" FROM \"T\""
         );
     }
 

@@ -8,7 +8,7 @@
 //! after the other function rules (its SQL names DuckDB functions such as `regexp_replace`) and
 //! turns FLATTEN into a subquery over `json_each` / `json_tree`.
 //!
-//! Limits: FLATTEN's SEQ numbers the rows of a single input table (see `number_input_rows`)
+//! Limits: FLATTEN's SEQ numbers the rows of a single input table or subquery (see `number_input_rows`)
 //! and is 1 otherwise; a VARIANT table column cast to text (`v::string`, no path) keeps JSON quotes,
 //! because translation does not know column types.
 
@@ -341,6 +341,7 @@ const SEMI_FUNCTIONS: &[&str] = &[
     "ARRAY_CONSTRUCT",
     "ARRAY_CONSTRUCT_COMPACT",
     "GET",
+    "GET_IGNORE_CASE",
     "GET_PATH",
     "OBJECT_INSERT",
     "OBJECT_DELETE",
@@ -362,6 +363,8 @@ const SEMI_FUNCTIONS: &[&str] = &[
     "ARRAY_MIN",
     "ARRAY_MAX",
     "ARRAY_FLATTEN",
+    "ARRAYS_ZIP",
+    "ARRAYS_TO_OBJECT",
     "ARRAY_GENERATE_RANGE",
     "STRIP_NULL_VALUE",
     "AS_OBJECT",
@@ -832,7 +835,8 @@ const SEQ_COLUMN: &str = "SG_SEQ";
 /// Snowflake's SEQ numbers FLATTEN's input records. When a SELECT flattens the rows of one
 /// plain table (`FROM t, LATERAL FLATTEN(t.v)`), the table becomes `(SELECT *, row_number()
 /// OVER () AS "SG_SEQ" FROM t) AS t`, its wildcards leave that column out, and SEQ is
-/// `t."SG_SEQ"`. Anything else (a constant input, several input tables) has SEQ 1.
+/// `t."SG_SEQ"`; a subquery's rows are numbered the same way. Anything else (a constant input,
+/// several input tables) has SEQ 1.
 fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
     let (first, rest) = select.from.split_first_mut()?;
     let others: Vec<&TableFactor> =
@@ -851,34 +855,68 @@ fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
     {
         return None;
     }
-    let TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        version: None,
-        sample: None,
-        with_hints,
-        ..
-    } = &first.relation
-    else {
-        return None;
+    let numbering = |source: &str| {
+        parse_query(&format!(
+            "SELECT *, row_number() OVER () AS \"{SEQ_COLUMN}\" FROM {source}"
+        ))
     };
-    if !with_hints.is_empty() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
-        return None;
-    }
-    let alias_name = match alias {
-        Some(a) => a.name.clone(),
-        None => name.0.last()?.as_ident()?.clone(),
+    let (numbered, alias_name) = match &mut first.relation {
+        TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            version: None,
+            sample: None,
+            with_hints,
+            ..
+        } => {
+            if !with_hints.is_empty() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                return None;
+            }
+            let alias_name = match alias {
+                Some(a) => a.name.clone(),
+                None => name.0.last()?.as_ident()?.clone(),
+            };
+            (numbering(&name.to_string()), Some(alias_name))
+        }
+        // `FROM (SELECT ...) [AS s], LATERAL FLATTEN(...)`: the subquery's rows are numbered
+        TableFactor::Derived {
+            lateral: false,
+            subquery,
+            alias,
+            sample: None,
+        } => {
+            if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                return None;
+            }
+            let mut numbered = numbering("sg_flatten_input");
+            if let SetExpr::Select(outer) = numbered.body.as_mut() {
+                if let Some(from) = outer.from.first_mut() {
+                    from.relation = TableFactor::Derived {
+                        lateral: false,
+                        subquery: subquery.clone(),
+                        alias: Some(TableAlias {
+                            explicit: true,
+                            name: Ident::new("sg_flatten_input"),
+                            columns: vec![],
+                            at: None,
+                        }),
+                        sample: None,
+                    };
+                }
+            }
+            (numbered, alias.as_ref().map(|a| a.name.clone()))
+        }
+        _ => return None,
     };
-    let numbered = parse_query(&format!(
-        "SELECT *, row_number() OVER () AS \"{SEQ_COLUMN}\" FROM {name}"
-    ));
     first.relation = TableFactor::Derived {
         lateral: false,
         subquery: Box::new(numbered),
         alias: Some(TableAlias {
             explicit: true,
-            name: alias_name.clone(),
+            name: alias_name
+                .clone()
+                .unwrap_or_else(|| Ident::new("sg_flatten_rows")),
             columns: vec![],
             at: None,
         }),
@@ -895,8 +933,9 @@ fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
                 .0
                 .last()
                 .and_then(|p| p.as_ident())
-                .is_some_and(|q| {
-                    crate::names::ident_name(q) == crate::names::ident_name(&alias_name)
+                .zip(alias_name.as_ref())
+                .is_some_and(|(q, a)| {
+                    crate::names::ident_name(q) == crate::names::ident_name(a)
                 }) =>
             {
                 options
@@ -915,7 +954,10 @@ fn number_input_rows(select: &mut sqlparser::ast::Select) -> Option<Expr> {
             }
         });
     }
-    Some(Expr::CompoundIdentifier(vec![alias_name, seq]))
+    Some(match alias_name {
+        Some(alias) => Expr::CompoundIdentifier(vec![alias, seq]),
+        None => Expr::Identifier(seq),
+    })
 }
 
 impl VisitorMut for Flatten {
@@ -1183,6 +1225,41 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         "GET" => {
             arity(2, 2)?;
             extract(a(0), vec![bracket_step(&args[1])])
+        }
+        // The key as given, else the first key equal to it ignoring case. Keys are looked up
+        // as JSON pointers (`/key`, `~` and `/` escaped); DuckDB-only names (`lcase`) keep the
+        // later rules from wrapping the lambda's operands.
+        "GET_IGNORE_CASE" => {
+            arity(2, 2)?;
+            let key = cast_to(a(1), DataType::Varchar(None));
+            let pointer = |k: Expr| {
+                let escaped = func(
+                    "replace",
+                    vec![
+                        func("replace", vec![k, string("~"), string("~0")]),
+                        string("/"),
+                        string("~1"),
+                    ],
+                );
+                let path = binary(string("/"), BinaryOperator::StringConcat, escaped);
+                func("json_extract", vec![a(0), path])
+            };
+            let same = lambda(
+                &["sg_k"],
+                binary(
+                    func("lcase", vec![ident("sg_k")]),
+                    BinaryOperator::Eq,
+                    func("lcase", vec![key.clone()]),
+                ),
+            );
+            let found = func(
+                "list_extract",
+                vec![
+                    func("list_filter", vec![func("json_keys", vec![a(0)]), same]),
+                    number(1),
+                ],
+            );
+            func("coalesce", vec![pointer(key), pointer(found)])
         }
         "GET_PATH" => {
             arity(2, 2)?;

@@ -154,9 +154,14 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                 check_arity(n, &args, 2, 3)?;
                 let mut args = args.into_iter();
                 let (a, b) = (args.next(), args.next());
-                let distance = func("levenshtein", a.into_iter().chain(b).collect());
+                let texts = a.into_iter().chain(b).map(|x| cast(x, "VARCHAR")).collect();
+                let distance = func("sg_editdistance", texts);
+                // a negative maximum means 0
                 match args.next() {
-                    Some(max) => func("least", vec![distance, max]),
+                    Some(max) => func(
+                        "least",
+                        vec![distance, func("greatest", vec![max, number(0)])],
+                    ),
                     None => distance,
                 }
             }
@@ -230,10 +235,43 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                     expr: Box::new(cast(args[0].clone(), "BOOLEAN")),
                 })
             }
+            // REGEXP_SUBSTR_ALL(s, p [, position [, occurrence [, params [, group]]]]): the
+            // matches from the `occurrence`th on, of the first group with 'e'.
             "REGEXP_SUBSTR_ALL" => {
-                check_arity(n, &args, 2, 2)?;
-                func("json_quote", vec![func("regexp_extract_all", args)])
+                let (all, occurrence) = regexp_matches(n, args)?;
+                let from = match occurrence {
+                    Some(o) if integer_literal(&o) != Some(1) => {
+                        func("list_slice", vec![all, o, number(-1)])
+                    }
+                    _ => all,
+                };
+                func("json_quote", vec![from])
             }
+            // The low or high 64 bits of the MD5 digest as a number.
+            "MD5_NUMBER_LOWER64" | "MD5_NUMBER_UPPER64" => {
+                check_arity(n, &args, 1, 1)?;
+                let digest = func("md5", vec![cast(args[0].clone(), "VARCHAR")]);
+                let start = if name == "MD5_NUMBER_LOWER64" { 17 } else { 1 };
+                let half = func("substr", vec![digest, number(start), number(16)]);
+                let hex = binary(string("0x"), BinaryOperator::StringConcat, half);
+                Expr::Cast {
+                    kind: sqlparser::ast::CastKind::Cast,
+                    expr: Box::new(cast(hex, "UBIGINT")),
+                    data_type: sqlparser::ast::DataType::Decimal(
+                        sqlparser::ast::ExactNumberInfo::PrecisionAndScale(20, 0),
+                    ),
+                    format: None,
+                }
+            }
+            "MD5_BINARY" => {
+                check_arity(n, &args, 1, 1)?;
+                func("unhex", vec![func("md5", args)])
+            }
+            "SHA1_BINARY" => {
+                check_arity(n, &args, 1, 1)?;
+                func("unhex", vec![func("sha1", args)])
+            }
+            "SHA2_BINARY" => func("unhex", vec![sha2_to_sha256(n, args)?]),
             "COLLATE" => {
                 check_arity(n, &args, 2, 2)?;
                 let [x, spec]: [Expr; 2] = args.try_into().expect("checked arity");
@@ -465,16 +503,23 @@ fn capture_groups(pattern: &str) -> usize {
 /// Snowflake `REGEXP_SUBSTR(s, p [, position [, occurrence [, params [, group]]]])`, NULL when
 /// there is no such match → `regexp_extract_all(substr(s, position), flags || p, group)[occurrence]`.
 fn regexp_substr_to_extract_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    let (all, occurrence) = regexp_matches(name, args)?;
+    Ok(index(all, occurrence.unwrap_or_else(|| number(1))))
+}
+
+/// The matches REGEXP_SUBSTR and REGEXP_SUBSTR_ALL(s, p [, position [, occurrence [, params
+/// [, group]]]]) choose from, `regexp_extract_all(...)`, and the occurrence given. With 'e'
+/// and no group number, the first group; a pattern without groups is matched whole, as
+/// without 'e'.
+fn regexp_matches(name: &str, args: Vec<Expr>) -> Result<(Expr, Option<Expr>)> {
     check_arity(name, &args, 2, 6)?;
     let (flags, extract) = regex_flags(name, args.get(4))?;
     let mut args = args.into_iter();
     let s = args.next().expect("checked arity");
     let p = args.next().expect("checked arity");
     let position = args.next();
-    let occurrence = args.next().unwrap_or_else(|| number(1));
+    let occurrence = args.next();
     let _params = args.next();
-    // With 'e' and no group number, the first group; a pattern without groups is matched
-    // whole, as without 'e'.
     let groups = string_literal(&p).map(capture_groups);
     let group = args
         .next()
@@ -483,12 +528,13 @@ fn regexp_substr_to_extract_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
         "regexp_extract_all",
         vec![from_position(s, position), with_flags(p, &flags), group],
     );
-    Ok(index(all, occurrence))
+    Ok((all, occurrence))
 }
 
 /// Snowflake `REGEXP_REPLACE(s, p [, r = '' [, position [, occurrence = 0 [, params]]]])`
 /// replaces every match by default; DuckDB's replaces the first unless given `'g'`. Occurrence 0
-/// becomes option `'g'`, occurrence 1 no option; a start position keeps the prefix as it is.
+/// becomes option `'g'`, occurrence 1 no option, any other `sg_regexp_replace_nth` (that match
+/// only); a start position keeps the prefix as it is.
 fn regexp_replace_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
     check_arity(name, &args, 2, 6)?;
     let (flags, _) = regex_flags(name, args.get(5))?;
@@ -497,24 +543,45 @@ fn regexp_replace_all(name: &str, args: Vec<Expr>) -> Result<Expr> {
     let p = args.next().expect("checked arity");
     let r = args.next().unwrap_or_else(|| string(""));
     let position = args.next();
-    let global = match args.next().map(|o| integer_literal(&o)) {
-        None | Some(Some(0)) => true,
-        Some(Some(1)) => false,
-        Some(_) => {
-            return Err(SnowflakeError::unsupported(format!(
-                "{name} with an occurrence other than 0 or 1"
-            )))
-        }
+    let occurrence = args.next();
+    let global = match occurrence.as_ref().map(integer_literal) {
+        None | Some(Some(0)) => Some(true),
+        Some(Some(1)) => Some(false),
+        // another occurrence: only that match is replaced
+        Some(_) => None,
     };
     let mut call_args = vec![
         from_position(s.clone(), position.clone()),
         with_flags(p, &flags),
         r,
     ];
-    if global {
-        call_args.push(string("g"));
-    }
-    let replaced = func("regexp_replace", call_args);
+    let replaced = match (global, occurrence) {
+        (Some(global), _) => {
+            if global {
+                call_args.push(string("g"));
+            }
+            func("regexp_replace", call_args)
+        }
+        (None, Some(n)) => {
+            call_args.push(cast(n.clone(), "BIGINT"));
+            // occurrence 0 (every match) may still come from a non-literal
+            case(
+                vec![(
+                    binary(n, BinaryOperator::Eq, number(0)),
+                    func(
+                        "regexp_replace",
+                        call_args[..3]
+                            .iter()
+                            .cloned()
+                            .chain([string("g")])
+                            .collect(),
+                    ),
+                )],
+                Some(func("sg_regexp_replace_nth", call_args)),
+            )
+        }
+        (None, None) => unreachable!("no occurrence is global"),
+    };
     Ok(match position {
         Some(pos) if integer_literal(&pos) != Some(1) => nested(binary(
             func(
@@ -647,7 +714,8 @@ fn initcap_by_characters(name: &str, args: Vec<Expr>) -> Result<Expr> {
     check_arity(name, &args, 1, 2)?;
     let mut args = args.into_iter();
     let s = args.next().expect("checked arity");
-    let delims = args.next().unwrap_or_else(|| string(INITCAP_DELIMITERS));
+    let given = args.next();
+    let delims = given.clone().unwrap_or_else(|| string(INITCAP_DELIMITERS));
     let i = Ident::with_quote('"', "SG_I");
     let at = |offset: i64| {
         let pos = if offset == 0 {
@@ -697,7 +765,12 @@ fn initcap_by_characters(name: &str, args: Vec<Expr>) -> Result<Expr> {
         "array_to_string",
         vec![func("list_transform", vec![positions, lambda]), string("")],
     );
-    Ok(case(vec![(is_null(s), super::calls::null())], Some(mapped)))
+    // NULL text or NULL delimiters: NULL
+    let null_input = match given {
+        Some(d) => binary(is_null(s), BinaryOperator::Or, is_null(d)),
+        None => is_null(s),
+    };
+    Ok(case(vec![(null_input, super::calls::null())], Some(mapped)))
 }
 
 /// Snowflake `REPLACE(s, from [, to = ''])`; DuckDB requires `to`.
