@@ -385,6 +385,18 @@ def test_http_pod_api(srv):
     assert final["event"] == "completion" and final["status"] == "ok", final
     assert ids(conn, "HTTPPOD.PUBLIC.T") == [1]
 
+    # diff: what loading a version would change, LocalStack's shape; nothing changes
+    sql(conn, "create database HTTPPOD_EXTRA")
+    diff = srv.http("GET", "/_localstack/pods/webpod/diff?version=2&merge=overwrite")
+    assert diff.status == 200, diff.body[:300]
+    changes = {(c["operation_type"], c["name"]) for c in diff.json()["snowflake"]}
+    assert changes == {("MODIFICATION", "HTTPPOD"), ("DELETION", "HTTPPOD_EXTRA")}, changes
+    assert ids(conn, "HTTPPOD.PUBLIC.T") == [1] and "HTTPPOD_EXTRA" in databases(conn)
+    env = srv.http("GET", "/_localstack/pods/environment")
+    assert env.status == 200 and env.json()["localstack_version"] and env.json()["pro"] is False
+    named = srv.http("GET", "/_localstack/pods/state?pod_name=mine")
+    assert "filename=mine.zip" in named.headers.get("content-disposition", ""), named.headers
+
     resp = srv.http("PUT", "/_localstack/pods/webpod?version=9", {})
     failed = resp.status >= 400 or resp.ndjson()[-1].get("status") == "error"
     assert failed, f"loading a missing version succeeded: {resp.status} {resp.body[:300]!r}"

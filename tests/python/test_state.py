@@ -957,6 +957,15 @@ def test_save_strategies_share_one_store(tmp_path):
     assert str(volume) in result.err, result.err
 
 
+def test_manual_load_before_any_save_changes_nothing(tmp_path):
+    with Server(tmp_path / "volume", persistence=True,
+                env={"SNAPSHOT_SAVE_STRATEGY": "MANUAL"}) as srv:  # fmt: skip
+        conn = srv.connect()
+        sql(conn, "create database NOTSAVED")
+        assert srv.http("POST", "/_localstack/state/load").status == 200
+        assert databases(conn) == ["NOTSAVED"]
+
+
 def test_localstack_persistence_alias(tmp_path):
     volume = tmp_path / "volume"
     with Server(volume, env={"LOCALSTACK_PERSISTENCE": "1"}) as srv:

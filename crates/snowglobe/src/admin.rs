@@ -200,16 +200,14 @@ impl Client {
             "No Snowglobe server answers at {base}: using the saved state in {}",
             dir.display()
         );
-        let legacy = dir.join("manual-snapshot.zip");
+        snowglobe_state::service::complete_pending_save(&dir, &volume).map_err(|e| {
+            anyhow!(
+                "cannot finish the interrupted save in {}: {e}",
+                dir.display()
+            )
+        })?;
         let engine = Engine::open(Storage::Directory(dir)).map_err(|e| anyhow!("{e}"))?;
         let service = StateService::new(Arc::clone(&engine), &volume);
-        if legacy.exists() {
-            bail!(
-                "{} holds state saved by an older Snowglobe in MANUAL mode: start the server with \
-                 PERSISTENCE=1 SNAPSHOT_SAVE_STRATEGY=MANUAL once to move it into the store",
-                legacy.display()
-            );
-        }
         let state = AppState::with_state_service(Shared::new(engine), Some(service));
         Ok(Client::InProcess {
             router: snowglobe_server::router(state),
@@ -442,10 +440,16 @@ async fn completion(answer: Answer) -> Result<Value> {
 /// The body naming a pod remote, with this process's `AWS_*` credentials and settings as
 /// LocalStack's `remote_params`: a server started without them reaches the user's bucket.
 fn remote_body(remote: &Option<String>) -> Value {
-    json!({"remote": {
-        "remote_name": remote,
-        "remote_params": snowglobe_state::pods::params_from_env(),
-    }})
+    // only where they may be used: a named remote or an s3:// URL, not a directory
+    let may_be_s3 = remote
+        .as_deref()
+        .is_some_and(|r| r.starts_with("s3://") || !(r.contains('/') || r == "local"));
+    let params = if may_be_s3 {
+        snowglobe_state::pods::params_from_env()
+    } else {
+        Default::default()
+    };
+    json!({"remote": {"remote_name": remote, "remote_params": params}})
 }
 
 /// `pod save`.

@@ -274,6 +274,12 @@ async fn start(mut args: StartArgs) -> Result<()> {
     let manual_load = args.snapshot_load_strategy == "MANUAL";
     let (storage, lock) = if args.persistence {
         let (dir, lock) = admin::lock_state_dir(&volume)?;
+        // a MANUAL save cut short (or an older Snowglobe's MANUAL file) is finished first
+        if snowglobe_state::service::complete_pending_save(&dir, &volume)
+            .map_err(|e| anyhow::anyhow!("cannot finish the interrupted save: {e}"))?
+        {
+            tracing::info!("an interrupted save was finished");
+        }
         if manual_save {
             tracing::info!(dir = %dir.display(), "persistence on, saved on request only");
             (Storage::Memory, Some((dir, lock)))

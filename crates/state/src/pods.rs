@@ -66,8 +66,14 @@ pub fn validate_name(kind: &str, name: &str) -> Result<(), StateError> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok {
+    // LocalStack's fixed routes under /_localstack/pods/ cannot name a pod
+    let reserved = kind == "pod" && ["environment", "state", "remotes"].contains(&name);
+    if ok && !reserved {
         Ok(())
+    } else if reserved {
+        Err(StateError::Invalid(format!(
+            "'{name}' is reserved by the pod API and cannot name a pod"
+        )))
     } else {
         Err(StateError::Invalid(format!(
             "invalid {kind} name '{name}': use letters, digits, '_', '-' and '.', not starting with '.'"
@@ -173,6 +179,13 @@ fn fill_placeholders(url: &str, params: &RemoteParams) -> Result<String, StateEr
             )));
         };
         let key = &rest[open + 1..open + close];
+        // Only the S3 parameters: a URL must not read any other variable of the server.
+        if !S3_PARAMS.contains(&key.to_ascii_lowercase().as_str()) {
+            return Err(StateError::Invalid(format!(
+                "unknown placeholder {{{key}}} in remote URL '{url}' (known: {})",
+                S3_PARAMS.join(", ")
+            )));
+        }
         let upper = key.to_ascii_uppercase();
         let in_query = out.contains('?');
         let value = params
@@ -215,17 +228,19 @@ impl Remote {
     /// A remote from a URL: a local path, `file://PATH`, or `s3://BUCKET[/PREFIX][?PARAMS]`
     /// where PARAMS may give `endpoint`, `region`, `access_key_id`, `secret_access_key` and
     /// `session_token`; whatever they do not give comes from the standard `AWS_*` variables.
-    pub fn from_url(url: &str) -> Result<Remote, StateError> {
-        let url = fill_placeholders(url, &RemoteParams::new())?;
+    pub fn from_url(given: &str) -> Result<Remote, StateError> {
+        let url = fill_placeholders(given, &RemoteParams::new())?;
         if let Some(rest) = url.strip_prefix("s3://") {
             return Remote::s3(rest);
         }
         if let Some(path) = url.strip_prefix("file://") {
-            return Remote::local(FsPath::new(&percent_decode(path)));
+            return Remote::local(FsPath::new(&percent_decode(path, false)));
         }
         if url.contains("://") || url.is_empty() {
+            // (the URL as given: filled placeholders may hold credentials)
+            let shown = given.split('?').next().unwrap_or("");
             return Err(StateError::Invalid(format!(
-                "unsupported remote URL '{url}' (use a directory, file://PATH or s3://BUCKET/PREFIX)"
+                "unsupported remote URL '{shown}' (use a directory, file://PATH or s3://BUCKET/PREFIX)"
             )));
         }
         Remote::local(FsPath::new(&url))
@@ -246,7 +261,7 @@ impl Remote {
             .ok();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(value);
+            let value = percent_decode(value, true);
             builder = match key {
                 "endpoint" | "endpoint_url" => {
                     endpoint = Some(value);
@@ -564,19 +579,28 @@ impl Remote {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// Percent-decoding on bytes (a `%` before a multi-byte character is kept as it is); `+` is a
+/// space only in a query (`plus_is_space`), not in a path.
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+        if bytes[i] == b'%' {
+            let digits = bytes
+                .get(i + 1..i + 3)
+                .and_then(|d| std::str::from_utf8(d).ok());
+            if let Some(b) = digits.and_then(|d| u8::from_str_radix(d, 16).ok()) {
                 out.push(b);
                 i += 3;
                 continue;
             }
         }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        out.push(if plus_is_space && bytes[i] == b'+' {
+            b' '
+        } else {
+            bytes[i]
+        });
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -675,13 +699,16 @@ impl Remotes {
                         .collect()
                 })
                 .unwrap_or_default();
+            let has = |k: &str| given.iter().any(|g| g == k);
+            // Credentials go together: a URL with its own key takes none of the client's.
+            let own_credentials = has("access_key_id");
             let extra: Vec<String> = S3_PARAMS
                 .iter()
                 .copied()
-                .filter(|k| {
-                    !given
-                        .iter()
-                        .any(|g| g == k || (*k == "endpoint" && g == "endpoint_url"))
+                .filter(|k| match *k {
+                    "endpoint" => !has("endpoint") && !has("endpoint_url"),
+                    "region" => !has("region"),
+                    _ => !(own_credentials || has(k) || (*k == "session_token" && has("token"))),
                 })
                 .filter_map(|k| Some(format!("{k}={}", percent_encode(params.get(k)?))))
                 .collect();
@@ -756,6 +783,27 @@ mod tests {
             Some("/x")
         );
         assert!(remotes.with_params(Some("nope"), &params).is_err());
+    }
+
+    #[test]
+    fn client_credentials_never_mix_with_a_urls_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let remotes = Remotes::new(dir.path());
+        let params: RemoteParams = [("access_key_id", "C"), ("session_token", "T")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            remotes
+                .with_params(Some("s3://b?access_key_id=K&secret_access_key=S"), &params)
+                .unwrap()
+                .as_deref(),
+            Some("s3://b?access_key_id=K&secret_access_key=S")
+        );
+        assert!(Remote::from_url("s3://b/{HOME}").is_err());
+        assert_eq!(percent_decode("a%41+b%é", true), "aA b%é");
+        assert_eq!(percent_decode("a+b", false), "a+b");
+        assert!(validate_name("pod", "environment").is_err());
     }
 
     #[test]

@@ -24,6 +24,31 @@ pub struct StateService {
     /// to this state directory (the one every other strategy keeps live) only by an explicit
     /// save (`POST /_localstack/state/save`).
     pub manual_store: Option<PathBuf>,
+    /// One MANUAL save or load at a time (each opens the store as a second engine).
+    manual_lock: Arc<std::sync::Mutex<()>>,
+}
+
+/// A complete state waiting to be applied to the store of its directory: written by a MANUAL
+/// save before it changes the store (so a save cut short by a crash is finished at the next
+/// start), or left by an older Snowglobe, which kept MANUAL saves in this file.
+const PENDING_SAVE: &str = "manual-snapshot.zip";
+
+/// Written beside the store by a MANUAL save: the store holds a saved state, even an empty one.
+const SAVED_MARKER: &str = "manual-saved";
+
+/// Apply a pending save (see [`PENDING_SAVE`]) to the store in `dir`, whichever save strategy
+/// runs now; scratch space comes from `volume_dir`. Whether there was one.
+pub fn complete_pending_save(dir: &Path, volume_dir: &Path) -> Result<bool, StateError> {
+    let pending = dir.join(PENDING_SAVE);
+    if !pending.exists() {
+        return Ok(false);
+    }
+    let service = StateService::new(StateService::open_store(dir)?, volume_dir);
+    service.import_file(&pending, Strategy::Overwrite, &mut no_progress)?;
+    let marker = dir.join(SAVED_MARKER);
+    std::fs::write(&marker, b"").map_err(|e| StateError::io(&marker, e))?;
+    std::fs::remove_file(&pending).map_err(|e| StateError::io(&pending, e))?;
+    Ok(true)
 }
 
 /// A pod load's result.
@@ -44,6 +69,7 @@ impl StateService {
             engine,
             volume_dir: volume_dir.to_path_buf(),
             manual_store: None,
+            manual_lock: Arc::default(),
         }
     }
 
@@ -62,54 +88,55 @@ impl StateService {
         ))?)
     }
 
-    /// Copy the whole state of `from` over the state of `to`, through a bundle in scratch.
-    fn copy_state(
-        &self,
-        from: &Arc<Engine>,
-        to: &Arc<Engine>,
-    ) -> Result<ImportSummary, StateError> {
+    /// Save the working state into the store: written whole beside it first (see
+    /// [`PENDING_SAVE`]), then applied (an import: all or nothing). `None` without a manual
+    /// store: every committed statement is saved already.
+    pub fn save_snapshot(&self) -> Result<Option<Manifest>, StateError> {
+        let Some(dir) = &self.manual_store else {
+            return Ok(None);
+        };
+        let _one_at_a_time = self.manual_lock.lock().unwrap_or_else(|e| e.into_inner());
+        // an earlier save cut short is finished first, so the files keep their order
+        complete_pending_save(dir, &self.volume_dir)?;
+        let pending = dir.join(PENDING_SAVE);
+        let partial = pending.with_extension("zip.partial");
+        let manifest = self.export_file(None, &partial, &mut no_progress)?;
+        std::fs::rename(&partial, &pending).map_err(|e| StateError::io(&pending, e))?;
+        complete_pending_save(dir, &self.volume_dir)?;
+        Ok(Some(manifest))
+    }
+
+    /// Replace the working state with the saved one. `None` without a manual store (the state
+    /// is loaded already); an empty summary, changing nothing, when nothing was saved yet.
+    pub fn load_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
+        let Some(dir) = &self.manual_store else {
+            return Ok(None);
+        };
+        let _one_at_a_time = self.manual_lock.lock().unwrap_or_else(|e| e.into_inner());
+        complete_pending_save(dir, &self.volume_dir)?;
+        let stored = std::fs::read_dir(dir)
+            .map_err(|e| StateError::io(dir, e))?
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "duckdb"));
+        if !stored && !dir.join(SAVED_MARKER).exists() {
+            return Ok(Some(ImportSummary::default()));
+        }
+        let store = Self::open_store(dir)?;
         let scratch = self.scratch()?;
-        let manifest = export_to_dir(from, None, scratch.path(), &mut no_progress)?;
+        let manifest = export_to_dir(&store, None, scratch.path(), &mut no_progress)?;
         let text =
             serde_json::to_vec(&manifest).map_err(|e| StateError::Internal(e.to_string()))?;
         let path = scratch.path().join(crate::bundle::MANIFEST);
         std::fs::write(&path, text).map_err(|e| StateError::io(&path, e))?;
         let bundle = BundleDir::open(scratch.path())?;
-        apply(to, &bundle, Strategy::Overwrite, false, &mut no_progress)
-    }
-
-    /// A state saved by an older Snowglobe as one file beside the store moves into the store.
-    fn migrate_snapshot_file(&self, dir: &Path, store: &Arc<Engine>) -> Result<(), StateError> {
-        let old = dir.join("manual-snapshot.zip");
-        if old.exists() {
-            let scratch = self.scratch()?;
-            let bundle = archive::unpack(&old, scratch.path())?;
-            apply(store, &bundle, Strategy::Overwrite, false, &mut no_progress)?;
-            std::fs::remove_file(&old).map_err(|e| StateError::io(&old, e))?;
-        }
-        Ok(())
-    }
-
-    /// Save the working state into the store (an import: all or nothing). `None` without a
-    /// manual store: every committed statement is saved already.
-    pub fn save_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
-        let Some(dir) = &self.manual_store else {
-            return Ok(None);
-        };
-        let store = Self::open_store(dir)?;
-        self.migrate_snapshot_file(dir, &store)?;
-        self.copy_state(&self.engine, &store).map(Some)
-    }
-
-    /// Replace the working state with the saved one. `None` without a manual store (the state
-    /// is loaded already); an empty summary when nothing was saved yet.
-    pub fn load_snapshot(&self) -> Result<Option<ImportSummary>, StateError> {
-        let Some(dir) = &self.manual_store else {
-            return Ok(None);
-        };
-        let store = Self::open_store(dir)?;
-        self.migrate_snapshot_file(dir, &store)?;
-        self.copy_state(&store, &self.engine).map(Some)
+        apply(
+            &self.engine,
+            &bundle,
+            Strategy::Overwrite,
+            false,
+            &mut no_progress,
+        )
+        .map(Some)
     }
 
     /// A scratch directory on the volume's file system, removed when dropped.

@@ -191,9 +191,9 @@ pub async fn save_state(State(state): State<Arc<AppState>>) -> Response {
     match result {
         Ok(saved) => {
             let mut event = json!({"service": "snowflake", "status": "ok", "operation": "save"});
-            if let Some(summary) = saved {
-                event["tables"] = json!(summary.tables);
-                event["rows"] = json!(summary.rows);
+            if let Some(manifest) = saved {
+                event["tables"] = json!(manifest.table_count());
+                event["rows"] = json!(manifest.row_count());
             }
             ndjson(StatusCode::OK, &[event])
         }
@@ -239,9 +239,10 @@ struct PodAttributes {
 struct RemoteRef {
     #[serde(default)]
     remote_name: Option<String>,
-    /// The client's credentials and settings for the remote (`access_key_id`, ...).
+    /// The client's credentials and settings for the remote (`access_key_id`, ...); null
+    /// values are left out.
     #[serde(default)]
-    remote_params: snowglobe_state::pods::RemoteParams,
+    remote_params: std::collections::BTreeMap<String, Option<String>>,
 }
 
 fn pod_body(bytes: &Bytes) -> Result<PodBody, StateError> {
@@ -271,7 +272,12 @@ fn remote_of(
     let client = body
         .remote
         .as_ref()
-        .map(|r| r.remote_params.clone())
+        .map(|r| {
+            r.remote_params
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+                .collect()
+        })
         .unwrap_or_default();
     svc.remotes().with_params(named.as_deref(), &client)
 }
