@@ -124,6 +124,31 @@ def test_temporary_table_is_invisible_to_other_sessions(connect, database):
     assert run(other, f"select x from {table} order by x") == [(2,), (3,)]
 
 
+def test_temporary_tables_are_listed_for_their_session(connect, database):
+    table = unique_name("TMPLIST")
+    owner = connect(database=database, schema="PUBLIC")
+    other = connect(database=database, schema="PUBLIC")
+    run(owner, f"create temporary table {table} (x INT)")
+    run(owner, f"insert into {table} values (1), (2)")
+
+    cur = owner.cursor().execute(f"show tables like '{table}'")
+    names = [d.name for d in cur.description]
+    rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    assert [(r["name"], r["kind"], r["rows"]) for r in rows] == [(table, "TEMPORARY", 2)]
+    info = (
+        "select table_type, is_temporary, row_count from information_schema.tables "
+        f"where table_name = '{table}'"
+    )
+    assert run(owner, info) == [("LOCAL TEMPORARY", "YES", 2)]
+
+    assert run(other, f"show tables like '{table}'") == []
+    assert run(other, info) == []
+
+    # A temporary view is no table.
+    run(owner, f"create temporary view {table}_V as select 1 as a")
+    assert run(owner, f"show tables like '{table}_V'") == []
+
+
 def test_temporary_table_ends_with_its_session(connect, database):
     table = unique_name("TMP")
     owner = connect(database=database, schema="PUBLIC")
@@ -133,6 +158,38 @@ def test_temporary_table_ends_with_its_session(connect, database):
     later = connect(database=database, schema="PUBLIC")
     with raises_snowflake(2003, "42S02", "does not exist or not authorized"):
         run(later, f"select x from {table}")
+
+
+def test_table_changes_by_another_session_are_seen(connect, database):
+    """Sessions keep what they looked up about tables only until the catalog changes."""
+    table = unique_name("SHAPE")
+    reader = connect(database=database, schema="PUBLIC")
+    writer = connect(database=database, schema="PUBLIC")
+    run(writer, f"create table {table} (v number(10,2))")
+    run(writer, f"insert into {table} values (1.5)")
+    cur = reader.cursor()
+    cur.execute(f"select * from {table}")
+    assert [(d.name, d.type_code, d.scale) for d in cur.description] == [("V", 0, 2)]
+    assert [str(v) for (v,) in cur.fetchall()] == ["1.50"]
+
+    run(writer, f"create or replace table {table} (v varchar, w variant)")
+    run(writer, f"insert into {table} select 'x', parse_json('{{\"a\": 1}}')")
+    cur.execute(f"select * from {table}")
+    assert [(d.name, d.type_code) for d in cur.description] == [("V", 2), ("W", 5)]
+    assert cur.fetchall() == [("x", '{\n  "a": 1\n}')]
+
+    # A column added in a transaction that is rolled back is gone again for its own session.
+    run(writer, "begin")
+    run(writer, f"alter table {table} add column z int")
+    assert [d.name for d in writer.cursor().execute(f"select * from {table}").description] == [
+        "V",
+        "W",
+        "Z",
+    ]
+    run(writer, "rollback")
+    for conn in (writer, reader):
+        names = [d.name for d in conn.cursor().execute(f"select * from {table}").description]
+        assert names == ["V", "W"]
 
 
 # --- concurrency -----------------------------------------------------------------------------

@@ -99,6 +99,9 @@ pub fn from_message(message: &str) -> SnowflakeError {
 /// A failure Snowglobe's generated SQL raises itself (DuckDB `error(...)` calls written by the
 /// conversion rules), already in Snowflake's wording: only its code is picked here.
 fn own_message(text: &str) -> Option<SnowflakeError> {
+    if text.starts_with("Error parsing JSON: ") {
+        return Some(SnowflakeError::new(ErrorCode::JsonParse, text));
+    }
     let code = match text.split_once(" '") {
         Some(("Numeric value", _)) if text.ends_with("' is not recognized") => {
             ErrorCode::NumericNotRecognized

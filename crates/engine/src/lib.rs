@@ -15,6 +15,7 @@ pub mod date_math;
 pub mod describe;
 pub mod errors;
 pub mod json_text;
+pub mod parse_json;
 pub mod text_functions;
 pub mod text_limits;
 pub mod time_zones;
@@ -70,6 +71,9 @@ pub struct Engine {
     /// Whether any table may hold a TIMESTAMP_TZ column ([`TZ_UNKNOWN`], [`TZ_NONE`] or
     /// [`TZ_SOME`]): sessions look up TIMESTAMP_TZ columns before translating only then.
     timestamp_tz: std::sync::atomic::AtomicU8,
+    /// Bumped after every statement that may have changed the catalog (anything but a query or
+    /// DML), so sessions know when the table columns they looked up may be stale.
+    catalog_epoch: std::sync::atomic::AtomicU64,
 }
 
 const TZ_UNKNOWN: u8 = 0;
@@ -130,6 +134,7 @@ impl Engine {
         text_limits::register(&root).map_err(from_duckdb)?;
         json_text::register(&root).map_err(from_duckdb)?;
         text_functions::register(&root).map_err(from_duckdb)?;
+        parse_json::register(&root).map_err(from_duckdb)?;
         let stage_root = match &storage {
             Storage::Directory(dir) => dir.join("stages"),
             Storage::Memory => {
@@ -147,6 +152,7 @@ impl Engine {
             drops: std::sync::atomic::AtomicU64::new(0),
             stage_root,
             timestamp_tz: std::sync::atomic::AtomicU8::new(TZ_UNKNOWN),
+            catalog_epoch: std::sync::atomic::AtomicU64::new(0),
         };
         let root = engine.root();
         if let Storage::Directory(dir) = &engine.storage {
@@ -197,6 +203,7 @@ impl Engine {
             conn,
             engine: Arc::clone(self),
             written: std::cell::RefCell::new(None),
+            columns: std::cell::RefCell::new(ColumnsCache::default()),
         })
     }
 
@@ -335,6 +342,50 @@ pub struct EngineSession {
     /// While the client has a transaction open (BEGIN, or AUTOCOMMIT off): the statements run in
     /// it that may have written, in order (see [`EngineSession::undo_failed_statement`]).
     written: std::cell::RefCell<Option<Vec<String>>>,
+    /// Table columns looked up, valid while the engine's catalog epoch is unchanged.
+    columns: std::cell::RefCell<ColumnsCache>,
+}
+
+/// Columns of tables by (database, schema, table), as of one catalog epoch.
+#[derive(Default)]
+struct ColumnsCache {
+    epoch: u64,
+    tables: std::collections::HashMap<(String, String, String), Vec<TableColumn>>,
+}
+
+/// Statements whose result took more memory than this are not kept for reuse (a kept statement
+/// holds its last result until it runs again).
+const REUSE_MAX_BYTES: usize = 256 * 1024;
+
+/// Whether a statement's prepared form may be kept and run again when the same text comes back:
+/// queries that read no files (a file's schema and a glob's matches are fixed when bound).
+fn reusable(sql: &str) -> bool {
+    let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+    ["SELECT", "WITH", "FROM"]
+        .iter()
+        .any(|k| head.starts_with(k))
+        && !["read_", "glob(", "sniff_"].iter().any(|f| sql.contains(f))
+}
+
+/// Whether a statement may change the catalog or what a prepared statement was bound under
+/// (USE, SET, a transaction's end...): anything but a query or DML. DuckDB itself binds a
+/// prepared statement again when a catalog it read changed, but not after USE or SET.
+fn may_change_catalog(sql: &str) -> bool {
+    let head = sql.trim_start().get(..7).unwrap_or("").to_ascii_uppercase();
+    ![
+        "SELECT", "WITH", "FROM", "INSERT", "UPDATE", "DELETE", "MERGE",
+    ]
+    .iter()
+    .any(|k| head.starts_with(k))
+}
+
+/// Run a prepared statement and collect its whole result.
+fn collect(stmt: &mut duckdb::Statement<'_>) -> Result<QueryResult> {
+    let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
+    let schema = arrow.get_schema();
+    let batches: Vec<RecordBatch> = arrow.collect();
+    let schema = mark_json_fields(stmt, schema);
+    Ok(QueryResult { schema, batches })
 }
 
 /// Whether a statement may change anything (reads are not replayed).
@@ -350,22 +401,54 @@ impl EngineSession {
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
         tracing::debug!(sql, "duckdb");
         self.note_timestamp_tz(sql);
+        let changes = may_change_catalog(sql);
         let result = (|| {
-            let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
-            let arrow = stmt.query_arrow([]).map_err(from_duckdb)?;
-            let schema = arrow.get_schema();
-            let batches: Vec<RecordBatch> = arrow.collect();
-            let schema = mark_json_fields(&stmt, schema);
-            Ok(QueryResult { schema, batches })
+            if !reusable(sql) {
+                if changes {
+                    self.conn.flush_prepared_statement_cache();
+                }
+                let mut stmt = self.conn.prepare(sql).map_err(from_duckdb)?;
+                return collect(&mut stmt);
+            }
+            let mut stmt = self.conn.prepare_cached(sql).map_err(from_duckdb)?;
+            let result = collect(&mut stmt)?;
+            // A cached statement keeps its last result: only small ones stay.
+            let size: usize = result
+                .batches
+                .iter()
+                .map(|b| b.get_array_memory_size())
+                .sum();
+            if size > REUSE_MAX_BYTES {
+                stmt.discard();
+            }
+            Ok(result)
         })();
+        if changes {
+            self.catalog_changed();
+        }
         self.settle(sql, result)
+    }
+
+    /// After a statement that may have changed the catalog: other sessions' column lookups
+    /// are stale.
+    fn catalog_changed(&self) {
+        self.engine
+            .catalog_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Run statements that return nothing of interest.
     pub fn execute(&self, sql: &str) -> Result<()> {
         tracing::debug!(sql, "duckdb");
         self.note_timestamp_tz(sql);
+        let changes = may_change_catalog(sql);
+        if changes {
+            self.conn.flush_prepared_statement_cache();
+        }
         let result = self.conn.execute_batch(sql).map_err(from_duckdb);
+        if changes {
+            self.catalog_changed();
+        }
         self.settle(sql, result)
     }
 
@@ -413,6 +496,8 @@ impl EngineSession {
         let Some(log) = self.written.borrow().clone() else {
             return;
         };
+        self.conn.flush_prepared_statement_cache();
+        self.catalog_changed();
         let _ = self.conn.execute_batch("ROLLBACK");
         let replayed = self.conn.execute_batch("BEGIN TRANSACTION").is_ok()
             && log.iter().all(|sql| self.conn.execute_batch(sql).is_ok());
@@ -697,6 +782,36 @@ impl EngineSession {
 
     /// Columns of a table: (Snowflake name, declared metadata if recorded, DuckDB type).
     pub fn columns(&self, database: &str, schema: &str, table: &str) -> Result<Vec<TableColumn>> {
+        let epoch = self
+            .engine
+            .catalog_epoch
+            .load(std::sync::atomic::Ordering::Acquire);
+        let key = (database.to_string(), schema.to_string(), table.to_string());
+        {
+            let mut cache = self.columns.borrow_mut();
+            if cache.epoch != epoch {
+                cache.epoch = epoch;
+                cache.tables.clear();
+            }
+            if let Some(found) = cache.tables.get(&key) {
+                return Ok(found.clone());
+            }
+        }
+        // Kept under the epoch read before the lookup: a change made meanwhile invalidates it.
+        let columns = self.lookup_columns(database, schema, table)?;
+        self.columns
+            .borrow_mut()
+            .tables
+            .insert(key, columns.clone());
+        Ok(columns)
+    }
+
+    fn lookup_columns(
+        &self,
+        database: &str,
+        schema: &str,
+        table: &str,
+    ) -> Result<Vec<TableColumn>> {
         let sql = format!(
             "SELECT column_name, coalesce(comment, ''), data_type, is_nullable, column_default FROM duckdb_columns() \
              WHERE database_name = {} AND schema_name = {} AND table_name = {} ORDER BY column_index",

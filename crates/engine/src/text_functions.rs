@@ -7,7 +7,9 @@
 //! - `sg_editdistance(text, text)` → BIGINT: the Levenshtein distance in characters (DuckDB's
 //!   `levenshtein` counts bytes);
 //! - `sg_regexp_replace_nth(text, pattern, replacement, n)` → VARCHAR: REGEXP_REPLACE of the
-//!   `n`th match only (DuckDB replaces the first or every match).
+//!   `n`th match only (DuckDB replaces the first or every match);
+//! - `sg_randstr(length, gen)` → VARCHAR: RANDSTR, `length` letters and digits determined by
+//!   the generator value `gen` (the same `gen` gives the same string).
 
 use std::borrow::Cow;
 use std::error::Error;
@@ -31,7 +33,8 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<Soundex<true>>("sg_soundex_p123")?;
     conn.register_scalar_function::<JaroWinkler>("sg_jarowinkler")?;
     conn.register_scalar_function::<EditDistance>("sg_editdistance")?;
-    conn.register_scalar_function::<ReplaceNth>("sg_regexp_replace_nth")
+    conn.register_scalar_function::<ReplaceNth>("sg_regexp_replace_nth")?;
+    conn.register_scalar_function::<RandStr>("sg_randstr")
 }
 
 fn text_to_text() -> Vec<ArrowFunctionSignature> {
@@ -231,6 +234,56 @@ fn two_texts_to_bigint() -> Vec<ArrowFunctionSignature> {
         vec![DataType::Utf8, DataType::Utf8],
         DataType::Int64,
     )]
+}
+
+/// The longest string RANDSTR makes (Snowflake's VARCHAR limit).
+const RANDSTR_MAX: i64 = 16_777_216;
+
+/// RANDSTR's string: `length` characters of `0-9a-zA-Z`, drawn by SplitMix64 seeded with `gen`.
+pub fn randstr(length: usize, gen: i64) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut state = gen as u64;
+    (0..length)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            char::from(ALPHABET[(z % ALPHABET.len() as u64) as usize])
+        })
+        .collect()
+}
+
+struct RandStr;
+
+impl VArrowScalar for RandStr {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let lengths = input.column(0).as_primitive::<Int64Type>();
+        let gens = input.column(1).as_primitive::<Int64Type>();
+        let mut out = StringBuilder::with_capacity(lengths.len(), 0);
+        for row in 0..lengths.len() {
+            if lengths.is_null(row) || gens.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            let length = lengths.value(row);
+            if !(0..=RANDSTR_MAX).contains(&length) {
+                return Err(format!("Numeric value '{length}' is out of range").into());
+            }
+            out.append_value(randstr(length as usize, gens.value(row)));
+        }
+        Ok(Arc::new(out.finish()))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Int64, DataType::Int64],
+            DataType::Utf8,
+        )]
+    }
 }
 
 struct EditDistance;

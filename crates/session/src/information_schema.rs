@@ -130,6 +130,30 @@ pub(crate) fn exact_rows(session: &Session, db: &str, schema: &str, name: &str, 
 
 fn tables(session: &Session, db: &str) -> Result<View> {
     let mut rows = Vec::new();
+    // The session's own temporary tables.
+    for table in session.temporary_tables_in(db, None) {
+        rows.push(vec![
+            text(db),
+            text(&table.schema),
+            text(&table.name),
+            text(&role(session)),
+            text("LOCAL TEMPORARY"),
+            yes_no(false),
+            Cell::Null,
+            Cell::Int(session.temporary_row_count(&table)),
+            Cell::Int(0),
+            Cell::Int(0),
+            now(),
+            now(),
+            now(),
+            Cell::Null,
+            yes_no(false),
+            Cell::Null,
+            yes_no(true),
+            yes_no(false),
+            yes_no(false),
+        ]);
+    }
     for schema in session.conn().schemas(db)? {
         let comments = session.conn().relation_comments(db, &schema)?;
         for (name, is_view, _) in session.conn().relations(db, &schema)? {

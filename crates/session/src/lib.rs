@@ -282,6 +282,27 @@ impl Session {
         }
     }
 
+    /// The session's temporary tables in a database (and schema, when given).
+    pub(crate) fn temporary_tables_in(
+        &self,
+        database: &str,
+        schema: Option<&str>,
+    ) -> Vec<ObjectRef> {
+        self.temporary_tables
+            .iter()
+            .filter(|t| t.database == database && schema.is_none_or(|s| t.schema == s))
+            .filter(|t| matches!(self.conn.table_oid(TEMP_DATABASE, "", &t.name), Ok(Some(_))))
+            .cloned()
+            .collect()
+    }
+
+    /// The rows of one of the session's temporary tables.
+    pub(crate) fn temporary_row_count(&self, table: &ObjectRef) -> i64 {
+        self.conn
+            .row_count(TEMP_DATABASE, "", &table.name)
+            .unwrap_or(0)
+    }
+
     pub(crate) fn is_temporary(&self, object: &ObjectRef) -> bool {
         self.temporary_tables.contains(object)
     }
@@ -653,7 +674,7 @@ impl Session {
                     && matches!(
                         p.kind,
                         SqlKind::Insert
-                            | SqlKind::Update
+                            | SqlKind::Update { .. }
                             | SqlKind::Delete
                             | SqlKind::Merge { .. }
                             | SqlKind::MultiInsert { .. }
@@ -706,13 +727,26 @@ impl Session {
                 let n = self.conn.execute_count(&p.sql)?;
                 ResultSet::counts(StatementType::Insert, &[("number of rows inserted", n)])
             }
-            SqlKind::Update => {
+            SqlKind::Update { multi_joined } => {
+                // Not when the statement reads placeholders only `p.sql` has filled in.
+                let multi = match multi_joined {
+                    Some(count) if p.information_schema.is_empty() && p.result_scans.is_empty() => {
+                        self.conn.execute_count(count)?
+                    }
+                    _ => 0,
+                };
+                if multi > 0 && self.params.flag("ERROR_ON_NONDETERMINISTIC_UPDATE") {
+                    return Err(SnowflakeError::new(
+                        ErrorCode::DuplicateRow,
+                        "Duplicate row detected during DML action",
+                    ));
+                }
                 let n = self.conn.execute_count(&p.sql)?;
                 ResultSet::counts(
                     StatementType::Update,
                     &[
                         ("number of rows updated", n),
-                        ("number of multi-joined rows updated", 0),
+                        ("number of multi-joined rows updated", multi),
                     ],
                 )
             }

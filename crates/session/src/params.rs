@@ -76,6 +76,7 @@ fn defaults() -> Vec<(&'static str, Value)> {
         ("STATEMENT_TIMEOUT_IN_SECONDS", Value::from(172800)),
         ("QUOTED_IDENTIFIERS_IGNORE_CASE", Value::from(false)),
         ("ERROR_ON_NONDETERMINISTIC_MERGE", Value::from(true)),
+        ("ERROR_ON_NONDETERMINISTIC_UPDATE", Value::from(false)),
         ("MULTI_STATEMENT_COUNT", Value::from(1)),
     ]
 }
@@ -132,6 +133,17 @@ impl Parameters {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         })
+    }
+
+    /// A boolean parameter: false when unset or not a boolean.
+    pub fn flag(&self, name: &str) -> bool {
+        match self.get(name) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => {
+                matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
+            }
+            _ => false,
+        }
     }
 
     /// Set from SQL text: the value keeps the type of the default (bool, number or text).

@@ -33,7 +33,8 @@ fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
         }
         Ok(_) => ParserError::ParserError("SHOW".into()),
         Err(e) => {
-            if let Some(rewritten) = lenient_rewrite(sql).filter(|_| rewrite) {
+            let rewritten = lenient_rewrite(sql).or_else(|| ctas_column_names(sql));
+            if let Some(rewritten) = rewritten.filter(|_| rewrite) {
                 if let Ok(statements) = parse_with(&rewritten, false) {
                     return Ok(statements);
                 }
@@ -66,12 +67,8 @@ fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
 /// `COPY GRANTS` dropped (grants are not modelled); `ALTER TABLE t ADD [COLUMN] a INT, b INT`
 /// with `ADD COLUMN` before each further column. `None` when nothing applies.
 fn lenient_rewrite(sql: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let mut tokens = Tokenizer::new(&SnowflakeDialect, sql)
-        .tokenize_with_location()
-        .ok()?;
-    tokens.retain(|t| t.token != Token::EOF);
-    let offsets = token_offsets(sql, &tokens)?;
+    use sqlparser::tokenizer::Token;
+    let (tokens, offsets) = tokens_with_offsets(sql)?;
     // Each token with its source text.
     let pieces: Vec<(&Token, &str)> = tokens
         .iter()
@@ -159,6 +156,90 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
         out.push_str(text);
     }
     changed.then_some(out)
+}
+
+/// `CREATE TABLE t (a, b) AS <query>` (column names without types, which sqlparser does not
+/// read) as `CREATE TABLE t AS SELECT * FROM (<query>) AS "SG_CTAS_COLUMNS" (a, b)`. `None`
+/// for any other text.
+fn ctas_column_names(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::Token;
+    let (tokens, offsets) = tokens_with_offsets(sql)?;
+    let significant: Vec<(usize, &Token)> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(i, t)| (i, &t.token))
+        .collect();
+    let is_word =
+        |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    let mut at = 0;
+    if !is_word(significant.first()?.1, "CREATE") {
+        return None;
+    }
+    // Up to TABLE: OR REPLACE and the table kinds.
+    while !is_word(significant.get(at)?.1, "TABLE") {
+        at += 1;
+        if at > 5 {
+            return None;
+        }
+    }
+    at += 1;
+    if is_word(significant.get(at)?.1, "IF") {
+        at += 3;
+    }
+    // The table name: words joined by periods.
+    if !matches!(significant.get(at)?.1, Token::Word(_)) {
+        return None;
+    }
+    at += 1;
+    while matches!(significant.get(at)?.1, Token::Period) {
+        at += 2;
+    }
+    let (open, Token::LParen) = *significant.get(at)? else {
+        return None;
+    };
+    let mut names = Vec::new();
+    loop {
+        at += 1;
+        let (i, Token::Word(_)) = *significant.get(at)? else {
+            return None;
+        };
+        names.push(&sql[offsets[i]..offsets.get(i + 1).copied().unwrap_or(sql.len())]);
+        at += 1;
+        match significant.get(at)?.1 {
+            Token::Comma => continue,
+            Token::RParen => break,
+            _ => return None,
+        }
+    }
+    at += 1;
+    let (as_index, as_word) = *significant.get(at)?;
+    if !is_word(as_word, "AS") {
+        return None;
+    }
+    let query = sql[offsets[as_index] + 2..].trim().trim_end_matches(';');
+    Some(format!(
+        "{} AS SELECT * FROM ({query}\n) AS \"SG_CTAS_COLUMNS\" ({})",
+        &sql[..offsets[open]],
+        names
+            .iter()
+            .map(|n| n.trim())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// The tokens of `sql` (without the end marker) and the byte offset where each starts.
+fn tokens_with_offsets(
+    sql: &str,
+) -> Option<(Vec<sqlparser::tokenizer::TokenWithSpan>, Vec<usize>)> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut tokens = Tokenizer::new(&SnowflakeDialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    tokens.retain(|t| t.token != Token::EOF);
+    let offsets = token_offsets(sql, &tokens)?;
+    Some((tokens, offsets))
 }
 
 /// The byte offset in `sql` where each token starts.
@@ -346,6 +427,19 @@ mod tests {
             Some("alter table t add column a int, ADD COLUMN b number(10, 2), ADD column c date")
         );
         assert_eq!(lenient_rewrite("select 1, 2"), None);
+        assert_eq!(
+            ctas_column_names("create or replace table db.s.t (a, \"b c\") as select 1, 2;")
+                .as_deref(),
+            Some(
+                "create or replace table db.s.t  AS SELECT * FROM (select 1, 2\n) AS \"SG_CTAS_COLUMNS\" (a, \"b c\")"
+            )
+        );
+        assert_eq!(
+            ctas_column_names("create table t (a int) as select 1"),
+            None
+        );
+        assert!(parse("create table t (a, b) as select 1, 2").is_ok());
+        assert!(parse("create table t (a) as select 1 -- note").is_ok());
         assert!(parse("comment on table t is $$x$$").is_ok());
         assert!(parse("alter table t add column a int, b date").is_ok());
     }

@@ -322,7 +322,12 @@ pub fn information_schema_placeholder(database: &str, view: &str) -> String {
 pub enum SqlKind {
     Query,
     Insert,
-    Update,
+    /// `multi_joined`: for an UPDATE with FROM, the query counting the target rows that join
+    /// more than one source row (Snowflake's "number of multi-joined rows updated"), to run
+    /// before the update.
+    Update {
+        multi_joined: Option<String>,
+    },
     Delete,
     /// MERGE answers with one count column per kind of clause it has.
     Merge {
@@ -439,7 +444,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 }
             }
             unqualified_targets(&mut update.assignments);
-            SqlKind::Update
+            SqlKind::Update { multi_joined: None }
         }
         Statement::Delete(_) => SqlKind::Delete,
         Statement::Merge(merge) => {
@@ -588,6 +593,10 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             operation,
         },
     )?;
+    let mut kind = kind;
+    if let (Statement::Update(update), SqlKind::Update { multi_joined }) = (&statement, &mut kind) {
+        *multi_joined = multi_joined_count(update);
+    }
     // DDL targets are named in full, after the rules (which would otherwise re-normalise them).
     match (&mut statement, &kind) {
         (
@@ -629,6 +638,55 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             .collect(),
         result_scans,
     }))
+}
+
+/// For a translated `UPDATE t ... FROM s ... WHERE c`: the query counting the rows of `t` that
+/// join more than one row of the sources.
+fn multi_joined_count(update: &sqlparser::ast::Update) -> Option<String> {
+    use sqlparser::ast::{TableFactor, UpdateTableFromKind};
+    let from = match &update.from {
+        Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from))
+            if !from.is_empty() =>
+        {
+            from
+        }
+        _ => return None,
+    };
+    let visible = |factor: &TableFactor| match factor {
+        TableFactor::Table { name, alias, .. } => Some(match alias {
+            Some(alias) => alias.name.value.clone(),
+            None => name.0.last()?.as_ident()?.value.clone(),
+        }),
+        _ => None,
+    };
+    let target = match &update.table.relation {
+        TableFactor::Table { name, alias, .. } => match alias {
+            Some(alias) => alias.name.to_string(),
+            None => name.to_string(),
+        },
+        _ => return None,
+    };
+    // A source seen under the target's name would make the target's rowid ambiguous.
+    let target_name = visible(&update.table.relation)?;
+    if from
+        .iter()
+        .any(|t| visible(&t.relation).is_some_and(|n| n == target_name))
+    {
+        return None;
+    }
+    let sources = std::iter::once(&update.table)
+        .chain(from)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filter = update
+        .selection
+        .as_ref()
+        .map(|c| format!(" WHERE {c}"))
+        .unwrap_or_default();
+    Some(format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {sources}{filter} GROUP BY {target}.rowid HAVING count(*) > 1)"
+    ))
 }
 
 /// The DuckDB path of an object, honouring the session's temporary tables.

@@ -170,7 +170,26 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             let views = show.objects == ShowObjects::Views;
             let mut rows = Vec::new();
             for (db, schema) in schemas(session, &show)? {
+                let first = rows.len();
                 let stored = session.conn().stored_relation_comments(&db, &schema)?;
+                // The session's temporary tables are listed with the schema they were created in.
+                if !views {
+                    for table in session.temporary_tables_in(&db, Some(&schema)) {
+                        if keep(&show, &table.name) {
+                            let count = session.temporary_row_count(&table);
+                            rows.push(table_row(
+                                now,
+                                &table.name,
+                                &db,
+                                &schema,
+                                "TEMPORARY",
+                                "",
+                                count,
+                                &role,
+                            ));
+                        }
+                    }
+                }
                 for (name, is_view, _) in session.conn().relations(&db, &schema)? {
                     let stored = stored.get(&name).map(String::as_str).unwrap_or("");
                     let view = snowglobe_catalog::ViewMeta::from_comment(stored);
@@ -202,28 +221,17 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                             text("OFF"),
                         ]
                     } else {
-                        vec![
-                            Cell::Timestamp(now),
-                            text(&name),
-                            text(&db),
-                            text(&schema),
-                            text("TABLE"),
-                            text(comment),
-                            text(""),
-                            Cell::Int(crate::information_schema::exact_rows(
-                                session, &db, &schema, &name, is_view,
-                            )),
-                            Cell::Int(0),
-                            text(&role),
-                            text("1"),
-                            text("OFF"),
-                            text("OFF"),
-                            text("N"),
-                            text("N"),
-                            text("ROLE"),
-                        ]
+                        let count = crate::information_schema::exact_rows(
+                            session, &db, &schema, &name, is_view,
+                        );
+                        table_row(now, &name, &db, &schema, "TABLE", comment, count, &role)
                     });
                 }
+                // A schema's tables (temporary ones among them) in name order.
+                rows[first..].sort_by(|a: &Vec<Cell>, b: &Vec<Cell>| match (&a[1], &b[1]) {
+                    (Cell::Text(x), Cell::Text(y)) => x.cmp(y),
+                    _ => std::cmp::Ordering::Equal,
+                });
             }
             if views {
                 (
@@ -288,6 +296,38 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         columns
     };
     ResultSet::table(StatementType::Scl, &columns, rows)
+}
+
+/// A row of SHOW TABLES.
+#[allow(clippy::too_many_arguments)]
+fn table_row(
+    now: i64,
+    name: &str,
+    db: &str,
+    schema: &str,
+    kind: &str,
+    comment: &str,
+    count: i64,
+    role: &str,
+) -> Vec<Cell> {
+    vec![
+        Cell::Timestamp(now),
+        text(name),
+        text(db),
+        text(schema),
+        text(kind),
+        text(comment),
+        text(""),
+        Cell::Int(count),
+        Cell::Int(0),
+        text(role),
+        text(if kind == "TEMPORARY" { "0" } else { "1" }),
+        text("OFF"),
+        text("OFF"),
+        text("N"),
+        text("N"),
+        text("ROLE"),
+    ]
 }
 
 fn databases(session: &Session, show: &Show) -> Result<Vec<String>> {

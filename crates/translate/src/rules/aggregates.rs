@@ -55,13 +55,30 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
             "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
+            "PERCENTILE_CONT" | "PERCENTILE_DISC" if f.over.is_some() => {
+                percentile_window(n, f, args)?
+            }
             "PERCENTILE_CONT" => percentile_cont_with_three_more_digits(f),
+            "APPROX_PERCENTILE" if f.over.is_some() => {
+                check_arity(n, &args, 2, 2)?;
+                Some(cast(Expr::Function(renamed(f, "quantile_cont")), "DOUBLE"))
+            }
+            // Zero, not NULL, without rows or without a true value.
+            "COUNT_IF" => Some(func(
+                "coalesce",
+                vec![Expr::Function(renamed(f, "count_if")), number(0)],
+            )),
+            // Rows whose returned value is NULL take part (only the compared value's NULLs are
+            // skipped).
+            "MIN_BY" if args.len() == 2 => Some(Expr::Function(renamed(f, "arg_min_null"))),
+            "MAX_BY" if args.len() == 2 => Some(Expr::Function(renamed(f, "arg_max_null"))),
             "BOOLAND_AGG" => Some(cast_agg(n, f, args, "bool_and", "BOOLEAN")?),
             "BOOLOR_AGG" => Some(cast_agg(n, f, args, "bool_or", "BOOLEAN")?),
             "BITAND_AGG" => Some(cast_agg(n, f, args, "bit_and", "HUGEINT")?),
             "BITOR_AGG" => Some(cast_agg(n, f, args, "bit_or", "HUGEINT")?),
             "BITXOR_AGG" => Some(cast_agg(n, f, args, "bit_xor", "HUGEINT")?),
             "BOOLXOR_AGG" => Some(boolxor_agg_to_count(n, f, args)?),
+            "HASH_AGG" => Some(hash_agg_to_sum(n, f, args)?),
             "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),
             "VARIANCE_POP" => Some(Expr::Function(renamed(f, "var_pop"))),
             "HLL" => Some(Expr::Function(renamed(f, "approx_count_distinct"))),
@@ -81,6 +98,30 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             _ => None,
         })
     })
+}
+
+/// Snowflake `HASH_AGG([DISTINCT] a, ...)` → the sum, wrapping at 64 bits, of each row's hash
+/// (rows with NULLs included), as a signed BIGINT; 0 without rows. Order does not matter,
+/// repeated rows do (unless DISTINCT).
+fn hash_agg_to_sum(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    if args.is_empty() {
+        return Err(super::calls::arity(name, 0, "at least 1"));
+    }
+    let big = |digits: &str| Expr::value(sqlparser::ast::Value::Number(digits.into(), false));
+    let sum = ordered_call(f, "sum", vec![cast(func("hash", args), "HUGEINT")]);
+    let wrapped = binary(
+        nested(binary(
+            Expr::Function(sum),
+            BinaryOperator::Modulo,
+            big("18446744073709551616"),
+        )),
+        BinaryOperator::Minus,
+        big("9223372036854775808"),
+    );
+    Ok(func(
+        "coalesce",
+        vec![cast(nested(wrapped), "BIGINT"), number(0)],
+    ))
 }
 
 /// The call `f` under another name, keeping DISTINCT, FILTER, ORDER BY and OVER.
@@ -210,6 +251,51 @@ fn median_with_three_more_digits(name: &str, f: &Function, args: Vec<Expr>) -> R
 /// `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x)` interpolates like MEDIAN and, like it, gives
 /// a NUMBER(p, s) three more digits of scale (the 25th percentile of 1.50 and 2.25 is 1.68750);
 /// DuckDB keeps the DECIMAL's scale and truncates. The ordering becomes `x * 1.000`.
+/// Snowflake `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x [DESC]) OVER (...)` (and `_DISC`) →
+/// `quantile_cont(x, p) OVER (...)` (`-p` for a descending order; CONT gains three digits of
+/// scale as the aggregate does).
+fn percentile_window(name: &str, f: &Function, args: Vec<Expr>) -> Result<Option<Expr>> {
+    check_arity(name, &args, 1, 1)?;
+    let [order] = f.within_group.as_slice() else {
+        return Ok(None);
+    };
+    let cont = name == "PERCENTILE_CONT";
+    let value = if cont {
+        binary(
+            nested(order.expr.clone()),
+            BinaryOperator::Multiply,
+            Expr::value(sqlparser::ast::Value::Number("1.000".into(), false)),
+        )
+    } else {
+        order.expr.clone()
+    };
+    let fraction = if matches!(order.options.sort, Some(sqlparser::ast::OrderBySort::Desc)) {
+        // DuckDB reads a negative fraction as a descending order.
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr: Box::new(nested(args[0].clone())),
+        }
+    } else {
+        args[0].clone()
+    };
+    let mut g = renamed(
+        f,
+        if cont {
+            "quantile_cont"
+        } else {
+            "quantile_disc"
+        },
+    );
+    g.within_group.clear();
+    if let FunctionArguments::List(list) = &mut g.args {
+        list.args = [value, fraction]
+            .into_iter()
+            .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+            .collect();
+    }
+    Ok(Some(Expr::Function(g)))
+}
+
 fn percentile_cont_with_three_more_digits(f: &Function) -> Option<Expr> {
     let [order] = f.within_group.as_slice() else {
         return None;
@@ -259,7 +345,13 @@ fn ratio_to_report_to_sum(name: &str, f: &Function, args: Vec<Expr>) -> Result<O
         return Ok(None);
     }
     let x = args[0].clone();
-    let sum = Expr::Function(ordered_call(f, "sum", args));
+    // The window's ORDER BY does not change the share (the whole partition is summed).
+    let mut whole = f.clone();
+    if let Some(sqlparser::ast::WindowType::WindowSpec(spec)) = &mut whole.over {
+        spec.order_by.clear();
+        spec.window_frame = None;
+    }
+    let sum = Expr::Function(ordered_call(&whole, "sum", args));
     Ok(Some(nested(binary(
         x,
         BinaryOperator::Divide,

@@ -138,7 +138,13 @@ fn name_query(query: &mut Query, sql: &str) {
             SetExpr::Select(select) => {
                 for item in &mut select.projection {
                     if let SelectItem::UnnamedExpr(expr) = item {
-                        if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                        let keyword = matches!(expr, Expr::Identifier(i) if i.quote_style.is_none()
+                            && crate::rules::functions::USER_KEYWORDS
+                                .iter()
+                                .any(|k| i.value.eq_ignore_ascii_case(k)));
+                        if !keyword
+                            && matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                        {
                             continue;
                         }
                         let name = source_text(expr, sql).to_uppercase();

@@ -47,6 +47,48 @@ fn wrong_args(name: &str, n: usize) -> SnowflakeError {
     )
 }
 
+/// Context functions also written without parentheses (`SELECT current_user`): reserved words,
+/// never column names.
+pub(crate) const USER_KEYWORDS: &[&str] = &["CURRENT_USER"];
+
+/// The optional second argument of PARSE_JSON and TRY_PARSE_JSON, a constant: `'s'` (the
+/// default) rejects duplicate keys, `'d'` keeps a duplicate key's last value.
+pub(crate) fn json_parse_mode(name: &str, args: &[Expr]) -> Result<Expr> {
+    let mode = match args {
+        [_] => "s".to_string(),
+        [_, Expr::Value(v)] => match &v.value {
+            Value::SingleQuotedString(m) if m.eq_ignore_ascii_case("d") => "d".to_string(),
+            Value::SingleQuotedString(m) if m.eq_ignore_ascii_case("s") => "s".to_string(),
+            other => {
+                return Err(SnowflakeError::compilation(
+                    snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                    format!("invalid value [{other}] for parameter of function {name}"),
+                ))
+            }
+        },
+        [_, other] => {
+            return Err(SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                format!("argument 2 to function {name} needs to be constant, found '{other}'"),
+            ))
+        }
+        _ => {
+            return Err(SnowflakeError::compilation(
+                snowglobe_error::ErrorCode::InvalidArgumentTypes,
+                format!(
+                    "{} arguments for function [{name}], expected 1 or 2",
+                    if args.is_empty() {
+                        "not enough"
+                    } else {
+                        "too many"
+                    }
+                ),
+            ))
+        }
+    };
+    Ok(Expr::value(Value::SingleQuotedString(mode)))
+}
+
 /// Rewrite Snowflake-only functions: session context functions become literals (the session
 /// knows them at translation time), conditional shorthands become CASE/COALESCE, and
 /// semi-structured constructors become DuckDB's JSON functions.
@@ -141,7 +183,7 @@ impl Functions<'_> {
             }
             // An empty or blank text is NULL, not malformed JSON; a number is read as its text.
             "PARSE_JSON" => {
-                need(1)?;
+                let mode = json_parse_mode(&name, &args)?;
                 let trimmed = Expr::Function(call(
                     "trim",
                     vec![
@@ -156,7 +198,13 @@ impl Functions<'_> {
                         Expr::value(Value::SingleQuotedString(String::new())),
                     ],
                 ));
-                Expr::Function(call("json", vec![blank_is_null]))
+                Expr::Function(call(
+                    "json",
+                    vec![Expr::Function(call(
+                        "sg_parse_json",
+                        vec![blank_is_null, mode],
+                    ))],
+                ))
             }
             "TO_BINARY" | "TRY_TO_BINARY" => match args.as_slice() {
                 [x] => Expr::Function(call("unhex", vec![x.clone()])),
@@ -391,6 +439,12 @@ impl VisitorMut for Functions<'_> {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
             Expr::Function(f) => self.rewrite(f),
+            // Written without parentheses it is DuckDB's keyword (its own user, 'duckdb').
+            Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("CURRENT_USER") =>
+            {
+                Ok(Some(text_or_null(Some(&self.ctx.user))))
+            }
             _ => Ok(None),
         };
         self.error.replace(expr, result)
@@ -406,6 +460,18 @@ mod tests {
         assert_eq!(
             translate("select current_database() as d, current_schema() as s"),
             "SELECT 'DB' AS \"D\", 'PUBLIC' AS \"S\""
+        );
+    }
+
+    #[test]
+    fn user_keywords_are_the_session_user() {
+        let ctx = crate::names::Context {
+            user: "TEST".into(),
+            ..crate::rules::test_support::ctx()
+        };
+        assert_eq!(
+            crate::rules::test_support::translate_in("select current_user, session_user", &ctx),
+            "SELECT 'TEST' AS \"CURRENT_USER\", \"SESSION_USER\""
         );
     }
 
@@ -450,7 +516,7 @@ mod tests {
     fn parse_json_is_json() {
         assert_eq!(
             translate("select parse_json(s) as v from t"),
-            "SELECT json(nullif(trim(CAST(\"S\" AS VARCHAR), ' \t\r\n'), '')) AS \"V\" FROM \"T\""
+            "SELECT json(sg_parse_json(nullif(trim(CAST(\"S\" AS VARCHAR), ' \t\r\n'), ''), 's')) AS \"V\" FROM \"T\""
         );
     }
 }

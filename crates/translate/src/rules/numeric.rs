@@ -6,9 +6,9 @@ use std::ops::ControlFlow;
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
-    BinaryOperator, CeilFloorKind, DataType, ExactNumberInfo, Expr, Function, Ident, Query,
-    SelectItem, SetExpr, Statement, TableFactor, TypeModifier, UnaryOperator, Value, VisitMut,
-    VisitorMut,
+    BinaryOperator, CeilFloorKind, DataType, ExactNumberInfo, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr, Statement, TableFactor,
+    TypeModifier, UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
 use super::calls::{
@@ -25,8 +25,13 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
             return Ok(None);
         }
         let name = name_of(f);
-        let Some(args) = plain_args(f) else {
-            return Ok(None);
+        let (args, named) = match plain_args(f) {
+            Some(args) => (args, false),
+            None if name == "ROUND" => match named_round_args(f) {
+                Some(args) => (args, true),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
         };
         Ok(match name.as_str() {
             "DIV0" => Some(div0_to_case(&name, args, false)?),
@@ -63,7 +68,10 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
                 check_arity(&name, &args, 2, 2)?;
                 Some(super::calls::cast(func("quantile_cont", args), "DOUBLE"))
             }
-            "ROUND" => round_half_to_even(&name, args)?,
+            "ROUND" => match round_half_to_even(&name, args.clone())? {
+                None if named => Some(func("round", args)),
+                rounded => rounded,
+            },
             "CEIL" | "CEILING" | "FLOOR" if args.len() == 2 => {
                 let Some(scale) = integer_literal(&args[1]).filter(|s| s.abs() <= 37) else {
                     return Err(SnowflakeError::unsupported(format!(
@@ -214,9 +222,14 @@ fn truncate_to_trunc(name: &str, args: Vec<Expr>) -> Result<Expr> {
 
 /// Snowflake `ROUND(x, scale, 'HALF_TO_EVEN')` → DuckDB `round_even(x, scale)`; the default
 /// mode (`'HALF_AWAY_FROM_ZERO'`) is DuckDB's `round`.
-fn round_half_to_even(name: &str, args: Vec<Expr>) -> Result<Option<Expr>> {
+fn round_half_to_even(name: &str, mut args: Vec<Expr>) -> Result<Option<Expr>> {
+    // A scale read from a column (a NUMBER) is an INTEGER to DuckDB.
+    let computed_scale = args.len() > 1 && integer_literal(&args[1]).is_none();
+    if computed_scale {
+        args[1] = super::calls::cast(args[1].clone(), "INTEGER");
+    }
     if args.len() != 3 {
-        return Ok(None);
+        return Ok(computed_scale.then(|| func("round", args)));
     }
     let mode = string_literal(&args[2]).map(str::to_ascii_uppercase);
     match mode.as_deref() {
@@ -227,6 +240,40 @@ fn round_half_to_even(name: &str, args: Vec<Expr>) -> Result<Option<Expr>> {
             args[2]
         ))),
     }
+}
+
+/// `ROUND(EXPR => x [, SCALE => s] [, ROUNDING_MODE => m])` as positional arguments (a mode
+/// without a scale rounds to scale 0).
+fn named_round_args(f: &Function) -> Option<Vec<Expr>> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let mut found: [Option<Expr>; 3] = [None, None, None];
+    for arg in &list.args {
+        let FunctionArg::Named {
+            name,
+            arg: FunctionArgExpr::Expr(e),
+            ..
+        } = arg
+        else {
+            return None;
+        };
+        let slot = ["EXPR", "SCALE", "ROUNDING_MODE"]
+            .iter()
+            .position(|n| name.value.eq_ignore_ascii_case(n))?;
+        found[slot] = Some(e.clone());
+    }
+    let [expr, scale, mode] = found;
+    let mut args = vec![expr?];
+    match (scale, mode) {
+        (None, None) => {}
+        (scale, None) => args.extend(scale),
+        (scale, Some(mode)) => {
+            args.push(scale.unwrap_or_else(|| number(0)));
+            args.push(mode);
+        }
+    }
+    Some(args)
 }
 
 /// `10^-scale` as an exact literal: `0.01` for 2, `100` for -2.
@@ -315,7 +362,7 @@ pub fn wants_number_types(statement: &Statement) -> bool {
                     op: BinaryOperator::Divide,
                     ..
                 } => true,
-                Expr::Function(f) => ["AVG", "RATIO_TO_REPORT"]
+                Expr::Function(f) => ["AVG", "RATIO_TO_REPORT", "DIV0", "DIV0NULL"]
                     .iter()
                     .any(|n| f.name.to_string().eq_ignore_ascii_case(n)),
                 _ => false,

@@ -679,6 +679,18 @@ fn is_volatile(e: &Expr) -> bool {
 const TEXT_ARGUMENT_FUNCTIONS: &[&str] = &[
     "TO_VARCHAR",
     "TO_CHAR",
+    // Conversions read a VARIANT as its value's text: a string without its quotes, JSON null
+    // as NULL.
+    "TO_NUMBER",
+    "TO_DECIMAL",
+    "TO_NUMERIC",
+    "TRY_TO_NUMBER",
+    "TRY_TO_DECIMAL",
+    "TRY_TO_NUMERIC",
+    "TO_BOOLEAN",
+    "TRY_TO_BOOLEAN",
+    "TO_DOUBLE",
+    "TRY_TO_DOUBLE",
     "UPPER",
     "LOWER",
     "LENGTH",
@@ -1521,10 +1533,15 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
                 Some(a(0)),
             )
         }
+        // Whatever cannot be read (a duplicate key included) is NULL.
         "TRY_PARSE_JSON" => {
-            arity(1, 1)?;
+            let mode = crate::rules::functions::json_parse_mode(n, &args)?;
+            let read = func("sg_try_parse_json", vec![varchar(a(0)), mode]);
             case(
-                vec![(func("json_valid", vec![a(0)]), func("json", vec![a(0)]))],
+                vec![(
+                    func("json_valid", vec![read.clone()]),
+                    func("json", vec![read]),
+                )],
                 Some(json_null()),
             )
         }

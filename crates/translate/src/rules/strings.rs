@@ -91,6 +91,13 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
             "HASH" => hash_as_signed(n, args)?,
             "SOUNDEX" => renamed("sg_soundex", n, args, 1, 1)?,
             "SOUNDEX_P123" => renamed("sg_soundex_p123", n, args, 1, 1)?,
+            "RANDSTR" => {
+                check_arity(n, &args, 2, 2)?;
+                func(
+                    "sg_randstr",
+                    args.into_iter().map(|a| cast(a, "BIGINT")).collect(),
+                )
+            }
             "CHR" | "CHAR" => {
                 check_arity(n, &args, 1, 1)?;
                 func("chr", vec![cast(args[0].clone(), "INTEGER")])
