@@ -57,7 +57,14 @@ pub fn describe(session: &mut Session, object: ObjectRef) -> Result<ResultSet> {
                     }
                     .into(),
                 ),
-                Cell::Text("N".into()),
+                Cell::Text(
+                    if meta.is_some_and(|m| m.unique.is_some()) {
+                        "Y"
+                    } else {
+                        "N"
+                    }
+                    .into(),
+                ),
                 Cell::Null,
                 Cell::Null,
                 opt_text(
