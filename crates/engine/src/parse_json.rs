@@ -99,6 +99,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// After an element: `true` past a comma (another follows), `false` past `close`.
+    fn more(&mut self, close: u8) -> Result<bool, ParseError> {
+        if self.eat(b',') {
+            Ok(true)
+        } else if self.eat(close) {
+            Ok(false)
+        } else {
+            Err(ParseError::Malformed)
+        }
+    }
+
     fn array(&mut self, out: &mut String) -> Result<(), ParseError> {
         self.at += 1;
         self.depth += 1;
@@ -117,13 +128,9 @@ impl<'a> Reader<'a> {
                 } else {
                     self.value(out)?;
                 }
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b']') {
+                if !self.more(b']')? {
                     break;
                 }
-                return Err(ParseError::Malformed);
             }
         }
         out.push(']');
@@ -155,13 +162,9 @@ impl<'a> Reader<'a> {
                         members.push((key, token, value));
                     }
                 }
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b'}') {
+                if !self.more(b'}')? {
                     break;
                 }
-                return Err(ParseError::Malformed);
             }
         }
         out.push('{');
