@@ -36,6 +36,51 @@ def test_show_objects_lists_tables_and_views(conn):
     assert [r["name"] for r in rows] == ["V"]
 
 
+def test_show_without_in_lists_the_current_database_once_per_name(conn):
+    # Snowflake: without IN, the scope is the current database, and objects of one name in
+    # several schemas are listed once.
+    first = setup_schema(conn, "SCOPE_A")
+    second = unique_name("SCOPE_B")
+    run(conn, f"create schema {second}")
+    run(conn, f"create table {second}.t (x int)")
+    run(conn, f"create table {second}.only_b (x int)")
+    run(conn, f"use schema {first}")
+    _, rows = show(conn, "show tables")
+    mine = [(r["name"], r["schema_name"]) for r in rows if r["schema_name"] in (first, second)]
+    assert mine == [("T", first), ("ONLY_B", second)]
+    assert sum(r["name"] == "T" for r in rows) == 1
+    _, rows = show(conn, "show tables in schema")
+    assert [r["name"] for r in rows] == ["T"]
+    _, rows = show(conn, "show tables in database")
+    assert [(r["name"], r["schema_name"]) for r in rows if r["schema_name"] in (first, second)] == [
+        ("T", first), ("ONLY_B", second), ("T", second),
+    ]
+    _, rows = show(conn, "show objects like 'ONLY%'")
+    assert [(r["name"], r["schema_name"]) for r in rows] == [("ONLY_B", second)]
+
+
+def test_show_terse_gives_the_five_columns(conn):
+    schema = setup_schema(conn, "TERSE")
+    database = run(conn, "select current_database()")[0][0]
+    terse = ["created_on", "name", "kind", "database_name", "schema_name"]
+    names, rows = show(conn, f"show terse schemas like '{schema}'")
+    assert names == terse
+    assert [(r["name"], r["kind"], r["database_name"], r["schema_name"]) for r in rows] == [
+        (schema, None, database, None),
+    ]
+    names, rows = show(conn, f"show terse databases like '{database}'")
+    assert names == terse
+    assert [(r["name"], r["kind"], r["database_name"], r["schema_name"]) for r in rows] == [
+        (database, "STANDARD", None, None),
+    ]
+    names, rows = show(conn, "show terse tables in schema")
+    assert names == terse
+    assert [(r["name"], r["kind"], r["schema_name"]) for r in rows] == [("T", "TABLE", schema)]
+    names, rows = show(conn, "show terse views in schema")
+    assert names == terse
+    assert [(r["name"], r["kind"], r["schema_name"]) for r in rows] == [("V", "VIEW", schema)]
+
+
 def test_show_columns_gives_types_as_json(conn):
     setup_schema(conn, "SHOW_COL")
     names, rows = show(conn, "show columns in table t")
@@ -97,7 +142,7 @@ def test_show_warehouses_parameters_and_functions(conn):
 
 def test_result_scan_reads_show_output(conn):
     setup_schema(conn, "SHOW_SCAN")
-    run(conn, "show tables")
+    run(conn, "show tables in schema")
     rows = run(conn, 'select "name", "comment" from table(result_scan(last_query_id()))')
     assert rows == [("T", "things")]
 

@@ -848,6 +848,33 @@ def test_http_health_names_snowflake(tmp_path):
         assert doc["services"]["snowflake"] in ("running", "available")
 
 
+def test_http_health_kill_stops_the_server_and_restart_is_refused(tmp_path):
+    with Server(tmp_path / "v", persistence=True) as srv:
+        make_db(srv.connect(), "KILLED", values=(1, 2))
+        resp = srv.http("POST", "/_localstack/health", {"action": "restart"})
+        assert resp.status == 400 and "not supported" in resp.json()["message"]
+        resp = srv.http("POST", "/_localstack/health", {"action": "bogus"})
+        assert resp.status == 400
+        resp = srv.http("POST", "/_localstack/health", {"action": "kill"})
+        assert resp.status == 200
+        assert srv.proc is not None
+        assert srv.proc.wait(timeout=30) == 0
+        srv.start()
+        assert sql(srv.connect(), "select count(*) from KILLED.PUBLIC.T") == [(2,)]
+
+
+def test_http_metamodel_lists_databases_tables_and_rows(tmp_path):
+    with Server(tmp_path / "v") as srv:
+        conn = srv.connect()
+        make_db(conn, "META", values=(1, 2, 3))
+        sql(conn, "delete from META.PUBLIC.T where id = 2")
+        sql(conn, "create view META.PUBLIC.V as select * from META.PUBLIC.T")
+        resp = srv.http("GET", "/_localstack/pods/state/metamodel")
+        assert resp.status == 200
+        tree = resp.json()["000000000000"]["snowflake"]["us-east-1"]["databases"]
+        assert tree["META"]["schemas"]["PUBLIC"] == {"tables": {"T": {"rows": 2}}, "views": ["V"]}
+
+
 def test_http_export_is_a_zip_stream(tmp_path):
     with Server(tmp_path / "v") as srv:
         make_db(srv.connect(), "HTTPX", values=(1, 2, 3))

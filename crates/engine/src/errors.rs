@@ -102,6 +102,9 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
     if text.starts_with("Error parsing JSON: ") {
         return Some(SnowflakeError::new(ErrorCode::JsonParse, text));
     }
+    if text.starts_with("Not an array: ") {
+        return Some(SnowflakeError::new(ErrorCode::NotAnArray, text));
+    }
     let code = match text.split_once(" '") {
         Some(("Numeric value", _)) if text.ends_with("' is not recognized") => {
             ErrorCode::NumericNotRecognized
@@ -258,7 +261,24 @@ fn binder(text: &str, name: Option<String>) -> SnowflakeError {
     if text.contains("Division by zero") {
         return SnowflakeError::division_by_zero();
     }
+    if let Some((columns, values)) = insert_counts(text) {
+        return SnowflakeError::compilation(
+            ErrorCode::InsertValueCount,
+            format!(
+                "Insert value list does not match column list expecting {columns} but got {values}"
+            ),
+        );
+    }
     SnowflakeError::compilation(ErrorCode::SyntaxError, strip_markers(text))
+}
+
+/// DuckDB's `table T has 2 columns but 3 values were supplied` and `Column name/value
+/// mismatch for insert on T: expected 2 columns but 3 values were supplied`: (columns, values).
+fn insert_counts(text: &str) -> Option<(u64, u64)> {
+    let (before, _) = text.split_once(" values were supplied")?;
+    let (before, values) = before.rsplit_once(" columns but ")?;
+    let columns = before.rsplit(' ').next()?;
+    Some((columns.parse().ok()?, values.trim().parse().ok()?))
 }
 
 fn conversion(text: &str) -> SnowflakeError {
@@ -361,6 +381,22 @@ mod tests {
             "Invalid Input Error: MERGE INTO command cannot affect the same target row more than once",
         );
         assert_eq!(e.code, ErrorCode::DuplicateRow);
+        let e = from_message("Binder Error: table T has 2 columns but 3 values were supplied");
+        assert_eq!(e.code, ErrorCode::InsertValueCount);
+        assert!(
+            e.message.ends_with("expecting 2 but got 3"),
+            "{}",
+            e.message
+        );
+        let e = from_message(
+            "Binder Error: Column name/value mismatch for insert on T: expected 1 columns but 2 \
+             values were supplied",
+        );
+        assert!(
+            e.message.ends_with("expecting 1 but got 2"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

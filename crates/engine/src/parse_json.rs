@@ -141,14 +141,23 @@ impl<'a> Reader<'a> {
     fn object(&mut self, out: &mut String) -> Result<(), ParseError> {
         self.at += 1;
         self.depth += 1;
-        // (decoded key, key as written, value text)
-        let mut members: Vec<(String, &'a str, String)> = Vec::new();
+        // (decoded key, key as a JSON string, value text)
+        let mut members: Vec<(String, std::borrow::Cow<'a, str>, String)> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         if !self.eat(b'}') {
             loop {
                 self.skip_space();
-                let token = self.string()?;
-                let key: String = serde_json::from_str(token).map_err(|_| ParseError::Malformed)?;
+                let (key, token) = if self.peek() == Some(b'"') {
+                    let token = self.string()?;
+                    let key: String =
+                        serde_json::from_str(token).map_err(|_| ParseError::Malformed)?;
+                    (key, std::borrow::Cow::Borrowed(token))
+                } else {
+                    // An unquoted key, as in `{ name: "John" }` (FLATTEN's documented example).
+                    let key = self.bare_key()?;
+                    let quoted = serde_json::to_string(key).map_err(|_| ParseError::Malformed)?;
+                    (key.to_string(), std::borrow::Cow::Owned(quoted))
+                };
                 if !self.eat(b':') {
                     return Err(ParseError::Malformed);
                 }
@@ -172,13 +181,26 @@ impl<'a> Reader<'a> {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(token);
+            out.push_str(token.as_ref());
             out.push(':');
             out.push_str(value);
         }
         out.push('}');
         self.depth -= 1;
         Ok(())
+    }
+
+    /// An object key written without quotes: letters, digits, `_` and `$`.
+    fn bare_key(&mut self) -> Result<&'a str, ParseError> {
+        let rest = &self.text[self.at..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$')))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return Err(ParseError::Malformed);
+        }
+        self.at += len;
+        Ok(&rest[..len])
     }
 
     /// A string token with its quotes, its escapes checked.
@@ -315,6 +337,10 @@ mod tests {
             Ok("[-1,12,289,2188,false,null]")
         );
         assert_eq!(parse("[1, ,77]", false).as_deref(), Ok("[1,null,77]"));
+        assert_eq!(
+            parse(r#"{ name: { first: "John" }, a_1$: [1] }"#, false).as_deref(),
+            Ok(r#"{"name":{"first":"John"},"a_1$":[1]}"#)
+        );
         assert_eq!(parse("[]", false).as_deref(), Ok("[]"));
         assert_eq!(parse("1.2345e+02", false).as_deref(), Ok("1.2345e+02"));
         assert_eq!(
@@ -330,7 +356,8 @@ mod tests {
             "",
             "abc",
             "[1 2]",
-            "{a: 1}",
+            "{: 1}",
+            "{a b: 1}",
             "1.",
             "01x",
             "01",

@@ -79,6 +79,14 @@ pub enum ErrorCode {
     DuplicateRow,
     /// 100048: a regular expression that does not compile.
     InvalidRegex,
+    /// 002020: an INSERT giving more or fewer values than the columns it names.
+    InsertValueCount,
+    /// 100107: a value that should be an ARRAY is not (ARRAY_FLATTEN of non-arrays).
+    NotAnArray,
+    /// 002108: ALTER COLUMN to a type of another kind (NUMBER to VARCHAR, FLOAT to NUMBER...).
+    ColumnTypeIncompatible,
+    /// 040052: ALTER COLUMN changing a NUMBER's scale, or narrowing a type below its values.
+    ColumnTypeNarrowed,
     /// A Snowflake Scripting exception a block raised and did not catch: its declared number,
     /// -20999 to -20000 (numbers outside that range are -20000).
     Raised(i32),
@@ -129,6 +137,10 @@ impl ErrorCode {
             ErrorCode::CannotParse => "100096",
             ErrorCode::DuplicateRow => "100090",
             ErrorCode::InvalidRegex => "100048",
+            ErrorCode::InsertValueCount => "002020",
+            ErrorCode::NotAnArray => "100107",
+            ErrorCode::ColumnTypeIncompatible => "002108",
+            ErrorCode::ColumnTypeNarrowed => "040052",
             ErrorCode::Raised(n) => raised_code(n),
         }
     }
@@ -168,6 +180,10 @@ impl ErrorCode {
             ErrorCode::CannotParse => "22007",
             ErrorCode::DuplicateRow => "42P18",
             ErrorCode::InvalidRegex => "2201B",
+            ErrorCode::InsertValueCount => "21S01",
+            ErrorCode::ColumnTypeIncompatible
+            | ErrorCode::ColumnTypeNarrowed
+            | ErrorCode::NotAnArray => "22000",
             ErrorCode::Raised(_) => "P0001",
         }
     }
@@ -185,6 +201,9 @@ impl ErrorCode {
                 | ErrorCode::InvalidArgumentTypes
                 | ErrorCode::UnknownFunction
                 | ErrorCode::UndefinedVariable
+                | ErrorCode::InsertValueCount
+                | ErrorCode::ColumnTypeIncompatible
+                | ErrorCode::ColumnTypeNarrowed
         )
     }
 

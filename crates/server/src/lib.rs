@@ -45,9 +45,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         // The 5.x connector asks with an empty path segment.
         .route("/monitoring/queries//{id}", get(monitoring::status))
         .route("/telemetry/send", post(telemetry::send))
-        .route("/_localstack/health", get(localstack::health))
+        .route(
+            "/_localstack/health",
+            get(localstack::health).post(localstack::health_action),
+        )
         .route("/_localstack/info", get(localstack::info))
         .route("/_localstack/pods/state", get(pods::export_state))
+        .route("/_localstack/pods/state/metamodel", get(pods::metamodel))
         .route(
             "/_localstack/pods",
             get(pods::list_pods).post(pods::import_state),

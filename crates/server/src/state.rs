@@ -72,6 +72,8 @@ pub struct AppState {
     masters: Mutex<HashMap<String, Arc<SessionHandle>>>,
     queries: Mutex<(HashMap<String, QueryState>, VecDeque<String>)>,
     next_session: AtomicU64,
+    /// Notified by `POST /_localstack/health {"action": "kill"}`: the server loop stops.
+    pub shutdown: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             masters: Mutex::new(HashMap::new()),
             queries: Mutex::new((HashMap::new(), VecDeque::new())),
             next_session: AtomicU64::new(1_000_001),
+            shutdown: tokio::sync::Notify::new(),
         })
     }
 

@@ -214,7 +214,17 @@ impl Session {
                 self.params.text(name).unwrap_or_default()
             }),
             functions: vec![],
+            week_start: self.int_param("WEEK_START"),
+            week_of_year_policy: self.int_param("WEEK_OF_YEAR_POLICY"),
         }
+    }
+
+    /// An integer session parameter (0 when unset or not a number).
+    fn int_param(&self, name: &str) -> i64 {
+        self.params
+            .text(name)
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// Open a transaction on the engine session and give it a fresh id: nanoseconds since the
@@ -663,7 +673,13 @@ impl Session {
         sql: &str,
         request: &Request,
     ) -> Result<ResultSet> {
-        match plan(statement, ctx, sql)? {
+        let planned = plan(statement, ctx, sql)?;
+        // DDL commits the open transaction first and then commits itself (Snowflake's
+        // Transactions page: "DDL statements are always autocommitted").
+        if self.in_transaction && !request.describe_only && is_ddl(&planned) {
+            commands::transaction::commit(self)?;
+        }
+        match planned {
             Plan::Command(command) => commands::run(self, command),
             Plan::Sql(p) => {
                 // With AUTOCOMMIT off, the first DML statement opens a transaction that lasts
@@ -758,7 +774,27 @@ impl Session {
                 inserts,
                 updates,
                 deletes,
-            } => self.run_merge(&p.sql, [*inserts, *updates, *deletes]),
+                one_source_row,
+                deletes_only,
+            } => {
+                let present = [*inserts, *updates, *deletes];
+                let result = self.run_merge(&p.sql, present);
+                // Where Snowflake picks one of several source rows joining a target row and
+                // DuckDB refuses, the MERGE runs again reading one of them (not when
+                // placeholders only `p.sql` fills in).
+                match (result, one_source_row) {
+                    (Err(e), Some(one))
+                        if e.code == ErrorCode::DuplicateRow
+                            && p.information_schema.is_empty()
+                            && p.result_scans.is_empty()
+                            && (*deletes_only
+                                || !self.params.flag("ERROR_ON_NONDETERMINISTIC_MERGE")) =>
+                    {
+                        self.run_merge(one, present)
+                    }
+                    (result, _) => result,
+                }
+            }
             SqlKind::MultiInsert {
                 source,
                 inserts,
@@ -823,6 +859,7 @@ impl Session {
                 sequences,
                 comment,
                 not_null,
+                copied_columns,
             } => {
                 if *if_not_exists && self.object_exists(table, *temporary)? {
                     return ResultSet::status(
@@ -845,6 +882,9 @@ impl Session {
                     }
                     for (name, meta) in columns {
                         s.conn.set_column_meta(storage, name, meta)?;
+                    }
+                    if let Some(copied) = copied_columns {
+                        s.copy_column_types(table, *temporary, storage, copied)?;
                     }
                     if let Some(comment) = comment {
                         s.conn.execute(&format!(
@@ -1109,6 +1149,51 @@ impl Session {
         out
     }
 
+    /// Give the columns a CTAS copied from its source table the source's declared types.
+    fn copy_column_types(
+        &self,
+        table: &ObjectRef,
+        temporary: bool,
+        storage: &str,
+        copied: &snowglobe_translate::CopiedColumns,
+    ) -> Result<()> {
+        let place = |t: &ObjectRef, temporary: bool| {
+            if temporary {
+                (TEMP_DATABASE.to_string(), String::new())
+            } else {
+                (t.database.clone(), t.schema.clone())
+            }
+        };
+        let (db, schema) = place(
+            &copied.source,
+            self.temporary_tables.contains(&copied.source),
+        );
+        let Ok(source) = self.conn.columns(&db, &schema, &copied.source.name) else {
+            return Ok(());
+        };
+        let (db, schema) = place(table, temporary);
+        for column in self.conn.columns(&db, &schema, &table.name)? {
+            if column.meta.is_some() {
+                continue;
+            }
+            let from = match copied.columns.iter().find(|(new, _)| *new == column.name) {
+                Some((_, from)) => from.as_str(),
+                None if copied.all => column.name.as_str(),
+                None => continue,
+            };
+            // Only a column DuckDB typed the same (so the declared type still describes it).
+            if let Some(declared) = source
+                .iter()
+                .find(|c| c.name == from && c.data_type == column.data_type)
+                .and_then(|c| c.meta.as_ref())
+            {
+                let meta = snowglobe_catalog::ColumnMeta::new(declared.sf_type);
+                self.conn.set_column_meta(storage, &column.name, &meta)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Declared column types of the tables a query reads.
     fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<Declared>> {
         let mut out = Vec::new();
@@ -1144,6 +1229,33 @@ impl Session {
 
     pub(crate) fn conn(&self) -> &EngineSession {
         &self.conn
+    }
+}
+
+/// Whether a planned statement is DDL, which Snowflake always autocommits.
+fn is_ddl(planned: &Plan) -> bool {
+    use snowglobe_translate::Command as C;
+    match planned {
+        // (TRUNCATE, the one `SqlKind::Ddl`, is DML in Snowflake's transactions.)
+        Plan::Sql(p) => matches!(
+            p.kind,
+            SqlKind::CreateTable { .. } | SqlKind::Drop { .. } | SqlKind::CreateView { .. }
+        ),
+        Plan::Command(c) => matches!(
+            c,
+            C::CreateDatabase { .. }
+                | C::DropDatabase { .. }
+                | C::CreateSchema { .. }
+                | C::DropSchema { .. }
+                | C::RenameView { .. }
+                | C::CreateSequence(_)
+                | C::DropSequence { .. }
+                | C::AlterTable { .. }
+                | C::Comment { .. }
+                | C::CloneTable { .. }
+                | C::CloneSchema { .. }
+                | C::CloneDatabase { .. }
+        ),
     }
 }
 

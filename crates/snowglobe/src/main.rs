@@ -334,7 +334,14 @@ async fn start(mut args: StartArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, "snowglobe ready");
-    snowglobe_server::run(listener, state, shutdown_signal()).await?;
+    let stop = state.clone();
+    let shutdown = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {},
+            _ = stop.shutdown.notified() => {},
+        }
+    };
+    snowglobe_server::run(listener, state, shutdown).await?;
     Ok(())
 }
 

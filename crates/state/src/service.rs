@@ -88,6 +88,36 @@ impl StateService {
         ))?)
     }
 
+    /// The state as LocalStack's metamodel tree (`GET /_localstack/pods/state/metamodel`):
+    /// account, service, region, then each database's schemas with their tables (exact row
+    /// counts) and views.
+    pub fn metamodel(&self) -> Result<serde_json::Value, StateError> {
+        use serde_json::{json, Map, Value};
+        let conn = self.engine.connect()?;
+        let mut databases = Map::new();
+        for db in conn.databases()? {
+            let mut schemas = Map::new();
+            for schema in conn.schemas(&db)? {
+                let mut tables = Map::new();
+                let mut views = Vec::new();
+                for (name, is_view, _) in conn.relations(&db, &schema)? {
+                    if is_view {
+                        views.push(Value::from(name));
+                    } else {
+                        let rows = conn.row_count(&db, &schema, &name)?;
+                        tables.insert(name, json!({ "rows": rows }));
+                    }
+                }
+                schemas.insert(schema, json!({"tables": tables, "views": views}));
+            }
+            databases.insert(db, json!({ "schemas": schemas }));
+        }
+        // LocalStack's default account and region head the tree.
+        Ok(json!({
+            "000000000000": {"snowflake": {"us-east-1": {"databases": databases}}}
+        }))
+    }
+
     /// Save the working state into the store: written whole beside it first (see
     /// [`PENDING_SAVE`]), then applied (an import: all or nothing). `None` without a manual
     /// store: every committed statement is saved already.

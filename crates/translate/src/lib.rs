@@ -35,7 +35,9 @@ pub use binds::{BindValue, Bindings};
 pub use get_ddl::{DdlObject, GetDdl};
 pub use names::{Context, ObjectRef, UserFunction};
 pub use parse::parse;
-pub use plan::{plan, Command, Grants, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget};
+pub use plan::{
+    plan, Command, CopiedColumns, Grants, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget,
+};
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;
 pub use statements::{AlterAction, ColumnChange, CommentTarget, SequenceDef};

@@ -49,6 +49,10 @@ pub struct Context {
     pub tz_columns: Vec<(String, String)>,
     /// How values converted to text without a format print (the `*_OUTPUT_FORMAT` parameters).
     pub output_formats: OutputFormats,
+    /// The session's WEEK_START (0: legacy, ISO weeks; 1-7: Monday-Sunday) and
+    /// WEEK_OF_YEAR_POLICY (0: ISO-like, 1: the week of January 1 is week 1).
+    pub week_start: i64,
+    pub week_of_year_policy: i64,
     /// The SQL user-defined functions the statement calls, as the session found them (see
     /// [`crate::rules::udfs`]).
     pub functions: Vec<UserFunction>,

@@ -225,6 +225,9 @@ pub struct Show {
     pub account: bool,
     /// `IN TABLE t` (columns, primary keys): the table.
     pub table: Option<String>,
+    /// No IN clause, so the scope is the current database, where Snowflake lists objects of
+    /// the same name (in different schemas) once.
+    pub unscoped: bool,
 }
 
 impl Show {
@@ -246,6 +249,19 @@ impl Show {
             schema: None,
             account: false,
             table: None,
+            unscoped: false,
+        }
+    }
+
+    /// The scope of a SHOW without IN: the current database (every schema), or the account
+    /// when no database is in use.
+    fn current_database_scope(&mut self, ctx: &Context) {
+        match &ctx.database {
+            Some(db) => {
+                self.database = Some(db.clone());
+                self.unscoped = true;
+            }
+            None => self.account = true,
         }
     }
 }
@@ -276,6 +292,16 @@ pub enum ShowObjects {
     Roles,
     /// User-defined stored procedures.
     Procedures,
+}
+
+/// The columns a `CREATE TABLE .. AS SELECT` copies unchanged from the one table it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedColumns {
+    pub source: ObjectRef,
+    /// `SELECT *`: every column of the source, under its own name.
+    pub all: bool,
+    /// (new column, source column) for each plain column reference selected.
+    pub columns: Vec<(String, String)>,
 }
 
 /// The object a `USE` statement switches to.
@@ -334,6 +360,13 @@ pub enum SqlKind {
         inserts: bool,
         updates: bool,
         deletes: bool,
+        /// The same MERGE reading, for each target row, one of the source rows it joins: run
+        /// instead where Snowflake picks one of several (its WHEN MATCHED clauses only delete,
+        /// or ERROR_ON_NONDETERMINISTIC_MERGE is off) and DuckDB would refuse.
+        one_source_row: Option<String>,
+        /// The WHEN MATCHED clauses delete and none updates: several source rows per target
+        /// row are no error.
+        deletes_only: bool,
     },
     /// `INSERT ALL | FIRST`: the source query is kept in a temporary table (named by
     /// [`MULTI_INSERT_SOURCE`]), then each INTO clause inserts from it; each insert is
@@ -364,6 +397,9 @@ pub enum SqlKind {
         /// Columns declared NOT NULL in a `CREATE TABLE t (a INT NOT NULL) AS SELECT` (DuckDB
         /// keeps no constraints from a query): set NOT NULL once the table is filled.
         not_null: Vec<String>,
+        /// A CTAS reading one table: its columns copied as they are keep their declared
+        /// Snowflake types (`VARCHAR(10)`, `ARRAY`, `TIMESTAMP_LTZ`...).
+        copied_columns: Option<CopiedColumns>,
     },
     /// DROP TABLE / VIEW; `storage` is the DuckDB path.
     Drop {
@@ -461,6 +497,9 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 inserts: has(|a| matches!(a, MergeAction::Insert(_))),
                 updates: has(|a| matches!(a, MergeAction::Update { .. })),
                 deletes: has(|a| matches!(a, MergeAction::Delete { .. })),
+                one_source_row: None,
+                deletes_only: has(|a| matches!(a, MergeAction::Delete { .. }))
+                    && !has(|a| matches!(a, MergeAction::Update { .. })),
             }
         }
         Statement::CreateTable(create) if create.dynamic || create.iceberg || create.external => {
@@ -594,8 +633,14 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         },
     )?;
     let mut kind = kind;
-    if let (Statement::Update(update), SqlKind::Update { multi_joined }) = (&statement, &mut kind) {
-        *multi_joined = multi_joined_count(update);
+    match (&statement, &mut kind) {
+        (Statement::Update(update), SqlKind::Update { multi_joined }) => {
+            *multi_joined = multi_joined_count(update);
+        }
+        (Statement::Merge(merge), SqlKind::Merge { one_source_row, .. }) => {
+            *one_source_row = merge_one_source_row(merge);
+        }
+        _ => {}
     }
     // DDL targets are named in full, after the rules (which would otherwise re-normalise them).
     match (&mut statement, &kind) {
@@ -687,6 +732,64 @@ fn multi_joined_count(update: &sqlparser::ast::Update) -> Option<String> {
     Some(format!(
         "SELECT count(*) FROM (SELECT 1 FROM {sources}{filter} GROUP BY {target}.rowid HAVING count(*) > 1)"
     ))
+}
+
+/// The name a table factor is seen by: its alias, or the last part of its name.
+fn visible_name(factor: &sqlparser::ast::TableFactor) -> Option<Ident> {
+    use sqlparser::ast::TableFactor;
+    match factor {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            Some(a.name.clone())
+        }
+        TableFactor::Table { name, .. } => name.0.last()?.as_ident().cloned(),
+        _ => None,
+    }
+}
+
+/// `merge` with its source reduced to one row per target row it joins (the first, or the
+/// first meeting a WHEN MATCHED condition when every such clause has one); source rows that
+/// join no target row all stay.
+fn merge_one_source_row(merge: &sqlparser::ast::Merge) -> Option<String> {
+    use sqlparser::ast::{MergeClauseKind, TableFactor};
+    let target = visible_name(&merge.table)?;
+    let source = visible_name(&merge.source)?;
+    if target.value == source.value {
+        return None;
+    }
+    let matched: Vec<&sqlparser::ast::MergeClause> = merge
+        .clauses
+        .iter()
+        .filter(|c| c.clause_kind == MergeClauseKind::Matched)
+        .collect();
+    let order = if !matched.is_empty() && matched.iter().all(|c| c.predicate.is_some()) {
+        let any = matched
+            .iter()
+            .filter_map(|c| c.predicate.as_ref().map(|p| format!("({p})")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        format!(" ORDER BY CASE WHEN {any} THEN 0 ELSE 1 END")
+    } else {
+        String::new()
+    };
+    let placeholder = Ident::with_quote('"', "\u{1}merge source");
+    let mut reduced = merge.clone();
+    // The target is a plain table: its factor, renamed, stands for the new source.
+    reduced.source = merge.table.clone();
+    let TableFactor::Table { name, alias, .. } = &mut reduced.source else {
+        return None;
+    };
+    *name = ObjectName::from(vec![placeholder.clone()]);
+    *alias = None;
+    let subquery = format!(
+        "(SELECT {source}.* FROM {} LEFT JOIN {} ON {} QUALIFY {target}.rowid IS NULL OR \
+         row_number() OVER (PARTITION BY {target}.rowid{order}) = 1) AS {source}",
+        merge.source, merge.table, merge.on
+    );
+    Some(
+        reduced
+            .to_string()
+            .replacen(&placeholder.to_string(), &subquery, 1),
+    )
 }
 
 /// The DuckDB path of an object, honouring the session's temporary tables.
@@ -896,6 +999,10 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     create.data_retention_time_in_days = None;
     create.max_data_extension_time_in_days = None;
     create.enable_schema_evolution = None;
+    let copied_columns = match (&create.query, declared.is_empty()) {
+        (Some(query), true) => copied_columns(query, ctx),
+        _ => None,
+    };
     if let (Some(query), false) = (create.query.as_mut(), declared.is_empty()) {
         ctas_with_columns(query, &declared)?;
         create.columns.clear();
@@ -914,7 +1021,71 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         sequences,
         comment,
         not_null: ctas_not_null,
+        copied_columns,
     })
+}
+
+/// The columns a CTAS query copies unchanged: the plain column references (and `*`) of a
+/// SELECT reading one table, without CTEs, joins or set operations.
+fn copied_columns(query: &sqlparser::ast::Query, ctx: &Context) -> Option<CopiedColumns> {
+    use sqlparser::ast::{Expr, SelectItem, SetExpr, TableFactor};
+    if query.with.is_some() {
+        return None;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [from] = select.from.as_slice() else {
+        return None;
+    };
+    let TableFactor::Table {
+        name, args: None, ..
+    } = &from.relation
+    else {
+        return None;
+    };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let source = resolve_object(name, ctx, "CREATE TABLE").ok()?;
+    let plain = |e: &Expr| match e {
+        Expr::Identifier(i) => Some(ident_name(i)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(ident_name),
+        _ => None,
+    };
+    let mut out = CopiedColumns {
+        source,
+        all: false,
+        columns: vec![],
+    };
+    for item in &select.projection {
+        match item {
+            // Every column under its own name (with EXCLUDE, a computed column could take a
+            // dropped column's name).
+            SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o)
+                if o.opt_replace.is_none()
+                    && o.opt_rename.is_none()
+                    && o.opt_alias.is_none()
+                    && o.opt_exclude.is_none()
+                    && o.opt_except.is_none()
+                    && o.opt_ilike.is_none() =>
+            {
+                out.all = true
+            }
+            SelectItem::UnnamedExpr(e) => {
+                if let Some(c) = plain(e) {
+                    out.columns.push((c.clone(), c));
+                }
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                if let Some(c) = plain(expr) {
+                    out.columns.push((ident_name(alias), c));
+                }
+            }
+            _ => {}
+        }
+    }
+    (out.all || !out.columns.is_empty()).then_some(out)
 }
 
 /// `CREATE TABLE t (a INT, b TEXT) AS SELECT ..` names and types the query's columns by
@@ -1013,6 +1184,21 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
         if insert.overwrite && !overwrite.contains(&path) {
             overwrite.push(path);
         }
+        // A column given DEFAULT is left out, so it takes its default.
+        let defaulted = |i: usize| {
+            clause.values.as_ref().is_some_and(|v| {
+                v.values
+                    .get(i)
+                    .is_some_and(|v| matches!(v, sqlparser::ast::MultiTableInsertValue::Default))
+            })
+        };
+        let count = clause.values.as_ref().map_or(0, |v| v.values.len());
+        if (clause.columns.is_empty() || (0..count).all(defaulted)) && (0..count).any(defaulted) {
+            return Err(SnowflakeError::unsupported(
+                "DEFAULT in a multi-table INSERT's VALUES without a column list or for every \
+                 column",
+            ));
+        }
         let columns = if clause.columns.is_empty() {
             String::new()
         } else {
@@ -1021,7 +1207,9 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
                 clause
                     .columns
                     .iter()
-                    .map(|c| c.to_string())
+                    .enumerate()
+                    .filter(|(i, _)| !defaulted(*i))
+                    .map(|(_, c)| c.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -1030,7 +1218,9 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
             Some(v) => v
                 .values
                 .iter()
-                .map(|v| v.to_string())
+                .enumerate()
+                .filter(|(i, _)| !defaulted(*i))
+                .map(|(_, v)| v.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             None => "*".into(),
@@ -1121,12 +1311,20 @@ pub(crate) fn translate_column(
         .ok_or_else(|| SnowflakeError::internal("no column definition"))?;
     let Plan::Sql(SqlPlan {
         sql: translated,
-        kind: SqlKind::CreateTable { columns, .. },
+        kind: SqlKind::CreateTable {
+            columns, sequences, ..
+        },
         ..
     }) = plan(statement, ctx, &sql)?
     else {
         return Err(SnowflakeError::internal("column definition did not plan"));
     };
+    if !sequences.is_empty() {
+        return Err(SnowflakeError::unsupported(
+            "ALTER TABLE ... ADD COLUMN ... AUTOINCREMENT / IDENTITY (declare the column in \
+             CREATE TABLE, or use a sequence default)",
+        ));
+    }
     let (name, meta) = columns
         .into_iter()
         .next()
@@ -1563,6 +1761,15 @@ fn show(
                 (Some(ShowStatementInParentType::Database), [db]) => {
                     out.database = Some(db.clone())
                 }
+                (Some(ShowStatementInParentType::Database), []) => {
+                    out.database = Some(crate::names::current_database(ctx, "SHOW")?)
+                }
+                (Some(ShowStatementInParentType::Schema), [])
+                    if objects != ShowObjects::Schemas =>
+                {
+                    out.database = Some(crate::names::current_database(ctx, "SHOW")?);
+                    out.schema = Some(crate::names::current_schema(ctx, "SHOW")?);
+                }
                 (Some(ShowStatementInParentType::Schema) | None, [schema])
                     if objects != ShowObjects::Schemas =>
                 {
@@ -1579,17 +1786,12 @@ fn show(
         }
         None => match objects {
             ShowObjects::Databases => out.account = true,
-            ShowObjects::Schemas => {
-                out.database = Some(crate::names::current_database(ctx, "SHOW")?)
-            }
             ShowObjects::Warehouses
             | ShowObjects::Parameters
             | ShowObjects::Functions
             | ShowObjects::UserFunctions => out.account = true,
-            _ => {
-                out.database = Some(crate::names::current_database(ctx, "SHOW")?);
-                out.schema = ctx.schema.clone();
-            }
+            // Tables, views, objects, columns: Snowflake's "If you omit IN ..." rule.
+            _ => out.current_database_scope(ctx),
         },
     }
     Ok(out)
@@ -1635,6 +1837,9 @@ pub(crate) fn show_of(
             | ShowObjects::Users
             | ShowObjects::Roles
             | ShowObjects::Procedures => out.account = true,
+            ShowObjects::Sequences | ShowObjects::Stages | ShowObjects::FileFormats => {
+                out.current_database_scope(ctx)
+            }
             _ => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                 out.schema = ctx.schema.clone();
@@ -1779,6 +1984,47 @@ mod tests {
             panic!()
         };
         assert_eq!(s.database.as_deref(), Some("DB"));
+        // Without IN: the whole current database, each name once.
+        let Plan::Command(Command::Show(s)) = plan_of("show tables") else {
+            panic!()
+        };
+        assert_eq!(
+            (s.database.as_deref(), s.schema.as_deref(), s.unscoped),
+            (Some("DB"), None, true)
+        );
+        let Plan::Command(Command::Show(s)) = plan_of("show views in schema") else {
+            panic!()
+        };
+        assert_eq!(
+            (s.database.as_deref(), s.schema.as_deref(), s.unscoped),
+            (Some("DB"), Some("PUBLIC"), false)
+        );
+    }
+
+    #[test]
+    fn merge_can_read_one_source_row_per_target_row() {
+        let Plan::Sql(p) = plan_of(
+            "merge into t using s on t.id = s.id when matched and s.gone then delete \
+             when not matched then insert (id) values (s.id)",
+        ) else {
+            panic!()
+        };
+        let SqlKind::Merge {
+            one_source_row: Some(one),
+            deletes_only: true,
+            ..
+        } = p.kind
+        else {
+            panic!("{:?}", p.kind)
+        };
+        assert_eq!(
+            one,
+            "MERGE INTO \"T\" USING (SELECT \"S\".* FROM \"S\" LEFT JOIN \"T\" ON \"T\".\"ID\" = \
+             \"S\".\"ID\" QUALIFY \"T\".rowid IS NULL OR row_number() OVER (PARTITION BY \"T\".rowid \
+             ORDER BY CASE WHEN (\"S\".\"GONE\") THEN 0 ELSE 1 END) = 1) AS \"S\" ON \"T\".\"ID\" = \
+             \"S\".\"ID\" WHEN MATCHED AND \"S\".\"GONE\" THEN DELETE WHEN NOT MATCHED THEN INSERT (id) \
+             VALUES (\"S\".\"ID\")"
+        );
     }
 
     #[test]

@@ -508,9 +508,23 @@ fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement
             end(p, sql).map(|_| marker("ALTER TABLE COMMENT", vec![table, null(), null(), flag])),
         );
     }
-    if p.parse_keyword(Keyword::ALTER) || p.parse_keyword(Keyword::MODIFY) {
+    let at = p.peek_token().span.start;
+    let modify = p.parse_keyword(Keyword::MODIFY);
+    if modify || p.parse_keyword(Keyword::ALTER) {
         let _ = p.parse_keyword(Keyword::COLUMN);
         let column = p.parse_identifier().ok()?;
+        // `MODIFY c SET DATA TYPE | TYPE | SET ... | DROP ...` is Snowflake's other spelling of
+        // `ALTER c ...`, which sqlparser reads.
+        if modify
+            && matches!(&p.peek_token().token, Token::Word(w) if matches!(w.keyword, Keyword::SET | Keyword::DROP | Keyword::TYPE))
+        {
+            let start = char_offset(sql, at.line, at.column)?;
+            let rewritten = format!("{}ALTER{}", &sql[..start], &sql[start + "MODIFY".len()..]);
+            return Some(
+                crate::parse::parse(&rewritten)
+                    .and_then(|mut statements| statements.pop().ok_or_else(|| syntax(sql))),
+            );
+        }
         if p.parse_keyword(Keyword::COMMENT) {
             let comment = p.parse_expr().ok()?;
             let mut values = vec![table, Expr::Identifier(column), comment, flag];
@@ -532,6 +546,23 @@ fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement
                     vec![table, Expr::Identifier(column), null(), flag],
                 )
             }));
+        }
+    }
+    None
+}
+
+/// The byte offset of a 1-based (line, column) position in `sql`.
+fn char_offset(sql: &str, line: u64, column: u64) -> Option<usize> {
+    let (mut l, mut c) = (1, 1);
+    for (i, ch) in sql.char_indices() {
+        if (l, c) == (line, column) {
+            return Some(i);
+        }
+        if ch == '\n' {
+            l += 1;
+            c = 1;
+        } else {
+            c += 1;
         }
     }
     None
@@ -916,6 +947,20 @@ fn alter_action(operation: &AlterTableOperation, ctx: &Context) -> Result<AlterA
             column: crate::plan::translate_column(column_def, ctx)?,
             if_not_exists: *if_not_exists,
         },
+        // `MODIFY c <type>`: the type change of `ALTER c SET DATA TYPE <type>`.
+        AlterTableOperation::ModifyColumn {
+            col_name,
+            data_type,
+            options,
+            column_position: None,
+        } if options.is_empty() => {
+            let sf = crate::types::sf_type(data_type)?;
+            AlterAction::SetType {
+                column: column(col_name),
+                duckdb_type: sf.duckdb_type(),
+                meta: ColumnMeta::new(sf),
+            }
+        }
         AlterTableOperation::DropColumn {
             column_names,
             if_exists,

@@ -46,6 +46,27 @@ impl VisitorMut for Substitute<'_> {
                     }
                 }
             }
+            // GETVARIABLE('NAME'): the session variable's value (the name as stored, so an
+            // unquoted `SET x` is read as 'X'), NULL when it is not set.
+            Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("GETVARIABLE") => {
+                let FunctionArguments::List(list) = &f.args else {
+                    return ControlFlow::Continue(());
+                };
+                if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] =
+                    list.args.as_slice()
+                {
+                    if let Value::SingleQuotedString(name) = &v.value {
+                        if !self.ctx.variables.contains_key(name) {
+                            *expr = Expr::value(Value::Null);
+                        } else {
+                            match self.value(name) {
+                                Ok(e) => *expr = e,
+                                Err(e) => self.error.set(e),
+                            }
+                        }
+                    }
+                }
+            }
             Expr::Function(f) if is_identifier_function(&f.name) => {
                 let FunctionArguments::List(list) = &mut f.args else {
                     return ControlFlow::Continue(());

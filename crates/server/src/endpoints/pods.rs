@@ -164,6 +164,20 @@ pub async fn import_state(
     }
 }
 
+/// `GET /_localstack/pods/state/metamodel`: the state's tree of databases, schemas, tables
+/// (with row counts) and views, as LocalStack's `state inspect` shows it.
+pub async fn metamodel(State(state): State<Arc<AppState>>) -> Response {
+    let result = async {
+        let svc = service(&state)?.clone();
+        blocking(move || svc.metamodel()).await
+    }
+    .await;
+    match result {
+        Ok(tree) => Json(tree).into_response(),
+        Err(e) => error(e),
+    }
+}
+
 /// `POST /_localstack/state/reset` (and `/state/snowflake/reset`).
 pub async fn reset_state(State(state): State<Arc<AppState>>) -> Response {
     let result = async {

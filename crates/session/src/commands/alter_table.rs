@@ -2,7 +2,7 @@
 //! SWAP WITH and the table comment. Declared types follow every change.
 
 use snowglobe_catalog::names::{mangle, quote, quote_literal};
-use snowglobe_catalog::ColumnMeta;
+use snowglobe_catalog::{ColumnMeta, SfType};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use snowglobe_translate::{AlterAction, ObjectRef};
 
@@ -31,6 +31,75 @@ pub(crate) fn update_meta(
 
 fn column_ident(name: &str) -> String {
     quote(&mangle(name))
+}
+
+/// Snowflake's rules for `ALTER COLUMN c SET DATA TYPE t`: a VARCHAR may grow, a NUMBER may
+/// change its precision (down only as far as its values allow) but not its scale, and nothing
+/// changes kind. Refusals read `cannot change column C from type A to B[ because ...]`.
+fn check_type_change(
+    session: &Session,
+    path: &str,
+    column: &str,
+    before: SfType,
+    after: SfType,
+) -> Result<()> {
+    let refuse = |code: ErrorCode, reason: &str| {
+        Err(SnowflakeError::new(
+            code,
+            format!(
+                "SQL compilation error: cannot change column {column} from type {} to {}{reason}",
+                before.sql_name(),
+                after.sql_name()
+            ),
+        ))
+    };
+    match (before, after) {
+        (SfType::Text { length: a }, SfType::Text { length: b }) => {
+            if b < a {
+                return refuse(
+                    ErrorCode::ColumnTypeNarrowed,
+                    " because reducing the byte-length of a varchar is not supported.",
+                );
+            }
+            Ok(())
+        }
+        (
+            SfType::Number {
+                precision: p1,
+                scale: s1,
+            },
+            SfType::Number {
+                precision: p2,
+                scale: s2,
+            },
+        ) => {
+            if s1 != s2 {
+                return refuse(
+                    ErrorCode::ColumnTypeNarrowed,
+                    " because changing the scale of a number is not supported.",
+                );
+            }
+            if p2 < p1 {
+                let limit = format!("1e{}", p2 - s2);
+                let sql = format!(
+                    "SELECT count(*) FROM {path} WHERE abs({}) >= {limit}",
+                    column_ident(column)
+                );
+                if session.conn().execute_count(&sql)? > 0 {
+                    return refuse(
+                        ErrorCode::ColumnTypeNarrowed,
+                        &format!(
+                            " because some existing values cannot be represented using precision \
+                             {p2} instead of precision {p1}."
+                        ),
+                    );
+                }
+            }
+            Ok(())
+        }
+        (a, b) if std::mem::discriminant(&a) == std::mem::discriminant(&b) => Ok(()),
+        _ => refuse(ErrorCode::ColumnTypeIncompatible, ""),
+    }
 }
 
 pub fn run(
@@ -108,12 +177,15 @@ pub fn run(
             meta,
             duckdb_type,
         } => {
-            let old = session
+            let existing = session
                 .conn()
                 .columns(&db, &schema, &table.name)?
                 .into_iter()
                 .find(|c| c.name == column)
-                .and_then(|c| c.meta);
+                .ok_or_else(|| SnowflakeError::invalid_identifier(&column, 1, 0))?;
+            let before = super::describe::column_type(&existing);
+            check_type_change(session, &path, &column, before, meta.sf_type)?;
+            let old = existing.meta;
             session.in_own_transaction(|s| {
                 s.conn().execute(&format!(
                     "ALTER TABLE {path} ALTER COLUMN {} SET DATA TYPE {duckdb_type}",

@@ -16,7 +16,7 @@ mod sequence;
 mod show;
 mod show_more;
 pub(crate) mod stage;
-mod transaction;
+pub(crate) mod transaction;
 mod use_context;
 pub(crate) mod variables;
 mod warehouse;

@@ -276,26 +276,95 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
             }
         }
     };
+    if show.unscoped && show.objects != ShowObjects::Columns {
+        rows = once_per_name(&columns, rows, session.schema.as_deref());
+    }
     if let Some(limit) = show.limit {
         rows.truncate(limit as usize);
     }
     let columns = if show.terse {
-        // TERSE keeps created_on, name, kind, database_name, schema_name (those that exist), in
-        // that order.
-        let wanted = ["created_on", "name", "kind", "database_name", "schema_name"];
-        let keep_idx: Vec<usize> = wanted
-            .iter()
-            .filter_map(|w| columns.iter().position(|(n, _)| n == w))
-            .collect();
-        rows = rows
-            .into_iter()
-            .map(|r| keep_idx.iter().map(|i| r[*i].clone()).collect())
-            .collect();
-        keep_idx.iter().map(|i| columns[*i]).collect()
+        let (columns, terse_rows) = terse(show.objects, &columns, rows);
+        rows = terse_rows;
+        columns
     } else {
         columns
     };
     ResultSet::table(StatementType::Scl, &columns, rows)
+}
+
+/// TERSE output: created_on, name, kind, database_name, schema_name, always these five. A
+/// column the full output lacks is NULL (a schema's kind and schema_name, a database's
+/// database_name and schema_name), except the kind of a view, which is VIEW.
+fn terse(
+    objects: ShowObjects,
+    columns: &[(&'static str, SfType)],
+    rows: Vec<Vec<Cell>>,
+) -> (Vec<(&'static str, SfType)>, Vec<Vec<Cell>>) {
+    let wanted = ["created_on", "name", "kind", "database_name", "schema_name"];
+    let index: Vec<Option<usize>> = wanted
+        .iter()
+        .map(|w| columns.iter().position(|(n, _)| n == w))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            index
+                .iter()
+                .zip(wanted)
+                .map(|(i, w)| match i {
+                    Some(i) => r[*i].clone(),
+                    None if w == "kind" && objects == ShowObjects::Views => text("VIEW"),
+                    None => Cell::Null,
+                })
+                .collect()
+        })
+        .collect();
+    let columns = wanted
+        .iter()
+        .zip(&index)
+        .map(|(w, i)| match i {
+            Some(i) => columns[*i],
+            None => (*w, TEXT),
+        })
+        .collect();
+    (columns, rows)
+}
+
+/// Rows of a SHOW without IN: objects of one name in several schemas of the current database
+/// are listed once (Snowflake's documented behaviour), the current schema's one if it has one.
+fn once_per_name(
+    columns: &[(&str, SfType)],
+    rows: Vec<Vec<Cell>>,
+    current_schema: Option<&str>,
+) -> Vec<Vec<Cell>> {
+    let (Some(name), Some(schema)) = (
+        columns.iter().position(|(n, _)| *n == "name"),
+        columns.iter().position(|(n, _)| *n == "schema_name"),
+    ) else {
+        return rows;
+    };
+    let cell_text = |c: &Cell| match c {
+        Cell::Text(t) => Some(t.clone()),
+        _ => None,
+    };
+    let mut chosen: std::collections::HashMap<Option<String>, usize> = Default::default();
+    for (i, row) in rows.iter().enumerate() {
+        let key = cell_text(&row[name]);
+        let in_current = cell_text(&row[schema]).as_deref() == current_schema;
+        chosen
+            .entry(key)
+            .and_modify(|c| {
+                if in_current {
+                    *c = i
+                }
+            })
+            .or_insert(i);
+    }
+    rows.into_iter()
+        .enumerate()
+        .filter(|(i, row)| chosen.get(&cell_text(&row[name])) == Some(i))
+        .map(|(_, row)| row)
+        .collect()
 }
 
 /// A row of SHOW TABLES.
@@ -364,7 +433,30 @@ pub(crate) fn schemas(session: &Session, show: &Show) -> Result<Vec<(String, Str
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use super::{like, once_per_name, text, Cell, TEXT};
+
+    #[test]
+    fn unscoped_listings_keep_one_object_per_name_preferring_the_current_schema() {
+        let columns = [("name", TEXT), ("schema_name", TEXT)];
+        let row = |n: &str, s: &str| vec![text(n), text(s)];
+        let rows = vec![row("T", "A"), row("U", "A"), row("T", "B"), row("V", "C")];
+        let names = |rows: Vec<Vec<Cell>>| -> Vec<String> {
+            rows.iter()
+                .map(|r| match (&r[0], &r[1]) {
+                    (Cell::Text(n), Cell::Text(s)) => format!("{s}.{n}"),
+                    _ => String::new(),
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(once_per_name(&columns, rows.clone(), Some("B"))),
+            ["A.U", "B.T", "C.V"]
+        );
+        assert_eq!(
+            names(once_per_name(&columns, rows, None)),
+            ["A.T", "A.U", "C.V"]
+        );
+    }
 
     #[test]
     fn like_is_case_insensitive_sql_like() {

@@ -232,6 +232,7 @@ pub fn describe_sequence(session: &mut Session, object: &ObjectRef) -> Result<Re
             schema: Some(object.schema.clone()),
             account: false,
             table: None,
+            unscoped: false,
         },
     )
 }

@@ -257,15 +257,55 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
             )
         }
         // One level of nesting removed: `[[1, 2], [3]]` is `[1, 2, 3]`.
+        // A NULL element makes the result NULL; an element that is no array is an error.
         "ARRAY_FLATTEN" => {
             arity(1, 1)?;
-            to_json(func(
+            let kinds = func(
+                "list_transform",
+                vec![items(0), lambda(&["sg_x"], json_type(ident("sg_x")))],
+            );
+            let flattened = to_json(func(
                 "flatten",
                 vec![func(
                     "list_transform",
                     vec![items(0), lambda(&["sg_x"], elements(ident("sg_x")))],
                 )],
-            ))
+            ));
+            case(
+                vec![
+                    (
+                        func("list_contains", vec![kinds.clone(), string("NULL")]),
+                        null(),
+                    ),
+                    (
+                        func(
+                            "list_bool_or",
+                            vec![func(
+                                "list_transform",
+                                vec![
+                                    kinds,
+                                    lambda(
+                                        &["sg_k"],
+                                        binary(
+                                            ident("sg_k"),
+                                            BinaryOperator::NotEq,
+                                            string("ARRAY"),
+                                        ),
+                                    ),
+                                ],
+                            )],
+                        ),
+                        func(
+                            "error",
+                            vec![string(
+                                "Not an array: 'Input argument to ARRAY_FLATTEN is not an array \
+                                 of arrays'",
+                            )],
+                        ),
+                    ),
+                ],
+                Some(flattened),
+            )
         }
         "ARRAY_GENERATE_RANGE" => {
             arity(2, 3)?;

@@ -20,7 +20,7 @@ use sqlparser::ast::{
     VisitorMut,
 };
 
-use super::calls::{binary, func as f, number, plain_args, string as text};
+use super::calls::{binary, func as f, nested, number, plain_args, string as text};
 use super::timestamps::session_zone;
 use super::FirstError;
 use crate::names::Context;
@@ -29,6 +29,10 @@ use crate::names::Context;
 pub fn rewrite_date_functions(statement: &mut Statement, ctx: &Context) -> Result<()> {
     let mut v = Dates {
         zone: session_zone(ctx),
+        week: Week {
+            start: ctx.week_start,
+            policy: ctx.week_of_year_policy,
+        },
         error: FirstError::default(),
     };
     let _ = statement.visit(&mut v);
@@ -37,7 +41,100 @@ pub fn rewrite_date_functions(statement: &mut Statement, ctx: &Context) -> Resul
 
 struct Dates {
     zone: String,
+    week: Week,
     error: FirstError,
+}
+
+/// The session's WEEK_START and WEEK_OF_YEAR_POLICY.
+#[derive(Debug, Clone, Copy)]
+struct Week {
+    start: i64,
+    policy: i64,
+}
+
+impl Week {
+    /// The ISO rules (weeks from Monday, week 1 holding the year's first Thursday): the
+    /// defaults, which DuckDB's own parts follow.
+    fn is_iso(self) -> bool {
+        self.policy == 0 && matches!(self.start, 0 | 1)
+    }
+
+    /// The day a week starts on, 1 (Monday) to 7 (Sunday); 0 means Monday.
+    fn first_day(self) -> i64 {
+        if (1..=7).contains(&self.start) {
+            self.start
+        } else {
+            1
+        }
+    }
+
+    /// The day of `x`'s week, 1 to 7 from the week's first day.
+    fn day(self, x: &Expr) -> Expr {
+        let shifted = binary(
+            binary(
+                f("isodow", vec![x.clone()]),
+                BinaryOperator::Minus,
+                number(self.first_day()),
+            ),
+            BinaryOperator::Plus,
+            number(7),
+        );
+        nested(binary(
+            nested(binary(nested(shifted), BinaryOperator::Modulo, number(7))),
+            BinaryOperator::Plus,
+            number(1),
+        ))
+    }
+
+    /// The day that decides which year a week belongs to under policy 0: its fourth day.
+    fn deciding_day(self, x: &Expr) -> Expr {
+        // Days as an interval: DuckDB subtracts no BIGINT from a DATE.
+        let days = binary(
+            f("to_days", vec![number(1)]),
+            BinaryOperator::Multiply,
+            nested(binary(number(4), BinaryOperator::Minus, self.day(x))),
+        );
+        binary(cast(x.clone(), DataType::Date), BinaryOperator::Plus, days)
+    }
+
+    /// WEEK: the week of the year. Policy 1 counts from the week holding January 1 (dates
+    /// keep their calendar year); policy 0 gives a week to the year holding its fourth day.
+    fn week(self, x: &Expr) -> Expr {
+        let week_of = |doy: Expr, offset: Expr| {
+            let days = binary(
+                binary(doy, BinaryOperator::Minus, number(1)),
+                BinaryOperator::Plus,
+                offset,
+            );
+            binary(
+                bigint(f(
+                    "floor",
+                    vec![binary(nested(days), BinaryOperator::Divide, number(7))],
+                )),
+                BinaryOperator::Plus,
+                number(1),
+            )
+        };
+        if self.policy == 1 {
+            let january_first = f(
+                "make_date",
+                vec![f("year", vec![x.clone()]), number(1), number(1)],
+            );
+            let offset = binary(self.day(&january_first), BinaryOperator::Minus, number(1));
+            week_of(f("dayofyear", vec![x.clone()]), offset)
+        } else {
+            week_of(f("dayofyear", vec![self.deciding_day(x)]), number(0))
+        }
+    }
+
+    /// YEAROFWEEK: the year `week` counts in.
+    fn year(self, x: &Expr) -> Expr {
+        if self.policy == 1 {
+            f("year", vec![x.clone()])
+        } else {
+            f("year", vec![self.deciding_day(x)])
+        }
+    }
 }
 
 /// Snowflake's date and time parts: the canonical name of a part or any of its aliases.
@@ -104,7 +201,7 @@ fn minus_one(x: &Expr) -> Expr {
 }
 
 /// A Snowflake date part (for DATE_PART / EXTRACT) → a DuckDB expression over `x`.
-fn date_part(part: &str, x: Expr) -> Result<Expr> {
+fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
     // Text is a timestamp here (`YEAR('2022-04-01')` is 2022), as Snowflake converts it; the
     // session-zone rule has put it in `sg_local(x, zone)` already.
     let is_text =
@@ -132,6 +229,10 @@ fn date_part(part: &str, x: Expr) -> Result<Expr> {
         "YEAR" | "Y" | "YY" | "YYY" | "YYYY" | "YR" | "YEARS" | "YRS" => duck("year"),
         "QUARTER" | "Q" | "QTR" | "QTRS" | "QUARTERS" => duck("quarter"),
         "MONTH" | "MM" | "MON" | "MONS" | "MONTHS" => duck("month"),
+        // WEEK_START and WEEK_OF_YEAR_POLICY shape the non-ISO week parts.
+        "WEEK" | "W" | "WK" | "WEEKOFYEAR" | "WOY" | "WY" if !week.is_iso() => Ok(week.week(&x)),
+        "YEAROFWEEK" if !week.is_iso() => Ok(week.year(&x)),
+        "DAYOFWEEK" | "WEEKDAY" | "DOW" | "DW" if week.start != 0 => Ok(week.day(&x)),
         "WEEK" | "W" | "WK" | "WEEKOFYEAR" | "WOY" | "WY" | "WEEKISO" | "WEEK_ISO"
         | "WEEKOFYEARISO" | "WEEKOFYEAR_ISO" => duck("week"),
         "DAY" | "D" | "DD" | "DAYS" | "DAYOFMONTH" => duck("day"),
@@ -224,7 +325,8 @@ impl Dates {
     /// `2016-03-31`): `sg_dateadd('MONTH', ..)`, then as many days more as that result lies
     /// before its month's end.
     fn add_months(&self, x: &Expr, n: &Expr) -> Expr {
-        let months = f("round", vec![n.clone()]);
+        // A fractional count is rounded to the nearest integer (ADD_MONTHS page).
+        let months = bigint(f("round", vec![n.clone()]));
         let added = f(
             "sg_dateadd",
             vec![text("MONTH"), months, x.clone(), self.zone()],
@@ -460,14 +562,14 @@ impl Dates {
             | "YEAROFWEEKISO" | "HOUR" | "MINUTE" | "SECOND"
                 if args.len() == 1 =>
             {
-                date_part(&name, args[0].clone())?
+                date_part(&name, args[0].clone(), self.week)?
             }
             "DATE_PART" => {
                 let [part, x] = args.as_slice() else {
                     return wrong("2");
                 };
                 let part = part_name(part).unwrap_or_else(|| part.to_string());
-                date_part(&part, x.clone())?
+                date_part(&part, x.clone(), self.week)?
             }
             "TO_DATE" | "DATE" | "TRY_TO_DATE" => {
                 let try_mode = name.starts_with("TRY_");
@@ -741,7 +843,7 @@ impl VisitorMut for Dates {
             } => {
                 // `EXTRACT('quarter', ts)` and `DATE_PART('year', d)` quote the part.
                 let field = field.to_string();
-                date_part(field.trim_matches('\''), (**inner).clone()).map(Some)
+                date_part(field.trim_matches('\''), (**inner).clone(), self.week).map(Some)
             }
             _ => Ok(None),
         };

@@ -49,7 +49,7 @@ fn wrong_args(name: &str, n: usize) -> SnowflakeError {
 
 /// Context functions also written without parentheses (`SELECT current_user`): reserved words,
 /// never column names.
-pub(crate) const USER_KEYWORDS: &[&str] = &["CURRENT_USER"];
+pub(crate) const USER_KEYWORDS: &[&str] = &["CURRENT_USER", "CURRENT_ROLE"];
 
 /// The optional second argument of PARSE_JSON and TRY_PARSE_JSON, a constant: `'s'` (the
 /// default) rejects duplicate keys, `'d'` keeps a duplicate key's last value.
@@ -439,11 +439,16 @@ impl VisitorMut for Functions<'_> {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
             Expr::Function(f) => self.rewrite(f),
-            // Written without parentheses it is DuckDB's keyword (its own user, 'duckdb').
+            // Written without parentheses they are DuckDB's keywords (its own user, 'duckdb').
             Expr::Identifier(i)
                 if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("CURRENT_USER") =>
             {
                 Ok(Some(text_or_null(Some(&self.ctx.user))))
+            }
+            Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("CURRENT_ROLE") =>
+            {
+                Ok(Some(text_or_null(self.ctx.role.as_ref())))
             }
             _ => Ok(None),
         };
@@ -467,11 +472,15 @@ mod tests {
     fn user_keywords_are_the_session_user() {
         let ctx = crate::names::Context {
             user: "TEST".into(),
+            role: Some("SYSADMIN".into()),
             ..crate::rules::test_support::ctx()
         };
         assert_eq!(
-            crate::rules::test_support::translate_in("select current_user, session_user", &ctx),
-            "SELECT 'TEST' AS \"CURRENT_USER\", \"SESSION_USER\""
+            crate::rules::test_support::translate_in(
+                "select current_user, session_user, current_role",
+                &ctx
+            ),
+            "SELECT 'TEST' AS \"CURRENT_USER\", \"SESSION_USER\", 'SYSADMIN' AS \"CURRENT_ROLE\""
         );
     }
 

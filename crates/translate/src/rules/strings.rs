@@ -12,8 +12,8 @@ use sqlparser::ast::{
 };
 
 use super::calls::{
-    binary, case, cast, check_arity, func, integer_literal, is_null, name_of, nested, number,
-    plain_args, rewrite_calls, string, string_literal,
+    binary, case, cast, check_arity, func, integer_literal, is_null, name_of, nested, null_if_null,
+    number, plain_args, rewrite_calls, string, string_literal,
 };
 use super::FirstError;
 
@@ -78,6 +78,32 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
             "REGEXP_LIKE" | "RLIKE" => regexp_like_full_match(n, args)?,
             "REGEXP_COUNT" => regexp_count_to_len(n, args)?,
             "REGEXP_INSTR" => regexp_instr_to_lengths(n, args)?,
+            // The function forms LIKE(subject, pattern [, escape]) and ILIKE(...).
+            "LIKE" | "ILIKE" => {
+                check_arity(n, &args, 2, 3)?;
+                let mut args = args.into_iter().map(Box::new);
+                let (Some(expr), Some(pattern)) = (args.next(), args.next()) else {
+                    return Ok(None);
+                };
+                let escape_char = args.next();
+                nested(if name == "LIKE" {
+                    Expr::Like {
+                        negated: false,
+                        any: false,
+                        expr,
+                        pattern,
+                        escape_char,
+                    }
+                } else {
+                    Expr::ILike {
+                        negated: false,
+                        any: false,
+                        expr,
+                        pattern,
+                        escape_char,
+                    }
+                })
+            }
             "STARTSWITH" => renamed("starts_with", n, args, 2, 2)?,
             "ENDSWITH" => renamed("ends_with", n, args, 2, 2)?,
             "LPAD" | "RPAD" => pad_default_space(n, args)?,
@@ -161,13 +187,17 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                 check_arity(n, &args, 2, 3)?;
                 let mut args = args.into_iter();
                 let (a, b) = (args.next(), args.next());
-                let texts = a.into_iter().chain(b).map(|x| cast(x, "VARCHAR")).collect();
-                let distance = func("sg_editdistance", texts);
-                // a negative maximum means 0
+                let texts: Vec<Expr> = a.into_iter().chain(b).map(|x| cast(x, "VARCHAR")).collect();
+                let distance = func("sg_editdistance", texts.clone());
+                // A negative maximum means 0; NULL text is NULL whatever the maximum (DuckDB's
+                // LEAST would skip the NULL).
                 match args.next() {
-                    Some(max) => func(
-                        "least",
-                        vec![distance, func("greatest", vec![max, number(0)])],
+                    Some(max) => null_if_null(
+                        &[texts, vec![max.clone()]].concat(),
+                        func(
+                            "least",
+                            vec![distance, func("greatest", vec![max, number(0)])],
+                        ),
                     ),
                     None => distance,
                 }
@@ -707,7 +737,25 @@ fn pad_default_space(name: &str, mut args: Vec<Expr>) -> Result<Expr> {
     if args.len() == 2 {
         args.push(string(" "));
     }
-    Ok(func(&name.to_ascii_lowercase(), args))
+    // An empty pad inserts nothing, but the result is still cut to the length (DuckDB fails).
+    let truncated = func(
+        "left",
+        vec![
+            args[0].clone(),
+            func("greatest", vec![args[1].clone(), number(0)]),
+        ],
+    );
+    if string_literal(&args[2]) == Some("") {
+        return Ok(truncated);
+    }
+    if matches!(args[2], Expr::Value(_)) {
+        return Ok(func(&name.to_ascii_lowercase(), args));
+    }
+    let pad = args[2].clone();
+    Ok(case(
+        vec![(binary(pad, BinaryOperator::Eq, string("")), truncated)],
+        Some(func(&name.to_ascii_lowercase(), args)),
+    ))
 }
 
 /// Snowflake's default INITCAP word separators: whitespace and `! ? @ " ^ # $ & ~ _ , . : ; +
