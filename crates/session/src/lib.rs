@@ -867,6 +867,10 @@ impl Session {
                         format!("{} already exists, statement succeeded.", table.name),
                     );
                 }
+                let source = copied_columns
+                    .as_ref()
+                    .map(|c| self.copied_source_columns(c))
+                    .unwrap_or_default();
                 self.in_own_transaction(|s| {
                     for sequence in sequences {
                         s.conn.execute(sequence)?;
@@ -884,7 +888,7 @@ impl Session {
                         s.conn.set_column_meta(storage, name, meta)?;
                     }
                     if let Some(copied) = copied_columns {
-                        s.copy_column_types(table, *temporary, storage, copied)?;
+                        s.copy_column_types(table, *temporary, storage, copied, &source)?;
                     }
                     if let Some(comment) = comment {
                         s.conn.execute(&format!(
@@ -1156,22 +1160,9 @@ impl Session {
         temporary: bool,
         storage: &str,
         copied: &snowglobe_translate::CopiedColumns,
+        source: &[snowglobe_engine::TableColumn],
     ) -> Result<()> {
-        let place = |t: &ObjectRef, temporary: bool| {
-            if temporary {
-                (TEMP_DATABASE.to_string(), String::new())
-            } else {
-                (t.database.clone(), t.schema.clone())
-            }
-        };
-        let (db, schema) = place(
-            &copied.source,
-            self.temporary_tables.contains(&copied.source),
-        );
-        let Ok(source) = self.conn.columns(&db, &schema, &copied.source.name) else {
-            return Ok(());
-        };
-        let (db, schema) = place(table, temporary);
+        let (db, schema) = table_place(table, temporary);
         for column in self.conn.columns(&db, &schema, &table.name)? {
             if column.meta.is_some() {
                 continue;
@@ -1192,6 +1183,19 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The columns of the table a CTAS copies from, read before the CTAS runs (it may replace
+    /// that very table); none when it cannot be read.
+    fn copied_source_columns(
+        &self,
+        copied: &snowglobe_translate::CopiedColumns,
+    ) -> Vec<snowglobe_engine::TableColumn> {
+        let temporary = self.temporary_tables.contains(&copied.source);
+        let (db, schema) = table_place(&copied.source, temporary);
+        self.conn
+            .columns(&db, &schema, &copied.source.name)
+            .unwrap_or_default()
     }
 
     /// Declared column types of the tables a query reads.
@@ -1229,6 +1233,15 @@ impl Session {
 
     pub(crate) fn conn(&self) -> &EngineSession {
         &self.conn
+    }
+}
+
+/// Where a table's columns are listed: DuckDB's `temp` catalog for a temporary table.
+fn table_place(table: &ObjectRef, temporary: bool) -> (String, String) {
+    if temporary {
+        (TEMP_DATABASE.to_string(), String::new())
+    } else {
+        (table.database.clone(), table.schema.clone())
     }
 }
 
