@@ -273,11 +273,7 @@ impl Session {
 
     /// The DuckDB (database, schema) an object lives in, honouring temporary tables.
     pub(crate) fn storage_of(&self, object: &ObjectRef) -> (String, String) {
-        if self.temporary_tables.contains(object) {
-            (TEMP_DATABASE.to_string(), String::new())
-        } else {
-            (object.database.clone(), object.schema.clone())
-        }
+        table_place(object, self.temporary_tables.contains(object))
     }
 
     /// The quoted DuckDB path of an object, honouring temporary tables.
@@ -1191,8 +1187,7 @@ impl Session {
         &self,
         copied: &snowglobe_translate::CopiedColumns,
     ) -> Vec<snowglobe_engine::TableColumn> {
-        let temporary = self.temporary_tables.contains(&copied.source);
-        let (db, schema) = table_place(&copied.source, temporary);
+        let (db, schema) = self.storage_of(&copied.source);
         self.conn
             .columns(&db, &schema, &copied.source.name)
             .unwrap_or_default()
@@ -1202,11 +1197,7 @@ impl Session {
     fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<Declared>> {
         let mut out = Vec::new();
         for t in tables.iter().take(16) {
-            let (db, schema) = if self.temporary_tables.contains(t) {
-                (TEMP_DATABASE.to_string(), String::new())
-            } else {
-                (t.database.clone(), t.schema.clone())
-            };
+            let (db, schema) = self.storage_of(t);
             if let Ok(columns) = self.conn.columns(&db, &schema, &t.name) {
                 for c in columns {
                     if let Some(meta) = c.meta {
