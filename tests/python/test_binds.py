@@ -88,6 +88,21 @@ def test_qmark_binds_in_select_list(connect):
     assert run(conn, "select ? + 1, ?, ? is null", (41, "x", None)) == [(42, "x", True)]
 
 
+def test_bound_columns_are_named_from_the_statement_text(connect):
+    # Unaliased columns take their text as written, placeholders included: what DictCursor
+    # keys and pandas column names are made of.
+    for paramstyle, sql in [("qmark", "select ? + 1, upper(?), ? as n"),
+                            ("numeric", "select :1 + 1, upper(:2), :1 as n")]:  # fmt: skip
+        conn = connect(paramstyle=paramstyle)
+        cur = conn.cursor()
+        cur.execute(sql, (5, "a", 5) if paramstyle == "qmark" else (5, "a"))
+        marker = "?" if paramstyle == "qmark" else ":"
+        names = [d.name for d in cur.description]
+        first, second = ("? + 1", "UPPER(?)") if marker == "?" else (":1 + 1", "UPPER(:2)")
+        assert names == [first, second, "N"], names
+        assert cur.fetchall() == [(6, "A", 5)]
+
+
 def test_numeric_binds_can_repeat(connect):
     conn = connect(paramstyle="numeric")
 

@@ -66,6 +66,13 @@ def test_decimal_literal(conn):
     assert (col[PRECISION], col[SCALE]) == (2, 1)
 
 
+def test_casts_give_text_and_binary_their_length(conn):
+    cols = description_of(conn, "select 'abc'::varchar(5) as a, cast('ab' as char(3)) as b, to_binary('ab', 'hex')::binary(4) as c")
+
+    assert [c[TYPE] for c in cols.values()] == [TYPE_CODE["TEXT"], TYPE_CODE["TEXT"], TYPE_CODE["BINARY"]]
+    assert [c[INTERNAL_SIZE] for c in cols.values()] == [5, 3, 4]
+
+
 def test_semi_structured_values_from_subqueries_and_flatten_are_variants(conn):
     # DuckDB's Arrow export forgets JSON: a VARIANT that went through a CTE, a subquery or
     # FLATTEN must still be described as one, and arrive pretty-printed with sorted keys.

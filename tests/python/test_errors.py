@@ -2,6 +2,8 @@
 (never DuckDB's), and the connection stays usable afterwards."""
 
 import pytest
+import snowflake.connector
+from snowflake.connector import errors
 
 from helpers import raises_snowflake, run, scalar, unique_name
 
@@ -28,8 +30,14 @@ def test_missing_table_in_qualified_name(conn, database):
 
 
 def test_missing_database(conn):
-    with raises_snowflake(2003, "42S02", "does not exist or not authorized"):
+    # Snowflake names the first part of the name that is missing.
+    with raises_snowflake(2003, "42S02", "Database 'NO_SUCH_DB_PYTEST' does not exist or not authorized"):
         run(conn, "select * from NO_SUCH_DB_PYTEST.PUBLIC.T")
+
+
+def test_missing_schema(conn, database):
+    with raises_snowflake(2003, "42S02", f"Schema '{database}.NO_SUCH_SCHEMA' does not exist or not authorized"):
+        run(conn, f"select * from {database}.NO_SUCH_SCHEMA.T")
 
 
 def test_syntax_error(conn):
@@ -74,6 +82,48 @@ def test_select_without_current_database(connect):
 
     with raises_snowflake(90105, "22000", NO_CURRENT_DATABASE):
         run(conn, "select * from t")
+
+
+def test_table_functions_need_no_current_database(connect):
+    conn = connect()
+
+    assert run(conn, "select seq4() from table(generator(rowcount => 3)) order by 1") == [
+        (0,), (1,), (2,)
+    ]  # fmt: skip
+    assert run(conn, "select value from table(flatten(input => parse_json('[1, 2]')))") == [
+        ("1",), ("2",)
+    ]  # fmt: skip
+
+
+# Minutes of work in constant memory: long enough to be cancelled, harmless if it were not.
+SLOW_QUERY = "select sum(length(md5(seq8()::varchar))) from table(generator(rowcount => 2000000000))"
+
+
+def test_statement_timeout_cancels_with_000630(conn):
+    run(conn, "alter session set statement_timeout_in_seconds = 1")
+    try:
+        with raises_snowflake(630, "57014", "reached its statement or warehouse timeout of 1"):
+            run(conn, SLOW_QUERY)
+        # The session runs statements normally afterwards.
+        assert run(conn, "select 1") == [(1,)]
+    finally:
+        run(conn, "alter session unset statement_timeout_in_seconds")
+
+
+@pytest.mark.skipif(
+    snowflake.connector.__version__.startswith("5."),
+    reason="connector 5.x ignores execute(timeout=...): it never asks the server to abort",
+)
+def test_client_timeout_cancels_with_000604(conn):
+    # The connector aborts the query after `timeout` seconds; Snowflake reports a cancelled
+    # statement as 000604 "SQL execution canceled", which the connector recognises.
+    cur = conn.cursor()
+    with pytest.raises(errors.ProgrammingError) as info:
+        cur.execute(SLOW_QUERY, timeout=1)
+    assert info.value.errno == 604, info.value
+    assert "cancelled by the client due to a timeout" in str(info.value) or (
+        "SQL execution canceled" in str(info.value)
+    ), info.value
 
 
 def test_division_by_zero(conn):

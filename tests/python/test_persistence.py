@@ -52,6 +52,8 @@ def test_state_survives_a_clean_restart(tmp_path):
         cur.execute("create database keep")
         cur.execute("create table t (id int, name varchar(20), v variant)")
         cur.execute("insert into t select 1, 'one', parse_json('{\"a\": 1}')")
+        cur.execute("create warehouse etl_wh warehouse_size = 'LARGE' comment = 'nightly'")
+        cur.execute("alter warehouse etl_wh suspend")
         conn.close()
     finally:
         _stop(a.proc)
@@ -65,6 +67,10 @@ def test_state_survives_a_clean_restart(tmp_path):
         assert '"a": 1' in rows[0][2]
         # The declared types come back too.
         assert cur.description[1].internal_size == 20
+        # So do warehouses, with their properties and state.
+        cur.execute("show warehouses like 'ETL_WH'")
+        row = dict(zip([d.name for d in cur.description], cur.fetchone()))
+        assert (row["state"], row["size"], row["comment"]) == ("SUSPENDED", "Large", "nightly"), row
         conn.close()
     finally:
         _stop(b.proc)

@@ -364,7 +364,12 @@ def test_http_pod_api(srv):
     assert final["info"]["name"] == "webpod" and final["info"]["version"] == 1, final
 
     sql(conn, "insert into HTTPPOD.PUBLIC.T values (2)")
-    resp = srv.http("POST", "/_localstack/pods/webpod", {"attributes": {"description": "second"}})
+    # `?version=N` names the version to create: only the next one is accepted.
+    for taken in (1, 3):
+        resp = srv.http("POST", f"/_localstack/pods/webpod?version={taken}", {"attributes": {}})
+        assert resp.status == 400, (taken, resp.status, resp.body[:300])
+        assert b"the next version is 2" in resp.body, resp.body[:300]
+    resp = srv.http("POST", "/_localstack/pods/webpod?version=2", {"attributes": {"description": "second"}})
     assert resp.ndjson()[-1]["info"]["version"] == 2
 
     resp = srv.http("GET", "/_localstack/pods")

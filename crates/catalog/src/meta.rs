@@ -98,6 +98,14 @@ pub struct ViewMeta {
     pub column_comments: Vec<(String, String)>,
 }
 
+/// Metadata kept as JSON in a DuckDB comment; `None` for a plain comment (or other metadata).
+fn from_json_comment<T: serde::de::DeserializeOwned>(comment: &str) -> Option<T> {
+    if !comment.starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(comment).ok()
+}
+
 impl ViewMeta {
     /// The text stored as DuckDB's view comment.
     pub fn to_comment(&self) -> String {
@@ -106,16 +114,54 @@ impl ViewMeta {
 
     /// Parse a DuckDB view comment; `None` if it is not Snowglobe metadata (a plain comment).
     pub fn from_comment(comment: &str) -> Option<Self> {
-        if !comment.starts_with('{') {
-            return None;
-        }
-        serde_json::from_str(comment).ok()
+        from_json_comment(comment)
     }
+}
+
+/// What Snowglobe records about a table beside DuckDB's catalog: that it is TRANSIENT (DuckDB
+/// has no such kind). Stored as JSON in the table's DuckDB comment, with the user's comment
+/// inside, like [`ViewMeta`]; a table without it has a plain comment (or none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableMeta {
+    #[serde(rename = "sg_transient")]
+    pub transient: bool,
+    /// The user's `COMMENT`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl TableMeta {
+    /// The text stored as DuckDB's table comment.
+    pub fn to_comment(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parse a DuckDB table comment; `None` if it is not Snowglobe metadata.
+    pub fn from_comment(comment: &str) -> Option<Self> {
+        from_json_comment(comment)
+    }
+
+    /// The stored comment of a table: the metadata when transient, else the user's comment.
+    pub fn stored(transient: bool, comment: Option<String>) -> Option<String> {
+        if transient {
+            Some(TableMeta { transient, comment }.to_comment())
+        } else {
+            comment
+        }
+    }
+}
+
+/// Whether a table's DuckDB comment marks it TRANSIENT.
+pub fn is_transient(stored: &str) -> bool {
+    TableMeta::from_comment(stored).is_some_and(|m| m.transient)
 }
 
 /// The user's comment of a table or view, from its DuckDB comment.
 pub fn user_comment(stored: &str) -> Option<String> {
-    match ViewMeta::from_comment(stored) {
+    if let Some(meta) = ViewMeta::from_comment(stored) {
+        return meta.comment;
+    }
+    match TableMeta::from_comment(stored) {
         Some(meta) => meta.comment,
         None => Some(stored.to_string()),
     }
@@ -139,6 +185,10 @@ mod tests {
             Some(meta.clone())
         );
         assert_eq!(user_comment(&meta.to_comment()), Some("c".into()));
+        let table = TableMeta::stored(true, Some("t".into())).unwrap();
+        assert!(is_transient(&table) && !is_transient("plain"));
+        assert_eq!(user_comment(&table), Some("t".into()));
+        assert_eq!(TableMeta::stored(false, Some("p".into())), Some("p".into()));
         assert_eq!(user_comment("{not json"), Some("{not json".into()));
         assert_eq!(ViewMeta::from_comment("plain"), None);
     }

@@ -64,6 +64,10 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<DateTrunc>("sg_date_trunc")?;
     conn.register_scalar_function::<LastDay>("sg_last_day")?;
     conn.register_scalar_function::<NextDay>("sg_next_day")?;
+    // Snowflake adds and subtracts a NUMBER of days to a DATE; DuckDB only an INTEGER, and a
+    // NUMBER column is a DECIMAL there: these overloads join DuckDB's own `+` and `-`.
+    conn.register_scalar_function::<DatePlusDays>("+")?;
+    conn.register_scalar_function::<DateMinusDays>("-")?;
     Ok(())
 }
 
@@ -73,7 +77,9 @@ enum Part {
     Year,
     Quarter,
     Month,
-    Week,
+    /// Weeks starting on the given day, counted from Monday (0) to Sunday (6): the session's
+    /// WEEK_START, passed as `WEEK_<1..7>` (plain `WEEK` starts on Monday).
+    Week(u32),
     Day,
     Hour,
     Minute,
@@ -89,7 +95,7 @@ impl Part {
             "YEAR" => Part::Year,
             "QUARTER" => Part::Quarter,
             "MONTH" => Part::Month,
-            "WEEK" => Part::Week,
+            "WEEK" => Part::Week(0),
             "DAY" => Part::Day,
             "HOUR" => Part::Hour,
             "MINUTE" => Part::Minute,
@@ -97,7 +103,13 @@ impl Part {
             "MILLISECOND" => Part::Millisecond,
             "MICROSECOND" => Part::Microsecond,
             "NANOSECOND" => Part::Nanosecond,
-            _ => return Err(format!("Invalid date/time part '{name}'").into()),
+            other => match other
+                .strip_prefix("WEEK_")
+                .and_then(|d| d.parse::<u32>().ok())
+            {
+                Some(day @ 1..=7) => Part::Week(day - 1),
+                _ => return Err(format!("Invalid date/time part '{name}'").into()),
+            },
         })
     }
 
@@ -338,7 +350,7 @@ fn calendar_add(part: Part, n: i64, w: NaiveDateTime) -> Fallible<NaiveDateTime>
         Part::Year => add_months(w, n.checked_mul(12).ok_or("overflow")?),
         Part::Quarter => add_months(w, n.checked_mul(3).ok_or("overflow")?),
         Part::Month => add_months(w, n),
-        Part::Week => add_days(w, n.checked_mul(7).ok_or("overflow")?),
+        Part::Week(_) => add_days(w, n.checked_mul(7).ok_or("overflow")?),
         Part::Day => add_days(w, n),
         _ => Err("not a calendar part".into()),
     }
@@ -415,8 +427,9 @@ fn add(input: &RecordBatch, clock: bool) -> FnResult {
     }
 }
 
-fn monday(d: NaiveDate) -> NaiveDate {
-    d - Days::new(d.weekday().num_days_from_monday() as u64)
+/// The first day of `d`'s week, weeks starting `first` days after Monday.
+fn week_start(d: NaiveDate, first: u32) -> NaiveDate {
+    d - Days::new(((d.weekday().num_days_from_monday() + 7 - first) % 7) as u64)
 }
 
 fn quarter_index(w: &NaiveDateTime) -> i64 {
@@ -433,7 +446,9 @@ fn boundaries(part: Part, a: NaiveDateTime, b: NaiveDateTime) -> i64 {
         Part::Year => (b.year() - a.year()) as i64,
         Part::Quarter => quarter_index(&b) - quarter_index(&a),
         Part::Month => month_index(&b) - month_index(&a),
-        Part::Week => (monday(b.date()) - monday(a.date())).num_days() / 7,
+        Part::Week(first) => {
+            (week_start(b.date(), first) - week_start(a.date(), first)).num_days() / 7
+        }
         Part::Day => (b.date() - a.date()).num_days(),
         Part::Nanosecond => (micros_of_wall(&b) - micros_of_wall(&a)) * 1000,
         clock => {
@@ -473,7 +488,7 @@ fn truncate(part: Part, w: NaiveDateTime) -> NaiveDateTime {
         Part::Year => first(1),
         Part::Quarter => first(date.month0() / 3 * 3 + 1),
         Part::Month => first(date.month()),
-        Part::Week => monday(date).and_time(NaiveTime::MIN),
+        Part::Week(first) => week_start(date, first).and_time(NaiveTime::MIN),
         Part::Day => date.and_time(NaiveTime::MIN),
         Part::Nanosecond | Part::Microsecond => w,
         clock => {
@@ -528,7 +543,7 @@ fn last_day_of(part: Part, d: NaiveDate) -> Fallible<NaiveDate> {
         Part::Month => end_of_month(d.year(), d.month()),
         Part::Quarter => end_of_month(d.year(), d.month0() / 3 * 3 + 3),
         Part::Year => end_of_month(d.year(), 12),
-        Part::Week => Ok(monday(d) + Days::new(6)),
+        Part::Week(first) => Ok(week_start(d, first) + Days::new(6)),
         _ => Err(format!("Invalid date/time part {part:?} for LAST_DAY").into()),
     }
 }
@@ -616,6 +631,66 @@ fn text_as_wall(t: &DataType) -> DataType {
     match t {
         DataType::Utf8 => wall_type(),
         other => other.clone(),
+    }
+}
+
+/// The NUMBER of days a DATE is moved by (`date ± n`): a DECIMAL (or BIGINT) in DuckDB, taken
+/// as DOUBLE, which both convert to implicitly (the Arrow bridge carries no DECIMAL).
+fn days_type() -> DataType {
+    DataType::Float64
+}
+
+fn date_plus_days(input: &RecordBatch, sign: i64) -> FnResult {
+    let (dates, days) = match input.column(0).data_type() {
+        DataType::Date32 => (input.column(0), input.column(1)),
+        _ => (input.column(1), input.column(0)),
+    };
+    let dates = dates.as_primitive::<Date32Type>();
+    let days = days.as_primitive::<duckdb::arrow::datatypes::Float64Type>();
+    let mut out = Date32Builder::with_capacity(dates.len());
+    for i in 0..dates.len() {
+        if dates.is_null(i) || days.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let n = days.value(i).round();
+        let moved = (n.is_finite() && n.abs() < 1e9)
+            .then_some(n as i64 * sign)
+            .and_then(|n| n.checked_add(i64::from(dates.value(i))))
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or("date out of range")?;
+        out.append_value(moved);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+struct DatePlusDays;
+
+impl VArrowScalar for DatePlusDays {
+    type State = ();
+    fn invoke(_: &(), input: RecordBatch) -> FnResult {
+        date_plus_days(&input, 1)
+    }
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![
+            ArrowFunctionSignature::exact(vec![DataType::Date32, days_type()], DataType::Date32),
+            ArrowFunctionSignature::exact(vec![days_type(), DataType::Date32], DataType::Date32),
+        ]
+    }
+}
+
+struct DateMinusDays;
+
+impl VArrowScalar for DateMinusDays {
+    type State = ();
+    fn invoke(_: &(), input: RecordBatch) -> FnResult {
+        date_plus_days(&input, -1)
+    }
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Date32, days_type()],
+            DataType::Date32,
+        )]
     }
 }
 
@@ -754,6 +829,32 @@ mod tests {
     }
 
     #[test]
+    fn dates_move_by_a_number_of_days() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let row: (String, String, String, i64, String) = conn
+            .query_row(
+                "SELECT (DATE '2024-01-10' - 3::DECIMAL(38,0))::VARCHAR, \
+                 (5::DECIMAL(18,0) + DATE '2024-01-10')::VARCHAR, \
+                 (DATE '2024-01-10' - 1)::VARCHAR, 1 + 2, \
+                 (DATE '2024-01-10' - DATE '2024-01-01')::VARCHAR",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                "2024-01-07".into(),
+                "2024-01-15".into(),
+                "2024-01-09".into(),
+                3,
+                "9".into()
+            )
+        );
+    }
+
+    #[test]
     fn months_clamp_to_the_last_day() {
         assert_eq!(
             calendar_add(Part::Month, 1, wall("2024-01-31 10:00:00")).unwrap(),
@@ -781,7 +882,7 @@ mod tests {
         // Saturday to Monday crosses one week boundary.
         assert_eq!(
             boundaries(
-                Part::Week,
+                Part::Week(0),
                 wall("2024-01-06 00:00:00"),
                 wall("2024-01-08 00:00:00")
             ),
@@ -797,7 +898,7 @@ mod tests {
             wall("2024-04-01 00:00:00")
         );
         assert_eq!(
-            truncate(Part::Week, wall("2024-05-19 08:09:10")),
+            truncate(Part::Week(0), wall("2024-05-19 08:09:10")),
             wall("2024-05-13 00:00:00")
         );
         assert_eq!(
@@ -814,8 +915,19 @@ mod tests {
             "2024-03-31"
         );
         assert_eq!(
-            last_day_of(Part::Week, d).unwrap().to_string(),
+            last_day_of(Part::Week(0), d).unwrap().to_string(),
             "2024-02-11"
+        );
+        // WEEK_START = 7: weeks run Sunday to Saturday (2024-02-10 is a Saturday).
+        assert_eq!(Part::parse("week_7").unwrap(), Part::Week(6));
+        assert!(Part::parse("WEEK_8").is_err());
+        assert_eq!(
+            last_day_of(Part::Week(6), d).unwrap().to_string(),
+            "2024-02-10"
+        );
+        assert_eq!(
+            truncate(Part::Week(6), wall("2024-05-19 08:09:10")),
+            wall("2024-05-19 00:00:00")
         );
         assert_eq!(weekday("FRIDAY").unwrap(), Weekday::Fri);
         assert!(weekday("x").is_err());

@@ -79,7 +79,11 @@ pub fn from_message(message: &str) -> SnowflakeError {
             ErrorCode::NumericOutOfRange,
             "Number out of representable range",
         ),
+        // An interrupted statement (abort request, client timeout) may arrive as plain text.
         "Interrupt" => SnowflakeError::new(ErrorCode::Cancelled, "SQL execution canceled"),
+        _ if first_line.starts_with("Interrupted") => {
+            SnowflakeError::new(ErrorCode::Cancelled, "SQL execution canceled")
+        }
         _ if first_line.contains("cannot affect the same target row more than once") => {
             SnowflakeError::new(
                 ErrorCode::DuplicateRow,
@@ -358,6 +362,13 @@ mod tests {
             "Conversion Error: Casting value \"123456.5\" to type DECIMAL(5,0) failed: value is out of range!",
         );
         assert_eq!(e.code, ErrorCode::NumericValueOutOfRange);
+    }
+
+    #[test]
+    fn interrupted_statements_are_cancelled() {
+        let e = from_message("Interrupted!");
+        assert_eq!(e.code, ErrorCode::Cancelled);
+        assert_eq!(e.message, "SQL execution canceled");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     NoCurrentDatabase,
     /// 090106: no current schema.
     NoCurrentSchema,
+    /// 090064: an object in the wrong state for the operation (a running warehouse resumed).
+    InvalidState,
     /// 100035: timestamp not recognized.
     TimestampNotRecognized,
     /// 100040: date not recognized.
@@ -57,6 +59,8 @@ pub enum ErrorCode {
     Internal,
     /// 000604: statement cancelled.
     Cancelled,
+    /// 000630: statement cancelled by STATEMENT_TIMEOUT_IN_SECONDS.
+    StatementTimeout,
     /// 390100: incorrect username or password.
     BadCredentials,
     /// 390112: session token expired or unknown.
@@ -115,6 +119,7 @@ impl ErrorCode {
             ErrorCode::UnknownFunction => "002140",
             ErrorCode::NoCurrentDatabase => "090105",
             ErrorCode::NoCurrentSchema => "090106",
+            ErrorCode::InvalidState => "090064",
             ErrorCode::TimestampNotRecognized => "100035",
             ErrorCode::DateNotRecognized => "100040",
             ErrorCode::NumericNotRecognized => "100038",
@@ -126,6 +131,7 @@ impl ErrorCode {
             ErrorCode::NumericValueOutOfRange => "100039",
             ErrorCode::Internal => "000603",
             ErrorCode::Cancelled => "000604",
+            ErrorCode::StatementTimeout => "000630",
             ErrorCode::BadCredentials => "390100",
             ErrorCode::SessionExpired => "390112",
             ErrorCode::MasterTokenExpired => "390114",
@@ -159,6 +165,7 @@ impl ErrorCode {
             ErrorCode::UnknownFunction => "42601",
             ErrorCode::NoCurrentDatabase => "22000",
             ErrorCode::NoCurrentSchema => "22000",
+            ErrorCode::InvalidState => "22000",
             ErrorCode::TimestampNotRecognized => "22007",
             ErrorCode::DateNotRecognized => "22007",
             ErrorCode::NumericNotRecognized => "22018",
@@ -168,7 +175,7 @@ impl ErrorCode {
             ErrorCode::JsonParse => "22000",
             ErrorCode::NumericOutOfRange | ErrorCode::NumericValueOutOfRange => "22003",
             ErrorCode::Internal => "XX000",
-            ErrorCode::Cancelled => "57014",
+            ErrorCode::Cancelled | ErrorCode::StatementTimeout => "57014",
             ErrorCode::BadCredentials => "28000",
             ErrorCode::SessionExpired => "08001",
             ErrorCode::MasterTokenExpired => "08001",

@@ -156,15 +156,23 @@ fn tables(session: &Session, db: &str) -> Result<View> {
     }
     for schema in session.conn().schemas(db)? {
         let comments = session.conn().relation_comments(db, &schema)?;
+        let stored = session.conn().stored_relation_comments(db, &schema)?;
         for (name, is_view, _) in session.conn().relations(db, &schema)? {
             let estimated = exact_rows(session, db, &schema, &name, is_view);
+            let transient = stored
+                .get(&name)
+                .is_some_and(|c| snowglobe_catalog::meta::is_transient(c));
             rows.push(vec![
                 text(db),
                 text(&schema),
                 text(&name),
                 text(&role(session)),
                 text(if is_view { "VIEW" } else { "BASE TABLE" }),
-                if is_view { Cell::Null } else { yes_no(false) },
+                if is_view {
+                    Cell::Null
+                } else {
+                    yes_no(transient)
+                },
                 Cell::Null,
                 if is_view {
                     Cell::Null

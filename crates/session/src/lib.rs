@@ -19,7 +19,6 @@ pub mod results;
 mod scripting;
 mod stages;
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -46,7 +45,7 @@ mod sqlparser_compat {
 /// What all sessions of one server share.
 pub struct Shared {
     pub engine: Arc<Engine>,
-    pub warehouses: Mutex<BTreeSet<String>>,
+    pub warehouses: Mutex<commands::Warehouses>,
     /// Files already loaded by COPY, per table: skipped unless FORCE.
     pub load_history: Mutex<load_history::LoadHistory>,
 }
@@ -55,9 +54,10 @@ impl Shared {
     pub fn new(engine: Arc<Engine>) -> Arc<Shared> {
         let history =
             load_history::LoadHistory::open(engine.stage_root().join("load_history.json"));
+        let warehouses = commands::Warehouses::open(engine.stage_root().join("warehouses.json"));
         Arc::new(Shared {
             engine,
-            warehouses: Mutex::new(BTreeSet::from(["COMPUTE_WH".to_string()])),
+            warehouses: Mutex::new(warehouses),
             load_history: Mutex::new(history),
         })
     }
@@ -328,6 +328,42 @@ impl Session {
     /// (`MULTI_STATEMENT_COUNT`). Several statements give the parent answer first, then one
     /// answer per statement.
     pub fn run(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
+        let Some(seconds) = self.statement_timeout(request) else {
+            return self.run_request(request);
+        };
+        let watchdog = Watchdog::start(self.interrupt_handle(), seconds);
+        let result = self.run_request(request);
+        match result {
+            Err(e) if e.code == ErrorCode::Cancelled && watchdog.fired() => {
+                Err(SnowflakeError::new(
+                    ErrorCode::StatementTimeout,
+                    format!(
+                        "Statement reached its statement or warehouse timeout of {seconds} \
+                         second(s) and was canceled."
+                    ),
+                ))
+            }
+            other => other,
+        }
+    }
+
+    /// STATEMENT_TIMEOUT_IN_SECONDS (the request's or the session's) when it is set below
+    /// its default of two days (0 means no limit): only then does a statement run under a
+    /// watchdog.
+    fn statement_timeout(&self, request: &Request) -> Option<u64> {
+        const DEFAULT: u64 = 172_800;
+        let seconds = request
+            .parameters
+            .get("STATEMENT_TIMEOUT_IN_SECONDS")
+            .or_else(|| self.params.get("STATEMENT_TIMEOUT_IN_SECONDS"))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            })?;
+        (seconds > 0 && seconds < DEFAULT).then_some(seconds)
+    }
+
+    fn run_request(&mut self, request: &Request) -> Result<Vec<ResultSet>> {
         let Some(id) = request.query_id.clone() else {
             return self.run_unnamed(request);
         };
@@ -695,12 +731,37 @@ impl Session {
                 {
                     self.open_transaction()?;
                 }
+                let tables = p.tables.clone();
                 self.run_sql(p, request)
+                    .map_err(|e| self.name_missing_container(e, &tables))
             }
         }
     }
 
+    /// An object reported missing whose database or schema is missing is reported as Snowflake
+    /// does, by the first missing part (`Database 'NO_DB' does not exist or not authorized.`).
+    fn name_missing_container(&self, e: SnowflakeError, tables: &[ObjectRef]) -> SnowflakeError {
+        if e.code != ErrorCode::DoesNotExist || !e.message.contains("Object ") {
+            return e;
+        }
+        for table in tables.iter().filter(|t| !self.is_temporary(t)) {
+            if !self.conn.database_exists(&table.database).unwrap_or(true) {
+                return SnowflakeError::does_not_exist("Database", &table.database);
+            }
+            if !self
+                .conn
+                .schema_exists(&table.database, &table.schema)
+                .unwrap_or(true)
+            {
+                let schema = format!("{}.{}", table.database, table.schema);
+                return SnowflakeError::does_not_exist("Schema", &schema);
+            }
+        }
+        e
+    }
+
     fn run_sql(&mut self, mut p: SqlPlan, request: &Request) -> Result<ResultSet> {
+        tracing::debug!(sql = %p.sql, "translated statement");
         if !p.information_schema.is_empty() {
             p.sql = information_schema::fill(self, &p.sql, &p.information_schema)?;
         }
@@ -856,6 +917,8 @@ impl Session {
                 comment,
                 not_null,
                 copied_columns,
+                projection_types,
+                transient,
             } => {
                 if *if_not_exists && self.object_exists(table, *temporary)? {
                     return ResultSet::status(
@@ -886,10 +949,19 @@ impl Session {
                     if let Some(copied) = copied_columns {
                         s.copy_column_types(table, *temporary, storage, copied, &source)?;
                     }
-                    if let Some(comment) = comment {
+                    for (name, sf_type) in projection_types {
+                        let meta = snowglobe_catalog::ColumnMeta::new(*sf_type);
+                        s.conn.set_column_meta(storage, name, &meta)?;
+                    }
+                    // A transient table keeps that in its comment (DuckDB has no such kind).
+                    let stored = snowglobe_catalog::TableMeta::stored(
+                        *transient && !*temporary,
+                        comment.clone(),
+                    );
+                    if let Some(comment) = stored {
                         s.conn.execute(&format!(
                             "COMMENT ON TABLE {storage} IS {}",
-                            snowglobe_catalog::names::quote_literal(comment)
+                            snowglobe_catalog::names::quote_literal(&comment)
                         ))?;
                     }
                     Ok(())
@@ -1224,6 +1296,42 @@ impl Session {
 
     pub(crate) fn conn(&self) -> &EngineSession {
         &self.conn
+    }
+}
+
+/// Interrupts a session's statement once its time is up, unless dropped first.
+struct Watchdog {
+    fired: Arc<std::sync::atomic::AtomicBool>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Watchdog {
+    fn start(handle: Arc<snowglobe_engine::InterruptHandle>, seconds: u64) -> Watchdog {
+        let fired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let flag = Arc::clone(&fired);
+        std::thread::spawn(move || {
+            let limit = std::time::Duration::from_secs(seconds);
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limit) {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                handle.interrupt();
+            }
+        });
+        Watchdog {
+            fired,
+            stop: Some(stop),
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.fired.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the thread, which then ends without interrupting.
+        self.stop.take();
     }
 }
 

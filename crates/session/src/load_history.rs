@@ -78,22 +78,25 @@ impl LoadHistory {
         Ok(())
     }
 
-    /// Write the history (to a new file renamed over the old one, so a crash leaves either).
     fn save(&self) -> Result<()> {
-        let Some(file) = &self.file else {
-            return Ok(());
-        };
-        let io = |e: std::io::Error| {
-            SnowflakeError::internal(format!("cannot save the load history: {e}"))
-        };
-        let bytes = serde_json::to_vec(&self.tables).map_err(SnowflakeError::internal)?;
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+        match &self.file {
+            Some(file) => save_json(file, &self.tables, "the load history"),
+            None => Ok(()),
         }
-        let tmp = file.with_extension("json.tmp");
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, file).map_err(io)
     }
+}
+
+/// Write `value` as JSON to `file` (a new file renamed over the old one, so a crash leaves
+/// either); `what` names it in the error.
+pub(crate) fn save_json(file: &std::path::Path, value: &impl Serialize, what: &str) -> Result<()> {
+    let io = |e: std::io::Error| SnowflakeError::internal(format!("cannot save {what}: {e}"));
+    let bytes = serde_json::to_vec(value).map_err(SnowflakeError::internal)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, file).map_err(io)
 }
 
 #[cfg(test)]

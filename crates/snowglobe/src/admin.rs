@@ -190,6 +190,17 @@ impl Client {
             }
         }
         let volume = volume_dir(target.volume_dir.clone())?;
+        // The default volume is used only when it holds a state: a mistyped endpoint must not
+        // turn into an empty export (or an empty pod) of a volume nobody asked for.
+        let implicit =
+            target.volume_dir.is_none() && std::env::var_os("LOCALSTACK_VOLUME_DIR").is_none();
+        if implicit && !volume.join("state").join("snowflake").exists() {
+            bail!(
+                "no Snowglobe server answers at {base}, and there is no saved state in {} \
+                 (start the server, or name a volume with --volume-dir)",
+                volume.display()
+            );
+        }
         let (dir, lock) = lock_state_dir(&volume).with_context(|| {
             format!(
                 "no Snowglobe server answers at {base}, and its volume directory cannot be used"
@@ -389,7 +400,21 @@ pub async fn import(client: &Client, file: &Path, strategy: &str) -> Result<()> 
         names(&summary["replaced"]),
         names(&summary["dropped"]),
     );
+    warn_views_left_out(&summary);
     Ok(())
+}
+
+/// Views the import could not create because they read objects that do not exist.
+fn warn_views_left_out(summary: &Value) {
+    if summary["views_left_out"]
+        .as_array()
+        .is_some_and(|v| !v.is_empty())
+    {
+        eprintln!(
+            "warning: views not created, they read tables or views that do not exist: {}",
+            names(&summary["views_left_out"])
+        );
+    }
 }
 
 fn names(v: &Value) -> String {
@@ -527,6 +552,7 @@ pub async fn pod_load(
         names(&info["replaced"]),
         names(&info["dropped"]),
     );
+    warn_views_left_out(&info);
     Ok(())
 }
 

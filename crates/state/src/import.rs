@@ -51,6 +51,11 @@ pub struct ImportSummary {
     pub dropped: Vec<String>,
     pub tables: usize,
     pub rows: u64,
+    /// Views not created because they read tables or views that do not exist (in the file or
+    /// the running state): views left behind by a DROP of what they read, which Snowflake (and
+    /// a running Snowglobe) keeps but DuckDB cannot create again. `db.schema.view` names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub views_left_out: Vec<String>,
 }
 
 /// Apply `bundle`; with `dry_run` only report what would change.
@@ -87,6 +92,7 @@ pub fn apply(
         },
         tables: manifest.table_count(),
         rows: manifest.row_count(),
+        views_left_out: vec![],
     };
     if dry_run {
         return Ok(summary);
@@ -112,9 +118,17 @@ pub fn apply(
         crate::export::export_to_dir(engine, Some(&affected), backup.path(), &mut |_| {})?;
     }
     match build(engine, &conn, bundle, &summary, progress, true)
-        .and_then(|()| user_stages(engine, bundle, strategy))
+        .and_then(|left_out| user_stages(engine, bundle, strategy).map(|()| left_out))
     {
-        Ok(()) => Ok(summary),
+        Ok(left_out) => {
+            if !left_out.is_empty() {
+                tracing::warn!(views = ?left_out, "views reading missing objects were not created");
+            }
+            Ok(ImportSummary {
+                views_left_out: left_out,
+                ..summary
+            })
+        }
         Err(e) => {
             let restored = restore(engine, &conn, &incoming, &affected, backup.path());
             // What the engine refused (a view reading a missing table, a default it cannot
@@ -212,11 +226,12 @@ fn restore(
     }
     let saved = BundleDir::open(backup)?;
     let summary = ImportSummary::default();
-    build(engine, conn, &saved, &summary, &mut |_| {}, false)
+    build(engine, conn, &saved, &summary, &mut |_| {}, false).map(|_| ())
 }
 
 /// Replace the summary's databases with the bundle's; with `strict_views`, a view that cannot
-/// be created fails the import (else it is left out).
+/// be created fails the import (else it is left out), unless it reads an object that does not
+/// exist. Returns the views left out.
 fn build(
     engine: &Arc<Engine>,
     conn: &EngineSession,
@@ -224,7 +239,7 @@ fn build(
     summary: &ImportSummary,
     progress: &mut dyn FnMut(Progress),
     strict_views: bool,
-) -> Result<(), StateError> {
+) -> Result<Vec<String>, StateError> {
     let manifest = &bundle.manifest;
     for db in summary.dropped.iter().chain(&summary.replaced) {
         conn.drop_database(db)?;
@@ -333,6 +348,7 @@ fn build(
             })
         })
         .collect();
+    let mut left_out = Vec::new();
     while !pending.is_empty() {
         let mut failed = Vec::new();
         let mut first_error = None;
@@ -340,8 +356,17 @@ fn build(
             match create_view(conn, db, schema, view) {
                 Ok(()) => {}
                 Err(e) => {
-                    first_error.get_or_insert(e);
-                    failed.push((db, schema, view));
+                    // A view reading what does not exist is not the file's fault: Snowflake
+                    // keeps such a view when its table is dropped, and so did the state the
+                    // file was made from.
+                    let dangling = matches!(
+                        &e,
+                        StateError::Engine(err) if err.code == snowglobe_error::ErrorCode::DoesNotExist
+                    );
+                    if !dangling {
+                        first_error.get_or_insert(e);
+                    }
+                    failed.push((db, schema, view, dangling));
                 }
             }
         }
@@ -355,10 +380,19 @@ fn build(
                 }
                 return Err(e);
             }
+            left_out.extend(
+                failed
+                    .iter()
+                    .map(|(db, schema, view, _)| format!("{db}.{schema}.{}", view.name)),
+            );
+            break;
         }
-        pending = failed;
+        pending = failed
+            .into_iter()
+            .map(|(db, schema, view, _)| (db, schema, view))
+            .collect();
     }
-    Ok(())
+    Ok(left_out)
 }
 
 fn create_view(

@@ -410,11 +410,20 @@ impl Remote {
                 continue;
             }
             if let Some(&latest) = self.version_numbers(&name).await?.last() {
-                let record = self.version(&name, latest).await?;
+                // One damaged version record must not hide every other pod: it is listed
+                // without its time (and `pod versions` / `pod load` report the damage).
+                let last_change = match self.version(&name, latest).await {
+                    Ok(record) => record.created_at,
+                    Err(StateError::Invalid(e)) => {
+                        tracing::warn!(pod = %name, version = latest, error = %e, "unreadable pod version record");
+                        String::new()
+                    }
+                    Err(e) => return Err(e),
+                };
                 out.push(PodSummary {
                     name,
                     max_version: latest,
-                    last_change: record.created_at,
+                    last_change,
                 });
             }
         }
@@ -454,6 +463,7 @@ impl Remote {
         name: &str,
         bundle: &BundleDir,
         message: Option<String>,
+        version: Option<u32>,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SaveReport, StateError> {
         validate_name("pod", name)?;
@@ -462,6 +472,13 @@ impl Remote {
             .await?
             .last()
             .map_or(1, |v| v + 1);
+        // A version asked for by number (`?version=N`) must be the next one: versions are
+        // never overwritten and never skipped.
+        if let Some(asked) = version.filter(|v| *v != next) {
+            return Err(StateError::Invalid(format!(
+                "pod '{name}' cannot be saved as version {asked}: the next version is {next}"
+            )));
+        }
         let mut uploaded = 0u64;
         let total = bundle.manifest.files.len() as u64;
         for (i, file) in bundle.manifest.files.iter().enumerate() {

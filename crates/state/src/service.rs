@@ -222,6 +222,7 @@ impl StateService {
         name: &str,
         message: Option<String>,
         databases: Option<Vec<String>>,
+        version: Option<u32>,
         remote: Option<&str>,
     ) -> Result<SaveReport, StateError> {
         crate::pods::validate_name("pod", name)?;
@@ -236,7 +237,7 @@ impl StateService {
         .await
         .map_err(|e| StateError::Internal(e.to_string()))??;
         remote
-            .save(name, &bundle, message, &mut |_: Progress| {})
+            .save(name, &bundle, message, version, &mut |_: Progress| {})
             .await
     }
 

@@ -188,11 +188,31 @@ impl VisitorMut for Substitute<'_> {
             .ok_or_else(|| unset(expr))
             .and_then(|b| literal(b));
         match bound {
-            Ok(e) => *expr = e,
+            Ok(mut e) => {
+                // The value stands where the placeholder stood: columns are named from the
+                // statement's text by these positions (`select ? + 1` is `? + 1`).
+                if let Expr::Value(v) = expr {
+                    let _ = e.visit(&mut Respan(v.span));
+                }
+                *expr = e
+            }
             Err(e) => {
                 self.error = Some(e);
                 return ControlFlow::Break(());
             }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Gives every value of an expression one position in the statement's text.
+struct Respan(sqlparser::tokenizer::Span);
+
+impl VisitorMut for Respan {
+    type Break = ();
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Value(v) = expr {
+            v.span = self.0;
         }
         ControlFlow::Continue(())
     }

@@ -37,6 +37,7 @@ pub use names::{Context, ObjectRef, UserFunction};
 pub use parse::parse;
 pub use plan::{
     plan, Command, CopiedColumns, Grants, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget,
+    WarehouseAction,
 };
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;

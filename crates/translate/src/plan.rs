@@ -66,10 +66,23 @@ pub enum Command {
         name: String,
         if_exists: bool,
     },
+    /// `CREATE WAREHOUSE` with its properties (`WAREHOUSE_SIZE = 'XSMALL'`, ...): names
+    /// upper-case, values as text.
     CreateWarehouse {
         name: String,
         if_not_exists: bool,
         or_replace: bool,
+        properties: Vec<(String, String)>,
+    },
+    /// `ALTER WAREHOUSE [IF EXISTS] [name] ...`; without a name, the current warehouse.
+    AlterWarehouse {
+        name: Option<String>,
+        if_exists: bool,
+        action: WarehouseAction,
+    },
+    DropWarehouse {
+        name: String,
+        if_exists: bool,
     },
     /// `ALTER SESSION SET k = v, ...` (values as text) or `UNSET k, ...` (values `None`).
     AlterSession(Vec<(String, Option<String>)>),
@@ -217,6 +230,9 @@ pub struct Show {
     pub like: Option<String>,
     pub starts_with: Option<String>,
     pub limit: Option<u64>,
+    /// `LIMIT n FROM 'name'`: the listing starts at the first object whose name begins with
+    /// this text (case-sensitive).
+    pub limit_from: Option<String>,
     /// Database to list in (schemas, tables, views); `None` with `account` for everything.
     pub database: Option<String>,
     /// Schema to list in (tables, views).
@@ -245,6 +261,7 @@ impl Show {
             like,
             starts_with,
             limit,
+            limit_from: None,
             database: None,
             schema: None,
             account: false,
@@ -302,6 +319,20 @@ pub struct CopiedColumns {
     pub all: bool,
     /// (new column, source column) for each plain column reference selected.
     pub columns: Vec<(String, String)>,
+}
+
+/// One `ALTER WAREHOUSE` action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WarehouseAction {
+    Suspend,
+    Resume {
+        if_suspended: bool,
+    },
+    AbortAllQueries,
+    RenameTo(String),
+    /// Property names upper-case, values as text.
+    Set(Vec<(String, String)>),
+    Unset(Vec<String>),
 }
 
 /// The object a `USE` statement switches to.
@@ -399,7 +430,12 @@ pub enum SqlKind {
         not_null: Vec<String>,
         /// A CTAS reading one table: its columns copied as they are keep their declared
         /// Snowflake types (`VARCHAR(10)`, `ARRAY`, `TIMESTAMP_LTZ`...).
-        copied_columns: Option<CopiedColumns>,
+        copied_columns: Option<Box<CopiedColumns>>,
+        /// A CTAS's columns whose Snowflake type its query says and DuckDB's storage type does
+        /// not: `x::VARCHAR(5) AS c`, `OBJECT_CONSTRUCT(..) AS o`, `ARRAY_AGG(..) AS a`.
+        projection_types: Vec<(String, snowglobe_catalog::SfType)>,
+        /// `CREATE TRANSIENT TABLE` (recorded in the table's metadata: DuckDB has no such kind).
+        transient: bool,
     },
     /// DROP TABLE / VIEW; `storage` is the DuckDB path.
     Drop {
@@ -1000,8 +1036,12 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     create.max_data_extension_time_in_days = None;
     create.enable_schema_evolution = None;
     let copied_columns = match (&create.query, declared.is_empty()) {
-        (Some(query), true) => copied_columns(query, ctx),
+        (Some(query), true) => copied_columns(query, ctx).map(Box::new),
         _ => None,
+    };
+    let projection_types = match (&create.query, declared.is_empty()) {
+        (Some(query), true) => crate::rules::column_names::projection_types(query),
+        _ => vec![],
     };
     if let (Some(query), false) = (create.query.as_mut(), declared.is_empty()) {
         ctas_with_columns(query, &declared)?;
@@ -1022,6 +1062,8 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         comment,
         not_null: ctas_not_null,
         copied_columns,
+        projection_types,
+        transient: create.transient,
     })
 }
 
@@ -1624,6 +1666,21 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
             name: resolve_single(&w.name)?,
             if_not_exists: w.if_not_exists,
             or_replace: w.or_replace,
+            properties: w
+                .options
+                .options
+                .iter()
+                .map(|o| (o.option_name.to_uppercase(), option_text(&o.option_value)))
+                .collect(),
+        },
+        Statement::Drop {
+            object_type: ObjectType::Warehouse,
+            if_exists,
+            names,
+            ..
+        } => Command::DropWarehouse {
+            name: resolve_single(single(names)?)?,
+            if_exists: *if_exists,
         },
         Statement::AlterSession {
             set,
@@ -1633,17 +1690,7 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
                 .options
                 .iter()
                 .map(|o| {
-                    let value = match (&o.option_value, set) {
-                        (_, false) => None,
-                        (KeyValueOptionKind::Single(v), true) => Some(value_text(&v.value)),
-                        (KeyValueOptionKind::Multi(vs), true) => Some(
-                            vs.iter()
-                                .map(|v| value_text(&v.value))
-                                .collect::<Vec<_>>()
-                                .join(","),
-                        ),
-                        (KeyValueOptionKind::KeyValueOptions(kv), true) => Some(kv.to_string()),
-                    };
+                    let value = set.then(|| option_text(&o.option_value));
                     (o.option_name.to_uppercase(), value)
                 })
                 .collect(),
@@ -1738,6 +1785,7 @@ fn show(
         None => None,
     };
     let mut out = Show::new(objects, terse, like, starts_with, limit);
+    out.limit_from = options.limit_from.as_ref().map(|v| value_text(&v.value));
     match &options.show_in {
         Some(show_in) => {
             let name = match &show_in.parent_name {
@@ -1889,6 +1937,19 @@ fn single(names: &[ObjectName]) -> Result<&ObjectName> {
 }
 
 /// A parameter value as text, without SQL quoting.
+/// A `name = value` option's value as text (several values joined by commas).
+fn option_text(value: &KeyValueOptionKind) -> String {
+    match value {
+        KeyValueOptionKind::Single(v) => value_text(&v.value),
+        KeyValueOptionKind::Multi(vs) => vs
+            .iter()
+            .map(|v| value_text(&v.value))
+            .collect::<Vec<_>>()
+            .join(","),
+        KeyValueOptionKind::KeyValueOptions(kv) => kv.to_string(),
+    }
+}
+
 fn value_text(v: &Value) -> String {
     match v {
         Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) | Value::Placeholder(s) => {
@@ -1918,9 +1979,13 @@ mod tests {
             p.sql,
             "CREATE OR REPLACE TABLE \"DB\".\"PUBLIC\".\"T\" (\"ID\" DECIMAL(38, 0) NOT NULL, \"NAME\" VARCHAR, \"V\" JSON)"
         );
-        let SqlKind::CreateTable { columns, .. } = p.kind else {
+        let SqlKind::CreateTable {
+            columns, transient, ..
+        } = p.kind
+        else {
             panic!()
         };
+        assert!(transient);
         use snowglobe_catalog::SfType;
         assert_eq!(columns[1].0, "NAME");
         assert_eq!(columns[1].1.sf_type, SfType::Text { length: 10 });

@@ -165,6 +165,9 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
     if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
         return parse_alter_comment(&mut p, sql);
     }
+    if p.parse_keywords(&[Keyword::ALTER, Keyword::WAREHOUSE]) {
+        return Some(parse_alter_warehouse(&mut p, sql));
+    }
     for (keyword, object_type) in [
         (Keyword::VIEW, CommentObject::View),
         (Keyword::SCHEMA, CommentObject::Schema),
@@ -267,6 +270,87 @@ fn parse_create_schema(p: &mut Parser<'_>, or_replace: bool, sql: &str) -> Resul
 }
 
 /// Consume the next token if it is the (non-keyword) word `word`.
+/// `ALTER WAREHOUSE [IF EXISTS] [<name>] SUSPEND | RESUME [IF SUSPENDED] | ABORT ALL QUERIES |
+/// RENAME TO <name> | SET <property> = <value> [, ...] | UNSET <property> [, ...]`, as a marker:
+/// name (NULL for the current warehouse), IF EXISTS, the action word, then its arguments as
+/// text (the new name; property names and values in turn).
+fn parse_alter_warehouse(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
+    let text = |s: &str| Expr::value(Value::SingleQuotedString(s.to_string()));
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let is_action = |p: &Parser<'_>| {
+        let next = p.peek_token().token.to_string().to_ascii_uppercase();
+        ["SUSPEND", "RESUME", "ABORT", "RENAME", "SET", "UNSET"].contains(&next.as_str())
+    };
+    let name = if is_action(p) {
+        Expr::value(Value::Null)
+    } else {
+        Expr::Identifier(p.parse_identifier().map_err(|_| syntax(sql))?)
+    };
+    let mut values = vec![name, Expr::value(Value::Boolean(if_exists))];
+    if parse_word(p, "SUSPEND") {
+        values.push(text("SUSPEND"));
+    } else if parse_word(p, "RESUME") {
+        let if_suspended = p.parse_keyword(Keyword::IF);
+        if if_suspended && !parse_word(p, "SUSPENDED") {
+            return Err(syntax(sql));
+        }
+        values.push(text(if if_suspended {
+            "RESUME IF SUSPENDED"
+        } else {
+            "RESUME"
+        }));
+    } else if parse_word(p, "ABORT") {
+        if !(p.parse_keyword(Keyword::ALL) && parse_word(p, "QUERIES")) {
+            return Err(syntax(sql));
+        }
+        values.push(text("ABORT"));
+    } else if parse_word(p, "RENAME") {
+        if !p.parse_keyword(Keyword::TO) {
+            return Err(syntax(sql));
+        }
+        let to = p.parse_identifier().map_err(|_| syntax(sql))?;
+        values.push(text("RENAME"));
+        values.push(Expr::Identifier(to));
+    } else if p.parse_keyword(Keyword::SET) {
+        values.push(text("SET"));
+        loop {
+            let property = p.parse_identifier().map_err(|_| syntax(sql))?;
+            if !p.consume_token(&Token::Eq) {
+                return Err(syntax(sql));
+            }
+            let value = match p.next_token().token {
+                Token::SingleQuotedString(s) => s,
+                Token::Number(n, _) => n,
+                Token::Word(w) => w.value.to_uppercase(),
+                _ => return Err(syntax(sql)),
+            };
+            values.push(text(&property.value.to_uppercase()));
+            values.push(text(&value));
+            if !p.consume_token(&Token::Comma) && !is_property(p) {
+                break;
+            }
+        }
+    } else if parse_word(p, "UNSET") {
+        values.push(text("UNSET"));
+        loop {
+            let property = p.parse_identifier().map_err(|_| syntax(sql))?;
+            values.push(text(&property.value.to_uppercase()));
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+    } else {
+        return Err(syntax(sql));
+    }
+    end(p, sql)?;
+    Ok(marker("ALTER WAREHOUSE", values))
+}
+
+/// Whether the next tokens are another `name = value` (properties may follow without commas).
+fn is_property(p: &Parser<'_>) -> bool {
+    matches!(p.peek_token().token, Token::Word(_)) && p.peek_nth_token(1).token == Token::Eq
+}
+
 fn parse_word(p: &mut Parser<'_>, word: &str) -> bool {
     if matches!(&p.peek_token().token, Token::Word(w) if w.value.eq_ignore_ascii_case(word)) {
         p.next_token();
@@ -660,6 +744,7 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
         }) => {
             let kind = variable.to_string();
             match kind.as_str() {
+                "ALTER WAREHOUSE" => alter_warehouse(values)?,
                 "UNSET" => Command::UnsetVariables(
                     values
                         .iter()
@@ -904,6 +989,48 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
         _ => return Ok(None),
     };
     Ok(Some(c))
+}
+
+/// The command an `ALTER WAREHOUSE` marker (see [`parse_alter_warehouse`]) stands for.
+fn alter_warehouse(values: &[Expr]) -> Result<Command> {
+    use crate::plan::WarehouseAction;
+    let malformed = || SnowflakeError::internal("malformed ALTER WAREHOUSE");
+    let [name, Expr::Value(if_exists), action, rest @ ..] = values else {
+        return Err(malformed());
+    };
+    let name = match name {
+        Expr::Identifier(i) => Some(ident_name(i)),
+        _ => None,
+    };
+    let words: Vec<String> = rest
+        .iter()
+        .map(|e| match e {
+            Expr::Identifier(i) => ident_name(i),
+            other => text_value(other).unwrap_or_default(),
+        })
+        .collect();
+    let action = match text_value(action).as_deref() {
+        Some("SUSPEND") => WarehouseAction::Suspend,
+        Some("RESUME") => WarehouseAction::Resume {
+            if_suspended: false,
+        },
+        Some("RESUME IF SUSPENDED") => WarehouseAction::Resume { if_suspended: true },
+        Some("ABORT") => WarehouseAction::AbortAllQueries,
+        Some("RENAME") => WarehouseAction::RenameTo(words.first().cloned().ok_or_else(malformed)?),
+        Some("SET") => WarehouseAction::Set(
+            words
+                .chunks(2)
+                .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
+                .collect(),
+        ),
+        Some("UNSET") => WarehouseAction::Unset(words),
+        _ => return Err(malformed()),
+    };
+    Ok(Command::AlterWarehouse {
+        name,
+        if_exists: if_exists.value == Value::Boolean(true),
+        action,
+    })
 }
 
 fn set_pairs(variables: &[ObjectName], values: &[Expr]) -> Result<Vec<(String, String)>> {

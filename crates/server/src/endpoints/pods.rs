@@ -343,7 +343,8 @@ fn completion(operation: &str, result: Result<Value, StateError>) -> Response {
     }
 }
 
-/// `POST /_localstack/pods/{name}`: save a new version.
+/// `POST /_localstack/pods/{name}[?version=N]`: save a new version (N, when given, must be
+/// the next one).
 pub async fn save_pod(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -354,11 +355,13 @@ pub async fn save_pod(
         let svc = service(&state)?;
         let body = pod_body(&body)?;
         let remote = remote_of(svc, &params, &body)?;
+        let (name, version) = pod_reference(&name, &params)?;
         let report = svc
             .pod_save(
                 &name,
                 body.attributes.description,
                 databases(&params),
+                version,
                 remote.as_deref(),
             )
             .await?;

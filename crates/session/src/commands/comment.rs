@@ -1,7 +1,7 @@
 //! `COMMENT [IF EXISTS] ON TABLE | VIEW | COLUMN ... IS '...'`.
 
 use snowglobe_catalog::names::quote_literal;
-use snowglobe_catalog::ViewMeta;
+use snowglobe_catalog::{TableMeta, ViewMeta};
 use snowglobe_error::{Result, SnowflakeError};
 use snowglobe_translate::{CommentTarget, ObjectRef};
 
@@ -40,8 +40,18 @@ pub fn run(
             } else {
                 None
             };
+            // A transient table's comment holds that it is transient: keep it too.
+            let transient = !is_view
+                && session
+                    .conn()
+                    .stored_relation_comments(&db, &schema)?
+                    .get(&object.name)
+                    .is_some_and(|stored| snowglobe_catalog::meta::is_transient(stored));
             let text = match meta {
                 Some(meta) => quote_literal(&ViewMeta { comment, ..meta }.to_comment()),
+                None if transient => TableMeta::stored(true, comment)
+                    .map(|c| quote_literal(&c))
+                    .unwrap_or(text),
                 None => text,
             };
             session.conn().execute(&format!(

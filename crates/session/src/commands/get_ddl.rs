@@ -189,8 +189,15 @@ fn table(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<String>
         lines.push(format!("\tprimary key ({})", primary_key.join(", ")));
     }
     lines.extend(constraint_lines(&columns, &db));
+    let transient = session
+        .conn()
+        .stored_relation_comments(&db, &schema)?
+        .get(&object.name)
+        .is_some_and(|c| snowglobe_catalog::meta::is_transient(c));
     let kind = if session.is_temporary(object) {
         "TEMPORARY TABLE"
+    } else if transient {
+        "TRANSIENT TABLE"
     } else {
         "TABLE"
     };

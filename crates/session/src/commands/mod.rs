@@ -21,6 +21,8 @@ mod use_context;
 pub(crate) mod variables;
 mod warehouse;
 
+pub use warehouse::{Warehouse, Warehouses};
+
 pub(crate) use copy::{infer_schema_rows, query_staged};
 pub(crate) use describe::column_type;
 pub(crate) use show_more::sequence_rows;
@@ -70,7 +72,14 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             name,
             if_not_exists,
             or_replace,
-        } => warehouse::create(session, &name, if_not_exists, or_replace),
+            properties,
+        } => warehouse::create(session, &name, if_not_exists, or_replace, &properties),
+        Command::AlterWarehouse {
+            name,
+            if_exists,
+            action,
+        } => warehouse::alter(session, name.as_deref(), if_exists, &action),
+        Command::DropWarehouse { name, if_exists } => warehouse::drop(session, &name, if_exists),
         Command::AlterSession(settings) => alter_session::run(session, settings),
         Command::Show(show) => show::run(session, show),
         Command::Begin => transaction::begin(session),

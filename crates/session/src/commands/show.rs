@@ -2,7 +2,7 @@
 
 use snowglobe_catalog::SfType;
 use snowglobe_engine::INFORMATION_SCHEMA;
-use snowglobe_error::{Result, SnowflakeError};
+use snowglobe_error::Result;
 use snowglobe_translate::{Show, ShowObjects};
 
 use crate::results::Cell;
@@ -193,9 +193,10 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                 for (name, is_view, _) in session.conn().relations(&db, &schema)? {
                     let stored = stored.get(&name).map(String::as_str).unwrap_or("");
                     let view = snowglobe_catalog::ViewMeta::from_comment(stored);
+                    let transient = snowglobe_catalog::meta::is_transient(stored);
                     let comment = match &view {
                         Some(meta) => meta.comment.clone().unwrap_or_default(),
-                        None => stored.to_string(),
+                        None => snowglobe_catalog::meta::user_comment(stored).unwrap_or_default(),
                     };
                     let comment = comment.as_str();
                     if is_view != views || !keep(&show, &name) {
@@ -224,7 +225,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                         let count = crate::information_schema::exact_rows(
                             session, &db, &schema, &name, is_view,
                         );
-                        table_row(now, &name, &db, &schema, "TABLE", comment, count, &role)
+                        let kind = if transient { "TRANSIENT" } else { "TABLE" };
+                        table_row(now, &name, &db, &schema, kind, comment, count, &role)
                     });
                 }
                 // A schema's tables (temporary ones among them) in name order.
@@ -278,6 +280,16 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
     };
     if show.unscoped && show.objects != ShowObjects::Columns {
         rows = once_per_name(&columns, rows, session.schema.as_deref());
+    }
+    if let (Some(from), Some(name)) = (
+        &show.limit_from,
+        columns.iter().position(|(n, _)| *n == "name"),
+    ) {
+        let first = rows
+            .iter()
+            .position(|r| matches!(&r[name], Cell::Text(t) if t.starts_with(from.as_str())))
+            .unwrap_or(rows.len());
+        rows.drain(..first);
     }
     if let Some(limit) = show.limit {
         rows.truncate(limit as usize);
@@ -403,7 +415,7 @@ fn databases(session: &Session, show: &Show) -> Result<Vec<String>> {
     match &show.database {
         Some(db) if !show.account => {
             if !session.conn().database_exists(db)? {
-                return Err(SnowflakeError::does_not_exist("Database", db));
+                return Err(super::use_context::missing());
             }
             Ok(vec![db.clone()])
         }
@@ -417,7 +429,7 @@ pub(crate) fn schemas(session: &Session, show: &Show) -> Result<Vec<(String, Str
         match &show.schema {
             Some(s) => {
                 if !session.conn().schema_exists(&db, s)? {
-                    return Err(SnowflakeError::does_not_exist("Schema", s));
+                    return Err(super::use_context::missing());
                 }
                 out.push((db.clone(), s.clone()));
             }

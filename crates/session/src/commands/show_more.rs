@@ -26,7 +26,7 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::UniqueKeys => unique_keys(session, show, now),
         ShowObjects::ImportedKeys => foreign_keys(session, show, now, false),
         ShowObjects::ExportedKeys => foreign_keys(session, show, now, true),
-        ShowObjects::Warehouses => Ok(warehouses(session, show, now, role)),
+        ShowObjects::Warehouses => Ok(warehouses(session, show, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
         ShowObjects::Stages | ShowObjects::FileFormats => {
             let stages = show.objects == ShowObjects::Stages;
@@ -228,6 +228,7 @@ pub fn describe_sequence(session: &mut Session, object: &ObjectRef) -> Result<Re
             like: Some(exact),
             starts_with: None,
             limit: None,
+            limit_from: None,
             database: Some(object.database.clone()),
             schema: Some(object.schema.clone()),
             account: false,
@@ -466,50 +467,55 @@ fn foreign_key_columns() -> Vec<(&'static str, SfType)> {
     ]
 }
 
-fn warehouses(session: &Session, show: &Show, now: i64, role: &str) -> Listing {
-    let names: Vec<String> = session
+fn warehouses(session: &Session, show: &Show, role: &str) -> Listing {
+    let warehouses: Vec<(String, crate::commands::Warehouse)> = session
         .shared()
         .warehouses
         .lock()
-        .map(|w| w.iter().cloned().collect())
+        .map(|w| w.map.iter().map(|(n, w)| (n.clone(), w.clone())).collect())
         .unwrap_or_default();
-    let rows = names
+    let rows = warehouses
         .iter()
-        .filter(|n| keep(show, n))
-        .map(|name| {
+        .filter(|(n, _)| keep(show, n))
+        .map(|(name, w)| {
             let current = session.warehouse.as_deref() == Some(name.as_str());
+            let number = |p: &str| match w.property(p).parse::<i64>() {
+                Ok(n) => Cell::Int(n),
+                Err(_) => Cell::Null,
+            };
+            let clusters = if w.suspended { 0 } else { 1 };
             vec![
                 text(name),
-                text("STARTED"),
-                text("STANDARD"),
-                text("X-Small"),
-                Cell::Int(1),
-                Cell::Int(1),
-                Cell::Int(1),
+                text(if w.suspended { "SUSPENDED" } else { "STARTED" }),
+                text(&w.property("WAREHOUSE_TYPE")),
+                text(&w.property("WAREHOUSE_SIZE")),
+                number("MIN_CLUSTER_COUNT"),
+                number("MAX_CLUSTER_COUNT"),
+                Cell::Int(clusters),
                 Cell::Int(0),
                 Cell::Int(0),
                 yes_no(false),
                 yes_no(current),
-                Cell::Int(600),
-                text("true"),
-                text(""),
-                text(""),
-                text(""),
-                text(""),
-                Cell::Timestamp(now),
-                Cell::Timestamp(now),
-                Cell::Timestamp(now),
+                number("AUTO_SUSPEND"),
+                text(&w.property("AUTO_RESUME")),
+                text(if w.suspended { "" } else { "100" }),
+                text(if w.suspended { "" } else { "0" }),
+                text(if w.suspended { "" } else { "0" }),
+                text(if w.suspended { "" } else { "0" }),
+                Cell::Timestamp(w.created_on),
+                Cell::Timestamp(w.resumed_on),
+                Cell::Timestamp(w.updated_on),
                 text(role),
+                text(&w.property("COMMENT")),
+                text(&w.property("ENABLE_QUERY_ACCELERATION")),
+                number("QUERY_ACCELERATION_MAX_SCALE_FACTOR"),
+                text(&w.property("RESOURCE_MONITOR")),
+                Cell::Int(clusters),
+                Cell::Int(0),
+                Cell::Int(0),
+                Cell::Int(1 - clusters),
                 text(""),
-                text("false"),
-                Cell::Int(8),
-                text("null"),
-                Cell::Int(0),
-                Cell::Int(0),
-                Cell::Int(0),
-                Cell::Int(0),
-                text(""),
-                text("STANDARD"),
+                text(&w.property("SCALING_POLICY")),
                 Cell::Null,
                 text("ROLE"),
                 Cell::Null,

@@ -5,8 +5,9 @@ use snowglobe_translate::UseTarget;
 
 use crate::{ResultSet, Session, StatementType};
 
-/// Snowflake answers a USE of a missing object with 002043.
-fn missing() -> SnowflakeError {
+/// Snowflake answers a USE of a missing object, or a SHOW in one, with 002043 (which dbt reads
+/// as "the schema is empty").
+pub(crate) fn missing() -> SnowflakeError {
     SnowflakeError::compilation(
         ErrorCode::CannotPerform,
         "Object does not exist, or operation cannot be performed.",

@@ -24,9 +24,15 @@ pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
 
 /// The outermost projection's items with the names Snowflake gives their columns.
 fn named_items<'a>(statement: &'a Statement, sql: &str) -> Vec<(String, &'a Expr)> {
-    let Statement::Query(query) = statement else {
-        return vec![];
-    };
+    match statement {
+        Statement::Query(query) => query_items(query, Some(sql)),
+        _ => vec![],
+    }
+}
+
+/// A query's projection items with their column names; without the statement's text, only the
+/// aliased ones.
+fn query_items<'a>(query: &'a Query, sql: Option<&str>) -> Vec<(String, &'a Expr)> {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return vec![];
     };
@@ -34,7 +40,7 @@ fn named_items<'a>(statement: &'a Statement, sql: &str) -> Vec<(String, &'a Expr
         .projection
         .iter()
         .filter_map(|item| match item {
-            SelectItem::UnnamedExpr(e) => Some((source_text(e, sql).to_uppercase(), e)),
+            SelectItem::UnnamedExpr(e) => Some((source_text(e, sql?).to_uppercase(), e)),
             SelectItem::ExprWithAlias { expr, alias } => Some((
                 if alias.quote_style.is_some() {
                     alias.value.clone()
@@ -68,11 +74,30 @@ pub fn semi_structured_columns(statement: &Statement, sql: &str) -> Vec<(String,
         .collect()
 }
 
+/// The declared types of a CTAS query's aliased columns that DuckDB's storage type cannot tell
+/// (see [`semi_structured_columns`]): a CREATE TABLE ... AS SELECT declares them so.
+pub fn projection_types(query: &Query) -> Vec<(String, SfType)> {
+    query_items(query, None)
+        .into_iter()
+        .filter_map(|(name, e)| semi_structured_type(e).map(|t| (name, t)))
+        .collect()
+}
+
 fn semi_structured_type(e: &Expr) -> Option<SfType> {
     match e {
         Expr::Nested(inner) => semi_structured_type(inner),
+        // A cast also gives a text or binary column its length (`x::VARCHAR(5)`), which
+        // DuckDB's VARCHAR and BLOB do not keep.
         Expr::Cast { data_type, .. } => match crate::types::sf_type(data_type).ok()? {
             t @ (SfType::Variant | SfType::Object | SfType::Array) => Some(t),
+            t @ SfType::Text { length } if length < snowglobe_catalog::types::MAX_TEXT_LENGTH => {
+                Some(t)
+            }
+            t @ SfType::Binary { length }
+                if length < snowglobe_catalog::types::MAX_BINARY_LENGTH =>
+            {
+                Some(t)
+            }
             _ => None,
         },
         Expr::Function(f) => match f.name.to_string().to_ascii_uppercase().as_str() {

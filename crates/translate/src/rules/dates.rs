@@ -68,6 +68,15 @@ impl Week {
         }
     }
 
+    /// A part as the engine's week-aware date functions take it: `WEEK_<first day>` for
+    /// weeks that do not start on Monday.
+    fn part(self, part: &str) -> String {
+        match self.first_day() {
+            first if part == "WEEK" && first != 1 => format!("WEEK_{first}"),
+            _ => part.to_string(),
+        }
+    }
+
     /// The day of `x`'s week, 1 to 7 from the week's first day.
     fn day(self, x: &Expr) -> Expr {
         let shifted = binary(
@@ -482,25 +491,28 @@ impl Dates {
                 let [part, a, b] = args.as_slice() else {
                     return wrong("3");
                 };
-                let part = part_arg(&name, part)?;
+                let part = self.week.part(part_arg(&name, part)?);
                 f(
                     "sg_datediff",
-                    vec![text(part), a.clone(), b.clone(), self.zone()],
+                    vec![text(&part), a.clone(), b.clone(), self.zone()],
                 )
             }
             "DATE_TRUNC" => {
                 let [part, x] = args.as_slice() else {
                     return wrong("2");
                 };
-                let part = part_arg(&name, part)?;
-                f("sg_date_trunc", vec![text(part), x.clone(), self.zone()])
+                let part = self.week.part(part_arg(&name, part)?);
+                f("sg_date_trunc", vec![text(&part), x.clone(), self.zone()])
             }
             // TRUNC(date, 'part'): a date part as text makes it DATE_TRUNC (TRUNC of a number
             // has a number as its second argument).
             "TRUNC" | "TRUNCATE" => match args.as_slice() {
                 [x, part @ Expr::Value(_)] => {
                     match part_name(part).as_deref().and_then(canonical_part) {
-                        Some(part) => f("sg_date_trunc", vec![text(part), x.clone(), self.zone()]),
+                        Some(part) => f(
+                            "sg_date_trunc",
+                            vec![text(&self.week.part(part)), x.clone(), self.zone()],
+                        ),
                         None => return Ok(None),
                     }
                 }
@@ -509,8 +521,8 @@ impl Dates {
             "LAST_DAY" => match args.as_slice() {
                 [x] => f("sg_last_day", vec![x.clone(), text("MONTH"), self.zone()]),
                 [x, part] => {
-                    let part = part_arg(&name, part)?;
-                    f("sg_last_day", vec![x.clone(), text(part), self.zone()])
+                    let part = self.week.part(part_arg(&name, part)?);
+                    f("sg_last_day", vec![x.clone(), text(&part), self.zone()])
                 }
                 _ => return wrong("1 or 2"),
             },

@@ -40,6 +40,25 @@ fn text_or_null(value: Option<&String>) -> Expr {
     }
 }
 
+/// The system roles and the roles each one is granted (its own privileges include theirs).
+const SYSTEM_ROLES: [(&str, &[&str]); 6] = [
+    ("ACCOUNTADMIN", &["SECURITYADMIN", "SYSADMIN"]),
+    ("SECURITYADMIN", &["USERADMIN"]),
+    ("USERADMIN", &["PUBLIC"]),
+    ("SYSADMIN", &["PUBLIC"]),
+    ("ORGADMIN", &["PUBLIC"]),
+    ("PUBLIC", &[]),
+];
+
+/// Whether `role` is `current` or granted to it, directly or through other roles.
+fn role_includes(current: &str, role: &str) -> bool {
+    current == role
+        || SYSTEM_ROLES
+            .iter()
+            .find(|(name, _)| *name == current)
+            .is_some_and(|(_, granted)| granted.iter().any(|g| role_includes(g, role)))
+}
+
 fn wrong_args(name: &str, n: usize) -> SnowflakeError {
     SnowflakeError::compilation(
         snowglobe_error::ErrorCode::InvalidArgumentTypes,
@@ -137,6 +156,40 @@ impl Functions<'_> {
             "CURRENT_VERSION" => text_or_null(Some(&crate::SNOWFLAKE_VERSION.to_string())),
             "CURRENT_REGION" => text_or_null(Some(&"AWS_US_WEST_2".to_string())),
             "CURRENT_SESSION" => text_or_null(Some(&self.ctx.session_id.to_string())),
+            "CURRENT_IP_ADDRESS" => {
+                need(0)?;
+                text_or_null(Some(&"127.0.0.1".to_string()))
+            }
+            "CURRENT_SCHEMAS" => {
+                need(0)?;
+                let path = match (&self.ctx.database, &self.ctx.schema) {
+                    (Some(d), Some(s)) => format!("[\"{d}.{s}\"]"),
+                    _ => "[]".to_string(),
+                };
+                text_or_null(Some(&path))
+            }
+            "CURRENT_AVAILABLE_ROLES" => {
+                need(0)?;
+                let roles = SYSTEM_ROLES.map(|(r, _)| format!("\"{r}\"")).join(",");
+                text_or_null(Some(&format!("[{roles}]")))
+            }
+            "CURRENT_SECONDARY_ROLES" => {
+                need(0)?;
+                text_or_null(Some(&r#"{"roles":"","value":""}"#.to_string()))
+            }
+            "IS_ROLE_IN_SESSION" => {
+                need(1)?;
+                let Some(asked) = super::calls::string_literal(&args[0]) else {
+                    return Err(SnowflakeError::unsupported(
+                        "IS_ROLE_IN_SESSION of a role name that is not a constant",
+                    ));
+                };
+                let current = self.ctx.role.as_deref().unwrap_or("PUBLIC");
+                Expr::value(Value::Boolean(role_includes(
+                    current,
+                    &asked.to_uppercase(),
+                )))
+            }
             "CURRENT_TRANSACTION" => {
                 need(0)?;
                 text_or_null(self.ctx.transaction.map(|id| id.to_string()).as_ref())
@@ -449,6 +502,12 @@ impl VisitorMut for Functions<'_> {
                 if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("CURRENT_ROLE") =>
             {
                 Ok(Some(text_or_null(self.ctx.role.as_ref())))
+            }
+            // DuckDB's own `current_schema` keyword names its schema ('main').
+            Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("CURRENT_SCHEMA") =>
+            {
+                Ok(Some(text_or_null(self.ctx.schema.as_ref())))
             }
             _ => Ok(None),
         };

@@ -304,7 +304,7 @@ mod tests {
     fn generator_is_a_range() {
         assert_eq!(
             translate("select seq4() as s from table(generator(rowcount => 3)) g"),
-            "SELECT \"G\".\"RANGE\" AS \"S\" FROM \"RANGE\"(3) \"G\""
+            "SELECT \"G\".\"RANGE\" AS \"S\" FROM range(3) \"G\""
         );
         // In a subquery of another FROM, SEQ4 numbers the rows it sees.
         assert!(translate("select (select seq4()) as s from t").contains("row_number() OVER ()"));

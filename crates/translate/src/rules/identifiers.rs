@@ -171,6 +171,7 @@ pub fn normalize_identifiers(
         operation,
         ctes: HashSet::new(),
         error: FirstError::default(),
+        table_function: false,
     };
     let _ = statement.visit(&mut v);
     v.error.into_result()
@@ -181,6 +182,9 @@ struct Normalize<'a> {
     operation: &'a str,
     ctes: HashSet<String>,
     error: FirstError,
+    /// The relation visited next is a table function's name (`range(...)`, what GENERATOR
+    /// becomes): a built-in, which needs no current database.
+    table_function: bool,
 }
 
 impl VisitorMut for Normalize<'_> {
@@ -222,6 +226,9 @@ impl VisitorMut for Normalize<'_> {
     }
 
     fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        if std::mem::take(&mut self.table_function) {
+            return ControlFlow::Continue(());
+        }
         normalize_name(relation);
         // `[db.]INFORMATION_SCHEMA.view` becomes a placeholder the session fills with rows.
         let names: Vec<&str> = relation
@@ -296,6 +303,8 @@ impl VisitorMut for Normalize<'_> {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        self.table_function =
+            matches!(factor, TableFactor::Table { name, args: Some(_), .. } if name.0.len() == 1);
         // UNPIVOT's name column follows the identifier rules like any other column name.
         if let TableFactor::Unpivot { name, .. } = factor {
             normalize(name);

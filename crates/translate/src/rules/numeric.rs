@@ -39,6 +39,14 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
             "BITAND" | "BITOR" | "BITXOR" | "BITSHIFTLEFT" | "BITSHIFTRIGHT" | "BITNOT" => {
                 Some(bitwise(&name, args)?)
             }
+            // (TRUNC(date, 'part') has a text constant as its scale: the date rule's)
+            "TRUNCATE" | "TRUNC"
+                if args.len() == 2
+                    && integer_literal(&args[1]).is_none()
+                    && !matches!(args[1], Expr::Value(_)) =>
+            {
+                Some(at_computed_scale("trunc", &args[0], &args[1]))
+            }
             "TRUNCATE" => Some(truncate_to_trunc(&name, args)?),
             "SQUARE" => {
                 check_arity(&name, &args, 1, 1)?;
@@ -73,12 +81,22 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
                 rounded => rounded,
             },
             "CEIL" | "CEILING" | "FLOOR" if args.len() == 2 => {
-                let Some(scale) = integer_literal(&args[1]).filter(|s| s.abs() <= 37) else {
-                    return Err(SnowflakeError::unsupported(format!(
-                        "{name} with a non-constant scale"
-                    )));
-                };
-                Some(ceil_floor_at_scale(args[0].clone(), scale, name != "FLOOR"))
+                let up = name != "FLOOR";
+                match integer_literal(&args[1]) {
+                    Some(scale) if scale.abs() <= 37 => {
+                        Some(ceil_floor_at_scale(args[0].clone(), scale, up))
+                    }
+                    Some(scale) => {
+                        return Err(SnowflakeError::unsupported(format!(
+                            "{name} with scale {scale}"
+                        )))
+                    }
+                    None => Some(at_computed_scale(
+                        if up { "ceil" } else { "floor" },
+                        &args[0],
+                        &args[1],
+                    )),
+                }
             }
             _ => None,
         })
@@ -214,6 +232,43 @@ fn bitwise(name: &str, args: Vec<Expr>) -> Result<Expr> {
     }))
 }
 
+/// CEIL, FLOOR, TRUNC or ROUND of `x` at a scale computed per row (a column, an expression):
+/// DuckDB takes no such scale for a DECIMAL, so `x` is shifted by `10^scale` as a DOUBLE,
+/// rounded there and shifted back. The shifted value is first rounded to 15 significant digits,
+/// what a DOUBLE holds exactly, so that the binary error of the shift is gone (`1.1 * 10` is
+/// `11.000000000000002`, `-2.345 * 100` is `-234.49999999999997`). The result is a FLOAT.
+fn at_computed_scale(kind: &str, x: &Expr, scale: &Expr) -> Expr {
+    let shift = func(
+        "power",
+        vec![number(10), super::calls::cast(scale.clone(), "INTEGER")],
+    );
+    let shifted = nested(binary(
+        super::calls::cast(x.clone(), "DOUBLE"),
+        BinaryOperator::Multiply,
+        shift.clone(),
+    ));
+    let magnitude = func(
+        "floor",
+        vec![func(
+            "log10",
+            vec![func(
+                "greatest",
+                vec![
+                    func("abs", vec![shifted.clone()]),
+                    Expr::value(Value::Number("1e-300".into(), false)),
+                ],
+            )],
+        )],
+    );
+    let digits = binary(
+        number(14),
+        BinaryOperator::Minus,
+        super::calls::cast(magnitude, "INTEGER"),
+    );
+    let exact = func("round", vec![shifted, nested(digits)]);
+    binary(func(kind, vec![exact]), BinaryOperator::Divide, shift)
+}
+
 /// Snowflake `TRUNCATE(x [, scale])` is TRUNC → DuckDB `trunc(x [, scale])`.
 fn truncate_to_trunc(name: &str, args: Vec<Expr>) -> Result<Expr> {
     check_arity(name, &args, 1, 2)?;
@@ -223,13 +278,19 @@ fn truncate_to_trunc(name: &str, args: Vec<Expr>) -> Result<Expr> {
 /// Snowflake `ROUND(x, scale, 'HALF_TO_EVEN')` → DuckDB `round_even(x, scale)`; the default
 /// mode (`'HALF_AWAY_FROM_ZERO'`) is DuckDB's `round`.
 fn round_half_to_even(name: &str, mut args: Vec<Expr>) -> Result<Option<Expr>> {
-    // A scale read from a column (a NUMBER) is an INTEGER to DuckDB.
+    // A scale read from a column (a NUMBER) is an INTEGER to DuckDB, which rounds only a
+    // DOUBLE to a scale that is not constant (and the default mode, half away from zero, is
+    // rounded as CEIL and FLOOR are).
     let computed_scale = args.len() > 1 && integer_literal(&args[1]).is_none();
+    if args.len() == 2 && computed_scale {
+        return Ok(Some(at_computed_scale("round", &args[0], &args[1])));
+    }
     if computed_scale {
+        args[0] = super::calls::cast(args[0].clone(), "DOUBLE");
         args[1] = super::calls::cast(args[1].clone(), "INTEGER");
     }
     if args.len() != 3 {
-        return Ok(computed_scale.then(|| func("round", args)));
+        return Ok(None);
     }
     let mode = string_literal(&args[2]).map(str::to_ascii_uppercase);
     match mode.as_deref() {
@@ -337,7 +398,8 @@ fn ceil_floor_at_scale(x: Expr, scale: i64, up: bool) -> Expr {
 /// operands' precision and scale are known (number literals, casts to DECIMAL, NUMBER columns
 /// of the tables read as `ctx.number_columns` lists them, columns of CTEs, subqueries and VALUES
 /// lists typed from those, and arithmetic, SUM, AVG and COUNT of any of them), the result is cast
-/// to Snowflake's DECIMAL. Operands of unknown type keep DuckDB's typing.
+/// to Snowflake's DECIMAL. Products get Snowflake's scale cap the same way. Operands of unknown
+/// type keep DuckDB's typing.
 pub fn number_division_scale(statement: &mut Statement, ctx: &Context) {
     if !wants_number_types(statement) {
         return;
@@ -359,7 +421,7 @@ pub fn wants_number_types(statement: &Statement) -> bool {
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
             self.0 = match expr {
                 Expr::BinaryOp {
-                    op: BinaryOperator::Divide,
+                    op: BinaryOperator::Divide | BinaryOperator::Multiply,
                     ..
                 } => true,
                 Expr::Function(f) => ["AVG", "RATIO_TO_REPORT", "DIV0", "DIV0NULL"]
@@ -552,6 +614,24 @@ impl VisitorMut for Division<'_> {
                 ) {
                     let (precision, scale) = quotient_type(a, b);
                     *expr = decimal_cast(expr.clone(), precision, scale);
+                }
+            }
+            // A product's scale is `min(s1 + s2, max(s1, s2, 12))` in Snowflake; DuckDB keeps
+            // `s1 + s2`, so a product of finer scales is cast (and rounded) to Snowflake's.
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Multiply,
+                right,
+            } => {
+                if let (Some((_, s1)), Some((_, s2))) = (
+                    exact_type(left, &self.types),
+                    exact_type(right, &self.types),
+                ) {
+                    if s1 + s2 > s1.max(s2).max(12) {
+                        if let Some((precision, scale)) = exact_type(expr, &self.types) {
+                            *expr = decimal_cast(nested(expr.clone()), precision, scale);
+                        }
+                    }
                 }
             }
             Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("AVG") => {

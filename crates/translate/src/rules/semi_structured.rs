@@ -2250,7 +2250,7 @@ mod tests {
             "{constant}"
         );
         assert!(
-            sql.contains("FROM \"JSON_EACH\"(\"SG_I\".\"SG_THIS\") AS \"SG_J\""),
+            sql.contains("FROM json_each(\"SG_I\".\"SG_THIS\") AS \"SG_J\""),
             "{sql}"
         );
         assert!(
@@ -2295,7 +2295,7 @@ mod tests {
         let sql = translate(
             "select * from table(flatten(input => parse_json('[1]'), recursive => true))",
         );
-        assert!(sql.contains("\"JSON_TREE\""), "{sql}");
+        assert!(sql.contains("json_tree("), "{sql}");
     }
 
     #[test]
