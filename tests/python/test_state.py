@@ -866,6 +866,10 @@ def test_cli_without_server_or_named_volume_needs_a_saved_state(tmp_path):
     result.failed("no Snowglobe server answers", "no saved state")
     assert not (tmp_path / "e.zip").exists()
     assert not (home / ".cache" / "snowglobe").exists()
+    # An import may seed the default volume before any server used it.
+    cli("state", "import", str(FIXTURES / "v1.zip"), endpoint=closed_port_url(),
+        volume_dir=None, env={"HOME": str(home)}, timeout=120).ok()  # fmt: skip
+    assert (home / ".cache" / "snowglobe" / "volume" / "state" / "snowflake").is_dir()
 
 
 # --------------------------------------------------------------------------------------------

@@ -1311,10 +1311,21 @@ impl Watchdog {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let flag = Arc::clone(&fired);
         std::thread::spawn(move || {
+            use std::sync::mpsc::RecvTimeoutError::Timeout;
             let limit = std::time::Duration::from_secs(seconds);
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limit) {
+            if let Err(Timeout) = stopped.recv_timeout(limit) {
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                handle.interrupt();
+                // DuckDB forgets an interrupt when the next query starts: a request of several
+                // engine calls is interrupted again until it ends.
+                loop {
+                    handle.interrupt();
+                    if !matches!(
+                        stopped.recv_timeout(std::time::Duration::from_millis(50)),
+                        Err(Timeout)
+                    ) {
+                        break;
+                    }
+                }
             }
         });
         Watchdog {

@@ -162,8 +162,9 @@ pub fn lock_state_dir(volume: &Path) -> Result<(PathBuf, std::fs::File)> {
 }
 
 impl Client {
-    /// The running server at the endpoint, or the volume directory in-process.
-    pub async fn connect(target: &Target) -> Result<Client> {
+    /// The running server at the endpoint, or the volume directory in-process. A command that
+    /// `reads_state` refuses a default volume that holds none.
+    pub async fn connect(target: &Target, reads_state: bool) -> Result<Client> {
         let base = target.endpoint_url.trim_end_matches('/').to_string();
         if !base.starts_with("http://") {
             bail!("--endpoint-url must be an http:// URL, got '{base}'");
@@ -194,7 +195,7 @@ impl Client {
         // turn into an empty export (or an empty pod) of a volume nobody asked for.
         let implicit =
             target.volume_dir.is_none() && std::env::var_os("LOCALSTACK_VOLUME_DIR").is_none();
-        if implicit && !volume.join("state").join("snowflake").exists() {
+        if reads_state && implicit && !volume.join("state").join("snowflake").exists() {
             bail!(
                 "no Snowglobe server answers at {base}, and there is no saved state in {} \
                  (start the server, or name a volume with --volume-dir)",

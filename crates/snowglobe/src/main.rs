@@ -346,7 +346,9 @@ async fn start(mut args: StartArgs) -> Result<()> {
 }
 
 async fn state_command(command: StateCommand, target: admin::Target) -> Result<()> {
-    let client = admin::Client::connect(&target).await?;
+    // Only an export reads the state: an import may seed a volume not used yet.
+    let reads_state = matches!(command, StateCommand::Export { .. });
+    let client = admin::Client::connect(&target, reads_state).await?;
     match command {
         StateCommand::Export { file, databases } => admin::export(&client, &file, databases).await,
         StateCommand::Import { file, strategy } => admin::import(&client, &file, &strategy).await,
@@ -380,7 +382,10 @@ impl PodCommand {
 }
 
 async fn pod_command(mut command: PodCommand, target: admin::Target) -> Result<()> {
-    let client = admin::Client::connect(&target).await?;
+    // Saving a pod reads the state; loading one may seed a volume not used yet, and the other
+    // pod commands work on the remote.
+    let reads_state = matches!(command, PodCommand::Save { .. });
+    let client = admin::Client::connect(&target, reads_state).await?;
     if let Some(remote) = command.remote_mut() {
         *remote = remote.take().map(absolute_remote);
     }

@@ -359,9 +359,14 @@ fn build(
                     // A view reading what does not exist is not the file's fault: Snowflake
                     // keeps such a view when its table is dropped, and so did the state the
                     // file was made from.
+                    // (or a column that is gone: DuckDB binds views when they are read)
                     let dangling = matches!(
                         &e,
-                        StateError::Engine(err) if err.code == snowglobe_error::ErrorCode::DoesNotExist
+                        StateError::Engine(err) if matches!(
+                            err.code,
+                            snowglobe_error::ErrorCode::DoesNotExist
+                                | snowglobe_error::ErrorCode::InvalidIdentifier
+                        )
                     );
                     if !dangling {
                         first_error.get_or_insert(e);

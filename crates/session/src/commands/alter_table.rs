@@ -232,9 +232,16 @@ pub fn run(
             ))?;
         }
         AlterAction::SetComment(comment) => {
+            // A transient table's comment also says it is transient: keep that.
+            let (db, schema) = session.storage_of(&table);
+            let transient = session
+                .conn()
+                .stored_relation_comments(&db, &schema)?
+                .get(&table.name)
+                .is_some_and(|c| snowglobe_catalog::meta::is_transient(c));
             session.conn().execute(&format!(
                 "COMMENT ON TABLE {path} IS {}",
-                comment
+                snowglobe_catalog::TableMeta::stored(transient, comment)
                     .as_deref()
                     .map(quote_literal)
                     .unwrap_or_else(|| "NULL".into())

@@ -40,6 +40,14 @@ pub(crate) fn table(
         .collect();
     let from = session.storage_path(source);
     let to = target.storage();
+    // The table's comment goes with it, and with it whether the table is transient.
+    let stored_comment = {
+        let (db, schema) = session.storage_of(source);
+        session
+            .conn()
+            .stored_relation_comments(&db, &schema)?
+            .remove(&source.name)
+    };
     session.in_own_transaction(|s| {
         s.conn().execute(&format!(
             "CREATE OR REPLACE TABLE {to} ({})",
@@ -53,6 +61,12 @@ pub(crate) fn table(
             if let Some(meta) = &c.meta {
                 s.conn().set_column_meta(&to, &c.name, meta)?;
             }
+        }
+        if let Some(comment) = &stored_comment {
+            s.conn().execute(&format!(
+                "COMMENT ON TABLE {to} IS {}",
+                quote_literal(comment)
+            ))?;
         }
         Ok(())
     })

@@ -55,9 +55,17 @@ impl Warehouse {
         .to_string()
     }
 
-    /// Set properties, each checked and put in its display form.
-    fn set(&mut self, properties: &[(String, String)]) -> Result<()> {
+    /// Set properties, each checked and put in its display form (INITIALLY_SUSPENDED only when
+    /// `creating`).
+    fn set(&mut self, properties: &[(String, String)], creating: bool) -> Result<()> {
         for (name, value) in properties {
+            if !PROPERTIES.contains(&name.as_str()) || (name == "INITIALLY_SUSPENDED" && !creating)
+            {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::SyntaxError,
+                    format!("invalid property '{name}' for 'WAREHOUSE'"),
+                ));
+            }
             let shown = match name.as_str() {
                 "WAREHOUSE_SIZE" => size(value)?,
                 "WAREHOUSE_TYPE" => value.to_ascii_uppercase().replace('_', "-"),
@@ -87,6 +95,28 @@ impl Warehouse {
         Ok(())
     }
 }
+
+/// The properties CREATE / ALTER WAREHOUSE take (CREATE WAREHOUSE page).
+const PROPERTIES: &[&str] = &[
+    "WAREHOUSE_TYPE",
+    "WAREHOUSE_SIZE",
+    "GENERATION",
+    "RESOURCE_CONSTRAINT",
+    "MAX_CLUSTER_COUNT",
+    "MIN_CLUSTER_COUNT",
+    "SCALING_POLICY",
+    "AUTO_SUSPEND",
+    "AUTO_RESUME",
+    "INITIALLY_SUSPENDED",
+    "RESOURCE_MONITOR",
+    "COMMENT",
+    "ENABLE_QUERY_ACCELERATION",
+    "QUERY_ACCELERATION_MAX_SCALE_FACTOR",
+    "MAX_CONCURRENCY_LEVEL",
+    "STATEMENT_QUEUED_TIMEOUT_IN_SECONDS",
+    "STATEMENT_TIMEOUT_IN_SECONDS",
+    "WAIT_FOR_COMPLETION",
+];
 
 fn invalid_value(name: &str, value: &str) -> SnowflakeError {
     SnowflakeError::compilation(
@@ -141,11 +171,13 @@ impl Warehouses {
         }
     }
 
-    fn save(&self) -> Result<()> {
-        match &self.file {
-            Some(file) => crate::load_history::save_json(file, &self.map, "warehouses"),
-            None => Ok(()),
+    /// Save `map`, then make it the registry's: a failed save changes nothing.
+    fn replace(&mut self, map: BTreeMap<String, Warehouse>) -> Result<()> {
+        if let Some(file) = &self.file {
+            crate::load_history::save_json(file, &map, "warehouses")?;
         }
+        self.map = map;
+        Ok(())
     }
 }
 
@@ -174,12 +206,12 @@ pub fn create(
     properties: &[(String, String)],
 ) -> Result<ResultSet> {
     let mut warehouse = Warehouse::new(now());
-    warehouse.set(properties)?;
+    warehouse.set(properties, true)?;
     warehouse.suspended = warehouse.property("INITIALLY_SUSPENDED") == "true";
     warehouse.properties.remove("INITIALLY_SUSPENDED");
     {
         let mut registry = registry(session)?;
-        let warehouses = &mut registry.map;
+        let mut warehouses = registry.map.clone();
         let exists = warehouses.contains_key(name);
         if exists && if_not_exists {
             return ResultSet::status(
@@ -191,7 +223,7 @@ pub fn create(
             return Err(SnowflakeError::already_exists("Object", name));
         }
         warehouses.insert(name.to_string(), warehouse);
-        registry.save()?;
+        registry.replace(warehouses)?;
     }
     session.warehouse = Some(name.to_string());
     ResultSet::status(
@@ -219,7 +251,7 @@ pub fn alter(
     let mut renamed = None;
     {
         let mut registry = registry(session)?;
-        let warehouses = &mut registry.map;
+        let mut warehouses = registry.map.clone();
         if !warehouses.contains_key(&name) {
             if if_exists {
                 return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
@@ -264,9 +296,7 @@ pub fn alter(
             }
             WarehouseAction::AbortAllQueries | WarehouseAction::RenameTo(_) => {}
             WarehouseAction::Set(properties) => {
-                let mut changed = warehouse.clone();
-                changed.set(properties)?;
-                *warehouse = changed;
+                warehouse.set(properties, false)?;
             }
             WarehouseAction::Unset(names) => {
                 for n in names {
@@ -275,7 +305,7 @@ pub fn alter(
             }
         }
         warehouse.updated_on = at;
-        registry.save()?;
+        registry.replace(warehouses)?;
     }
     if let Some(to) = renamed {
         if session.warehouse.as_deref() == Some(name.as_str()) {
@@ -288,9 +318,10 @@ pub fn alter(
 pub fn drop(session: &mut Session, name: &str, if_exists: bool) -> Result<ResultSet> {
     let removed = {
         let mut registry = registry(session)?;
-        let removed = registry.map.remove(name).is_some();
+        let mut warehouses = registry.map.clone();
+        let removed = warehouses.remove(name).is_some();
         if removed {
-            registry.save()?;
+            registry.replace(warehouses)?;
         }
         removed
     };

@@ -613,6 +613,8 @@ pub(crate) fn print_operand(e: &mut Expr) {
     let text_already = match &*e {
         Expr::Value(v) => !matches!(v.value, Value::Number(..) | Value::Boolean(_)),
         Expr::Cast { data_type, .. } => is_text(data_type),
+        // TRIM(..) and SUBSTRING(.. FROM ..) written as SQL syntax rather than calls.
+        Expr::Trim { .. } | Expr::Substring { .. } => true,
         Expr::BinaryOp {
             op: BinaryOperator::StringConcat,
             ..
@@ -624,6 +626,9 @@ pub(crate) fn print_operand(e: &mut Expr) {
                 ..
             }
         ),
+        // Functions whose result is text whatever they are given. Printing wraps its operand
+        // in a CASE that names it several times: a nested call of a string function left
+        // unrecognised here would multiply the statement's size at each level.
         Expr::Function(f) => matches!(
             name_of(f).as_str(),
             "JSON_EXTRACT_STRING"
@@ -632,7 +637,36 @@ pub(crate) fn print_operand(e: &mut Expr) {
                 | "TO_VARCHAR"
                 | "TO_CHAR"
                 | "CONCAT"
+                | "CONCAT_WS"
                 | "SG_PRINTED"
+                | "REPLACE"
+                | "UPPER"
+                | "LOWER"
+                | "UCASE"
+                | "LCASE"
+                | "INITCAP"
+                | "TRIM"
+                | "LTRIM"
+                | "RTRIM"
+                | "SUBSTR"
+                | "SUBSTRING"
+                | "LEFT"
+                | "RIGHT"
+                | "LPAD"
+                | "RPAD"
+                | "REPEAT"
+                | "REVERSE"
+                | "TRANSLATE"
+                | "REGEXP_REPLACE"
+                | "REGEXP_SUBSTR"
+                | "SPLIT_PART"
+                | "STRTOK"
+                | "MD5"
+                | "SHA1"
+                | "SHA2"
+                | "BASE64_ENCODE"
+                | "HEX_ENCODE"
+                | "SOUNDEX"
         ),
         _ => false,
     };
@@ -1698,6 +1732,19 @@ mod tests {
         let sql = translate("select to_varchar(f) as s from t");
         assert!(sql.starts_with("SELECT CASE WHEN \"typeof\"(\"F\") IN ('DOUBLE', 'FLOAT') THEN printf('%.10g', TRY_CAST(CAST(\"F\" AS VARCHAR) AS DOUBLE))"));
         assert!(sql.ends_with("ELSE CAST(\"F\" AS VARCHAR) END AS \"S\" FROM \"T\""));
+    }
+
+    #[test]
+    fn string_functions_of_string_functions_are_not_printed_again() {
+        // Each printed operand names its value several times: nested string functions must not
+        // print each other's (text) results, or the statement grows exponentially.
+        let sql = translate(
+            "select replace(replace(upper(lower(trim(' Ab '))), 'a', 'b'), 'b', 'c') as x from t",
+        );
+        assert!(!sql.contains("typeof"), "{sql}");
+        // GET_IGNORE_CASE nests REPLACE calls around a key it looks up (was 100s of kB).
+        let sql = translate("select get_ignore_case(parse_json('{\"A\":1}'), 'a') as y");
+        assert!(sql.len() < 20_000, "{} bytes: {sql}", sql.len());
     }
 
     #[test]

@@ -260,10 +260,18 @@ fn at_computed_scale(kind: &str, x: &Expr, scale: &Expr) -> Expr {
             )],
         )],
     );
-    let digits = binary(
-        number(14),
-        BinaryOperator::Minus,
-        super::calls::cast(magnitude, "INTEGER"),
+    // At least one fractional digit: a shifted value of 15 integer digits or more has no
+    // binary error below the unit to remove, and rounding its integer digits would change it.
+    let digits = func(
+        "greatest",
+        vec![
+            binary(
+                number(14),
+                BinaryOperator::Minus,
+                super::calls::cast(magnitude, "INTEGER"),
+            ),
+            number(1),
+        ],
     );
     let exact = func("round", vec![shifted, nested(digits)]);
     binary(func(kind, vec![exact]), BinaryOperator::Divide, shift)
