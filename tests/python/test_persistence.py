@@ -129,3 +129,71 @@ def test_two_servers_cannot_share_a_volume(tmp_path):
         assert "in use by another Snowglobe server" in b.log.read_text(errors="replace")
     finally:
         _stop(a.proc)
+
+
+def test_a_database_dropped_under_an_open_transaction_is_created_again(tmp_path):
+    # The dropped database's file stays open inside the engine until the other session's
+    # transaction ends: the database created again under its name must not collide with it,
+    # and a restart must bring back the new one, not the old.
+    volume = tmp_path / "volume"
+    a = Proc(volume).wait_ready()
+    try:
+        holder = a.connect().cursor()
+        holder.execute("create database churn")
+        holder.execute("create table churn.public.t (i int)")
+        holder.execute("insert into churn.public.t values (1)")
+        holder.execute("begin")
+        holder.execute("insert into churn.public.t values (2)")
+        cur = a.connect().cursor()
+        cur.execute("drop database churn")
+        cur.execute("create database churn")
+        cur.execute("create table churn.public.t (j varchar)")
+        cur.execute("insert into churn.public.t values ('new')")
+        holder.execute("commit")
+        assert cur.execute("select * from churn.public.t").fetchall() == [("new",)]
+        # Once more, now that nothing holds the old file.
+        cur.execute("create or replace database churn")
+        cur.execute("create table churn.public.t (k int)")
+        cur.execute("insert into churn.public.t values (3)")
+    finally:
+        _stop(a.proc)
+    files = sorted(p.name for p in volume.rglob("*.duckdb"))
+    assert [f for f in files if f.startswith("CHURN")] != [], files
+    b = Proc(volume).wait_ready()
+    try:
+        cur = b.connect().cursor()
+        assert cur.execute("select * from churn.public.t").fetchall() == [(3,)]
+        assert [d.name for d in cur.description] == ["K"]
+    finally:
+        _stop(b.proc)
+
+
+def test_database_files_of_earlier_versions_still_load(tmp_path):
+    # Versions before file generations named a database's file NAME.duckdb.
+    volume = tmp_path / "volume"
+    a = Proc(volume).wait_ready()
+    try:
+        cur = a.connect().cursor()
+        cur.execute("create database legacy")
+        cur.execute("create table legacy.public.t (i int)")
+        cur.execute("insert into legacy.public.t values (7)")
+    finally:
+        _stop(a.proc)
+    [file] = [p for p in volume.rglob("*.duckdb") if p.name.startswith("LEGACY")]
+    file.rename(file.with_name("LEGACY.duckdb"))
+    b = Proc(volume).wait_ready()
+    try:
+        cur = b.connect().cursor()
+        assert cur.execute("select i from legacy.public.t").fetchall() == [(7,)]
+        cur.execute("drop database legacy")
+        cur.execute("create database legacy")
+        assert cur.execute("show tables in database legacy").fetchall() == []
+    finally:
+        _stop(b.proc)
+    c = Proc(volume).wait_ready()
+    try:
+        cur = c.connect().cursor()
+        assert cur.execute("show tables in database legacy").fetchall() == []
+        assert not (file.with_name("LEGACY.duckdb")).exists()
+    finally:
+        _stop(c.proc)

@@ -353,6 +353,27 @@ def test_import_merge_replaces_only_the_databases_in_the_file(tmp_path):
         assert len(sql(dconn, "show tables in database SHARED")) == 1
 
 
+def test_import_replaces_a_database_another_session_holds_a_transaction_on(tmp_path):
+    # With persistence, the replaced database's file is still open in the other session's
+    # transaction: the import must still bring its database in, now and after a restart.
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b", persistence=True) as dst:
+        make_db(src.connect(), "SHARED", values=(10, 20))
+        path = tmp_path / "shared.zip"
+        src.cli("state", "export", str(path)).ok()
+        holder = dst.connect()
+        make_db(holder, "SHARED", table="STALE", values=(99,))
+        sql(holder, "begin")
+        sql(holder, "insert into SHARED.PUBLIC.STALE values (100)")
+        dst.cli("state", "import", str(path)).ok()
+        dconn = dst.connect()
+        assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
+        sql(holder, "commit")
+        dst.restart()
+        dconn = dst.connect()
+        assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
+        assert [r[1] for r in sql(dconn, "show tables in database SHARED")] == ["T"]
+
+
 def exported_into(src, dst, path: Path, database: str):
     """Export `src`'s state to `path`, import it into `dst`; a connection to `dst` using `database`."""
     src.cli("state", "export", str(path)).ok()

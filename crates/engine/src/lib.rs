@@ -20,6 +20,7 @@ pub mod text_functions;
 pub mod text_limits;
 pub mod time_zones;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,6 +75,9 @@ pub struct Engine {
     /// Bumped after every statement that may have changed the catalog (anything but a query or
     /// DML), so sessions know when the table columns they looked up may be stale.
     catalog_epoch: std::sync::atomic::AtomicU64,
+    /// The generation the next database file gets (see [`database_file_name`]): above every
+    /// file found at start, so no path is ever attached twice in a process.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 const TZ_UNKNOWN: u8 = 0;
@@ -153,35 +157,62 @@ impl Engine {
             stage_root,
             timestamp_tz: std::sync::atomic::AtomicU8::new(TZ_UNKNOWN),
             catalog_epoch: std::sync::atomic::AtomicU64::new(0),
+            generation: std::sync::atomic::AtomicU64::new(1),
         };
-        let root = engine.root();
         if let Storage::Directory(dir) = &engine.storage {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                SnowflakeError::internal(format!("cannot create {}: {e}", dir.display()))
-            })?;
-            let mut files: Vec<_> = std::fs::read_dir(dir)
-                .map_err(|e| {
-                    SnowflakeError::internal(format!("cannot read {}: {e}", dir.display()))
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "duckdb"))
-                .collect();
-            files.sort();
-            for file in files {
-                let stored = file
-                    .file_stem()
-                    .map(|s| decode_file_name(&s.to_string_lossy()))
-                    .unwrap_or_default();
-                root.execute_batch(&format!(
-                    "ATTACH {} AS {}",
-                    quote_literal(&file.to_string_lossy()),
-                    quote(&stored)
-                ))
-                .map_err(from_duckdb)?;
+            engine.attach_files(dir)?;
+        }
+        Ok(Arc::new(engine))
+    }
+
+    /// Attach the database files of a directory: of several files of one database (left by a
+    /// crash between writing a new generation and removing the old one), the newest. A
+    /// write-ahead log whose database file is gone belonged to a dropped database: removed.
+    fn attach_files(&self, dir: &std::path::Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            SnowflakeError::internal(format!("cannot create {}: {e}", dir.display()))
+        })?;
+        let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| SnowflakeError::internal(format!("cannot read {}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        let mut newest: BTreeMap<String, (u64, PathBuf)> = BTreeMap::new();
+        for path in &entries {
+            let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            if let Some(db_file) = name.strip_suffix(".wal") {
+                if db_file.ends_with(".duckdb") && !dir.join(db_file).exists() {
+                    let _ = std::fs::remove_file(path);
+                }
+                continue;
+            }
+            let Some((stored, generation)) = parse_database_file_name(&name) else {
+                continue;
+            };
+            self.generation
+                .fetch_max(generation + 1, std::sync::atomic::Ordering::AcqRel);
+            match newest.get(&stored) {
+                Some((seen, _)) if *seen > generation => {
+                    tracing::warn!(file = %path.display(), "older file of a database, not attached");
+                }
+                _ => {
+                    if let Some((_, older)) = newest.insert(stored, (generation, path.clone())) {
+                        tracing::warn!(file = %older.display(), "older file of a database, not attached");
+                    }
+                }
             }
         }
-        drop(root);
-        Ok(Arc::new(engine))
+        let root = self.root();
+        for (stored, (_, file)) in newest {
+            root.execute_batch(&format!(
+                "ATTACH {} AS {}",
+                quote_literal(&file.to_string_lossy()),
+                quote(&stored)
+            ))
+            .map_err(from_duckdb)?;
+        }
+        Ok(())
     }
 
     /// How many databases have been dropped since the engine opened.
@@ -212,7 +243,10 @@ impl Engine {
         match &self.storage {
             Storage::Memory => format!("ATTACH ':memory:' AS {}", quote(&stored)),
             Storage::Directory(dir) => {
-                let path = dir.join(format!("{}.duckdb", encode_file_name(&stored)));
+                let generation = self
+                    .generation
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                let path = dir.join(database_file_name(&stored, generation));
                 format!(
                     "ATTACH {} AS {}",
                     quote_literal(&path.to_string_lossy()),
@@ -231,14 +265,22 @@ impl Engine {
     pub fn database_stage_dir(&self, name: &str) -> PathBuf {
         self.stage_root.join(encode_file_name(name))
     }
+}
 
-    fn database_file(&self, name: &str) -> Option<PathBuf> {
-        match &self.storage {
-            Storage::Memory => None,
-            Storage::Directory(dir) => {
-                Some(dir.join(format!("{}.duckdb", encode_file_name(&mangle(name)))))
-            }
-        }
+/// The file of one generation of a database: a database dropped while a transaction still
+/// uses it stays attached inside DuckDB until that transaction ends, so the database created
+/// again under its name needs a file of its own. `~` never occurs in an encoded name.
+fn database_file_name(stored: &str, generation: u64) -> String {
+    format!("{}~{generation}.duckdb", encode_file_name(stored))
+}
+
+/// The stored database name and generation of a database file name; files written before
+/// generations existed (`NAME.duckdb`) are generation 0.
+fn parse_database_file_name(file: &str) -> Option<(String, u64)> {
+    let stem = file.strip_suffix(".duckdb")?;
+    match stem.rsplit_once('~') {
+        Some((name, generation)) => Some((decode_file_name(name), generation.parse().ok()?)),
+        None => Some((decode_file_name(stem), 0)),
     }
 }
 
@@ -614,6 +656,16 @@ impl EngineSession {
     pub fn drop_database(&self, name: &str) -> Result<()> {
         // A connection cannot detach its own default database: step out first.
         self.execute("USE memory.main")?;
+        let persistent = matches!(self.engine.storage, Storage::Directory(_));
+        let file = self
+            .strings(&format!(
+                "SELECT path FROM duckdb_databases() WHERE database_name = {} AND path IS NOT NULL",
+                quote_literal(&mangle(name))
+            ))?
+            .into_iter()
+            .next()
+            .filter(|_| persistent)
+            .map(PathBuf::from);
         self.execute(&format!("DETACH {}", quote(&mangle(name))))?;
         self.engine
             .drops
@@ -624,8 +676,9 @@ impl EngineSession {
                 SnowflakeError::internal(format!("cannot remove {}: {e}", stages.display()))
             })?;
         }
-        if let Some(file) = self.engine.database_file(name) {
-            for f in [file.clone(), file.with_extension("duckdb.wal")] {
+        if let Some(file) = file {
+            let wal = PathBuf::from(format!("{}.wal", file.display()));
+            for f in [file, wal] {
                 if f.exists() {
                     std::fs::remove_file(&f).map_err(|e| {
                         SnowflakeError::internal(format!("cannot remove {}: {e}", f.display()))
@@ -943,5 +996,23 @@ mod tests {
             assert!(!encoded.contains('/'));
             assert_eq!(decode_file_name(&encoded), name);
         }
+    }
+
+    #[test]
+    fn database_file_names_carry_a_generation() {
+        for name in ["PLAIN", "a~b", "x.y"] {
+            let file = database_file_name(name, 12);
+            assert_eq!(file.matches('~').count(), 1, "{file}");
+            assert_eq!(
+                parse_database_file_name(&file),
+                Some((name.to_string(), 12))
+            );
+        }
+        assert_eq!(
+            parse_database_file_name("OLD.duckdb"),
+            Some(("OLD".into(), 0))
+        );
+        assert_eq!(parse_database_file_name("X~z.duckdb"), None);
+        assert_eq!(parse_database_file_name("X.duckdb.wal"), None);
     }
 }
