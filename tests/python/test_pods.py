@@ -497,3 +497,87 @@ def test_auto_load_of_a_missing_pod_is_reported(tmp_path):
         assert "no-such-pod" in server.log_text(), server.log_tail()
     finally:
         server.stop()
+
+
+def blob_files(srv) -> set[str]:
+    return {p.name for p in (srv.volume_dir / "pods" / "local" / "blobs").glob("*")}
+
+
+def test_delete_removes_the_blobs_no_other_version_uses(tmp_path):
+    # Grace 0: blobs are collected as soon as nothing refers to them (the default keeps
+    # young blobs an hour, for saves running at the same time).
+    with Server(tmp_path / "volume", env={"SNOWGLOBE_POD_GC_GRACE_SECONDS": "0"}) as srv:
+        conn = srv.connect()
+        make_db(conn, "SHAREDDB", values=(1, 2))
+        make_db(conn, "ONLYA", values=(3,))
+        srv.cli("pod", "save", "a").ok()
+        with_a = blob_files(srv)
+        sql(conn, "drop database ONLYA")
+        sql(conn, "insert into SHAREDDB.PUBLIC.T values (4)")
+        srv.cli("pod", "save", "b").ok()
+        make_db(conn, "SHAREDDB", values=(1, 2))
+        srv.cli("pod", "save", "c").ok()  # the same content as a's SHAREDDB
+        everything = blob_files(srv)
+        assert len(everything) > len(with_a), (with_a, everything)
+
+        out = srv.cli("pod", "delete", "a").ok().out
+        assert "bytes freed" in out, out
+        after = blob_files(srv)
+        # a's ONLYA is gone; its SHAREDDB table lives on in c
+        assert after < everything and len(everything - after) == 1, (everything, after)
+        srv.cli("pod", "load", "c", "--strategy", "overwrite").ok()
+        assert ids(conn, "SHAREDDB.PUBLIC.T") == [1, 2]
+        srv.cli("pod", "load", "b", "--strategy", "overwrite").ok()
+        assert ids(conn, "SHAREDDB.PUBLIC.T") == [1, 2, 4]
+
+        srv.cli("pod", "delete", "b").ok()
+        srv.cli("pod", "delete", "c").ok()
+        assert blob_files(srv) == set()
+
+
+def test_delete_keeps_young_blobs_by_default(srv):
+    make_db(srv.connect(), "YOUNG")
+    srv.cli("pod", "save", "short-lived").ok()
+    before = blob_files(srv)
+    resp = srv.http("DELETE", "/_localstack/pods/short-lived")
+    assert resp.status == 200 and resp.json()["deleted_versions"] == 1, resp.body[:300]
+    assert resp.json()["blobs_removed"] == 0
+    assert blob_files(srv) == before
+
+
+def test_dry_run_tells_unchanged_databases_from_modified_ones(srv):
+    conn = srv.connect()
+    make_db(conn, "SAME", values=(1, 2))
+    make_db(conn, "EDITED", values=(5,))
+    sql(conn, "create stage SAME.PUBLIC.ST")
+    srv.cli("pod", "save", "dry").ok()
+    sql(conn, "insert into EDITED.PUBLIC.T values (6)")
+    before = fingerprint(conn)
+    out = srv.cli("pod", "load", "dry", "--dry-run").ok().out
+    assert "replaced: EDITED" in out and "as they are now: SAME" in out, out
+    diff = srv.http("GET", "/_localstack/pods/dry/diff")
+    assert diff.status == 200, diff.body[:300]
+    assert [(c["operation_type"], c["name"]) for c in diff.json()["snowflake"]] == [
+        ("MODIFICATION", "EDITED")
+    ]
+    assert fingerprint(conn) == before
+    # after a real load, nothing differs any more
+    srv.cli("pod", "load", "dry").ok()
+    assert srv.http("GET", "/_localstack/pods/dry/diff").json()["snowflake"] == []
+
+
+def test_missing_pods_answer_as_localstack_reports_them(srv):
+    # lstk reads a failed completion naming "failed to get version information" as a missing
+    # pod on load, and a "not found" body on delete.
+    resp = srv.http("PUT", "/_localstack/pods/nowhere", {})
+    assert resp.status == 200, resp.body[:300]
+    final = resp.ndjson()[-1]
+    assert final["event"] == "completion" and final["status"] == "error", final
+    assert "failed to get version information" in final["message"], final
+    resp = srv.http("DELETE", "/_localstack/pods/nowhere")
+    assert resp.status == 404 and "not found" in resp.body.decode().lower(), resp.body[:300]
+    make_db(srv.connect(), "ONE")
+    srv.cli("pod", "save", "once").ok()
+    resp = srv.http("PUT", "/_localstack/pods/once?version=4", {})
+    final = resp.ndjson()[-1]
+    assert final["status"] == "error" and "maximum version available: 1" in final["message"], final

@@ -943,6 +943,12 @@ def test_http_export_is_a_zip_stream(tmp_path):
             assert resp.headers["content-type"].startswith("application/zip"), resp.headers
             zf = assert_valid_zip(resp.body)
             assert any(n.lower().endswith(".parquet") for n in zf.namelist())
+            assert resp.headers["x-localstack-pod-services"] == "snowflake", resp.headers
+        # A service list without Snowflake (LocalStack's `--services s3`) exports nothing of it.
+        other = srv.http("GET", "/_localstack/pods/state?services=s3,sqs")
+        assert other.status == 200, other.body[:300]
+        assert not any(n.endswith(".parquet") for n in assert_valid_zip(other.body).namelist())
+        assert other.headers["x-localstack-pod-services"] == "", other.headers
         # LocalStack's CLI appends metadata.yaml to the exported ZIP: the file must allow it,
         # and the server must still import it.
         exported = tmp_path / "appended.zip"

@@ -553,6 +553,12 @@ pub async fn pod_load(
         names(&info["replaced"]),
         names(&info["dropped"]),
     );
+    if info["unchanged"].as_array().is_some_and(|u| !u.is_empty()) {
+        println!(
+            "Databases the pod holds as they are now: {}",
+            names(&info["unchanged"])
+        );
+    }
     warn_views_left_out(&info);
     Ok(())
 }
@@ -708,7 +714,10 @@ pub async fn pod_delete(client: &Client, name: &str, remote: Option<String>) -> 
         .await?
         .json()
         .await?;
-    println!("Deleted pod {name} ({} versions)", v["deleted_versions"]);
+    println!(
+        "Deleted pod {name} ({} versions; {} bytes freed)",
+        v["deleted_versions"], v["bytes_freed"]
+    );
     Ok(())
 }
 

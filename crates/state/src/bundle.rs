@@ -55,6 +55,30 @@ pub struct Database {
 pub struct StageFile {
     pub path: String,
     pub file: String,
+    /// When the file was last written (milliseconds since the Unix epoch), which `LIST`
+    /// shows as `last_modified`; absent in files written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ms: Option<i64>,
+}
+
+impl StageFile {
+    /// Copy the staged file's content from the bundle file `source` to `target`, with its
+    /// modification time.
+    pub fn place(&self, source: &Path, target: &Path) -> Result<(), StateError> {
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
+        }
+        std::fs::copy(source, target).map_err(|e| StateError::io(source, e))?;
+        if let Some(ms) = self.modified_ms.and_then(|ms| u64::try_from(ms).ok()) {
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+            std::fs::File::options()
+                .write(true)
+                .open(target)
+                .and_then(|f| f.set_modified(when))
+                .map_err(|e| StateError::io(target, e))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,11 +187,19 @@ impl Manifest {
                 "not a Snowglobe state file (format '{format}', expected '{FORMAT}')"
             )));
         }
-        let version = value
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
-        if version == 0 || version > u64::from(FORMAT_VERSION) {
+        // A version that is not a positive integer is a damaged manifest, not a newer one.
+        let version = match value.get("format_version").and_then(|v| v.as_u64()) {
+            Some(v) if v > 0 => v,
+            _ => {
+                return Err(StateError::Invalid(format!(
+                    "the manifest is malformed: format_version is {}, not a version number",
+                    value
+                        .get("format_version")
+                        .map_or("missing".into(), |v| v.to_string())
+                )))
+            }
+        };
+        if version > u64::from(FORMAT_VERSION) {
             return Err(StateError::Incompatible(format!(
                 "the state file has format version {version}; this Snowglobe ({}) reads versions 1 to {FORMAT_VERSION}",
                 env!("CARGO_PKG_VERSION")
@@ -313,6 +345,15 @@ mod tests {
             Manifest::parse(b"nope"),
             Err(StateError::Invalid(_))
         ));
+        for version in [r#""1""#, "0", "-1", "1.5", "null"] {
+            let m = format!(
+                r#"{{"format":"snowglobe-state","format_version":{version},"databases":[],"files":[]}}"#
+            );
+            assert!(
+                matches!(Manifest::parse(m.as_bytes()), Err(StateError::Invalid(_))),
+                "{version}"
+            );
+        }
     }
 
     #[test]

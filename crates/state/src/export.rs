@@ -199,9 +199,15 @@ fn copy_files(
             sha256,
             size,
         });
+        let modified_ms = std::fs::metadata(&disk)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok());
         staged.push(StageFile {
             path: relative,
             file,
+            modified_ms,
         });
     }
     Ok(staged)

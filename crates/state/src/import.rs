@@ -13,7 +13,7 @@ use snowglobe_catalog::names::{quote, quote_literal};
 use snowglobe_catalog::{mangle, SfType};
 use snowglobe_engine::{Engine, EngineSession};
 
-use crate::bundle::{safe_join, BundleDir};
+use crate::bundle::{safe_join, BundleDir, Manifest};
 use crate::export::meta_of;
 use crate::{Progress, StateError};
 
@@ -56,6 +56,10 @@ pub struct ImportSummary {
     /// a running Snowglobe) keeps but DuckDB cannot create again. `db.schema.view` names.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub views_left_out: Vec<String>,
+    /// Dry run only: databases of the bundle identical to the running ones (their definitions,
+    /// data and stage files), which loading it would leave as they are. Not in `replaced`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<String>,
 }
 
 /// Apply `bundle`; with `dry_run` only report what would change.
@@ -93,9 +97,10 @@ pub fn apply(
         tables: manifest.table_count(),
         rows: manifest.row_count(),
         views_left_out: vec![],
+        unchanged: vec![],
     };
     if dry_run {
-        return Ok(summary);
+        return unchanged_databases(engine, bundle, summary);
     }
     check_files(engine, bundle)?;
     // What the import replaces or drops is exported first: a failure part way (a view that
@@ -198,14 +203,72 @@ fn user_stages(
         std::fs::remove_dir_all(&root).map_err(|e| StateError::io(&root, e))?;
     }
     for staged in &bundle.manifest.user_stage_files {
-        let target = safe_join(&root, &staged.path)?;
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
-        }
-        let source = bundle.path_of(&staged.file)?;
-        std::fs::copy(&source, &target).map_err(|e| StateError::io(&source, e))?;
+        staged.place(
+            &bundle.path_of(&staged.file)?,
+            &safe_join(&root, &staged.path)?,
+        )?;
     }
     Ok(())
+}
+
+/// Move the databases the running state already holds exactly as the bundle has them from
+/// `replaced` to `unchanged`: the running ones are exported and compared, file contents by
+/// checksum.
+fn unchanged_databases(
+    engine: &Arc<Engine>,
+    bundle: &BundleDir,
+    mut summary: ImportSummary,
+) -> Result<ImportSummary, StateError> {
+    if summary.replaced.is_empty() {
+        return Ok(summary);
+    }
+    std::fs::create_dir_all(engine.stage_root())
+        .map_err(|e| StateError::io(engine.stage_root(), e))?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".dry-run")
+        .tempdir_in(engine.stage_root())
+        .map_err(|e| StateError::Internal(format!("cannot create a scratch directory: {e}")))?;
+    let running =
+        crate::export::export_to_dir(engine, Some(&summary.replaced), scratch.path(), &mut |_| {})?;
+    let (same, changed): (Vec<String>, Vec<String>) =
+        summary.replaced.into_iter().partition(|name| {
+            let of = |m: &Manifest| {
+                m.databases
+                    .iter()
+                    .find(|d| &d.name == name)
+                    .map(|d| content(m, d))
+            };
+            of(&running).is_some() && of(&running) == of(&bundle.manifest)
+        });
+    summary.replaced = changed;
+    summary.unchanged = same;
+    Ok(summary)
+}
+
+/// A database's description with every bundle file name replaced by its content's checksum:
+/// equal for equal content, wherever the files sit in their bundles.
+fn content(manifest: &Manifest, database: &crate::bundle::Database) -> serde_json::Value {
+    fn swap(value: &mut serde_json::Value, manifest: &Manifest) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    match v {
+                        serde_json::Value::String(path) if key == "file" => {
+                            if let Some(f) = manifest.files.iter().find(|f| &f.path == path) {
+                                *v = serde_json::Value::String(f.sha256.clone());
+                            }
+                        }
+                        _ => swap(v, manifest),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| swap(v, manifest)),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(database).unwrap_or_default();
+    swap(&mut value, manifest);
+    value
 }
 
 /// Undo a failed import: drop what it created, bring back what it replaced or dropped.
@@ -324,12 +387,10 @@ fn build(
         // Stages, file formats and staged files.
         let stage_root = engine.database_stage_dir(&db.name);
         for staged in &db.stage_files {
-            let target = safe_join(&stage_root, &staged.path)?;
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| StateError::io(parent, e))?;
-            }
-            let source = bundle.path_of(&staged.file)?;
-            std::fs::copy(&source, &target).map_err(|e| StateError::io(&source, e))?;
+            staged.place(
+                &bundle.path_of(&staged.file)?,
+                &safe_join(&stage_root, &staged.path)?,
+            )?;
         }
     }
     // Views last, once every table of the bundle exists: a view may read tables (and views)

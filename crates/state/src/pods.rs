@@ -49,6 +49,24 @@ pub struct SaveReport {
     pub remote: String,
 }
 
+/// What a pod delete did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteReport {
+    pub versions: u32,
+    /// Blobs no other version refers to any more, removed from the remote.
+    pub blobs_removed: u32,
+    pub bytes_freed: u64,
+}
+
+/// How old an unreferenced blob must be to be removed: `SNOWGLOBE_POD_GC_GRACE_SECONDS`,
+/// by default an hour (longer than any save takes between its first upload and its record).
+fn gc_grace() -> Duration {
+    std::env::var("SNOWGLOBE_POD_GC_GRACE_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map_or(Duration::from_secs(3600), Duration::from_secs)
+}
+
 /// A pod summary for `pod list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PodSummary {
@@ -327,6 +345,15 @@ impl Remote {
         self.key(&["blobs", sha256])
     }
 
+    /// A pod with no version. The wording is what LocalStack's clients recognise: lstk reads
+    /// "not found" (delete) and "failed to get version information" (load) as a missing pod.
+    pub fn pod_not_found(&self, name: &str) -> StateError {
+        StateError::NotFound(format!(
+            "pod '{name}' not found in remote {}: failed to get version information from platform (no version was saved)",
+            self.display
+        ))
+    }
+
     fn fail(&self, e: object_store::Error) -> StateError {
         remote_error(&self.display, &e)
     }
@@ -380,10 +407,7 @@ impl Remote {
     ) -> Result<PodVersion, StateError> {
         let numbers = self.version_numbers(name).await?;
         let Some(&max) = numbers.last() else {
-            return Err(StateError::NotFound(format!(
-                "pod '{name}' does not exist in remote {}",
-                self.display
-            )));
+            return Err(self.pod_not_found(name));
         };
         match version {
             None => self.version(name, max).await,
@@ -394,21 +418,25 @@ impl Remote {
         }
     }
 
-    /// Every pod in the remote.
-    pub async fn list(&self) -> Result<Vec<PodSummary>, StateError> {
+    /// The names of the pods in the remote (some may have no version left).
+    async fn pod_names(&self) -> Result<Vec<String>, StateError> {
         let listing = self
             .store
             .list_with_delimiter(Some(&self.key(&["pods"])))
             .await
             .map_err(|e| self.fail(e))?;
+        Ok(listing
+            .common_prefixes
+            .iter()
+            .filter_map(|dir| dir.filename().map(str::to_string))
+            .filter(|name| validate_name("pod", name).is_ok())
+            .collect())
+    }
+
+    /// Every pod in the remote.
+    pub async fn list(&self) -> Result<Vec<PodSummary>, StateError> {
         let mut out = Vec::new();
-        for dir in &listing.common_prefixes {
-            let Some(name) = dir.filename().map(str::to_string) else {
-                continue;
-            };
-            if validate_name("pod", &name).is_err() {
-                continue;
-            }
+        for name in self.pod_names().await? {
             if let Some(&latest) = self.version_numbers(&name).await?.last() {
                 // One damaged version record must not hide every other pod: it is listed
                 // without its time (and `pod versions` / `pod load` report the damage).
@@ -524,6 +552,15 @@ impl Remote {
             }
             Err(e) => return Err(self.fail(e)),
         }
+        // A blob this version reuses may have been removed by a pod delete's garbage
+        // collection between the check above and the record: put it back.
+        for file in &bundle.manifest.files {
+            if !self.has_blob(&file.sha256, file.size).await? {
+                self.upload(&bundle.path_of(&file.path)?, self.blob_key(&file.sha256))
+                    .await?;
+                uploaded += file.size;
+            }
+        }
         Ok(SaveReport {
             name: name.to_string(),
             version: next,
@@ -576,14 +613,11 @@ impl Remote {
         BundleDir::open(dir)
     }
 
-    /// Delete every version of a pod (blobs stay: other versions and pods may share them).
-    pub async fn delete(&self, name: &str) -> Result<u32, StateError> {
+    /// Delete every version of a pod, then the blobs no other version refers to.
+    pub async fn delete(&self, name: &str) -> Result<DeleteReport, StateError> {
         let numbers = self.version_numbers(name).await?;
         if numbers.is_empty() {
-            return Err(StateError::NotFound(format!(
-                "pod '{name}' does not exist in remote {}",
-                self.display
-            )));
+            return Err(self.pod_not_found(name));
         }
         // Newest first: an interrupted delete leaves a shorter, still consistent history.
         for n in numbers.iter().rev() {
@@ -592,7 +626,59 @@ impl Remote {
                 .await
                 .map_err(|e| self.fail(e))?;
         }
-        Ok(numbers.len() as u32)
+        let (blobs_removed, bytes_freed) = self.collect_garbage(gc_grace()).await?;
+        Ok(DeleteReport {
+            versions: numbers.len() as u32,
+            blobs_removed,
+            bytes_freed,
+        })
+    }
+
+    /// Remove the blobs no version of any pod refers to, written more than `grace` ago (a save
+    /// running now uploads its blobs before its version record: a blob it has just written is
+    /// young; one it reuses is checked again once its record is written). Nothing is removed
+    /// while any version record is unreadable: what it refers to is unknown.
+    async fn collect_garbage(&self, grace: Duration) -> Result<(u32, u64), StateError> {
+        let mut referenced = std::collections::HashSet::new();
+        for pod in self.pod_names().await? {
+            for n in self.version_numbers(&pod).await? {
+                match self.version(&pod, n).await {
+                    Ok(record) => {
+                        referenced.extend(record.manifest.files.into_iter().map(|f| f.sha256))
+                    }
+                    Err(StateError::Invalid(e)) => {
+                        tracing::warn!(pod = %pod, version = n, error = %e, "unreadable pod version record: no blob removed");
+                        return Ok((0, 0));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
+        let blobs = self.key(&["blobs"]);
+        let mut listing = self.store.list(Some(&blobs));
+        let mut unreferenced = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(|e| self.fail(e))?;
+            let Some(sha) = meta.location.filename() else {
+                continue;
+            };
+            if !referenced.contains(sha) && meta.last_modified <= cutoff {
+                unreferenced.push((meta.location.clone(), meta.size));
+            }
+        }
+        let (mut removed, mut freed) = (0, 0);
+        for (location, size) in unreferenced {
+            match self.store.delete(&location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {
+                    removed += 1;
+                    freed += size;
+                }
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        Ok((removed, freed))
     }
 }
 

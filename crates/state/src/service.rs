@@ -278,9 +278,10 @@ impl StateService {
         name: &str,
         remote: Option<&str>,
     ) -> Result<Vec<PodVersion>, StateError> {
-        let versions = self.remote(remote)?.versions(name).await?;
+        let remote = self.remote(remote)?;
+        let versions = remote.versions(name).await?;
         if versions.is_empty() {
-            return Err(StateError::NotFound(format!("pod '{name}' does not exist")));
+            return Err(remote.pod_not_found(name));
         }
         Ok(versions)
     }
@@ -294,7 +295,11 @@ impl StateService {
         self.remote(remote)?.resolve(name, version).await
     }
 
-    pub async fn pod_delete(&self, name: &str, remote: Option<&str>) -> Result<u32, StateError> {
+    pub async fn pod_delete(
+        &self,
+        name: &str,
+        remote: Option<&str>,
+    ) -> Result<crate::pods::DeleteReport, StateError> {
         self.remote(remote)?.delete(name).await
     }
 }

@@ -48,8 +48,12 @@ fn ndjson(status: StatusCode, lines: &[Value]) -> Response {
         .into_response()
 }
 
-/// `?databases=A,B` (Snowglobe) or `?services=` (LocalStack: `snowflake` or empty means all).
+/// `?databases=A,B` (Snowglobe) or `?services=` (LocalStack: `snowflake` or empty means all;
+/// a list of other services only means none).
 fn databases(params: &HashMap<String, String>) -> Option<Vec<String>> {
+    if !wants_snowflake(params.get("services").map(|s| s.split(','))) {
+        return Some(vec![]);
+    }
     params
         .get("databases")
         .map(|d| {
@@ -60,6 +64,16 @@ fn databases(params: &HashMap<String, String>) -> Option<Vec<String>> {
                 .collect::<Vec<_>>()
         })
         .filter(|d| !d.is_empty())
+}
+
+/// Whether a LocalStack service list (absent, empty, or naming `snowflake`) takes in
+/// Snowflake's state.
+fn wants_snowflake<'a>(services: Option<impl Iterator<Item = &'a str>>) -> bool {
+    let Some(services) = services else {
+        return true;
+    };
+    let listed: Vec<&str> = services.map(str::trim).filter(|s| !s.is_empty()).collect();
+    listed.is_empty() || listed.iter().any(|s| s.eq_ignore_ascii_case("snowflake"))
 }
 
 fn strategy(params: &HashMap<String, String>) -> Result<Strategy, StateError> {
@@ -89,6 +103,7 @@ pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Par
         let scratch = svc.scratch()?;
         let file = scratch.path().join("state.zip");
         let only = databases(&params);
+        let only_none = only.as_ref().is_some_and(Vec::is_empty);
         let path = file.clone();
         let manifest =
             blocking(move || svc.export_file(only.as_deref(), &path, &mut |_| {})).await?;
@@ -102,11 +117,11 @@ pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Par
             .len();
         // The open handle keeps the file readable after the scratch directory is removed.
         drop(scratch);
-        Ok::<_, StateError>((opened, size, manifest))
+        Ok::<_, StateError>((opened, size, manifest, only_none))
     }
     .await;
     match result {
-        Ok((file, size, manifest)) => {
+        Ok((file, size, manifest, only_none)) => {
             let stream = tokio_util::io::ReaderStream::new(file);
             Response::builder()
                 .status(StatusCode::OK)
@@ -116,7 +131,14 @@ pub async fn export_state(State(state): State<Arc<AppState>>, Query(params): Par
                     header::CONTENT_DISPOSITION,
                     format!("attachment; filename={filename}"),
                 )
-                .header("x-localstack-pod-services", "snowflake")
+                .header(
+                    "x-localstack-pod-services",
+                    if manifest.databases.is_empty() && only_none {
+                        ""
+                    } else {
+                        "snowflake"
+                    },
+                )
                 .header("x-localstack-pod-size", size)
                 .header("x-snowglobe-tables", manifest.table_count())
                 .header("x-snowglobe-rows", manifest.row_count())
@@ -247,6 +269,9 @@ struct PodBody {
 struct PodAttributes {
     #[serde(default)]
     description: Option<String>,
+    /// The services to save (LocalStack's `--services`): without `snowflake`, none.
+    #[serde(default)]
+    services: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -331,9 +356,9 @@ fn completion(operation: &str, result: Result<Value, StateError>) -> Response {
                 json!({"event": "completion", "status": "ok", "operation": operation, "info": info}),
             ],
         ),
-        Err(
-            e @ (StateError::Incompatible(_) | StateError::NotFound(_) | StateError::Invalid(_)),
-        ) => error(e),
+        // A missing pod or version is a failed completion, as LocalStack reports it (lstk
+        // reads the message); a bad request or an incompatible pod is an HTTP error.
+        Err(e @ (StateError::Incompatible(_) | StateError::Invalid(_))) => error(e),
         Err(e) => ndjson(
             StatusCode::OK,
             &[
@@ -356,11 +381,17 @@ pub async fn save_pod(
         let body = pod_body(&body)?;
         let remote = remote_of(svc, &params, &body)?;
         let (name, version) = pod_reference(&name, &params)?;
+        let services = body.attributes.services.as_ref();
+        let only = if wants_snowflake(services.map(|s| s.iter().map(String::as_str))) {
+            databases(&params)
+        } else {
+            Some(vec![])
+        };
         let report = svc
             .pod_save(
                 &name,
                 body.attributes.description,
-                databases(&params),
+                only,
                 version,
                 remote.as_deref(),
             )
@@ -539,7 +570,13 @@ pub async fn delete_pod(
     }
     .await;
     match result {
-        Ok(n) => Json(json!({"name": name, "deleted_versions": n})).into_response(),
+        Ok(report) => Json(json!({
+            "name": name,
+            "deleted_versions": report.versions,
+            "blobs_removed": report.blobs_removed,
+            "bytes_freed": report.bytes_freed,
+        }))
+        .into_response(),
         Err(e) => error(e),
     }
 }
