@@ -179,3 +179,15 @@ def test_pyformat_named_client_side_binding(conn):
     assert run(conn, "select %(a)s + %(b)s, %(name)s", {"a": 40, "b": 2, "name": "O'Hara"}) == [
         (42, "O'Hara")
     ]
+
+
+def test_a_placeholder_without_a_value_is_a_compilation_error(connect, database):
+    conn = connect(database=database, schema="PUBLIC", paramstyle="qmark")
+    cur = conn.cursor()
+    with raises_snowflake(2049, "42601", ["Bind variable", "not set"]):
+        cur.execute("select ?, ? as b", [1])
+    with raises_snowflake(2049, "42601", ["Bind variable ? not set"]):
+        cur.execute("select ? as a")
+    numeric = connect(database=database, schema="PUBLIC", paramstyle="numeric")
+    with raises_snowflake(2049, "42601", ["Bind variable :2 not set"]):
+        numeric.cursor().execute("select :2 as a", ["x"])

@@ -275,3 +275,13 @@ def test_create_and_use_warehouse(conn):
 def test_use_role(conn):
     assert status(conn, "use role SYSADMIN") == OK
     assert scalar(conn, "select current_role()") == "SYSADMIN"
+
+
+def test_alter_table_add_column_with_a_default_needs_no_current_database(connect, database):
+    table = unique_name("NOCTX")
+    run(connect(database=database, schema="PUBLIC"), f"create table {table} (i int)")
+    bare = connect()  # no current database or schema
+    assert scalar(bare, "select current_database()") is None
+    status(bare, f"alter table {database}.public.{table} add column c varchar default 'd'")
+    run(bare, f"insert into {database}.public.{table} (i) values (1)")
+    assert run(bare, f"select i, c from {database}.public.{table}") == [(1, "d")]

@@ -164,3 +164,8 @@ def test_pivot_and_unpivot_name_columns_as_snowflake(conn):
     cur.execute("select * from (select 1 id, 10 a, 20 b) unpivot (val for col in (a, b)) order by col")
     assert [d[0] for d in cur.description] == ["ID", "COL", "VAL"]
     assert cur.fetchall() == [(1, "A", 10), (1, "B", 20)]
+    # A quoted column keeps its case in the name column; an alias is an identifier too.
+    cur.execute(
+        'select * from (select 1 id, 10 "b", 20 c) unpivot (val for col in ("b", c as later)) order by val'
+    )
+    assert cur.fetchall() == [(1, "b", 10), (1, "LATER", 20)]

@@ -245,3 +245,25 @@ def test_token_still_valid_after_malformed_requests(server, token):
 
     assert status == 200
     assert doc["success"] is True, doc
+
+
+def test_a_resubmitted_request_runs_once(server, token):
+    # A client that lost an answer sends the request again with the same requestId (the
+    # connectors' retries): it gets the first run's answer, and the statement ran once.
+    database = f"RESUBMIT_{uuid.uuid4().hex[:8]}"
+    table = f"{database}.PUBLIC.T"
+    for sql in (f"create database {database}", f"create table {table} (i int)"):
+        doc = request(server, "POST", query_path(), query_body(sql), json_headers(token))[1]
+        assert doc["success"], doc
+    path = query_path()
+    first = request(server, "POST", path, query_body(f"insert into {table} values (1)"), json_headers(token))[1]
+    again = request(server, "POST", path + "&retryCount=1", query_body(f"insert into {table} values (1)"), json_headers(token))[1]
+    assert first["success"] and again["success"], (first, again)
+    assert again["data"]["queryId"] == first["data"]["queryId"]
+    count = request(server, "POST", query_path(), query_body(f"select count(*) from {table}"), json_headers(token))[1]
+    rows = count["data"].get("rowset")
+    assert rows == [["1"]], count["data"]
+    # A new request id runs again.
+    request(server, "POST", query_path(), query_body(f"insert into {table} values (2)"), json_headers(token))
+    count = request(server, "POST", query_path(), query_body(f"select count(*) from {table}"), json_headers(token))[1]
+    assert count["data"]["rowset"] == [["2"]]

@@ -149,8 +149,26 @@ def test_a_database_dropped_under_an_open_transaction_is_created_again(tmp_path)
         cur.execute("create database churn")
         cur.execute("create table churn.public.t (j varchar)")
         cur.execute("insert into churn.public.t values ('new')")
-        holder.execute("commit")
+        # The holder's work was in the dropped database: its commit fails (it is rolled back),
+        # and none of it reaches the new database of the same name.
+        with pytest.raises(snowflake.connector.errors.ProgrammingError, match="dropped") as failed:
+            holder.execute("commit")
+        assert failed.value.errno == 90064
+        holder.execute("commit")  # nothing open any more: a no-op
         assert cur.execute("select * from churn.public.t").fetchall() == [("new",)]
+        # A failing statement in such a transaction does not replay its work into the new one.
+        holder.execute("begin")
+        holder.execute("insert into churn.public.t values ('held')")
+        cur.execute("create or replace database churn")
+        cur.execute("create table churn.public.t (j varchar)")
+        errors = []
+        for statement in ("select * from churn.public.t", "commit"):
+            try:
+                holder.execute(statement)
+            except snowflake.connector.errors.ProgrammingError as e:
+                errors.append(str(e))
+        assert errors and "dropped" in errors[-1], errors
+        assert cur.execute("select * from churn.public.t").fetchall() == []
         # Once more, now that nothing holds the old file.
         cur.execute("create or replace database churn")
         cur.execute("create table churn.public.t (k int)")

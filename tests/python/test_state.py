@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import snowflake.connector
 
 from state_support import (
     Server,
@@ -367,7 +368,9 @@ def test_import_replaces_a_database_another_session_holds_a_transaction_on(tmp_p
         dst.cli("state", "import", str(path)).ok()
         dconn = dst.connect()
         assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
-        sql(holder, "commit")
+        # The holder's work was in the database the import replaced: its commit fails.
+        with pytest.raises(snowflake.connector.errors.ProgrammingError, match="dropped"):
+            sql(holder, "commit")
         dst.restart()
         dconn = dst.connect()
         assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
@@ -617,8 +620,35 @@ def _stage_path_escapes(good: Path, dst: Path) -> None:
     _edited_manifest(good, dst, edit)
 
 
+def _view_runs_more(good: Path, dst: Path) -> None:
+    """A view definition carrying more statements (a file written elsewhere, e.g. a pod from a
+    shared remote): the import must run none of them."""
+    marker = dst.with_suffix(".pwned")
+
+    def edit(manifest):
+        schema = manifest["databases"][-1]["schemas"][0]
+        schema.setdefault("views", []).append({
+            "name": "PWN",
+            "sql": f"CREATE VIEW PWN AS SELECT 1; COPY (SELECT 'pwned' AS x) TO '{marker}';",
+        })
+
+    _edited_manifest(good, dst, edit)
+
+
+def _default_runs_more(good: Path, dst: Path) -> None:
+    marker = dst.with_suffix(".pwned")
+
+    def edit(manifest):
+        column = manifest["databases"][-1]["schemas"][0]["tables"][0]["columns"][0]
+        column["default"] = f"1); COPY (SELECT 'pwned' AS x) TO '{marker}'; CREATE TABLE zz(a INT DEFAULT (1"
+
+    _edited_manifest(good, dst, edit)
+
+
 # case -> (file maker, words of which the error message must contain at least one)
 BAD_FILES = {
+    "view-runs-more": (_view_runs_more, ("not one create view",)),
+    "default-runs-more": (_default_runs_more, ("not one expression",)),
     "view-fails-part-way": (_broken_view, ("syntax error",)),
     "database-twice": (_database_twice, ("twice",)),
     "stage-path-escapes": (_stage_path_escapes, ("unsafe", "path", "escape")),
@@ -648,6 +678,7 @@ def test_bad_file_import_fails_and_changes_nothing(bad_file_setup, case, strateg
     result = srv.cli("state", "import", str(bad), "--strategy", strategy).failed()
     assert_mentions_one_of(result.err, words)
     assert fingerprint(conn) == before, f"the failed import ({case}) changed the state"
+    assert not bad.with_suffix(".pwned").exists(), "the import ran SQL the file carried"
     assert sql(conn, "select count(*) from VICTIM.PUBLIC.BULK") == [(5000,)]
 
 
@@ -665,6 +696,7 @@ def test_bad_file_posted_to_the_http_api_changes_nothing(bad_file_setup, case):
     assert resp.body.strip(), "an error response without a message"
     assert_mentions_one_of(resp.body.decode(errors="replace"), words)
     assert fingerprint(conn) == before, f"the failed import ({case}) changed the state"
+    assert not bad.with_suffix(".pwned").exists(), "the import ran SQL the file carried"
 
 
 def test_the_good_file_does_change_the_state(bad_file_setup):
@@ -1164,3 +1196,30 @@ def test_format_v1_fixture_still_imports(tmp_path):
             ("AMOUNT", 0, 10, 2),
         ]
         assert [d.type_code for d in cur.description][2:] == [2, 6, 5]  # TEXT, TIMESTAMP_LTZ, VARIANT
+
+
+def test_warehouses_roles_and_users_travel_with_the_state(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        conn = src.connect()
+        sql(conn, "create warehouse etl_wh warehouse_size = 'LARGE' initially_suspended = true")
+        sql(conn, "create role analyst comment = 'reads'")
+        sql(conn, "create user bob default_role = analyst")
+        sql(conn, "grant role analyst to user bob")
+        path = tmp_path / "account.zip"
+        src.cli("state", "export", str(path)).ok()
+
+        dconn = dst.connect()
+        sql(dconn, "create warehouse local_wh")
+        dst.cli("state", "import", str(path), "--strategy", "merge").ok()
+        warehouses = {r[0]: r for r in sql(dconn, "show warehouses")}
+        assert {"ETL_WH", "LOCAL_WH", "COMPUTE_WH"} <= set(warehouses), warehouses
+        assert warehouses["ETL_WH"][1] == "SUSPENDED"
+        assert [r[1] for r in sql(dconn, "show roles like 'ANALYST'")] == ["ANALYST"]
+        assert [r[0] for r in sql(dconn, "show users like 'BOB'")] == ["BOB"]
+        assert [r[1] for r in sql(dconn, "show grants to user bob")] == ["USAGE"]
+
+        dst.cli("state", "import", str(path), "--strategy", "overwrite").ok()
+        assert "LOCAL_WH" not in {r[0] for r in sql(dconn, "show warehouses")}
+        dst.cli("state", "reset").ok()
+        assert [r[0] for r in sql(dconn, "show warehouses")] == ["COMPUTE_WH"]
+        assert sql(dconn, "show roles like 'ANALYST'") == []

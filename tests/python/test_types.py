@@ -319,3 +319,28 @@ def test_fetch_pandas_all_empty_result(conn, all_types_table):
 
     assert len(df) == 0
     assert list(df.columns) == ["ID", "C_VARCHAR"]
+
+
+def test_timestamps_keep_only_the_digits_of_their_precision(conn, fmt):
+    # A TIMESTAMP(p) / TIME(p) value has p fraction digits, in casts and in columns alike.
+    cur = conn.cursor()
+    cur.execute(
+        "select '2024-01-01 12:00:00.987654'::timestamp_ntz(0) as s, "
+        "'2024-01-01 12:00:00.987654'::timestamp_ntz(3) as ms, "
+        "'2024-01-01 12:00:00.987654'::timestamp_ntz as full, "
+        "'12:00:00.987654'::time(2) as t"
+    )
+    row = cur.fetchone()
+    assert [(d.name, d.scale) for d in cur.description] == [("S", 0), ("MS", 3), ("FULL", 9), ("T", 2)]
+    assert row == (
+        datetime(2024, 1, 1, 12, 0, 0),
+        datetime(2024, 1, 1, 12, 0, 0, 987000),
+        datetime(2024, 1, 1, 12, 0, 0, 987654),
+        time(12, 0, 0, 980000),
+    )
+    cur.execute("create or replace temporary table precise (s timestamp_ntz(0), ms timestamp_ltz(3))")
+    cur.execute("insert into precise values ('1969-12-31 23:59:59.5', '2024-01-01 12:00:00.987654')")
+    s, ms = cur.execute("select s, ms from precise").fetchone()
+    # toward the past, before the epoch too
+    assert s == datetime(1969, 12, 31, 23, 59, 59)
+    assert ms.microsecond == 987000

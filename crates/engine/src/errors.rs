@@ -84,6 +84,18 @@ pub fn from_message(message: &str) -> SnowflakeError {
         _ if first_line.starts_with("Interrupted") => {
             SnowflakeError::new(ErrorCode::Cancelled, "SQL execution canceled")
         }
+        // OBJECT_AGG / OBJECT_CONSTRUCT / OBJECT_INSERT given a key twice (DuckDB's MAP and
+        // STRUCT words for it), in Snowflake's wording.
+        _ if first_line.starts_with("Duplicate field key") => {
+            SnowflakeError::new(ErrorCode::DuplicateFieldKey, strip_markers(&first_line))
+        }
+        // A placeholder sent with no bind values at all.
+        _ if first_line.starts_with("Wrong number of parameters passed to query") => {
+            SnowflakeError::compilation(ErrorCode::BindNotSet, "Bind variable ? not set.")
+        }
+        _ if first_line.starts_with("Map keys must be unique") => {
+            SnowflakeError::new(ErrorCode::DuplicateFieldKey, "Duplicate field key")
+        }
         _ if first_line.contains("cannot affect the same target row more than once") => {
             SnowflakeError::new(
                 ErrorCode::DuplicateRow,
@@ -179,7 +191,7 @@ pub fn display_name(name: &str) -> String {
     if plain {
         name.to_string()
     } else {
-        format!("\"{name}\"")
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -408,6 +420,28 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn names_print_as_identifiers() {
+        assert_eq!(display_name("PLAIN_1"), "PLAIN_1");
+        assert_eq!(display_name("mixed"), "\"mixed\"");
+        assert_eq!(display_name("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn duplicate_object_keys_are_data_errors() {
+        let e = from_message(
+            r#"{"exception_type":"Invalid Input","exception_message":"Map keys must be unique."}"#,
+        );
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::DuplicateFieldKey, "Duplicate field key")
+        );
+        let e = from_message(
+            r#"{"exception_type":"Invalid Input","exception_message":"Duplicate field key 'a'"}"#,
+        );
+        assert_eq!(e.message, "Duplicate field key 'a'");
     }
 
     #[test]

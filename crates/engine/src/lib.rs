@@ -234,6 +234,7 @@ impl Engine {
             conn,
             engine: Arc::clone(self),
             written: std::cell::RefCell::new(None),
+            began_with: std::cell::RefCell::new(Vec::new()),
             columns: std::cell::RefCell::new(ColumnsCache::default()),
         })
     }
@@ -282,6 +283,16 @@ fn parse_database_file_name(file: &str) -> Option<(String, u64)> {
         Some((name, generation)) => Some((decode_file_name(name), generation.parse().ok()?)),
         None => Some((decode_file_name(stem), 0)),
     }
+}
+
+/// The error of a transaction whose work in a database was lost: another session dropped it.
+fn dropped_under_transaction(database: &str) -> SnowflakeError {
+    SnowflakeError::new(
+        snowglobe_error::ErrorCode::InvalidState,
+        format!(
+            "Transaction aborted: database '{database}' was dropped by another session while this transaction was writing to it; the transaction was rolled back."
+        ),
+    )
 }
 
 /// Database names may hold any character; file names get a reversible hex escape for anything
@@ -384,6 +395,10 @@ pub struct EngineSession {
     /// While the client has a transaction open (BEGIN, or AUTOCOMMIT off): the statements run in
     /// it that may have written, in order (see [`EngineSession::undo_failed_statement`]).
     written: std::cell::RefCell<Option<Vec<String>>>,
+    /// The databases attached when the client's transaction began, with DuckDB's id of each: a
+    /// database dropped (and perhaps created again) since is not the one the transaction wrote
+    /// to.
+    began_with: std::cell::RefCell<Vec<(String, i64)>>,
     /// Table columns looked up, valid while the engine's catalog epoch is unchanged.
     columns: std::cell::RefCell<ColumnsCache>,
 }
@@ -496,20 +511,62 @@ impl EngineSession {
 
     /// Open the client's transaction: from here on, a statement that fails is undone alone.
     pub fn begin_transaction(&self) -> Result<()> {
+        *self.began_with.borrow_mut() = self.database_ids()?;
         self.execute("BEGIN TRANSACTION")?;
         *self.written.borrow_mut() = Some(Vec::new());
         Ok(())
     }
 
-    /// Commit the client's transaction.
+    /// Commit the client's transaction; if a database it wrote to was dropped meanwhile (by
+    /// another session), its work there is gone: it is rolled back and the commit fails.
     pub fn commit(&self) -> Result<()> {
-        *self.written.borrow_mut() = None;
+        // None: a failed statement ended the transaction (see `undo_failed_statement`).
+        let Some(log) = self.written.borrow_mut().take() else {
+            return Ok(());
+        };
+        if let Some(gone) = self.dropped_since_begin(&log) {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(dropped_under_transaction(&gone));
+        }
         self.execute("COMMIT")
+    }
+
+    /// DuckDB's id of each attached database (its name as stored), as attached now: asked on
+    /// the engine's own connection, outside this session's transaction (which sees the
+    /// databases as they were when it began).
+    fn database_ids(&self) -> Result<Vec<(String, i64)>> {
+        let root = self.engine.root();
+        let mut stmt = root
+            .prepare(
+                "SELECT database_name, database_oid FROM duckdb_databases() WHERE NOT internal",
+            )
+            .map_err(from_duckdb)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(from_duckdb)?;
+        rows.map(|r| r.map_err(from_duckdb)).collect()
+    }
+
+    /// A database (Snowflake name) that the statements `log` ran in this transaction name, and
+    /// that was dropped or replaced since the transaction began.
+    fn dropped_since_begin(&self, log: &[String]) -> Option<String> {
+        let began = self.began_with.borrow();
+        if began.is_empty() || log.is_empty() {
+            return None;
+        }
+        let now = self.database_ids().ok()?;
+        began
+            .iter()
+            .filter(|(name, oid)| !now.contains(&(name.clone(), *oid)))
+            .find(|(name, _)| log.iter().any(|sql| sql.contains(&quote(name))))
+            .map(|(name, _)| demangle(name).to_string())
     }
 
     /// Roll the client's transaction back.
     pub fn rollback(&self) -> Result<()> {
-        *self.written.borrow_mut() = None;
+        if self.written.borrow_mut().take().is_none() {
+            return Ok(());
+        }
         self.execute("ROLLBACK")
     }
 
@@ -524,7 +581,11 @@ impl EngineSession {
                     }
                 }
             }
-            Err(_) => self.undo_failed_statement(),
+            Err(_) => {
+                if let Some(e) = self.undo_failed_statement() {
+                    return Err(e);
+                }
+            }
         }
         result
     }
@@ -534,20 +595,22 @@ impl EngineSession {
     /// fails, COMMIT rolls back). So the transaction is rolled back, begun again and the
     /// statements that succeeded in it are run again. If that replay fails the transaction is
     /// left rolled back, and no longer tracked.
-    fn undo_failed_statement(&self) {
-        let Some(log) = self.written.borrow().clone() else {
-            return;
-        };
+    fn undo_failed_statement(&self) -> Option<SnowflakeError> {
+        let log = self.written.borrow().clone()?;
         self.conn.flush_prepared_statement_cache();
         self.catalog_changed();
         let _ = self.conn.execute_batch("ROLLBACK");
-        let replayed = self.conn.execute_batch("BEGIN TRANSACTION").is_ok()
+        // Work done in a database dropped since is not replayed into a new one of its name.
+        let gone = self.dropped_since_begin(&log);
+        let replayed = gone.is_none()
+            && self.conn.execute_batch("BEGIN TRANSACTION").is_ok()
             && log.iter().all(|sql| self.conn.execute_batch(sql).is_ok());
         if !replayed {
             tracing::warn!("a failed statement's transaction could not be restored");
             let _ = self.conn.execute_batch("ROLLBACK");
             *self.written.borrow_mut() = None;
         }
+        gone.map(|name| dropped_under_transaction(&name))
     }
 
     /// Run a statement and return the row count DuckDB reports (INSERT/UPDATE/DELETE).

@@ -89,6 +89,12 @@ pub enum ErrorCode {
     NotAnArray,
     /// 002108: ALTER COLUMN to a type of another kind (NUMBER to VARCHAR, FLOAT to NUMBER...).
     ColumnTypeIncompatible,
+    /// 002049: a bind placeholder with no value bound.
+    BindNotSet,
+    /// 100189: an OBJECT given the same key twice (OBJECT_AGG, OBJECT_CONSTRUCT, OBJECT_INSERT
+    /// without its update flag): "Duplicate field key 'k'", as the OBJECT_AGG page words it.
+    /// The page names no code; Snowglobe answers with a data error of the 100xxx family.
+    DuplicateFieldKey,
     /// 040052: ALTER COLUMN changing a NUMBER's scale, or narrowing a type below its values.
     ColumnTypeNarrowed,
     /// A Snowflake Scripting exception a block raised and did not catch: its declared number,
@@ -147,6 +153,8 @@ impl ErrorCode {
             ErrorCode::NotAnArray => "100107",
             ErrorCode::ColumnTypeIncompatible => "002108",
             ErrorCode::ColumnTypeNarrowed => "040052",
+            ErrorCode::DuplicateFieldKey => "100189",
+            ErrorCode::BindNotSet => "002049",
             ErrorCode::Raised(n) => raised_code(n),
         }
     }
@@ -162,7 +170,7 @@ impl ErrorCode {
             ErrorCode::DoesNotExist => "42S02",
             ErrorCode::CannotPerform => "02000",
             ErrorCode::InvalidArgumentTypes => "42P13",
-            ErrorCode::UnknownFunction => "42601",
+            ErrorCode::UnknownFunction | ErrorCode::BindNotSet => "42601",
             ErrorCode::NoCurrentDatabase => "22000",
             ErrorCode::NoCurrentSchema => "22000",
             ErrorCode::InvalidState => "22000",
@@ -190,7 +198,8 @@ impl ErrorCode {
             ErrorCode::InsertValueCount => "21S01",
             ErrorCode::ColumnTypeIncompatible
             | ErrorCode::ColumnTypeNarrowed
-            | ErrorCode::NotAnArray => "22000",
+            | ErrorCode::NotAnArray
+            | ErrorCode::DuplicateFieldKey => "22000",
             ErrorCode::Raised(_) => "P0001",
         }
     }
@@ -207,6 +216,7 @@ impl ErrorCode {
                 | ErrorCode::CannotPerform
                 | ErrorCode::InvalidArgumentTypes
                 | ErrorCode::UnknownFunction
+                | ErrorCode::BindNotSet
                 | ErrorCode::UndefinedVariable
                 | ErrorCode::InsertValueCount
                 | ErrorCode::ColumnTypeIncompatible

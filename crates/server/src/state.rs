@@ -64,6 +64,9 @@ impl FinalContext {
     }
 }
 
+/// A client request: its session and the requestId the client gave it.
+type RequestKey = (u64, String);
+
 pub struct AppState {
     pub shared: Arc<Shared>,
     /// State export/import and pods (absent only in tests that build a bare router).
@@ -71,6 +74,8 @@ pub struct AppState {
     sessions: Mutex<HashMap<String, Arc<SessionHandle>>>,
     masters: Mutex<HashMap<String, Arc<SessionHandle>>>,
     queries: Mutex<(HashMap<String, QueryState>, VecDeque<String>)>,
+    /// The query each client request id (per session) started, for resubmitted requests.
+    requests: Mutex<(HashMap<RequestKey, String>, VecDeque<RequestKey>)>,
     next_session: AtomicU64,
     /// Notified by `POST /_localstack/health {"action": "kill"}`: the server loop stops.
     pub shutdown: tokio::sync::Notify,
@@ -91,6 +96,7 @@ impl AppState {
             sessions: Mutex::new(HashMap::new()),
             masters: Mutex::new(HashMap::new()),
             queries: Mutex::new((HashMap::new(), VecDeque::new())),
+            requests: Mutex::new((HashMap::new(), VecDeque::new())),
             next_session: AtomicU64::new(1_000_001),
             shutdown: tokio::sync::Notify::new(),
         })
@@ -161,6 +167,24 @@ impl AppState {
 
     pub fn query(&self, id: &str) -> Option<QueryState> {
         lock(&self.queries).0.get(id).cloned()
+    }
+
+    /// Record that a session's request id runs `query_id` now; the query it ran before, if
+    /// the client sent this request before (a retry).
+    pub fn claim_request(&self, session: u64, request_id: &str, query_id: &str) -> Option<String> {
+        let mut guard = lock(&self.requests);
+        let (map, order) = &mut *guard;
+        let key = (session, request_id.to_string());
+        let previous = map.insert(key.clone(), query_id.to_string());
+        if previous.is_none() {
+            order.push_back(key);
+            while order.len() > KEPT_RESULTS {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+        previous
     }
 }
 

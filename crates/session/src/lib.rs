@@ -46,6 +46,8 @@ mod sqlparser_compat {
 pub struct Shared {
     pub engine: Arc<Engine>,
     pub warehouses: Mutex<commands::Warehouses>,
+    /// Roles and users created, and the roles granted to them.
+    pub principals: Mutex<commands::Principals>,
     /// Files already loaded by COPY, per table: skipped unless FORCE.
     pub load_history: Mutex<load_history::LoadHistory>,
 }
@@ -54,10 +56,12 @@ impl Shared {
     pub fn new(engine: Arc<Engine>) -> Arc<Shared> {
         let history =
             load_history::LoadHistory::open(engine.stage_root().join("load_history.json"));
-        let warehouses = commands::Warehouses::open(engine.stage_root().join("warehouses.json"));
+        let warehouses = commands::open_warehouses(engine.stage_root().join("warehouses.json"));
+        let principals = commands::open_principals(engine.stage_root().join("principals.json"));
         Arc::new(Shared {
             engine,
             warehouses: Mutex::new(warehouses),
+            principals: Mutex::new(principals),
             load_history: Mutex::new(history),
         })
     }
@@ -546,8 +550,21 @@ impl Session {
             return Ok(vec![result]);
         }
         let mut children = Vec::with_capacity(statements.len());
-        for statement in statements {
-            let result = self.run_statement(statement, request)?;
+        // Several statements share one list of values: each statement's `?`s take the values
+        // after those of the statements before it.
+        let shared_binds = !request.bindings.is_empty() && !request.bindings.is_array;
+        let unbound = Request {
+            bindings: Default::default(),
+            ..request.clone()
+        };
+        let mut offset = 0;
+        for mut statement in statements {
+            let result = if shared_binds {
+                offset += binds::substitute_at(&mut statement, &request.bindings.row(0), offset)?;
+                self.run_statement(statement, &unbound)?
+            } else {
+                self.run_statement(statement, request)?
+            };
             self.remember(&result);
             children.push(result);
         }

@@ -88,6 +88,66 @@ impl LoadHistory {
 
 /// Write `value` as JSON to `file` (a new file renamed over the old one, so a crash leaves
 /// either); `what` names it in the error.
+/// A file's modification time and size: a [`JsonFile`] notices by it that something else (a
+/// state import or reset) rewrote or removed its file.
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+fn stamp(file: &std::path::Path) -> Stamp {
+    let meta = std::fs::metadata(file).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+/// A registry all sessions share (warehouses, roles and users), kept in memory and in a JSON
+/// file under the stage root, so that with persistence a restart keeps it.
+#[derive(Debug)]
+pub struct JsonFile<T> {
+    file: std::path::PathBuf,
+    stamp: Stamp,
+    /// What the file holds, for messages.
+    what: &'static str,
+    /// The value when there is no file (or it is unreadable: registries hold no data).
+    fresh: fn() -> T,
+    value: T,
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned> JsonFile<T> {
+    pub fn open(file: std::path::PathBuf, what: &'static str, fresh: fn() -> T) -> JsonFile<T> {
+        let value = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| match serde_json::from_slice(&bytes) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "{what} unreadable; starting afresh");
+                    None
+                }
+            })
+            .unwrap_or_else(fresh);
+        JsonFile {
+            stamp: stamp(&file),
+            file,
+            what,
+            fresh,
+            value,
+        }
+    }
+
+    /// The value, read again if the file changed since (a state import or reset).
+    pub fn current(&mut self) -> &T {
+        if stamp(&self.file) != self.stamp {
+            *self = JsonFile::open(self.file.clone(), self.what, self.fresh);
+        }
+        &self.value
+    }
+
+    /// Save `value`, then make it the current one: a failed save changes nothing.
+    pub fn replace(&mut self, value: T) -> Result<()> {
+        save_json(&self.file, &value, self.what)?;
+        self.stamp = stamp(&self.file);
+        self.value = value;
+        Ok(())
+    }
+}
+
 pub(crate) fn save_json(file: &std::path::Path, value: &impl Serialize, what: &str) -> Result<()> {
     let io = |e: std::io::Error| SnowflakeError::internal(format!("cannot save {what}: {e}"));
     let bytes = serde_json::to_vec(value).map_err(SnowflakeError::internal)?;

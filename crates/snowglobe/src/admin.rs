@@ -749,7 +749,7 @@ pub async fn remote_list(client: &Client, json_out: bool) -> Result<()> {
         println!(
             "{:<24} {}",
             r["name"].as_str().unwrap_or(""),
-            r["url"].as_str().unwrap_or("")
+            snowglobe_state::pods::redact(r["url"].as_str().unwrap_or(""))
         );
     }
     Ok(())

@@ -19,6 +19,10 @@ use crate::StateError;
 pub const FORMAT: &str = "snowglobe-state";
 /// The format version this release writes. Every release reads every version up to its own.
 pub const FORMAT_VERSION: u32 = 1;
+/// The files under the stage root that hold the account's objects: warehouses
+/// (`{name: warehouse}`) and roles and users (`{roles: {..}, users: {..}, grants: [..]}`).
+pub const ACCOUNT_FILES: &[&str] = &["warehouses.json", "principals.json"];
+
 /// The manifest's file name inside a bundle.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -35,6 +39,10 @@ pub struct Manifest {
     /// (optional: absent when there are none, or when only some databases were exported).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub user_stage_files: Vec<StageFile>,
+    /// The account's warehouses, roles and users, as the files the server keeps them in
+    /// ([`ACCOUNT_FILES`]; optional: absent from older files and from `--databases` exports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_files: Vec<StageFile>,
     /// Every data file of the bundle: path inside the bundle, SHA-256 (hex), size in bytes.
     pub files: Vec<FileEntry>,
 }
@@ -170,6 +178,7 @@ impl Manifest {
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             databases,
             user_stage_files: vec![],
+            account_files: vec![],
             files,
         }
     }

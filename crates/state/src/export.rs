@@ -168,6 +168,13 @@ fn export_in_transaction(
     // The users' stages belong to no database: a whole export carries them.
     if only.is_none() {
         manifest.user_stage_files = copy_files(&user_stage_root(conn.engine()), dir, &mut files)?;
+        let root = conn.engine().stage_root();
+        let account = crate::bundle::ACCOUNT_FILES
+            .iter()
+            .map(|name| (name.to_string(), root.join(name)))
+            .filter(|(_, disk)| disk.is_file())
+            .collect();
+        manifest.account_files = copy_listed(account, dir, &mut files)?;
     }
     manifest.files = files;
     Ok(manifest)
@@ -185,8 +192,17 @@ fn copy_files(
     dir: &Path,
     files: &mut Vec<FileEntry>,
 ) -> Result<Vec<StageFile>, StateError> {
+    copy_listed(files_under(root), dir, files)
+}
+
+/// Copy the files listed (path to record, file on disk) into the bundle at `dir`.
+fn copy_listed(
+    listed: Vec<(String, std::path::PathBuf)>,
+    dir: &Path,
+    files: &mut Vec<FileEntry>,
+) -> Result<Vec<StageFile>, StateError> {
     let mut staged = Vec::new();
-    for (relative, disk) in files_under(root) {
+    for (relative, disk) in listed {
         let file = format!("stages/{:06}", files.len() + 1);
         let target = dir.join(&file);
         if let Some(parent) = target.parent() {

@@ -73,6 +73,7 @@ pub fn apply(
     let conn = engine.connect()?;
     let manifest = &bundle.manifest;
     verify_tables(&conn, bundle)?;
+    check_sql(manifest)?;
     let existing = conn.databases()?;
     let incoming = manifest.database_names();
     let summary = ImportSummary {
@@ -124,6 +125,7 @@ pub fn apply(
     }
     match build(engine, &conn, bundle, &summary, progress, true)
         .and_then(|left_out| user_stages(engine, bundle, strategy).map(|()| left_out))
+        .and_then(|left_out| account_files(engine, bundle, strategy).map(|()| left_out))
     {
         Ok(left_out) => {
             if !left_out.is_empty() {
@@ -176,6 +178,20 @@ fn check_files(engine: &Arc<Engine>, bundle: &BundleDir) -> Result<(), StateErro
         .iter()
         .map(|db| (engine.database_stage_dir(&db.name), &db.stage_files))
         .chain(std::iter::once((users, &bundle.manifest.user_stage_files)));
+    for file in &bundle.manifest.account_files {
+        if !crate::bundle::ACCOUNT_FILES.contains(&file.path.as_str()) {
+            return Err(StateError::Invalid(format!(
+                "unknown account file '{}' in the bundle",
+                file.path
+            )));
+        }
+        if !bundle.path_of(&file.file)?.is_file() {
+            return Err(StateError::Invalid(format!(
+                "account file {} is missing from the bundle",
+                file.path
+            )));
+        }
+    }
     for (stage_root, stage_files) in all_staged {
         for staged in stage_files {
             safe_join(&stage_root, &staged.path)?;
@@ -269,6 +285,107 @@ fn content(manifest: &Manifest, database: &crate::bundle::Database) -> serde_jso
     let mut value = serde_json::to_value(database).unwrap_or_default();
     swap(&mut value, manifest);
     value
+}
+
+/// The SQL text the file carries (view definitions, column defaults), which the import runs:
+/// one CREATE VIEW statement, one expression, nothing else.
+fn check_sql(manifest: &Manifest) -> Result<(), StateError> {
+    for db in &manifest.databases {
+        for schema in &db.schemas {
+            for view in &schema.views {
+                crate::sql_shape::check_view(&view.name, &view.sql)?;
+            }
+            for table in &schema.tables {
+                for c in &table.columns {
+                    if let Some(default) = &c.default {
+                        crate::sql_shape::check_default(&c.name, default)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The account's warehouses, roles and users of the bundle: in place of the running ones
+/// (overwrite: none when the bundle has none), or added to them (merge: the bundle's win by
+/// name). The sessions pick the files up on their next use (they watch them).
+fn account_files(
+    engine: &Arc<Engine>,
+    bundle: &BundleDir,
+    strategy: Strategy,
+) -> Result<(), StateError> {
+    let root = engine.stage_root();
+    for name in crate::bundle::ACCOUNT_FILES {
+        let target = root.join(name);
+        let incoming = bundle
+            .manifest
+            .account_files
+            .iter()
+            .find(|f| f.path == *name);
+        match (incoming, strategy) {
+            (None, Strategy::Merge) => {}
+            (None, Strategy::Overwrite) => {
+                if target.exists() {
+                    std::fs::remove_file(&target).map_err(|e| StateError::io(&target, e))?;
+                }
+            }
+            (Some(file), Strategy::Overwrite) => {
+                file.place(&bundle.path_of(&file.file)?, &target)?
+            }
+            (Some(file), Strategy::Merge) => {
+                let source = bundle.path_of(&file.file)?;
+                let read = |p: &std::path::Path| -> Result<serde_json::Value, StateError> {
+                    let bytes = std::fs::read(p).map_err(|e| StateError::io(p, e))?;
+                    serde_json::from_slice(&bytes).map_err(|e| {
+                        StateError::Invalid(format!("{name} in the file is unreadable: {e}"))
+                    })
+                };
+                let incoming = read(&source)?;
+                let merged = match read(&target) {
+                    Ok(existing) if target.exists() => merge_account(existing, incoming),
+                    _ => incoming,
+                };
+                let text =
+                    serde_json::to_vec(&merged).map_err(|e| StateError::Internal(e.to_string()))?;
+                std::fs::create_dir_all(root).map_err(|e| StateError::io(root, e))?;
+                let tmp = target.with_extension("json.tmp");
+                std::fs::write(&tmp, text).map_err(|e| StateError::io(&tmp, e))?;
+                std::fs::rename(&tmp, &target).map_err(|e| StateError::io(&target, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One account file merged into another: objects by key (a map of warehouses, the roles and
+/// users maps; the incoming entry wins), lists as a union (role grants).
+fn merge_account(existing: serde_json::Value, incoming: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match (existing, incoming) {
+        (Value::Object(mut mine), Value::Object(theirs)) => {
+            for (key, value) in theirs {
+                let merged = match (mine.remove(&key), value) {
+                    (Some(Value::Object(mut a)), Value::Object(b)) => {
+                        a.extend(b);
+                        Value::Object(a)
+                    }
+                    (Some(Value::Array(mut a)), Value::Array(b)) => {
+                        for item in b {
+                            if !a.contains(&item) {
+                                a.push(item);
+                            }
+                        }
+                        Value::Array(a)
+                    }
+                    (_, value) => value,
+                };
+                mine.insert(key, merged);
+            }
+            Value::Object(mine)
+        }
+        (_, incoming) => incoming,
+    }
 }
 
 /// Undo a failed import: drop what it created, bring back what it replaced or dropped.
@@ -521,6 +638,13 @@ pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
     let users = crate::export::user_stage_root(engine);
     if users.exists() {
         std::fs::remove_dir_all(&users).map_err(|e| StateError::io(&users, e))?;
+    }
+    // Warehouses, roles and users go back to a new account's.
+    for name in crate::bundle::ACCOUNT_FILES {
+        let file = engine.stage_root().join(name);
+        if file.exists() {
+            std::fs::remove_file(&file).map_err(|e| StateError::io(&file, e))?;
+        }
     }
     Ok(dbs)
 }

@@ -15,6 +15,7 @@ pub mod export;
 pub mod import;
 pub mod pods;
 pub mod service;
+mod sql_shape;
 
 use std::path::Path;
 

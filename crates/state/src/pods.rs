@@ -125,6 +125,26 @@ pub struct Remote {
 }
 
 /// Object-store errors with their causes (a refused connection is in the source chain).
+/// Text with the secret values of remote URLs (`secret_access_key=...`, `session_token=...`)
+/// masked, for listings and messages.
+pub fn redact(text: &str) -> String {
+    let mut out = text.to_string();
+    for key in ["secret_access_key=", "session_token="] {
+        let mut from = 0;
+        while let Some(at) = out[from..].to_ascii_lowercase().find(key) {
+            let start = from + at + key.len();
+            let end = out[start..]
+                .find(|c: char| c == '&' || c == '\'' || c == '"' || c.is_whitespace())
+                .map_or(out.len(), |n| start + n);
+            if out[start..end] != *"***" && !out[start..end].starts_with('{') {
+                out.replace_range(start..end, "***");
+            }
+            from = start;
+        }
+    }
+    out
+}
+
 fn remote_error(display: &str, e: &dyn std::error::Error) -> StateError {
     let mut message = e.to_string();
     let mut source = e.source();
@@ -907,6 +927,18 @@ mod tests {
         assert_eq!(percent_decode("a%41+b%é", true), "aA b%é");
         assert_eq!(percent_decode("a+b", false), "a+b");
         assert!(validate_name("pod", "environment").is_err());
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        assert_eq!(
+            redact("s3://b/p?access_key_id=AK&secret_access_key=SK/x+y&region=r failed"),
+            "s3://b/p?access_key_id=AK&secret_access_key=***&region=r failed"
+        );
+        assert_eq!(
+            redact("s3://b?secret_access_key={secret_access_key}"),
+            "s3://b?secret_access_key={secret_access_key}"
+        );
     }
 
     #[test]

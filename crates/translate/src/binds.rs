@@ -54,18 +54,31 @@ impl Bindings {
 
 /// Replace every placeholder (`?` in order of appearance, `:N` by number) with `row`'s values.
 pub fn substitute(statement: &mut Statement, row: &[&BindValue]) -> Result<()> {
+    substitute_at(statement, row, 0).map(|_| ())
+}
+
+/// [`substitute`] for one statement of several sent together: its `?`s take the values from
+/// `qmark_offset` on (the `?`s of the statements before it took the ones before), `:N` the
+/// Nth value of the whole request. Returns how many `?`s the statement has.
+pub fn substitute_at(
+    statement: &mut Statement,
+    row: &[&BindValue],
+    qmark_offset: usize,
+) -> Result<usize> {
     let mut positions = Vec::new();
     let _ = statement.visit(&mut CollectQmarks(&mut positions));
     positions.sort();
+    let count = positions.len();
     let mut visitor = Substitute {
         row,
         qmarks: positions,
+        offset: qmark_offset,
         error: None,
     };
     let _ = statement.visit(&mut visitor);
     match visitor.error {
         Some(e) => Err(e),
-        None => Ok(()),
+        None => Ok(count),
     }
 }
 
@@ -174,13 +187,14 @@ fn key(l: Location) -> (u64, u64) {
 struct Substitute<'a> {
     row: &'a [&'a BindValue],
     qmarks: Vec<(u64, u64)>,
+    offset: usize,
     error: Option<SnowflakeError>,
 }
 
 impl VisitorMut for Substitute<'_> {
     type Break = ();
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Some(index) = placeholder_index(expr, &self.qmarks) else {
+        let Some(index) = placeholder_index(expr, &self.qmarks, self.offset) else {
             return ControlFlow::Continue(());
         };
         let bound = index
@@ -220,7 +234,7 @@ impl VisitorMut for Respan {
 
 /// For a placeholder expression, `Some(its 0-based bind index)` (`Some(None)` if it names no
 /// valid position); `None` for any other expression.
-fn placeholder_index(expr: &Expr, qmarks: &[(u64, u64)]) -> Option<Option<usize>> {
+fn placeholder_index(expr: &Expr, qmarks: &[(u64, u64)], offset: usize) -> Option<Option<usize>> {
     let Expr::Value(v) = expr else {
         return None;
     };
@@ -229,7 +243,7 @@ fn placeholder_index(expr: &Expr, qmarks: &[(u64, u64)]) -> Option<Option<usize>
     };
     Some(if p == "?" {
         let at = key(v.span.start);
-        qmarks.iter().position(|q| *q == at)
+        qmarks.iter().position(|q| *q == at).map(|i| i + offset)
     } else {
         p.trim_start_matches(':')
             .parse::<usize>()
@@ -240,9 +254,14 @@ fn placeholder_index(expr: &Expr, qmarks: &[(u64, u64)]) -> Option<Option<usize>
 
 /// The error for a placeholder with no bind value.
 fn unset(expr: &Expr) -> SnowflakeError {
-    SnowflakeError::new(
-        ErrorCode::BadRequest,
-        format!("Bind variable {expr} not set."),
+    let at = sqlparser::ast::Spanned::span(expr).start;
+    SnowflakeError::compilation(
+        ErrorCode::BindNotSet,
+        format!(
+            "error line {} at position {}\nBind variable {expr} not set.",
+            at.line.max(1),
+            at.column.saturating_sub(1)
+        ),
     )
 }
 
@@ -471,7 +490,7 @@ pub fn insert_from_table(
     let mut projection = Vec::with_capacity(template.len());
     for (j, item) in template.iter().enumerate() {
         let mut item = item.clone();
-        let bare = placeholder_index(&item, &visitor.qmarks).flatten();
+        let bare = placeholder_index(&item, &visitor.qmarks, 0).flatten();
         match (bare, targets.get(j).copied().flatten()) {
             (Some(k), Some(target)) if kinds.get(k) == Some(&Conversion::Text) => {
                 let column = exprs[k].clone();
@@ -577,7 +596,7 @@ struct Replace<'a> {
 impl VisitorMut for Replace<'_> {
     type Break = ();
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Some(index) = placeholder_index(expr, &self.qmarks) else {
+        let Some(index) = placeholder_index(expr, &self.qmarks, 0) else {
             return ControlFlow::Continue(());
         };
         match index.and_then(|i| self.exprs.get(i)) {

@@ -19,6 +19,7 @@
 //! - [`types`]: Snowflake type names → [`snowglobe_catalog::SfType`].
 //! - [`names`]: object names resolved against the session's current database and schema.
 
+pub mod access;
 pub mod binds;
 pub mod get_ddl;
 pub mod names;
@@ -31,6 +32,7 @@ pub mod statements;
 pub mod types;
 pub mod variables;
 
+pub use access::{AccessCommand, AlterAction as AccessAlter, Principal};
 pub use binds::{BindValue, Bindings};
 pub use get_ddl::{DdlObject, GetDdl};
 pub use names::{Context, ObjectRef, UserFunction};

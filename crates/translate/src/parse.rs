@@ -20,14 +20,17 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
     // sqlparser reads some SHOW commands as bare word lists (dropping their LIKE pattern):
     // those, like the statements it cannot read at all, go through `parse_special`.
+    // Roles and users: sqlparser reads some forms, each its own way (see `crate::access`).
+    let access = crate::access::may_be_access(sql);
     let whole = match Parser::parse_sql(&SnowflakeDialect, sql) {
         Ok(statements)
-            if !statements.iter().any(|s| {
-                matches!(
-                    s,
-                    Statement::ShowVariable { .. } | Statement::CreateSequence { .. }
-                )
-            }) =>
+            if !access
+                && !statements.iter().any(|s| {
+                    matches!(
+                        s,
+                        Statement::ShowVariable { .. } | Statement::CreateSequence { .. }
+                    )
+                }) =>
         {
             return Ok(statements)
         }

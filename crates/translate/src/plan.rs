@@ -37,6 +37,8 @@ pub enum Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Use(UseTarget),
+    /// Roles, users and role grants (see [`crate::access`]).
+    Access(crate::access::AccessCommand),
     CreateDatabase {
         name: String,
         if_not_exists: bool,
@@ -1347,6 +1349,18 @@ pub(crate) fn translate_column(
     ctx: &Context,
 ) -> Result<ColumnChange> {
     let sql = format!("CREATE TABLE \"\u{1}column\" ({column})");
+    // The placeholder table needs a database and schema to resolve in, even when the session
+    // has none (`ALTER TABLE db.schema.t ADD COLUMN ...` names its table in full).
+    let scoped;
+    let ctx = if ctx.database.is_none() || ctx.schema.is_none() {
+        let mut c = ctx.clone();
+        c.database.get_or_insert_with(|| "\u{1}database".into());
+        c.schema.get_or_insert_with(|| "\u{1}schema".into());
+        scoped = c;
+        &scoped
+    } else {
+        ctx
+    };
     let statement = crate::parse::parse(&sql)?
         .into_iter()
         .next()
@@ -2103,12 +2117,18 @@ mod tests {
     #[test]
     fn unsupported_statements_name_themselves() {
         let e = plan(
-            parse("grant role r to user u").unwrap().remove(0),
+            parse("create materialized view mv as select 1 as x")
+                .unwrap()
+                .remove(0),
             &ctx(),
             "",
         )
         .unwrap_err();
         assert_eq!(e.code(), "000002");
-        assert!(e.message.contains("GRANT ROLE"), "{}", e.message);
+        assert!(
+            e.message.contains("CREATE MATERIALIZED VIEW"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -117,6 +117,9 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
     if p.parse_keyword(Keyword::UNSET) {
         return Some(parse_unset(&mut p, sql));
     }
+    if let Some(statement) = crate::access::parse(&mut p, sql) {
+        return Some(statement);
+    }
     if p.parse_keyword(Keyword::SHOW) {
         return parse_show(&mut p, sql);
     }
@@ -351,7 +354,7 @@ fn is_property(p: &Parser<'_>) -> bool {
     matches!(p.peek_token().token, Token::Word(_)) && p.peek_nth_token(1).token == Token::Eq
 }
 
-fn parse_word(p: &mut Parser<'_>, word: &str) -> bool {
+pub(crate) fn parse_word(p: &mut Parser<'_>, word: &str) -> bool {
     if matches!(&p.peek_token().token, Token::Word(w) if w.value.eq_ignore_ascii_case(word)) {
         p.next_token();
         return true;
@@ -359,7 +362,7 @@ fn parse_word(p: &mut Parser<'_>, word: &str) -> bool {
     false
 }
 
-fn syntax(sql: &str) -> SnowflakeError {
+pub(crate) fn syntax(sql: &str) -> SnowflakeError {
     SnowflakeError::compilation(
         ErrorCode::SyntaxError,
         format!(
@@ -369,7 +372,7 @@ fn syntax(sql: &str) -> SnowflakeError {
     )
 }
 
-fn marker(statement: &str, values: Vec<Expr>) -> Statement {
+pub(crate) fn marker(statement: &str, values: Vec<Expr>) -> Statement {
     Statement::Set(Set::SingleAssignment {
         scope: None,
         hivevar: true,
@@ -395,7 +398,7 @@ fn parse_unset(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
     Ok(marker("UNSET", names))
 }
 
-fn end(p: &mut Parser<'_>, sql: &str) -> Result<()> {
+pub(crate) fn end(p: &mut Parser<'_>, sql: &str) -> Result<()> {
     while p.consume_token(&Token::SemiColon) {}
     if p.peek_token().token == Token::EOF {
         Ok(())
@@ -745,6 +748,7 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
             let kind = variable.to_string();
             match kind.as_str() {
                 "ALTER WAREHOUSE" => alter_warehouse(values)?,
+                crate::access::MARKER => Command::Access(crate::access::command(values)?),
                 "UNSET" => Command::UnsetVariables(
                     values
                         .iter()

@@ -147,3 +147,25 @@ test('invalid identifier error', async () => {
 test('division by zero error', async () => {
   await assertSnowflakeError(execute(ctx.conn, 'select 1/0'), '100051', '22012', 'Division by zero');
 });
+
+test('a session asking for Arrow results still gets what the Node driver reads', async () => {
+  const other = await connect(ctx.server, { database: ctx.database, schema: 'PUBLIC' });
+  try {
+    for (const parameter of ['query_result_format', 'python_connector_query_result_format']) {
+      await execute(other, `alter session set ${parameter} = 'ARROW'`);
+      const { rows } = await execute(other, "select 42 as n, 'x' as s");
+      assert.deepEqual(rows, [{ N: 42, S: 'x' }]);
+    }
+  } finally {
+    await destroy(other);
+  }
+});
+
+test('the statements of a multi-statement request take the binds in turn', async () => {
+  const table = await createTable('(n INT)');
+  await execute(ctx.conn, `insert into ${table} values (?); insert into ${table} values (?), (?)`, [20, 30, 40], {
+    parameters: { MULTI_STATEMENT_COUNT: 2 },
+  });
+  const { rows } = await execute(ctx.conn, `select n from ${table} order by n`);
+  assert.deepEqual(rows.map((r) => r.N), [20, 30, 40]);
+});

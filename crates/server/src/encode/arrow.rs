@@ -183,7 +183,9 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz, wide: bool) -> Result<ArrayRe
             }
             Arc::new(b.finish())
         }
-        SfType::TimestampNtz { .. } | SfType::TimestampLtz { .. } | SfType::TimestampTz { .. } => {
+        SfType::TimestampNtz { scale }
+        | SfType::TimestampLtz { scale }
+        | SfType::TimestampTz { scale } => {
             let tz_column = matches!(c.sf_type, SfType::TimestampTz { .. });
             let mut epoch = Int64Builder::with_capacity(n);
             let mut fraction = Int32Builder::with_capacity(n);
@@ -199,6 +201,7 @@ fn column(c: &ResultColumn, a: &ArrayRef, tz: &Tz, wide: bool) -> Result<ArrayRe
                     } else {
                         (cells::epoch_nanos(a, i)?, 0)
                     };
+                    let nanos = cells::truncate_nanos(nanos, scale);
                     epoch.append_value(nanos.div_euclid(1_000_000_000) as i64);
                     fraction.append_value(nanos.rem_euclid(1_000_000_000) as i32);
                     zone.append_value(minutes + 1440);

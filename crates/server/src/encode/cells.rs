@@ -145,7 +145,16 @@ pub fn tz_nanos(a: &ArrayRef, i: usize, tz: &chrono_tz::Tz) -> Result<(i128, i32
 }
 
 /// `seconds.fraction` with nine fraction digits, exact for negative instants too.
+/// A time in nanoseconds with the fraction digits beyond `scale` dropped (toward the past, as
+/// Snowflake keeps a TIMESTAMP(p) value: `12:00:00.987` is `12:00:00` at scale 0, and
+/// `-1.5` seconds is `-2`).
+pub fn truncate_nanos(nanos: i128, scale: u8) -> i128 {
+    let unit = 10i128.pow(9 - u32::from(scale.min(9)));
+    nanos - nanos.rem_euclid(unit)
+}
+
 pub fn seconds_text(nanos: i128, scale: u8) -> String {
+    let nanos = truncate_nanos(nanos, scale);
     let sign = if nanos < 0 { "-" } else { "" };
     let a = nanos.unsigned_abs();
     let secs = a / 1_000_000_000;
@@ -237,6 +246,16 @@ mod tests {
             seconds_text(1_700_000_000_123_456_789, 9),
             "1700000000.123456789"
         );
+    }
+
+    #[test]
+    fn seconds_keep_only_the_digits_of_their_scale() {
+        assert_eq!(seconds_text(1_987_654_321, 3), "1.987");
+        assert_eq!(seconds_text(1_987_654_321, 0), "1");
+        // toward the past: 0.5 s before the epoch is second -1 at scale 0
+        assert_eq!(seconds_text(-500_000_000, 0), "-1");
+        assert_eq!(truncate_nanos(-1_500_000_000, 0), -2_000_000_000);
+        assert_eq!(truncate_nanos(1_234_567_891, 6), 1_234_567_000);
     }
 
     #[test]

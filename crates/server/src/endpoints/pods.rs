@@ -33,7 +33,7 @@ fn error(e: StateError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
-        Json(json!({"error": true, "message": e.to_string()})),
+        Json(json!({"error": true, "message": snowglobe_state::pods::redact(&e.to_string())})),
     )
         .into_response()
 }
@@ -362,7 +362,7 @@ fn completion(operation: &str, result: Result<Value, StateError>) -> Response {
         Err(e) => ndjson(
             StatusCode::OK,
             &[
-                json!({"event": "completion", "status": "error", "operation": operation, "message": e.to_string()}),
+                json!({"event": "completion", "status": "error", "operation": operation, "message": snowglobe_state::pods::redact(&e.to_string())}),
             ],
         ),
     }

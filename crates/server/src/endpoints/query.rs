@@ -75,12 +75,16 @@ fn value_text(v: Value) -> Option<String> {
 }
 
 /// Whether results go out as Arrow: the client's choice if it made one, else Arrow for Python
-/// (what Snowflake sends it; `fetch_pandas_all` needs it) and JSON for everyone else.
+/// (what Snowflake sends it; `fetch_pandas_all` needs it) and JSON for everyone else. The Node
+/// driver reads JSON only (Snowflake never sends it Arrow), whatever the session asks for.
 fn wants_arrow(
     handle: &SessionHandle,
     params: &Map<String, Value>,
     session_format: Option<String>,
 ) -> bool {
+    if handle.client.starts_with("JavaScript/") {
+        return false;
+    }
     let choice = [
         "PYTHON_CONNECTOR_QUERY_RESULT_FORMAT",
         "QUERY_RESULT_FORMAT",
@@ -190,6 +194,7 @@ fn respond(result: Result<Arc<Answer>, SnowflakeError>, query_id: &str) -> Respo
 
 pub async fn query(
     State(state): State<Arc<AppState>>,
+    axum::extract::Query(url): axum::extract::Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -210,6 +215,24 @@ pub async fn query(
         Err(e) => return failure(&e, None),
     };
     let query_id = new_query_id();
+    // A request the client sends again (a retry after a lost answer, with the same requestId)
+    // is answered with the first one's result, not run twice; unless that one failed.
+    if let Some(request_id) = url.get("requestId").filter(|r| !r.is_empty()) {
+        if let Some(previous) = state.claim_request(handle.id, request_id, &query_id) {
+            loop {
+                match state.query(&previous) {
+                    Some(QueryState::Done(answer)) if !async_exec => {
+                        state.claim_request(handle.id, request_id, &previous);
+                        return respond(Ok(answer), &previous);
+                    }
+                    Some(QueryState::Running { .. }) if !async_exec => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
     let request = Request {
         query_id: Some(query_id.clone()),
         ..request

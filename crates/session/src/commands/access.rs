@@ -1,13 +1,15 @@
 //! Users, roles and grants as Snowflake lists them: `SHOW USERS`, `SHOW ROLES`, `SHOW GRANTS`,
 //! and `DESCRIBE DATABASE | SCHEMA`. Snowglobe has one user (the one logged in), Snowflake's
 //! system roles with their usual hierarchy (ACCOUNTADMIN over SECURITYADMIN and SYSADMIN,
-//! SECURITYADMIN over USERADMIN), and ACCOUNTADMIN owns every object. GRANT and REVOKE are
+//! SECURITYADMIN over USERADMIN), and ACCOUNTADMIN owns every object; roles and users created
+//! and roles granted (see [`super::principals`]) are listed with them. Privilege grants are
 //! not recorded, so the grants listed are these ownerships and role grants only.
 
 use snowglobe_catalog::SfType;
 use snowglobe_error::{Result, SnowflakeError};
 use snowglobe_translate::{Grants, Show};
 
+use super::principals::{self, Registry};
 use super::show::{keep, text, yes_no};
 use crate::results::Cell;
 use crate::{ResultSet, Session, StatementType};
@@ -68,22 +70,21 @@ const ROLES: &[Role] = &[
     },
 ];
 
-fn role(name: &str) -> Result<&'static Role> {
-    ROLES
-        .iter()
-        .find(|r| r.name == name)
-        .ok_or_else(|| SnowflakeError::does_not_exist("Role", name))
+/// Whether `name` is one of Snowflake's system roles.
+pub(crate) fn is_system_role(name: &str) -> bool {
+    ROLES.iter().any(|r| r.name == name)
 }
 
-/// The role `name` and every role below it.
-fn inherited(name: &str) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let mut pending = vec![name];
+/// The role `name` and every role below it (system children and granted roles).
+fn inherited(registry: &Registry, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending = vec![name.to_string()];
     while let Some(n) = pending.pop() {
-        if let Some(r) = ROLES.iter().find(|r| r.name == n) {
-            out.push(r.name);
-            pending.extend(r.children);
+        if out.contains(&n) {
+            continue;
         }
+        pending.extend(granted_to(registry, "ROLE", &n).into_iter().map(|(r, _)| r));
+        out.push(n);
     }
     out
 }
@@ -92,12 +93,27 @@ fn current_role(session: &Session) -> String {
     session.role.clone().unwrap_or_else(|| OWNER.into())
 }
 
-fn check_user(session: &Session, user: &str) -> Result<()> {
-    if user == session.user {
+fn check_user(session: &Session, registry: &Registry, user: &str) -> Result<()> {
+    if principals::user_exists(session, registry, user) {
         Ok(())
     } else {
         Err(SnowflakeError::does_not_exist("User", user))
     }
+}
+
+/// The roles granted to a role or a user (`to` is `ROLE` or `USER`): for a system role, its
+/// system children; then the roles granted with GRANT ROLE.
+fn granted_to(registry: &Registry, to: &str, grantee: &str) -> Vec<(String, String)> {
+    let system = ROLES
+        .iter()
+        .filter(|r| to == "ROLE" && r.name == grantee)
+        .flat_map(|r| r.children.iter().map(|c| (c.to_string(), String::new())));
+    let granted = registry
+        .grants
+        .iter()
+        .filter(|g| g.to == to && g.grantee == grantee)
+        .map(|g| (g.role.clone(), g.granted_by.clone()));
+    system.chain(granted).collect()
 }
 
 /// `SHOW USERS`: the user logged in.
@@ -135,70 +151,132 @@ pub fn users(session: &Session, show: &Show, now: i64) -> Listing {
         ("has_federated_workload_authentication", TEXT),
         ("is_from_organization_user", TEXT),
     ];
-    let user = &session.user;
-    let rows = if keep(show, user) {
-        let f = || text("false");
-        vec![vec![
-            text(user),
-            Cell::Timestamp(now),
-            text(user),
-            text(user),
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            f(),
-            f(),
-            f(),
-            Cell::Null,
-            Cell::Null,
-            text(OWNER),
-            text("[\"ALL\"]"),
-            f(),
-            Cell::Null,
-            Cell::Null,
-            text(OWNER),
-            Cell::Timestamp(now),
-            Cell::Null,
-            Cell::Null,
-            text("true"),
-            f(),
-            Cell::Null,
-            f(),
-            f(),
-            f(),
-            f(),
-        ]]
-    } else {
-        vec![]
-    };
+    let registry = principals::snapshot(session);
+    let mut names: Vec<&String> = registry.users.keys().collect();
+    if !registry.users.contains_key(&session.user) {
+        names.push(&session.user);
+    }
+    names.sort();
+    let rows = names
+        .into_iter()
+        .filter(|name| keep(show, name))
+        .map(|name| {
+            let record = registry.users.get(name);
+            let logged_in = *name == session.user;
+            let property = |p: &str| match principals::user_property(name, record, p) {
+                Some(v) => text(&v),
+                None => Cell::Null,
+            };
+            let default_role = match principals::user_property(name, record, "DEFAULT_ROLE") {
+                Some(r) => text(&r),
+                None if logged_in => text(OWNER),
+                None => Cell::Null,
+            };
+            let has_password = if logged_in && record.is_none() {
+                text("true")
+            } else {
+                property("HAS_PASSWORD")
+            };
+            let f = || text("false");
+            vec![
+                text(name),
+                Cell::Timestamp(record.map_or(now, |r| r.created_on)),
+                property("LOGIN_NAME"),
+                property("DISPLAY_NAME"),
+                property("FIRST_NAME"),
+                property("LAST_NAME"),
+                property("EMAIL"),
+                property("MINS_TO_UNLOCK"),
+                property("DAYS_TO_EXPIRY"),
+                property("COMMENT"),
+                property("DISABLED"),
+                property("MUST_CHANGE_PASSWORD"),
+                f(),
+                property("DEFAULT_WAREHOUSE"),
+                property("DEFAULT_NAMESPACE"),
+                default_role,
+                property("DEFAULT_SECONDARY_ROLES"),
+                f(),
+                Cell::Null,
+                property("MINS_TO_BYPASS_MFA"),
+                text(record.map_or(OWNER, |r| r.owner.as_str())),
+                if logged_in {
+                    Cell::Timestamp(now)
+                } else {
+                    Cell::Null
+                },
+                Cell::Null,
+                Cell::Null,
+                has_password,
+                property("HAS_RSA_PUBLIC_KEY"),
+                property("TYPE"),
+                f(),
+                f(),
+                f(),
+                f(),
+            ]
+        })
+        .collect();
     (columns, rows)
 }
 
-/// `SHOW ROLES`: the system roles.
+/// A role as SHOW ROLES lists it: name, created_on, owner, comment, and the counts a system
+/// role starts with (users, roles granted to, roles granted).
+type RoleListing = (String, i64, String, String, (i64, i64, i64));
+
+/// `SHOW ROLES`: the system roles and the roles created.
 pub fn roles(session: &Session, show: &Show, now: i64) -> Listing {
     let current = current_role(session);
-    let below = inherited(&current);
-    let rows = ROLES
+    let registry = principals::snapshot(session);
+    let below = inherited(&registry, &current);
+    let mut all: Vec<RoleListing> = ROLES
         .iter()
-        .filter(|r| keep(show, r.name))
         .map(|r| {
-            let (users, to_roles, granted) = r.counts;
-            vec![
-                Cell::Timestamp(now),
-                text(r.name),
-                yes_no(r.name == OWNER),
-                yes_no(r.name == current),
-                yes_no(r.name != current && (below.contains(&r.name) || r.name == "PUBLIC")),
-                Cell::Int(users),
-                Cell::Int(to_roles),
-                Cell::Int(granted),
-                text(""),
-                text(r.comment),
-            ]
+            (
+                r.name.to_string(),
+                now,
+                String::new(),
+                r.comment.to_string(),
+                r.counts,
+            )
         })
+        .chain(registry.roles.iter().map(|(name, r)| {
+            let comment = r.comment.clone().unwrap_or_default();
+            (
+                name.clone(),
+                r.created_on,
+                r.owner.clone(),
+                comment,
+                (0, 0, 0),
+            )
+        }))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let count = |f: &dyn Fn(&principals::RoleGrant) -> bool| {
+        registry.grants.iter().filter(|g| f(g)).count() as i64
+    };
+    let rows = all
+        .into_iter()
+        .filter(|(name, ..)| keep(show, name))
+        .map(
+            |(name, created_on, owner, comment, (users, to_roles, granted))| {
+                let users = users + count(&|g| g.role == name && g.to == "USER");
+                let to_roles = to_roles + count(&|g| g.role == name && g.to == "ROLE");
+                let granted = granted + count(&|g| g.grantee == name && g.to == "ROLE");
+                vec![
+                    Cell::Timestamp(created_on),
+                    text(&name),
+                    yes_no(name == OWNER),
+                    yes_no(name == current),
+                    yes_no(name != current && (below.contains(&name) || name == "PUBLIC")),
+                    Cell::Int(users),
+                    Cell::Int(to_roles),
+                    Cell::Int(granted),
+                    text(&owner),
+                    text(&comment),
+                ]
+            },
+        )
         .collect();
     (
         vec![
@@ -238,14 +316,19 @@ const PRIVILEGE_COLUMNS: [(&str, SfType); 8] = [
 
 pub fn show_grants(session: &Session, grants: Grants) -> Result<ResultSet> {
     let now = super::show::now_micros();
+    let registry = principals::snapshot(session);
     let (columns, rows): (Vec<(&str, SfType)>, Vec<Vec<Cell>>) = match grants {
         Grants::ToUser(user) => {
             let user = user.unwrap_or_else(|| session.user.clone());
-            check_user(session, &user)?;
-            let rows = [OWNER]
+            check_user(session, &registry, &user)?;
+            let mut roles: Vec<(String, String)> = granted_to(&registry, "USER", &user);
+            if user == session.user {
+                roles.insert(0, (OWNER.to_string(), String::new()));
+            }
+            let rows = roles
                 .iter()
-                .map(|r| {
-                    let mut row = grant_row(now, ["USAGE", "ROLE", r, "USER", &user, "false", ""]);
+                .map(|(r, by)| {
+                    let mut row = grant_row(now, ["USAGE", "ROLE", r, "USER", &user, "false", by]);
                     row.insert(4, text(r));
                     row
                 })
@@ -255,45 +338,58 @@ pub fn show_grants(session: &Session, grants: Grants) -> Result<ResultSet> {
             (columns, rows)
         }
         Grants::ToRole(name) => {
-            let r = role(&name)?;
-            let mut rows: Vec<Vec<Cell>> = r
-                .children
+            if !principals::role_exists(&registry, &name) {
+                return Err(SnowflakeError::does_not_exist("Role", &name));
+            }
+            let mut rows: Vec<Vec<Cell>> = granted_to(&registry, "ROLE", &name)
                 .iter()
-                .map(|child| grant_row(now, ["USAGE", "ROLE", child, "ROLE", r.name, "false", ""]))
+                .map(|(child, by)| {
+                    grant_row(now, ["USAGE", "ROLE", child, "ROLE", &name, "false", by])
+                })
                 .collect();
-            if r.name == OWNER {
+            if name == OWNER {
                 for (kind, object) in owned_objects(session)? {
                     rows.push(grant_row(
                         now,
                         ["OWNERSHIP", kind, &object, "ROLE", OWNER, "true", OWNER],
                     ));
                 }
+                for role in registry.roles.keys() {
+                    rows.push(grant_row(
+                        now,
+                        ["OWNERSHIP", "ROLE", role, "ROLE", OWNER, "true", OWNER],
+                    ));
+                }
             }
             (PRIVILEGE_COLUMNS.to_vec(), rows)
         }
         Grants::OfRole(name) => {
-            let r = role(&name)?;
+            if !principals::role_exists(&registry, &name) {
+                return Err(SnowflakeError::does_not_exist("Role", &name));
+            }
+            let of = |granted_to: &str, grantee: &str, by: &str| {
+                vec![
+                    Cell::Timestamp(now),
+                    text(&name),
+                    text(granted_to),
+                    text(grantee),
+                    text(by),
+                ]
+            };
             let mut rows: Vec<Vec<Cell>> = ROLES
                 .iter()
-                .filter(|parent| parent.children.contains(&r.name))
-                .map(|parent| {
-                    vec![
-                        Cell::Timestamp(now),
-                        text(r.name),
-                        text("ROLE"),
-                        text(parent.name),
-                        text(""),
-                    ]
-                })
+                .filter(|parent| parent.children.contains(&name.as_str()))
+                .map(|parent| of("ROLE", parent.name, ""))
                 .collect();
-            if matches!(r.name, "ACCOUNTADMIN" | "ORGADMIN" | "SYSADMIN") {
-                rows.push(vec![
-                    Cell::Timestamp(now),
-                    text(r.name),
-                    text("USER"),
-                    text(&session.user),
-                    text(""),
-                ]);
+            rows.extend(
+                registry
+                    .grants
+                    .iter()
+                    .filter(|g| g.role == name)
+                    .map(|g| of(&g.to, &g.grantee, &g.granted_by)),
+            );
+            if matches!(name.as_str(), "ACCOUNTADMIN" | "ORGADMIN" | "SYSADMIN") {
+                rows.push(of("USER", &session.user, ""));
             }
             (
                 vec![

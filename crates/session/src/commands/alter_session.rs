@@ -1,11 +1,14 @@
 //! `ALTER SESSION SET name = value, ...` and `ALTER SESSION UNSET name, ...`.
 
-use snowglobe_error::Result;
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 
 use crate::{ResultSet, Session, StatementType};
 
 pub fn run(session: &mut Session, settings: Vec<(String, Option<String>)>) -> Result<ResultSet> {
     for (name, value) in settings {
+        if name.eq_ignore_ascii_case("DEFAULT_NULL_ORDERING") {
+            null_ordering(session, value.as_deref())?;
+        }
         match value {
             Some(v) => session.params.set_text(&name, &v),
             None => session.params.unset(&name),
@@ -17,4 +20,22 @@ pub fn run(session: &mut Session, settings: Vec<(String, Option<String>)>) -> Re
         session.conn().commit()?;
     }
     ResultSet::status(StatementType::Scl, "Statement executed successfully.")
+}
+
+/// `DEFAULT_NULL_ORDERING`: LAST (the default) sorts NULLs last ascending and first
+/// descending, FIRST the other way round (ORDER BY's NULLS FIRST | LAST still win).
+fn null_ordering(session: &mut Session, value: Option<&str>) -> Result<()> {
+    let order = match value.map(|v| v.trim().to_ascii_uppercase()).as_deref() {
+        None | Some("LAST") => "nulls_last_on_asc_first_on_desc",
+        Some("FIRST") => "nulls_first_on_asc_last_on_desc",
+        Some(other) => {
+            return Err(SnowflakeError::compilation(
+                ErrorCode::SyntaxError,
+                format!("invalid value '{other}' for parameter 'DEFAULT_NULL_ORDERING'"),
+            ))
+        }
+    };
+    session
+        .conn()
+        .execute(&format!("SET default_null_order = '{order}'"))
 }

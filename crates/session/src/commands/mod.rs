@@ -10,6 +10,7 @@ mod copy;
 mod database;
 mod describe;
 mod get_ddl;
+mod principals;
 pub(crate) mod procedure;
 mod schema;
 mod sequence;
@@ -21,7 +22,8 @@ mod use_context;
 pub(crate) mod variables;
 mod warehouse;
 
-pub use warehouse::{Warehouse, Warehouses};
+pub use principals::{open_principals, Principals};
+pub use warehouse::{open_warehouses, Warehouse, Warehouses};
 
 pub(crate) use copy::{infer_schema_rows, query_staged};
 pub(crate) use describe::column_type;
@@ -68,6 +70,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             name,
             if_exists,
         } => schema::drop(session, &database, &name, if_exists),
+        Command::Access(command) => principals::execute(session, &command),
         Command::CreateWarehouse {
             name,
             if_not_exists,

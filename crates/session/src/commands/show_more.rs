@@ -472,7 +472,12 @@ fn warehouses(session: &Session, show: &Show, role: &str) -> Listing {
         .shared()
         .warehouses
         .lock()
-        .map(|w| w.map.iter().map(|(n, w)| (n.clone(), w.clone())).collect())
+        .map(|mut w| {
+            w.current()
+                .iter()
+                .map(|(n, w)| (n.clone(), w.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     let rows = warehouses
         .iter()

@@ -144,41 +144,14 @@ fn size(value: &str) -> Result<String> {
     .to_string())
 }
 
-/// Every warehouse, by name, and the file that keeps them.
-#[derive(Debug)]
-pub struct Warehouses {
-    file: Option<PathBuf>,
-    pub map: BTreeMap<String, Warehouse>,
-}
+/// Every warehouse, by name.
+pub type Warehouses = crate::load_history::JsonFile<BTreeMap<String, Warehouse>>;
 
-impl Warehouses {
-    /// The warehouses kept in `file`; COMPUTE_WH alone when there is none (or it is
-    /// unreadable: warehouses hold no data).
-    pub fn open(file: PathBuf) -> Warehouses {
-        let map = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| match serde_json::from_slice(&bytes) {
-                Ok(map) => Some(map),
-                Err(e) => {
-                    tracing::warn!(file = %file.display(), error = %e, "warehouses unreadable; starting with COMPUTE_WH");
-                    None
-                }
-            })
-            .unwrap_or_else(|| BTreeMap::from([("COMPUTE_WH".to_string(), Warehouse::new(now()))]));
-        Warehouses {
-            file: Some(file),
-            map,
-        }
-    }
-
-    /// Save `map`, then make it the registry's: a failed save changes nothing.
-    fn replace(&mut self, map: BTreeMap<String, Warehouse>) -> Result<()> {
-        if let Some(file) = &self.file {
-            crate::load_history::save_json(file, &map, "warehouses")?;
-        }
-        self.map = map;
-        Ok(())
-    }
+/// The registry kept in `file`; COMPUTE_WH alone when there is none.
+pub fn open_warehouses(file: PathBuf) -> Warehouses {
+    Warehouses::open(file, "warehouses", || {
+        BTreeMap::from([("COMPUTE_WH".to_string(), Warehouse::new(now()))])
+    })
 }
 
 fn now() -> i64 {
@@ -211,7 +184,7 @@ pub fn create(
     warehouse.properties.remove("INITIALLY_SUSPENDED");
     {
         let mut registry = registry(session)?;
-        let mut warehouses = registry.map.clone();
+        let mut warehouses = registry.current().clone();
         let exists = warehouses.contains_key(name);
         if exists && if_not_exists {
             return ResultSet::status(
@@ -251,7 +224,7 @@ pub fn alter(
     let mut renamed = None;
     {
         let mut registry = registry(session)?;
-        let mut warehouses = registry.map.clone();
+        let mut warehouses = registry.current().clone();
         if !warehouses.contains_key(&name) {
             if if_exists {
                 return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
@@ -318,7 +291,7 @@ pub fn alter(
 pub fn drop(session: &mut Session, name: &str, if_exists: bool) -> Result<ResultSet> {
     let removed = {
         let mut registry = registry(session)?;
-        let mut warehouses = registry.map.clone();
+        let mut warehouses = registry.current().clone();
         let removed = warehouses.remove(name).is_some();
         if removed {
             registry.replace(warehouses)?;

@@ -76,6 +76,29 @@ impl VisitorMut for Clauses {
     }
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Some(with) = &mut query.with {
+            for cte in &with.cte_tables {
+                let name = crate::names::ident_name(&cte.alias.name);
+                if !names_table(&cte.query, &name) {
+                    continue;
+                }
+                // Snowflake's RECURSIVE keyword is optional; DuckDB's is not.
+                with.recursive = true;
+                // A recursive term that aggregates never converges in DuckDB (it runs until
+                // stopped); Snowflake refuses it.
+                if let SetExpr::SetOperation { right, .. } = cte.query.body.as_ref() {
+                    if aggregates(right) {
+                        self.0.set(SnowflakeError::compilation(
+                            ErrorCode::SyntaxError,
+                            format!(
+                                "Recursive CTE '{name}': aggregate functions and GROUP BY are not allowed in its recursive clause."
+                            ),
+                        ));
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+        }
         if let SetExpr::Select(select) = query.body.as_mut() {
             if query.limit_clause.is_none() && query.fetch.is_none() {
                 if let Some(quantity) = select.top.take().and_then(|top| top.quantity) {
@@ -100,6 +123,61 @@ impl VisitorMut for Clauses {
         minus_as_except(&mut query.body);
         ControlFlow::Continue(())
     }
+}
+
+/// Whether a query reads a table of this (one-part) name anywhere.
+fn names_table(query: &Query, name: &str) -> bool {
+    struct Find<'a>(&'a str, bool);
+    impl sqlparser::ast::Visitor for Find<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, .. } = t {
+                if let [part] = name.0.as_slice() {
+                    if part.as_ident().map(crate::names::ident_name).as_deref() == Some(self.0) {
+                        self.1 = true;
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(name, false);
+    let _ = sqlparser::ast::Visit::visit(query, &mut find);
+    find.1
+}
+
+/// Whether a query term aggregates: GROUP BY, or an aggregate function that is not a window.
+fn aggregates(body: &SetExpr) -> bool {
+    let SetExpr::Select(select) = body else {
+        return false;
+    };
+    let grouped = match &select.group_by {
+        sqlparser::ast::GroupByExpr::All(_) => true,
+        sqlparser::ast::GroupByExpr::Expressions(e, _) => !e.is_empty(),
+    };
+    struct Find(bool);
+    impl sqlparser::ast::Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e {
+                let name = f.name.to_string().to_ascii_uppercase();
+                if f.over.is_none() && super::semi_structured::AGGREGATES.contains(&name.as_str()) {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(false);
+    for item in &select.projection {
+        let _ = sqlparser::ast::Visit::visit(item, &mut find);
+    }
+    grouped || find.0
 }
 
 fn minus_as_except(body: &mut SetExpr) {

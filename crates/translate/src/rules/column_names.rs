@@ -98,6 +98,15 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             {
                 Some(t)
             }
+            // and a time or timestamp its precision (`x::TIMESTAMP_NTZ(3)`)
+            t @ (SfType::Time { scale }
+            | SfType::TimestampNtz { scale }
+            | SfType::TimestampLtz { scale }
+            | SfType::TimestampTz { scale })
+                if scale < 9 =>
+            {
+                Some(t)
+            }
             _ => None,
         },
         Expr::Function(f) => match f.name.to_string().to_ascii_uppercase().as_str() {

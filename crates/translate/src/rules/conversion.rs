@@ -493,7 +493,29 @@ fn strftime_format(name: &str, format: &str) -> Result<String> {
         }
         rest = &rest[at + 2..];
     }
-    strptime_format(format)
+    strptime_format(format).map(|f| nanos_as_micros(&f))
+}
+
+/// DuckDB's strftime misprints `%n` (nanoseconds) followed by more text; its timestamps hold
+/// microseconds, so the microseconds and `000` print the same nine digits.
+fn nanos_as_micros(format: &str) -> String {
+    let mut out = String::with_capacity(format.len() + 3);
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push_str("%f000"),
+            Some(next) => {
+                out.push('%');
+                out.push(next);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1704,6 +1726,14 @@ mod tests {
         assert_eq!(
             translate("select to_char(d, 'yyyy.mm.dd') as s from t"),
             "SELECT strftime(sg_on_day(sg_local(\"D\", 'America/Los_Angeles')), '%Y.%m.%d') AS \"S\" FROM \"T\""
+        );
+    }
+
+    #[test]
+    fn nanosecond_fractions_print_as_microseconds() {
+        assert_eq!(
+            crate::rules::conversion::nanos_as_micros("%S.%n %%n"),
+            "%S.%f000 %%n"
         );
     }
 

@@ -306,8 +306,23 @@ impl VisitorMut for Normalize<'_> {
         self.table_function =
             matches!(factor, TableFactor::Table { name, args: Some(_), .. } if name.0.len() == 1);
         // UNPIVOT's name column follows the identifier rules like any other column name.
-        if let TableFactor::Unpivot { name, .. } = factor {
+        // Its name column holds the unpivoted columns' Snowflake names (or their aliases, which
+        // are identifiers too), not their storage names: each is given as an alias.
+        if let TableFactor::Unpivot { name, columns, .. } = factor {
             normalize(name);
+            for column in columns.iter_mut() {
+                let shown = match (&column.alias, &column.expr) {
+                    (Some(alias), _) => Some(crate::names::ident_name(alias)),
+                    (None, Expr::Identifier(id)) => Some(crate::names::ident_name(id)),
+                    (None, Expr::CompoundIdentifier(parts)) => {
+                        parts.last().map(crate::names::ident_name)
+                    }
+                    _ => None,
+                };
+                if let Some(shown) = shown {
+                    column.alias = Some(Ident::with_quote('"', shown));
+                }
+            }
         }
         // PIVOT names a column after a text value with its quotes (`'a'`), as Snowflake does.
         if let TableFactor::Pivot {

@@ -434,6 +434,7 @@ pub fn wants_number_types(statement: &Statement) -> bool {
                 } => true,
                 Expr::Function(f) => ["AVG", "RATIO_TO_REPORT", "DIV0", "DIV0NULL"]
                     .iter()
+                    .chain(VARIANCES)
                     .any(|n| f.name.to_string().eq_ignore_ascii_case(n)),
                 _ => false,
             };
@@ -590,6 +591,17 @@ fn quotient_type((p1, s1): (u64, u64), (_, s2): (u64, u64)) -> (u64, u64) {
 }
 
 /// Snowflake's average of a NUMBER(_, s): NUMBER(38, max(s, min(s + 6, 12))).
+/// The variances of a NUMBER are NUMBERs typed as its average is (a variance of integers has
+/// scale 6, as Snowpark's VAR_SAMP example shows: `Decimal('1.200000')`); DuckDB computes a
+/// DOUBLE. The names before and after the aggregates rule renames them.
+const VARIANCES: &[&str] = &[
+    "VARIANCE",
+    "VARIANCE_SAMP",
+    "VARIANCE_POP",
+    "VAR_SAMP",
+    "VAR_POP",
+];
+
 fn average_type((_, s): (u64, u64)) -> (u64, u64) {
     (38, s.max((s + 6).min(12)))
 }
@@ -642,7 +654,11 @@ impl VisitorMut for Division<'_> {
                     }
                 }
             }
-            Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("AVG") => {
+            Expr::Function(f)
+                if std::iter::once(&"AVG")
+                    .chain(VARIANCES)
+                    .any(|n| f.name.to_string().eq_ignore_ascii_case(n)) =>
+            {
                 if let Some((p, s)) = only_arg(f)
                     .and_then(|a| exact_type(a, &self.types))
                     .map(average_type)
@@ -690,6 +706,9 @@ fn exact_type(e: &Expr, types: &Types) -> Option<(u64, u64)> {
             match (name.as_str(), first) {
                 ("SUM", Some((arg, 1))) => exact_type(arg, types).map(|(_, s)| (38, s)),
                 ("AVG", Some((arg, 1))) => exact_type(arg, types).map(average_type),
+                (name, Some((arg, 1))) if VARIANCES.contains(&name) => {
+                    exact_type(arg, types).map(average_type)
+                }
                 ("MIN" | "MAX" | "ANY_VALUE" | "ABS", Some((arg, 1))) => exact_type(arg, types),
                 ("NULLIF", Some((arg, 2))) if f.over.is_none() => exact_type(arg, types),
                 _ => None,

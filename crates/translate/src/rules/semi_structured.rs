@@ -1023,7 +1023,7 @@ impl VisitorMut for Flatten {
 
 /// Aggregate functions (Snowflake's and DuckDB's names): a SELECT calling one without OVER
 /// groups its rows, so it takes no added ORDER BY.
-const AGGREGATES: &[&str] = &[
+pub(crate) const AGGREGATES: &[&str] = &[
     "ANY_VALUE",
     "APPROX_COUNT_DISTINCT",
     "APPROX_QUANTILE",

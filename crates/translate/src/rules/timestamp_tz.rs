@@ -124,15 +124,120 @@ pub fn wants_column_types(statement: &Statement) -> bool {
 /// qualified by a table (or its alias) must name that table's TIMESTAMP_TZ column; any other
 /// reference (unqualified, or through a derived table or CTE) goes by the column name.
 pub fn read_instants(statement: &mut Statement, ctx: &Context) {
-    if ctx.tz_columns.is_empty() {
+    // The columns of derived tables and CTEs that carry a TIMESTAMP_TZ whole (a cast, a
+    // TO_TIMESTAMP_TZ, a TIMESTAMP_TZ column passed through) are stored values too.
+    let mut derived = DerivedTz {
+        columns: ctx.tz_columns.clone(),
+    };
+    let _ = sqlparser::ast::Visit::visit(&*statement, &mut derived);
+    if derived.columns.is_empty() {
         return;
     }
     let mut tables = TableNames::default();
     let _ = sqlparser::ast::Visit::visit(&*statement, &mut tables);
     let _ = statement.visit(&mut ReadInstants {
-        columns: &ctx.tz_columns,
+        columns: &derived.columns,
         tables: tables.0,
     });
+}
+
+/// Collects, inner queries first, the output columns of CTEs and derived tables that are
+/// TIMESTAMP_TZ values (as `("", name)`: read by name, like any reference through them).
+struct DerivedTz {
+    columns: Vec<(String, String)>,
+}
+
+impl DerivedTz {
+    fn is_tz(&self, e: &Expr) -> bool {
+        // A conversion the timestamp rules built already: the instant of a stored value.
+        if unwrapped(e).is_some() {
+            return true;
+        }
+        match e {
+            Expr::Nested(inner) => self.is_tz(inner),
+            Expr::Cast { data_type, .. } => matches!(
+                crate::types::sf_type(data_type),
+                Ok(snowglobe_catalog::SfType::TimestampTz { .. })
+            ),
+            Expr::Identifier(i) => self.named(&ident_name(i)),
+            Expr::CompoundIdentifier(parts) => {
+                parts.last().is_some_and(|c| self.named(&ident_name(c)))
+            }
+            Expr::Function(f) => {
+                let name = name_of(f);
+                let args = match &f.args {
+                    FunctionArguments::List(list) => list.args.len(),
+                    _ => 0,
+                };
+                match name.as_str() {
+                    "TO_TIMESTAMP_TZ" | "TRY_TO_TIMESTAMP_TZ" | "TIMESTAMP_TZ_FROM_PARTS" => true,
+                    "CONVERT_TIMEZONE" => args == 2,
+                    n if VALUE_FUNCTIONS.contains(&n) => match &f.args {
+                        FunctionArguments::List(list) => matches!(
+                            list.args.first(),
+                            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(a))) if self.is_tz(a)
+                        ),
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn named(&self, column: &str) -> bool {
+        self.columns.iter().any(|(_, c)| c == column)
+    }
+
+    fn collect(&mut self, body: &SetExpr) {
+        match body {
+            SetExpr::Select(select) => {
+                for item in &select.projection {
+                    let name = match item {
+                        SelectItem::ExprWithAlias { expr, alias } if self.is_tz(expr) => {
+                            ident_name(alias)
+                        }
+                        SelectItem::UnnamedExpr(
+                            e @ (Expr::Identifier(_) | Expr::CompoundIdentifier(_)),
+                        ) if self.is_tz(e) => match e {
+                            Expr::Identifier(i) => ident_name(i),
+                            Expr::CompoundIdentifier(parts) => {
+                                parts.last().map(ident_name).unwrap_or_default()
+                            }
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    if !self.named(&name) {
+                        self.columns.push((String::new(), name));
+                    }
+                }
+            }
+            SetExpr::Query(q) => self.collect(&q.body),
+            SetExpr::SetOperation { left, .. } => self.collect(left),
+            _ => {}
+        }
+    }
+}
+
+impl sqlparser::ast::Visitor for DerivedTz {
+    type Break = ();
+    fn post_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Derived { subquery, .. } = t {
+            self.collect(&subquery.body);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                self.collect(&cte.query.body);
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// The tables a statement names, by the name that qualifies their columns (alias or table
