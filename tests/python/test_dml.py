@@ -169,3 +169,16 @@ def test_pivot_and_unpivot_name_columns_as_snowflake(conn):
         'select * from (select 1 id, 10 "b", 20 c) unpivot (val for col in ("b", c as later)) order by val'
     )
     assert cur.fetchall() == [(1, "b", 10), (1, "LATER", 20)]
+
+
+def test_default_null_ordering_is_a_session_setting(connect, database):
+    query = "select column1 from values (2), (null), (1) order by column1"
+    first = connect(database=database, schema="PUBLIC")
+    other = connect(database=database, schema="PUBLIC")
+    run(first, "alter session set default_null_ordering = 'FIRST'")
+    assert run(first, query) == [(None,), (1,), (2,)]
+    assert run(other, query) == [(1,), (2,), (None,)]
+    # a session opened later neither takes it nor resets it
+    later = connect(database=database, schema="PUBLIC")
+    assert run(later, query) == [(1,), (2,), (None,)]
+    assert run(first, query) == [(None,), (1,), (2,)]

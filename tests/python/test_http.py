@@ -260,6 +260,8 @@ def test_a_resubmitted_request_runs_once(server, token):
     again = request(server, "POST", path + "&retryCount=1", query_body(f"insert into {table} values (1)"), json_headers(token))[1]
     assert first["success"] and again["success"], (first, again)
     assert again["data"]["queryId"] == first["data"]["queryId"]
+    third = request(server, "POST", path + "&retryCount=2", query_body(f"insert into {table} values (1)"), json_headers(token))[1]
+    assert third["data"]["queryId"] == first["data"]["queryId"]
     count = request(server, "POST", query_path(), query_body(f"select count(*) from {table}"), json_headers(token))[1]
     rows = count["data"].get("rowset")
     assert rows == [["1"]], count["data"]

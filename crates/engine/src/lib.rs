@@ -285,6 +285,20 @@ fn parse_database_file_name(file: &str) -> Option<(String, u64)> {
     }
 }
 
+/// Whether DuckDB SQL names a database (as the first part of a qualified name, `"DB".`).
+fn names_database(sql: &str, stored: &str) -> bool {
+    let needle = format!("{}.", quote(stored));
+    let mut from = 0;
+    while let Some(at) = sql[from..].find(&needle) {
+        let start = from + at;
+        if !sql[..start].ends_with('.') {
+            return true;
+        }
+        from = start + needle.len();
+    }
+    false
+}
+
 /// The error of a transaction whose work in a database was lost: another session dropped it.
 fn dropped_under_transaction(database: &str) -> SnowflakeError {
     SnowflakeError::new(
@@ -511,8 +525,8 @@ impl EngineSession {
 
     /// Open the client's transaction: from here on, a statement that fails is undone alone.
     pub fn begin_transaction(&self) -> Result<()> {
-        *self.began_with.borrow_mut() = self.database_ids()?;
         self.execute("BEGIN TRANSACTION")?;
+        *self.began_with.borrow_mut() = self.database_ids().unwrap_or_default();
         *self.written.borrow_mut() = Some(Vec::new());
         Ok(())
     }
@@ -558,7 +572,7 @@ impl EngineSession {
         began
             .iter()
             .filter(|(name, oid)| !now.contains(&(name.clone(), *oid)))
-            .find(|(name, _)| log.iter().any(|sql| sql.contains(&quote(name))))
+            .find(|(name, _)| log.iter().any(|sql| names_database(sql, name)))
             .map(|(name, _)| demangle(name).to_string())
     }
 
@@ -581,8 +595,8 @@ impl EngineSession {
                     }
                 }
             }
-            Err(_) => {
-                if let Some(e) = self.undo_failed_statement() {
+            Err(e) => {
+                if let Some(e) = self.undo_failed_statement(e) {
                     return Err(e);
                 }
             }
@@ -595,7 +609,8 @@ impl EngineSession {
     /// fails, COMMIT rolls back). So the transaction is rolled back, begun again and the
     /// statements that succeeded in it are run again. If that replay fails the transaction is
     /// left rolled back, and no longer tracked.
-    fn undo_failed_statement(&self) -> Option<SnowflakeError> {
+    /// Returns the error to answer with instead of `failed` when the transaction is lost.
+    fn undo_failed_statement(&self, failed: &SnowflakeError) -> Option<SnowflakeError> {
         let log = self.written.borrow().clone()?;
         self.conn.flush_prepared_statement_cache();
         self.catalog_changed();
@@ -605,12 +620,28 @@ impl EngineSession {
         let replayed = gone.is_none()
             && self.conn.execute_batch("BEGIN TRANSACTION").is_ok()
             && log.iter().all(|sql| self.conn.execute_batch(sql).is_ok());
-        if !replayed {
-            tracing::warn!("a failed statement's transaction could not be restored");
-            let _ = self.conn.execute_batch("ROLLBACK");
-            *self.written.borrow_mut() = None;
+        if replayed {
+            return None;
         }
-        gone.map(|name| dropped_under_transaction(&name))
+        tracing::warn!("a failed statement's transaction could not be restored");
+        let _ = self.conn.execute_batch("ROLLBACK");
+        *self.written.borrow_mut() = None;
+        // The client must learn that its earlier work in the transaction is gone too.
+        Some(match gone {
+            Some(name) => dropped_under_transaction(&name),
+            None => SnowflakeError::new(
+                failed.code,
+                format!(
+                    "{}\nThe transaction could not be kept and was rolled back.",
+                    failed.message
+                ),
+            ),
+        })
+    }
+
+    /// Whether the client's transaction is still open (a failure may have rolled it back).
+    pub fn transaction_open(&self) -> bool {
+        self.written.borrow().is_some()
     }
 
     /// Run a statement and return the row count DuckDB reports (INSERT/UPDATE/DELETE).
@@ -1051,6 +1082,21 @@ impl EngineSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn databases_are_named_as_qualifiers_only() {
+        let sql = r#"INSERT INTO "DB"."T"."X" SELECT * FROM "T"."PUBLIC"."Y""#;
+        assert!(names_database(sql, "DB"));
+        assert!(names_database(sql, "T"));
+        assert!(!names_database(
+            r#"INSERT INTO "DB"."T"."X" VALUES (1)"#,
+            "T"
+        ));
+        assert!(!names_database(
+            r#"INSERT INTO "DB"."S"."T" VALUES (1)"#,
+            "T"
+        ));
+    }
 
     #[test]
     fn file_names_round_trip() {

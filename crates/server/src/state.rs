@@ -169,22 +169,32 @@ impl AppState {
         lock(&self.queries).0.get(id).cloned()
     }
 
-    /// Record that a session's request id runs `query_id` now; the query it ran before, if
-    /// the client sent this request before (a retry).
+    /// Record that a session's request id runs `query_id`, unless the client sent this
+    /// request before (a retry) and its query is running or answered: then that query's id.
+    /// The record and the new query's Running state are set under one lock, so a retry
+    /// arriving meanwhile finds them.
     pub fn claim_request(&self, session: u64, request_id: &str, query_id: &str) -> Option<String> {
         let mut guard = lock(&self.requests);
         let (map, order) = &mut *guard;
         let key = (session, request_id.to_string());
-        let previous = map.insert(key.clone(), query_id.to_string());
-        if previous.is_none() {
-            order.push_back(key);
+        if let Some(previous) = map.get(&key) {
+            if matches!(
+                self.query(previous),
+                Some(QueryState::Running { .. } | QueryState::Done(_))
+            ) {
+                return Some(previous.clone());
+            }
+        } else {
+            order.push_back(key.clone());
             while order.len() > KEPT_RESULTS {
                 if let Some(old) = order.pop_front() {
                     map.remove(&old);
                 }
             }
         }
-        previous
+        map.insert(key, query_id.to_string());
+        self.set_query(query_id, QueryState::Running { session });
+        None
     }
 }
 

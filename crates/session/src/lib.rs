@@ -723,6 +723,11 @@ impl Session {
         request: &Request,
     ) -> Result<ResultSet> {
         let planned = plan(statement, ctx, sql)?;
+        // A failure may have rolled the client's transaction back (see the engine's
+        // `undo_failed_statement`): from here on there is none open.
+        if self.in_transaction && !self.conn.transaction_open() {
+            self.in_transaction = false;
+        }
         // DDL commits the open transaction first and then commits itself (Snowflake's
         // Transactions page: "DDL statements are always autocommitted").
         if self.in_transaction && !request.describe_only && is_ddl(&planned) {

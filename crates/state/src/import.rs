@@ -371,8 +371,14 @@ fn merge_account(existing: serde_json::Value, incoming: serde_json::Value) -> se
                         Value::Object(a)
                     }
                     (Some(Value::Array(mut a)), Value::Array(b)) => {
+                        // One grant of a role to a grantee, whenever and by whom it was made.
+                        let same = |x: &Value, y: &Value| {
+                            ["role", "to", "grantee"]
+                                .iter()
+                                .all(|k| x.get(k) == y.get(k))
+                        };
                         for item in b {
-                            if !a.contains(&item) {
+                            if !a.iter().any(|kept| same(kept, &item)) {
                                 a.push(item);
                             }
                         }

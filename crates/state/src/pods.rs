@@ -659,6 +659,18 @@ impl Remote {
     /// young; one it reuses is checked again once its record is written). Nothing is removed
     /// while any version record is unreadable: what it refers to is unknown.
     async fn collect_garbage(&self, grace: Duration) -> Result<(u32, u64), StateError> {
+        // Blobs first, version records after: a version recorded meanwhile is still seen.
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
+        let blobs = self.key(&["blobs"]);
+        let mut listing = self.store.list(Some(&blobs));
+        let mut old = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(|e| self.fail(e))?;
+            if meta.last_modified <= cutoff {
+                old.push((meta.location.clone(), meta.size));
+            }
+        }
         let mut referenced = std::collections::HashSet::new();
         for pod in self.pod_names().await? {
             for n in self.version_numbers(&pod).await? {
@@ -666,6 +678,8 @@ impl Remote {
                     Ok(record) => {
                         referenced.extend(record.manifest.files.into_iter().map(|f| f.sha256))
                     }
+                    // deleted meanwhile (another pod delete): it refers to nothing any more
+                    Err(StateError::NotFound(_)) => {}
                     Err(StateError::Invalid(e)) => {
                         tracing::warn!(pod = %pod, version = n, error = %e, "unreadable pod version record: no blob removed");
                         return Ok((0, 0));
@@ -674,20 +688,14 @@ impl Remote {
                 }
             }
         }
-        let cutoff = chrono::Utc::now()
-            - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
-        let blobs = self.key(&["blobs"]);
-        let mut listing = self.store.list(Some(&blobs));
-        let mut unreferenced = Vec::new();
-        while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(|e| self.fail(e))?;
-            let Some(sha) = meta.location.filename() else {
-                continue;
-            };
-            if !referenced.contains(sha) && meta.last_modified <= cutoff {
-                unreferenced.push((meta.location.clone(), meta.size));
-            }
-        }
+        let unreferenced: Vec<(ObjPath, u64)> = old
+            .into_iter()
+            .filter(|(location, _)| {
+                location
+                    .filename()
+                    .is_some_and(|sha| !referenced.contains(sha))
+            })
+            .collect();
         let (mut removed, mut freed) = (0, 0);
         for (location, size) in unreferenced {
             match self.store.delete(&location).await {

@@ -14,6 +14,24 @@ fn top_level(sql: &str, mut f: impl FnMut(char, i32) -> Result<(), String>) -> R
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
+        // An escape string (`E'..'`, backslashes escape) starts at an E not inside a word.
+        let escape_string = matches!(c, 'e' | 'E')
+            && next == Some('\'')
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'));
+        if escape_string {
+            i += 2;
+            loop {
+                match chars.get(i) {
+                    None => return Err("an unterminated quote".into()),
+                    Some('\\') => i += 2,
+                    Some('\'') if chars.get(i + 1) == Some(&'\'') => i += 2,
+                    Some('\'') => break,
+                    Some(_) => i += 1,
+                }
+            }
+            i += 1;
+            continue;
+        }
         match c {
             '\'' | '"' => {
                 i += 1;
@@ -36,20 +54,35 @@ fn top_level(sql: &str, mut f: impl FnMut(char, i32) -> Result<(), String>) -> R
                     i += 1;
                 }
             }
+            // Block comments nest, as DuckDB reads them.
             '/' if next == Some('*') => {
-                let rest: String = chars[i + 2..].iter().collect();
-                match rest.find("*/") {
-                    Some(end) => i += 2 + rest[..end].chars().count() + 1,
-                    None => return Err("an unterminated comment".into()),
+                let mut nesting = 1;
+                i += 2;
+                while nesting > 0 {
+                    match (chars.get(i), chars.get(i + 1)) {
+                        (None, _) => return Err("an unterminated comment".into()),
+                        (Some('/'), Some('*')) => {
+                            nesting += 1;
+                            i += 2;
+                        }
+                        (Some('*'), Some('/')) => {
+                            nesting -= 1;
+                            i += 2;
+                        }
+                        _ => i += 1,
+                    }
                 }
+                continue;
             }
             '$' => {
-                // `$tag$ ... $tag$` (the tag may be empty); a lone `$` is a parameter.
+                // `$tag$ ... $tag$` (the tag may be empty, else starts with a letter or `_`);
+                // `$1` is a parameter.
+                let parameter = chars.get(i + 1).is_some_and(char::is_ascii_digit);
                 let tag_len = chars[i + 1..]
                     .iter()
                     .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
                     .count();
-                if chars.get(i + 1 + tag_len) == Some(&'$') {
+                if !parameter && chars.get(i + 1 + tag_len) == Some(&'$') {
                     let tag: String = chars[i..i + tag_len + 2].iter().collect();
                     let rest: String = chars[i + tag_len + 2..].iter().collect();
                     match rest.find(&tag) {
@@ -139,6 +172,8 @@ mod tests {
             "CREATE VIEW V AS SELECT 1; COPY (SELECT 1) TO '/tmp/x'",
             "CREATE VIEW V AS SELECT 'unterminated",
             "CREATE VIEW V AS SELECT 1 /* open",
+            "CREATE VIEW V AS SELECT E'\\'' ; COPY (SELECT 42) TO '/tmp/pwn' ; --'",
+            "CREATE VIEW V AS SELECT 1 /* /* */ ' */ ; COPY (SELECT 1) TO '/tmp/pwn' ; /* ' */",
         ] {
             assert!(check_view("V", bad).is_err(), "{bad}");
         }
@@ -160,6 +195,7 @@ mod tests {
             "1, evil INT",
             "1)",
             "(1",
+            "E'\\'' ); COPY (SELECT 7) TO '/tmp/pwn'; CREATE TABLE zz (a VARCHAR DEFAULT E'\\''",
         ] {
             assert!(check_default("C", bad).is_err(), "{bad}");
         }

@@ -217,18 +217,33 @@ pub async fn query(
     let query_id = new_query_id();
     // A request the client sends again (a retry after a lost answer, with the same requestId)
     // is answered with the first one's result, not run twice; unless that one failed.
-    if let Some(request_id) = url.get("requestId").filter(|r| !r.is_empty()) {
-        if let Some(previous) = state.claim_request(handle.id, request_id, &query_id) {
-            loop {
-                match state.query(&previous) {
-                    Some(QueryState::Done(answer)) if !async_exec => {
-                        state.claim_request(handle.id, request_id, &previous);
-                        return respond(Ok(answer), &previous);
-                    }
-                    Some(QueryState::Running { .. }) if !async_exec => {
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                    }
-                    _ => break,
+    let request_id = url.get("requestId").filter(|r| !r.is_empty());
+    let previous = match request_id {
+        Some(r) => state.claim_request(handle.id, r, &query_id),
+        None => {
+            state.set_query(&query_id, QueryState::Running { session: handle.id });
+            None
+        }
+    };
+    if let Some(previous) = previous {
+        if async_exec {
+            return async_started(&previous);
+        }
+        loop {
+            match state.query(&previous) {
+                Some(QueryState::Done(answer)) => return respond(Ok(answer), &previous),
+                Some(QueryState::Failed(e)) => return failure(&e, Some(&previous)),
+                Some(QueryState::Running { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                None => {
+                    return failure(
+                        &SnowflakeError::new(
+                            ErrorCode::QueryNotFound,
+                            format!("Query {previous} not found."),
+                        ),
+                        Some(&previous),
+                    )
                 }
             }
         }
@@ -237,7 +252,6 @@ pub async fn query(
         query_id: Some(query_id.clone()),
         ..request
     };
-    state.set_query(&query_id, QueryState::Running { session: handle.id });
     let run = {
         let state = Arc::clone(&state);
         let query_id = query_id.clone();
@@ -251,24 +265,29 @@ pub async fn query(
     };
     if async_exec {
         tokio::task::spawn_blocking(run);
-        let body = json!({
-            "success": true,
-            "code": "333334",
-            "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring and management.",
-            "data": {
-                "queryId": query_id,
-                "getResultUrl": format!("/queries/{query_id}/result"),
-                "queryAbortsAfterSecs": 300,
-                "progressDesc": null,
-            },
-            "headers": null,
-        });
-        return axum::Json(body).into_response();
+        return async_started(&query_id);
     }
     match tokio::task::spawn_blocking(run).await {
         Ok(result) => respond(result, &query_id),
         Err(e) => failure(&SnowflakeError::internal(e), Some(&query_id)),
     }
+}
+
+/// The answer to an asynchronous request: the query runs, its id tells where its result will be.
+fn async_started(query_id: &str) -> Response {
+    axum::Json(json!({
+        "success": true,
+        "code": "333334",
+        "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring and management.",
+        "data": {
+            "queryId": query_id,
+            "getResultUrl": format!("/queries/{query_id}/result"),
+            "queryAbortsAfterSecs": 300,
+            "progressDesc": null,
+        },
+        "headers": null,
+    }))
+    .into_response()
 }
 
 /// `GET /queries/{id}/result`: a stored answer, or "in progress" while it runs.

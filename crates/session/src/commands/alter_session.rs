@@ -37,5 +37,5 @@ fn null_ordering(session: &mut Session, value: Option<&str>) -> Result<()> {
     };
     session
         .conn()
-        .execute(&format!("SET default_null_order = '{order}'"))
+        .execute(&format!("SET SESSION default_null_order = '{order}'"))
 }

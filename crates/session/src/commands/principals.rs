@@ -46,6 +46,7 @@ pub struct RoleGrant {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Registry {
     pub roles: BTreeMap<String, RoleRecord>,
     pub users: BTreeMap<String, UserRecord>,

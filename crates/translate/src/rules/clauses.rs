@@ -86,8 +86,8 @@ impl VisitorMut for Clauses {
                 with.recursive = true;
                 // A recursive term that aggregates never converges in DuckDB (it runs until
                 // stopped); Snowflake refuses it.
-                if let SetExpr::SetOperation { right, .. } = cte.query.body.as_ref() {
-                    if aggregates(right) {
+                if let SetExpr::SetOperation { .. } = cte.query.body.as_ref() {
+                    if recursive_branches_aggregate(&cte.query.body, &name) {
                         self.0.set(SnowflakeError::compilation(
                             ErrorCode::SyntaxError,
                             format!(
@@ -125,24 +125,42 @@ impl VisitorMut for Clauses {
     }
 }
 
-/// Whether a query reads a table of this (one-part) name anywhere.
-fn names_table(query: &Query, name: &str) -> bool {
-    struct Find<'a>(&'a str, bool);
-    impl sqlparser::ast::Visitor for Find<'_> {
-        type Break = ();
-        fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
-            if let TableFactor::Table { name, .. } = t {
-                if let [part] = name.0.as_slice() {
-                    if part.as_ident().map(crate::names::ident_name).as_deref() == Some(self.0) {
-                        self.1 = true;
-                        return ControlFlow::Break(());
-                    }
-                }
-            }
-            ControlFlow::Continue(())
+/// Whether a branch of a set operation that reads the CTE `name` aggregates.
+fn recursive_branches_aggregate(body: &SetExpr, name: &str) -> bool {
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            recursive_branches_aggregate(left, name) || recursive_branches_aggregate(right, name)
+        }
+        SetExpr::Query(q) => recursive_branches_aggregate(&q.body, name),
+        branch => {
+            let mut find = NamesTable(name, false);
+            let _ = sqlparser::ast::Visit::visit(branch, &mut find);
+            find.1 && aggregates(branch)
         }
     }
-    let mut find = Find(name, false);
+}
+
+/// Finds a table of a (one-part) name.
+struct NamesTable<'a>(&'a str, bool);
+
+impl sqlparser::ast::Visitor for NamesTable<'_> {
+    type Break = ();
+    fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, .. } = t {
+            if let [part] = name.0.as_slice() {
+                if part.as_ident().map(crate::names::ident_name).as_deref() == Some(self.0) {
+                    self.1 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether a query reads a table of this (one-part) name anywhere.
+fn names_table(query: &Query, name: &str) -> bool {
+    let mut find = NamesTable(name, false);
     let _ = sqlparser::ast::Visit::visit(query, &mut find);
     find.1
 }

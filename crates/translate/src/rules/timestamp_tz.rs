@@ -127,27 +127,33 @@ pub fn read_instants(statement: &mut Statement, ctx: &Context) {
     // The columns of derived tables and CTEs that carry a TIMESTAMP_TZ whole (a cast, a
     // TO_TIMESTAMP_TZ, a TIMESTAMP_TZ column passed through) are stored values too.
     let mut derived = DerivedTz {
-        columns: ctx.tz_columns.clone(),
+        tables: &ctx.tz_columns,
+        columns: vec![],
     };
     let _ = sqlparser::ast::Visit::visit(&*statement, &mut derived);
-    if derived.columns.is_empty() {
+    if ctx.tz_columns.is_empty() && derived.columns.is_empty() {
         return;
     }
     let mut tables = TableNames::default();
     let _ = sqlparser::ast::Visit::visit(&*statement, &mut tables);
     let _ = statement.visit(&mut ReadInstants {
-        columns: &derived.columns,
+        columns: &ctx.tz_columns,
+        derived: &derived.columns,
         tables: tables.0,
+        scopes: vec![],
     });
 }
 
 /// Collects, inner queries first, the output columns of CTEs and derived tables that are
 /// TIMESTAMP_TZ values (as `("", name)`: read by name, like any reference through them).
-struct DerivedTz {
+struct DerivedTz<'a> {
+    /// The TIMESTAMP_TZ columns of the tables read.
+    tables: &'a [(String, String)],
+    /// (CTE or derived table name, column): references to it read by that source's name.
     columns: Vec<(String, String)>,
 }
 
-impl DerivedTz {
+impl DerivedTz<'_> {
     fn is_tz(&self, e: &Expr) -> bool {
         // A conversion the timestamp rules built already: the instant of a stored value.
         if unwrapped(e).is_some() {
@@ -187,10 +193,13 @@ impl DerivedTz {
     }
 
     fn named(&self, column: &str) -> bool {
-        self.columns.iter().any(|(_, c)| c == column)
+        self.tables
+            .iter()
+            .chain(&self.columns)
+            .any(|(_, c)| c == column)
     }
 
-    fn collect(&mut self, body: &SetExpr) {
+    fn collect(&mut self, source: &str, body: &SetExpr) {
         match body {
             SetExpr::Select(select) => {
                 for item in &select.projection {
@@ -209,23 +218,31 @@ impl DerivedTz {
                         },
                         _ => continue,
                     };
-                    if !self.named(&name) {
-                        self.columns.push((String::new(), name));
+                    let entry = (source.to_string(), name);
+                    if !self.columns.contains(&entry) {
+                        self.columns.push(entry);
                     }
                 }
             }
-            SetExpr::Query(q) => self.collect(&q.body),
-            SetExpr::SetOperation { left, .. } => self.collect(left),
+            SetExpr::Query(q) => self.collect(source, &q.body),
+            SetExpr::SetOperation { left, .. } => self.collect(source, left),
             _ => {}
         }
     }
 }
 
-impl sqlparser::ast::Visitor for DerivedTz {
+impl sqlparser::ast::Visitor for DerivedTz<'_> {
     type Break = ();
     fn post_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Derived { subquery, .. } = t {
-            self.collect(&subquery.body);
+        if let TableFactor::Derived {
+            subquery, alias, ..
+        } = t
+        {
+            let source = alias
+                .as_ref()
+                .map(|a| ident_name(&a.name))
+                .unwrap_or_default();
+            self.collect(&source, &subquery.body);
         }
         ControlFlow::Continue(())
     }
@@ -233,10 +250,39 @@ impl sqlparser::ast::Visitor for DerivedTz {
     fn post_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
-                self.collect(&cte.query.body);
+                self.collect(&ident_name(&cte.alias.name), &cte.query.body);
             }
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// The names a SELECT's FROM clause gives its relations (alias, else table name; "" for a
+/// derived table without alias): the sources its unqualified column references read.
+fn sources(select: &sqlparser::ast::Select, out: &mut Vec<String>) {
+    {
+        {
+            for t in &select.from {
+                for factor in
+                    std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+                {
+                    let name = match factor {
+                        TableFactor::Table { name, alias, .. } => alias
+                            .as_ref()
+                            .map(|a| ident_name(&a.name))
+                            .or_else(|| name.0.last().and_then(|p| p.as_ident()).map(ident_name)),
+                        TableFactor::Derived { alias, .. } => Some(
+                            alias
+                                .as_ref()
+                                .map(|a| ident_name(&a.name))
+                                .unwrap_or_default(),
+                        ),
+                        _ => None,
+                    };
+                    out.extend(name);
+                }
+            }
+        }
     }
 }
 
@@ -267,20 +313,48 @@ impl sqlparser::ast::Visitor for TableNames {
 
 struct ReadInstants<'a> {
     columns: &'a [(String, String)],
+    /// TIMESTAMP_TZ columns of CTEs and derived tables, by their source's name.
+    derived: &'a [(String, String)],
     tables: std::collections::HashMap<String, Option<String>>,
+    /// The sources of each query being visited, innermost last.
+    scopes: Vec<Vec<String>>,
 }
 
 impl ReadInstants<'_> {
     fn is_tz(&self, qualifier: Option<&sqlparser::ast::Ident>, column: &str) -> bool {
         let table = qualifier.and_then(|q| self.tables.get(&ident_name(q)).cloned().flatten());
-        self.columns
+        let of_table = self
+            .columns
             .iter()
-            .any(|(t, c)| c == column && table.as_ref().is_none_or(|table| table == t))
+            .any(|(t, c)| c == column && table.as_ref().is_none_or(|table| table == t));
+        // A derived column is read through its source: named by it, or unqualified where the
+        // query reads that source.
+        let scope = self.scopes.last();
+        let of_derived = self.derived.iter().any(|(source, c)| {
+            c == column
+                && match qualifier {
+                    Some(q) => ident_name(q) == *source,
+                    None => scope.is_some_and(|s| s.contains(source)),
+                }
+        });
+        of_table || of_derived
     }
 }
 
 impl VisitorMut for ReadInstants<'_> {
     type Break = ();
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        let mut names = Vec::new();
+        sources(select, &mut names);
+        self.scopes.push(names);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_select(&mut self, _: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        self.scopes.pop();
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let tz = match &*expr {
             Expr::Identifier(i) => self.is_tz(None, &ident_name(i)),
@@ -519,6 +593,18 @@ mod tests {
         let mut c = ctx();
         c.tz_columns = vec![("T".into(), "TS".into())];
         translate_in(sql, &c)
+    }
+
+    #[test]
+    fn derived_columns_are_read_where_their_source_is() {
+        let sql = translate_in(
+            "with c as (select x::timestamp_tz as z from a) \
+             select z from raw where z > '2024-01-01' union all select z from c where z > '2024-01-01'",
+            &ctx(),
+        );
+        let (raw, cte) = sql.split_once("UNION ALL").unwrap();
+        assert!(!raw.contains("struct_extract(\"Z\""), "{sql}");
+        assert!(cte.contains("struct_extract(\"Z\", 'instant') >"), "{sql}");
     }
 
     #[test]
