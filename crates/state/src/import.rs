@@ -113,13 +113,7 @@ pub fn apply(
         .chain(&summary.dropped)
         .cloned()
         .collect();
-    // Beside the state (not in the system's temporary directory): it may be large.
-    std::fs::create_dir_all(engine.stage_root())
-        .map_err(|e| StateError::io(engine.stage_root(), e))?;
-    let backup = tempfile::Builder::new()
-        .prefix(".import-backup")
-        .tempdir_in(engine.stage_root())
-        .map_err(|e| StateError::Internal(format!("cannot create a backup directory: {e}")))?;
+    let backup = scratch_dir(engine, ".import-backup")?;
     if !affected.is_empty() {
         crate::export::export_to_dir(engine, Some(&affected), backup.path(), &mut |_| {})?;
     }
@@ -238,12 +232,7 @@ fn unchanged_databases(
     if summary.replaced.is_empty() {
         return Ok(summary);
     }
-    std::fs::create_dir_all(engine.stage_root())
-        .map_err(|e| StateError::io(engine.stage_root(), e))?;
-    let scratch = tempfile::Builder::new()
-        .prefix(".dry-run")
-        .tempdir_in(engine.stage_root())
-        .map_err(|e| StateError::Internal(format!("cannot create a scratch directory: {e}")))?;
+    let scratch = scratch_dir(engine, ".dry-run")?;
     let running =
         crate::export::export_to_dir(engine, Some(&summary.replaced), scratch.path(), &mut |_| {})?;
     let (same, changed): (Vec<String>, Vec<String>) =
@@ -325,11 +314,7 @@ fn account_files(
             .find(|f| f.path == *name);
         match (incoming, strategy) {
             (None, Strategy::Merge) => {}
-            (None, Strategy::Overwrite) => {
-                if target.exists() {
-                    std::fs::remove_file(&target).map_err(|e| StateError::io(&target, e))?;
-                }
-            }
+            (None, Strategy::Overwrite) => remove_account_file(&target)?,
             (Some(file), Strategy::Overwrite) => {
                 file.place(&bundle.path_of(&file.file)?, &target)?
             }
@@ -647,12 +632,27 @@ pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
     }
     // Warehouses, roles and users go back to a new account's.
     for name in crate::bundle::ACCOUNT_FILES {
-        let file = engine.stage_root().join(name);
-        if file.exists() {
-            std::fs::remove_file(&file).map_err(|e| StateError::io(&file, e))?;
-        }
+        remove_account_file(&engine.stage_root().join(name))?;
     }
     Ok(dbs)
+}
+
+fn remove_account_file(file: &std::path::Path) -> Result<(), StateError> {
+    if file.exists() {
+        std::fs::remove_file(file).map_err(|e| StateError::io(file, e))?;
+    }
+    Ok(())
+}
+
+/// A temporary directory beside the state (not in the system's temporary directory: what an
+/// import exports into it may be large), removed when dropped.
+fn scratch_dir(engine: &Engine, prefix: &str) -> Result<tempfile::TempDir, StateError> {
+    std::fs::create_dir_all(engine.stage_root())
+        .map_err(|e| StateError::io(engine.stage_root(), e))?;
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(engine.stage_root())
+        .map_err(|e| StateError::Internal(format!("cannot create a scratch directory: {e}")))
 }
 
 /// The SELECT list that reads a table's Parquet file into its columns: `*`, except that a
