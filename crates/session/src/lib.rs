@@ -14,6 +14,7 @@ pub mod commands;
 mod information_schema;
 mod load_history;
 pub mod params;
+mod pivot;
 mod result_scan;
 pub mod results;
 mod scripting;
@@ -639,7 +640,13 @@ impl Session {
         }
     }
 
-    fn run_one(&mut self, statement: Statement, sql: &str, request: &Request) -> Result<ResultSet> {
+    fn run_one(
+        &mut self,
+        mut statement: Statement,
+        sql: &str,
+        request: &Request,
+    ) -> Result<ResultSet> {
+        self.resolve_dynamic_pivots(&mut statement)?;
         let mut ctx = self.context();
         ctx.target_columns = self.target_columns(&statement, &ctx);
         ctx.functions = self.called_functions(&statement, &ctx);

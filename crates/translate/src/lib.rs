@@ -10,6 +10,7 @@
 //! - [`parse`]: parsing and syntax errors in Snowflake's wording.
 //! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
 //! - [`plan`]: statement classification into [`Plan`]s.
+//! - [`pivot`]: dynamic pivots (`IN (ANY)`, `IN (subquery)`) and `DEFAULT ON NULL`.
 //! - [`get_ddl`]: `SELECT GET_DDL(...)`, answered by the session from its catalog.
 //! - [`stages`]: stage statements (CREATE STAGE, PUT, GET, LIST, REMOVE, COPY INTO), read by
 //!   a reader of their own.
@@ -24,6 +25,7 @@ pub mod binds;
 pub mod get_ddl;
 pub mod names;
 pub mod parse;
+pub mod pivot;
 pub mod plan;
 pub mod rules;
 pub mod scripting;

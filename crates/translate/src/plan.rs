@@ -470,6 +470,7 @@ pub enum SqlKind {
 pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> {
     // Columns are named from the text as written, before `$x` and `seq.NEXTVAL` are replaced.
     crate::rules::column_names::name_projection_columns(&mut statement, sql);
+    crate::pivot::default_on_null(&mut statement)?;
     crate::variables::substitute(&mut statement, ctx)?;
     if let Some(command) = crate::statements::command(&statement, ctx)? {
         return Ok(Plan::Command(command));

@@ -1,0 +1,39 @@
+//! Dynamic pivots (`PIVOT (... FOR c IN (ANY))`, `IN (<subquery>)`): their values are read
+//! first, then the pivot runs as if they had been written out.
+
+use snowglobe_catalog::SfType;
+use snowglobe_engine::arrow::array::Array;
+use snowglobe_error::Result;
+use snowglobe_translate::pivot::{fill_pivot_values, next_dynamic_pivot, PivotValue};
+
+use crate::sqlparser_compat::Statement;
+use crate::Session;
+
+impl Session {
+    /// Make each dynamic pivot of `statement` a value list: the distinct values (or the
+    /// subquery's first column) in the order read, NULL left out.
+    pub(crate) fn resolve_dynamic_pivots(&mut self, statement: &mut Statement) -> Result<()> {
+        while let Some(query) = next_dynamic_pivot(statement) {
+            let result = self.query(&query)?;
+            let bare = matches!(
+                result.columns.first().map(|c| &c.sf_type),
+                Some(SfType::Number { .. } | SfType::Float | SfType::Boolean)
+            );
+            let mut values = Vec::new();
+            for batch in &result.batches {
+                let Some(column) = batch.columns().first() else {
+                    continue;
+                };
+                for row in 0..batch.num_rows() {
+                    if column.is_null(row) {
+                        continue;
+                    }
+                    let text = crate::result_scan::cell_text(column.as_ref(), row)?;
+                    values.push(PivotValue { text, bare });
+                }
+            }
+            fill_pivot_values(statement, values);
+        }
+        Ok(())
+    }
+}
