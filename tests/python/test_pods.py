@@ -126,7 +126,10 @@ def test_delete(srv):
     srv.cli("pod", "save", "doomed").ok()
     srv.cli("pod", "save", "doomed").ok()
     srv.cli("pod", "save", "survivor").ok()
+    pod_dir = srv.volume_dir / "pods" / "local" / "pods" / "doomed"
+    assert pod_dir.is_dir()
     srv.cli("pod", "delete", "doomed").ok()
+    assert not pod_dir.exists(), "the deleted pod's folder is left behind"
     listing = srv.cli("pod", "list").ok().out
     assert "doomed" not in listing and "survivor" in listing
     srv.cli("pod", "load", "doomed").failed("doomed")

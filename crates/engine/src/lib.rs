@@ -78,6 +78,9 @@ pub struct Engine {
     /// The generation the next database file gets (see [`database_file_name`]): above every
     /// file found at start, so no path is ever attached twice in a process.
     generation: std::sync::atomic::AtomicU64,
+    /// Held while the account files under the stage root (warehouses, roles and users) are
+    /// written: by the sessions' registries and by state import and reset.
+    account_files: std::sync::Mutex<()>,
 }
 
 const TZ_UNKNOWN: u8 = 0;
@@ -158,6 +161,7 @@ impl Engine {
             timestamp_tz: std::sync::atomic::AtomicU8::new(TZ_UNKNOWN),
             catalog_epoch: std::sync::atomic::AtomicU64::new(0),
             generation: std::sync::atomic::AtomicU64::new(1),
+            account_files: std::sync::Mutex::new(()),
         };
         if let Storage::Directory(dir) = &engine.storage {
             engine.attach_files(dir)?;
@@ -166,7 +170,7 @@ impl Engine {
     }
 
     /// Attach the database files of a directory: of several files of one database (left by a
-    /// crash between writing a new generation and removing the old one), the newest. A
+    /// crash between dropping it and removing its file), the newest; the older are removed. A
     /// write-ahead log whose database file is gone belonged to a dropped database: removed.
     fn attach_files(&self, dir: &std::path::Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -192,15 +196,17 @@ impl Engine {
             };
             self.generation
                 .fetch_max(generation + 1, std::sync::atomic::Ordering::AcqRel);
-            match newest.get(&stored) {
-                Some((seen, _)) if *seen > generation => {
-                    tracing::warn!(file = %path.display(), "older file of a database, not attached");
-                }
-                _ => {
-                    if let Some((_, older)) = newest.insert(stored, (generation, path.clone())) {
-                        tracing::warn!(file = %older.display(), "older file of a database, not attached");
-                    }
-                }
+            // An older generation belongs to a database dropped before: the newest file is the
+            // database, the older goes now.
+            let older = match newest.get(&stored) {
+                Some((seen, _)) if *seen > generation => Some(path.clone()),
+                _ => newest
+                    .insert(stored, (generation, path.clone()))
+                    .map(|(_, older)| older),
+            };
+            if let Some(older) = older {
+                tracing::info!(file = %older.display(), "removing an older file of a database");
+                remove_database_file(&older);
             }
         }
         let root = self.root();
@@ -257,6 +263,13 @@ impl Engine {
         }
     }
 
+    /// Hold this while writing an account file under the stage root (see `account_files`).
+    pub fn account_files_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.account_files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The directory holding internal stages' files (created on first use).
     pub fn stage_root(&self) -> &std::path::Path {
         &self.stage_root
@@ -273,6 +286,16 @@ impl Engine {
 /// again under its name needs a file of its own. `~` never occurs in an encoded name.
 fn database_file_name(stored: &str, generation: u64) -> String {
     format!("{}~{generation}.duckdb", encode_file_name(stored))
+}
+
+/// Remove a database file and its write-ahead log (best effort: a file left is not attached).
+fn remove_database_file(path: &std::path::Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        tracing::warn!(file = %path.display(), error = %e, "could not remove an older database file");
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push(".wal");
+    let _ = std::fs::remove_file(std::path::PathBuf::from(wal));
 }
 
 /// The stored database name and generation of a database file name; files written before
@@ -1105,6 +1128,36 @@ mod tests {
             assert!(!encoded.contains('/'));
             assert_eq!(decode_file_name(&encoded), name);
         }
+    }
+
+    #[test]
+    fn an_older_file_of_a_database_is_removed_at_open() {
+        let dir = std::env::temp_dir().join(format!("sg-gen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let engine = Engine::open(Storage::Directory(dir.clone())).unwrap();
+            let conn = engine.connect().unwrap();
+            conn.create_database("KEPT").unwrap();
+            conn.execute(r#"CREATE TABLE "KEPT"."main"."T" AS SELECT 42 AS x"#)
+                .unwrap();
+        }
+        // A stale generation below the live one (a crash between DROP and its file's removal).
+        let live = dir.join(database_file_name("KEPT", 1));
+        assert!(live.exists());
+        let stale = dir.join(database_file_name("KEPT", 0));
+        std::fs::copy(&live, &stale).unwrap();
+        let engine = Engine::open(Storage::Directory(dir.clone())).unwrap();
+        assert!(!stale.exists());
+        assert!(live.exists());
+        let conn = engine.connect().unwrap();
+        assert_eq!(
+            conn.strings(r#"SELECT x::VARCHAR FROM "KEPT"."main"."T""#)
+                .unwrap(),
+            vec!["42".to_string()]
+        );
+        drop(conn);
+        drop(engine);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -139,8 +139,18 @@ impl<T: Serialize + serde::de::DeserializeOwned> JsonFile<T> {
         &self.value
     }
 
-    /// Save `value`, then make it the current one: a failed save changes nothing.
-    pub fn replace(&mut self, value: T) -> Result<()> {
+    /// Save `value`, then make it the current one: a failed save changes nothing. `engine`'s
+    /// account-file lock is held meanwhile; a file rewritten by another writer (a state import
+    /// or reset) since it was read is not overwritten: the statement fails, to be run again.
+    pub fn replace(&mut self, value: T, engine: &snowglobe_engine::Engine) -> Result<()> {
+        let _writing = engine.account_files_lock();
+        if stamp(&self.file) != self.stamp {
+            *self = JsonFile::open(self.file.clone(), self.what, self.fresh);
+            return Err(SnowflakeError::internal(format!(
+                "the {} changed meanwhile (a state import or reset); run the statement again",
+                self.what
+            )));
+        }
         save_json(&self.file, &value, self.what)?;
         self.stamp = stamp(&self.file);
         self.value = value;
@@ -162,6 +172,33 @@ pub(crate) fn save_json(file: &std::path::Path, value: &impl Serialize, what: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registry_does_not_overwrite_what_an_import_wrote_meanwhile() {
+        let dir = std::env::temp_dir().join(format!("sg-registry-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("roles.json");
+        let engine = snowglobe_engine::Engine::open(snowglobe_engine::Storage::Memory).unwrap();
+        let mut registry: JsonFile<Vec<String>> = JsonFile::open(path.clone(), "roles", Vec::new);
+        registry.replace(vec!["A".into()], &engine).unwrap();
+        let mut next = registry.current().clone();
+        next.push("B".into());
+        // An import writes the file between the read and the write.
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::fs::write(&path, br#"["IMPORTED", "ROLES"]"#).unwrap();
+        assert!(registry.replace(next, &engine).is_err());
+        assert_eq!(
+            registry.current(),
+            &vec!["IMPORTED".to_string(), "ROLES".into()]
+        );
+        // Run again, the statement builds on what the import wrote.
+        let mut next = registry.current().clone();
+        next.push("B".into());
+        registry.replace(next, &engine).unwrap();
+        let saved: Vec<String> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved, ["IMPORTED", "ROLES", "B"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_new_table_of_the_same_name_starts_empty_and_history_survives_a_reopen() {

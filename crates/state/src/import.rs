@@ -305,6 +305,7 @@ fn account_files(
     strategy: Strategy,
 ) -> Result<(), StateError> {
     let root = engine.stage_root();
+    let _writing = engine.account_files_lock();
     for name in crate::bundle::ACCOUNT_FILES {
         let target = root.join(name);
         let incoming = bundle
@@ -631,6 +632,7 @@ pub fn reset(engine: &Arc<Engine>) -> Result<Vec<String>, StateError> {
         std::fs::remove_dir_all(&users).map_err(|e| StateError::io(&users, e))?;
     }
     // Warehouses, roles and users go back to a new account's.
+    let _writing = engine.account_files_lock();
     for name in crate::bundle::ACCOUNT_FILES {
         remove_account_file(&engine.stage_root().join(name))?;
     }

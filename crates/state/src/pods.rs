@@ -122,6 +122,8 @@ pub struct Remote {
     prefix: ObjPath,
     /// How the remote is shown to users (never with credentials).
     pub display: String,
+    /// The directory of a local remote (whose emptied folders are removed).
+    local_dir: Option<PathBuf>,
 }
 
 /// Object-store errors with their causes (a refused connection is in the source chain).
@@ -260,6 +262,7 @@ impl Remote {
             store: Arc::new(store),
             prefix: ObjPath::default(),
             display,
+            local_dir: Some(dir.to_path_buf()),
         })
     }
 
@@ -342,6 +345,7 @@ impl Remote {
             store: Arc::new(store),
             prefix: ObjPath::from(prefix.trim_matches('/')),
             display,
+            local_dir: None,
         })
     }
 
@@ -645,6 +649,10 @@ impl Remote {
                 .delete(&self.version_key(name, *n))
                 .await
                 .map_err(|e| self.fail(e))?;
+        }
+        if let Some(dir) = &self.local_dir {
+            // The pod's folder, now empty (a folder still holding something stays).
+            let _ = std::fs::remove_dir(dir.join("pods").join(name));
         }
         let (blobs_removed, bytes_freed) = self.collect_garbage(gc_grace()).await?;
         Ok(DeleteReport {

@@ -327,7 +327,7 @@ pub fn execute(session: &mut Session, command: &AccessCommand) -> Result<ResultS
             return describe_user(session, name);
         }
     };
-    principals.replace(next)?;
+    principals.replace(next, &session.shared().engine)?;
     ResultSet::status(StatementType::Ddl, answer)
 }
 

@@ -196,7 +196,7 @@ pub fn create(
             return Err(SnowflakeError::already_exists("Object", name));
         }
         warehouses.insert(name.to_string(), warehouse);
-        registry.replace(warehouses)?;
+        registry.replace(warehouses, &session.shared().engine)?;
     }
     session.warehouse = Some(name.to_string());
     ResultSet::status(
@@ -278,7 +278,7 @@ pub fn alter(
             }
         }
         warehouse.updated_on = at;
-        registry.replace(warehouses)?;
+        registry.replace(warehouses, &session.shared().engine)?;
     }
     if let Some(to) = renamed {
         if session.warehouse.as_deref() == Some(name.as_str()) {
@@ -294,7 +294,7 @@ pub fn drop(session: &mut Session, name: &str, if_exists: bool) -> Result<Result
         let mut warehouses = registry.current().clone();
         let removed = warehouses.remove(name).is_some();
         if removed {
-            registry.replace(warehouses)?;
+            registry.replace(warehouses, &session.shared().engine)?;
         }
         removed
     };
