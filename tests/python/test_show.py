@@ -170,7 +170,7 @@ def test_get_ddl_recreates_tables_views_and_schemas(conn):
         "\t\"id\" NUMBER(10,2) COMMENT 'it\\'s',\n"
         "\tTS TIMESTAMP_NTZ(9),\n"
         "\tFLAG BOOLEAN,\n"
-        "\tSEQ_ID NUMBER(38,0) autoincrement start 1 increment 1 order\n"
+        "\tSEQ_ID NUMBER(38,0) autoincrement start 1 increment 1 noorder\n"
         ");"
     )
     assert run(conn, "select get_ddl('TABLE', '\"lower\"')") == [(lower,)]

@@ -403,7 +403,7 @@ def test_sequences_defaults_and_keys_travel_with_the_state(tmp_path):
         assert sql(dconn, "select s.nextval") == [(25,)]
         described = {r[0]: r for r in sql(dconn, "describe table t")}
         assert described["ID"][4] == "s.nextval" and described["ID"][5] == "Y"
-        assert described["N"][4] == "IDENTITY START 1 INCREMENT 1 ORDER"
+        assert described["N"][4] == "IDENTITY START 1 INCREMENT 1 NOORDER"
 
 
 def test_unique_and_foreign_keys_travel_with_the_state(tmp_path):

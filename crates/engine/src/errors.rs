@@ -96,6 +96,12 @@ pub fn from_message(message: &str) -> SnowflakeError {
         _ if first_line.starts_with("Map keys must be unique") => {
             SnowflakeError::new(ErrorCode::DuplicateFieldKey, "Duplicate field key")
         }
+        _ if first_line.starts_with("More than one row returned by a subquery") => {
+            SnowflakeError::new(
+                ErrorCode::SingleRowSubquery,
+                "Single-row subquery returns more than one row.",
+            )
+        }
         _ if first_line.contains("cannot affect the same target row more than once") => {
             SnowflakeError::new(
                 ErrorCode::DuplicateRow,

@@ -81,6 +81,8 @@ pub enum ErrorCode {
     CannotParse,
     /// 100090: a MERGE or UPDATE that would change one target row twice.
     DuplicateRow,
+    /// 090150: a scalar subquery returned more than one row.
+    SingleRowSubquery,
     /// 100048: a regular expression that does not compile.
     InvalidRegex,
     /// 002020: an INSERT giving more or fewer values than the columns it names.
@@ -148,6 +150,7 @@ impl ErrorCode {
             ErrorCode::StringTooLong => "100074",
             ErrorCode::CannotParse => "100096",
             ErrorCode::DuplicateRow => "100090",
+            ErrorCode::SingleRowSubquery => "090150",
             ErrorCode::InvalidRegex => "100048",
             ErrorCode::InsertValueCount => "002020",
             ErrorCode::NotAnArray => "100107",
@@ -194,6 +197,7 @@ impl ErrorCode {
             ErrorCode::StringTooLong => "22001",
             ErrorCode::CannotParse => "22007",
             ErrorCode::DuplicateRow => "42P18",
+            ErrorCode::SingleRowSubquery => "22000",
             ErrorCode::InvalidRegex => "2201B",
             ErrorCode::InsertValueCount => "21S01",
             ErrorCode::ColumnTypeIncompatible

@@ -335,6 +335,9 @@ fn columns(session: &Session, db: &str) -> Result<View> {
                     _ => (None, None),
                 };
                 let when_identity = |v: &str| if identity { text(v) } else { Cell::Null };
+                let ordered = meta
+                    .and_then(|m| m.default.as_deref())
+                    .is_some_and(|d| d.ends_with(" ORDER"));
                 row.extend([
                     when_identity("BY DEFAULT"),
                     opt(start.as_deref()),
@@ -342,7 +345,7 @@ fn columns(session: &Session, db: &str) -> Result<View> {
                     Cell::Null,
                     Cell::Null,
                     when_identity("NO"),
-                    when_identity("YES"),
+                    when_identity(if ordered { "YES" } else { "NO" }),
                     Cell::Null,
                     opt(meta
                         .and_then(|m| m.comment.as_deref())
@@ -406,7 +409,7 @@ fn columns(session: &Session, db: &str) -> Result<View> {
 }
 
 /// START and INCREMENT of an identity column's recorded default (`IDENTITY START s INCREMENT i
-/// ORDER`).
+/// [NO]ORDER`).
 fn identity_parameters(default: &str) -> (Option<String>, Option<String>) {
     let words: Vec<&str> = default.split_whitespace().collect();
     let after = |key: &str| {

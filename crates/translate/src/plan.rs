@@ -569,8 +569,10 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                     })
                 })
                 .collect();
+            // The names follow the identifier rules (`(a, "q")` names A and q).
             for c in &mut view.columns {
                 c.options = None;
+                normalize(&mut c.name);
             }
             let meta = (!view.temporary).then(|| ViewMeta {
                 text: sql.trim().trim_end_matches(';').trim_end().to_string(),
@@ -932,8 +934,15 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                 ColumnOption::Collation(_) => {}
                 ColumnOption::Identity(identity) => {
                     let (start, increment) = identity_parameters(identity)?;
+                    // NOORDER unless ORDER is asked for (Snowflake's default since 2024_01).
+                    let (sqlparser::ast::IdentityPropertyKind::Autoincrement(p)
+                    | sqlparser::ast::IdentityPropertyKind::Identity(p)) = identity;
+                    let order = match p.order {
+                        Some(sqlparser::ast::IdentityPropertyOrder::Order) => "ORDER",
+                        _ => "NOORDER",
+                    };
                     meta.default = Some(format!(
-                        "IDENTITY START {start} INCREMENT {increment} ORDER"
+                        "IDENTITY START {start} INCREMENT {increment} {order}"
                     ));
                     let sequence = ObjectRef {
                         name: format!("\u{1}identity.{}.{column_name}", table.name),
