@@ -18,6 +18,7 @@ mod pivot;
 mod result_scan;
 pub mod results;
 mod scripting;
+mod set_types;
 mod stages;
 
 use std::sync::{Arc, Mutex};
@@ -804,7 +805,11 @@ impl Session {
         }
         match &p.kind {
             SqlKind::Query => {
-                let result = self.conn.query(&p.sql)?;
+                // A set operation whose column types cannot be read runs as DuckDB types it.
+                let result = match self.set_operation_sql(&p).ok().flatten() {
+                    Some(sql) => self.conn.query(&sql)?,
+                    None => self.conn.query(&p.sql)?,
+                };
                 let declared = self.declared_types(&p.tables)?;
                 let hints = ProjectionHints {
                     literal_columns: &p.literal_columns,

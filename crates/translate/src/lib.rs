@@ -40,8 +40,8 @@ pub use get_ddl::{DdlObject, GetDdl};
 pub use names::{Context, ObjectRef, UserFunction};
 pub use parse::parse;
 pub use plan::{
-    plan, Command, CopiedColumns, Grants, Plan, Show, ShowObjects, SqlKind, SqlPlan, UseTarget,
-    WarehouseAction,
+    plan, Command, CopiedColumns, Grants, Plan, SetOperation, Show, ShowObjects, SqlKind, SqlPlan,
+    UseTarget, WarehouseAction,
 };
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;

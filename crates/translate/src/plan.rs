@@ -369,6 +369,21 @@ pub struct SqlPlan {
     /// Query ids whose results the SQL reads (`RESULT_SCAN`), each named by
     /// [`crate::variables::result_scan_placeholder`].
     pub result_scans: Vec<String>,
+    /// For a query whose body is a set operation (UNION, INTERSECT, MINUS): where DuckDB makes
+    /// text of a number and a text branch, Snowflake makes the text a number (dates, times,
+    /// timestamps and booleans likewise): the session casts such columns back.
+    pub set_operation: Option<Box<SetOperation>>,
+}
+
+/// A query whose body is a set operation, for the session to read its branches' column types
+/// and cast its columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOperation {
+    /// Each branch's DuckDB SQL, with the query's CTEs.
+    pub branches: Vec<String>,
+    /// The query as `SELECT * FROM (<the set operation>) AS ... [ORDER BY ...] [LIMIT ...]`:
+    /// its order and limit apply after the casts.
+    pub outer: String,
 }
 
 /// The quoted placeholder standing for `<database>.INFORMATION_SCHEMA.<view>` in DuckDB SQL.
@@ -637,6 +652,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 semi_structured_columns: vec![],
                 information_schema: vec![],
                 result_scans: vec![],
+                set_operation: None,
             }));
         }
         Statement::Truncate(t) => {
@@ -656,6 +672,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 semi_structured_columns: vec![],
                 information_schema: vec![],
                 result_scans: vec![],
+                set_operation: None,
             }));
         }
         other => return Err(unsupported_statement(other)),
@@ -712,6 +729,10 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     let (information_schema, tables): (Vec<ObjectRef>, Vec<ObjectRef>) = tables
         .into_iter()
         .partition(|t| t.schema == INFORMATION_SCHEMA);
+    let set_operation = match &statement {
+        Statement::Query(query) => set_operation(query),
+        _ => None,
+    };
     Ok(Plan::Sql(SqlPlan {
         sql: statement.to_string(),
         kind,
@@ -723,7 +744,55 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             .map(|t| (t.database, t.name))
             .collect(),
         result_scans,
+        set_operation,
     }))
+}
+
+/// A query's top-level set operation: its branches, each as a query with the query's CTEs, and
+/// the query with its ORDER BY, LIMIT and FETCH outside (`None` when the body is no set
+/// operation).
+fn set_operation(query: &sqlparser::ast::Query) -> Option<Box<SetOperation>> {
+    use sqlparser::ast::{SetExpr, Table};
+    fn leaves<'a>(body: &'a SetExpr, out: &mut Vec<&'a SetExpr>) {
+        match body {
+            SetExpr::SetOperation { left, right, .. } => {
+                leaves(left, out);
+                leaves(right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    if !matches!(*query.body, SetExpr::SetOperation { .. }) {
+        return None;
+    }
+    let mut found = vec![];
+    leaves(&query.body, &mut found);
+    let with = query
+        .with
+        .as_ref()
+        .map(|w| format!("{w} "))
+        .unwrap_or_default();
+    let branches = found
+        .into_iter()
+        .map(|leaf| format!("{with}SELECT * FROM ({leaf})"))
+        .collect();
+    let mut inner = query.clone();
+    inner.order_by = None;
+    inner.limit_clause = None;
+    inner.fetch = None;
+    let mut outer = query.clone();
+    outer.with = None;
+    let mark = "\u{2}set";
+    *outer.body = SetExpr::Table(Box::new(Table {
+        table_name: Some(Ident::new(mark)),
+        schema_name: None,
+    }));
+    let outer = outer.to_string().replacen(
+        &format!("TABLE {mark}"),
+        &format!("SELECT * FROM ({inner}) AS \"\u{1}set\""),
+        1,
+    );
+    Some(Box::new(SetOperation { branches, outer }))
 }
 
 /// For a translated `UPDATE t ... FROM s ... WHERE c`: the query counting the rows of `t` that
@@ -1338,6 +1407,7 @@ fn multi_table_insert(insert: &sqlparser::ast::Insert, ctx: &Context) -> Result<
         semi_structured_columns: vec![],
         information_schema: source_plan.information_schema,
         result_scans: source_plan.result_scans,
+        set_operation: None,
     }))
 }
 
@@ -2014,6 +2084,32 @@ mod tests {
         assert_eq!(columns[1].0, "NAME");
         assert_eq!(columns[1].1.sf_type, SfType::Text { length: 10 });
         assert_eq!(columns[1].1.comment.as_deref(), Some("n"));
+    }
+
+    #[test]
+    fn a_set_operation_gives_its_branches_and_its_order_outside() {
+        let Plan::Sql(p) = plan_of(
+            "with c as (select a from s) select a from c union all select b from t order by 1 limit 2",
+        ) else {
+            panic!()
+        };
+        let set = p.set_operation.unwrap();
+        assert_eq!(
+            set.branches,
+            [
+                "WITH \"C\" AS (SELECT \"A\" FROM \"S\") SELECT * FROM (SELECT \"A\" FROM \"C\")",
+                "WITH \"C\" AS (SELECT \"A\" FROM \"S\") SELECT * FROM (SELECT \"B\" FROM \"T\")"
+            ]
+        );
+        assert_eq!(
+            set.outer,
+            "SELECT * FROM (WITH \"C\" AS (SELECT \"A\" FROM \"S\") SELECT \"A\" FROM \"C\" UNION ALL \
+             SELECT \"B\" FROM \"T\") AS \"\u{1}set\" ORDER BY 1 LIMIT 2"
+        );
+        let Plan::Sql(p) = plan_of("select 1 from t") else {
+            panic!()
+        };
+        assert_eq!(p.set_operation, None);
     }
 
     #[test]

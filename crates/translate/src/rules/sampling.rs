@@ -23,7 +23,9 @@ impl VisitorMut for Samples {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        let TableFactor::Table { sample, .. } = factor else {
+        // A table or a subquery (`(SELECT ...) [AS s] SAMPLE (10)`).
+        let (TableFactor::Table { sample, .. } | TableFactor::Derived { sample, .. }) = factor
+        else {
             return ControlFlow::Continue(());
         };
         let Some(kind) = sample.take() else {
@@ -67,6 +69,14 @@ mod tests {
         assert_eq!(
             translate("select * from t sample (10 rows)"),
             "SELECT * FROM \"T\" TABLESAMPLE (10 ROWS)"
+        );
+        assert_eq!(
+            translate("select * from (select * from t) sample (10 rows)"),
+            "SELECT * FROM (SELECT * FROM \"T\") TABLESAMPLE (10 ROWS)"
+        );
+        assert_eq!(
+            translate("select * from (select * from t) as s sample (5)"),
+            "SELECT * FROM (SELECT * FROM \"T\") AS \"S\" TABLESAMPLE BERNOULLI (5 PERCENT)"
         );
     }
 }

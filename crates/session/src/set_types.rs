@@ -1,0 +1,150 @@
+//! Set operations (UNION, INTERSECT, MINUS) whose branches give a column different types: where
+//! one branch gives text and another a number, DuckDB makes the column text and Snowflake a
+//! number (the text is converted, and fails as a number would: `Numeric value 'x' is not
+//! recognized`). Dates, times, timestamps and booleans win over text likewise.
+
+use snowglobe_catalog::names::quote;
+use snowglobe_error::Result;
+use snowglobe_translate::SqlPlan;
+
+use crate::Session;
+
+impl Session {
+    /// `p`'s SQL with the set operation's text columns cast to the type Snowflake gives them,
+    /// or `None` when nothing changes.
+    pub(crate) fn set_operation_sql(&self, p: &SqlPlan) -> Result<Option<String>> {
+        let Some(set) = &p.set_operation else {
+            return Ok(None);
+        };
+        if !p.information_schema.is_empty() || !p.result_scans.is_empty() {
+            return Ok(None);
+        }
+        let whole = self.column_types(&p.sql)?;
+        if !whole.iter().any(|(_, t)| t == "VARCHAR") {
+            return Ok(None);
+        }
+        let mut branches = Vec::with_capacity(set.branches.len());
+        for branch in &set.branches {
+            let types = self.column_types(branch)?;
+            if types.len() != whole.len() {
+                return Ok(None);
+            }
+            branches.push(types);
+        }
+        let mut casts = Vec::new();
+        for (i, (name, t)) in whole.iter().enumerate() {
+            if t != "VARCHAR" {
+                continue;
+            }
+            let types: Vec<&str> = branches.iter().map(|b| b[i].1.as_str()).collect();
+            if let Some(target) = coerced(&types) {
+                if whole.iter().filter(|(n, _)| n == name).count() != 1 {
+                    return Ok(None);
+                }
+                casts.push(format!("CAST({0} AS {target}) AS {0}", quote(name)));
+            }
+        }
+        if casts.is_empty() {
+            return Ok(None);
+        }
+        // `outer` is `SELECT * FROM (...) ...`: the casts go after its star.
+        let from = set.outer.strip_prefix("SELECT * ").unwrap_or(&set.outer);
+        Ok(Some(format!(
+            "SELECT * REPLACE ({}) {from}",
+            casts.join(", ")
+        )))
+    }
+
+    /// A query's result columns: (DuckDB name, DuckDB type).
+    fn column_types(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .conn()
+            .text_rows(&format!("DESCRIBE {sql}"))?
+            .into_iter()
+            .map(|row| {
+                let mut cells = row.into_iter();
+                let name = cells.next().flatten().unwrap_or_default();
+                let t = cells.next().flatten().unwrap_or_default();
+                (name, t)
+            })
+            .collect())
+    }
+}
+
+/// The type Snowflake gives a set operation's column whose branches have DuckDB `types`, when
+/// one of them is text and the others are not: a number (FLOAT when any is), else the one
+/// date, time, timestamp or boolean type; `None` when text stays text.
+fn coerced(types: &[&str]) -> Option<String> {
+    let others: Vec<&str> = types
+        .iter()
+        .copied()
+        .filter(|t| *t != "VARCHAR" && *t != "\"NULL\"" && *t != "NULL")
+        .collect();
+    if others.is_empty() || !types.contains(&"VARCHAR") {
+        return None;
+    }
+    let integer = |t: &str| {
+        matches!(
+            t,
+            "TINYINT"
+                | "SMALLINT"
+                | "INTEGER"
+                | "BIGINT"
+                | "HUGEINT"
+                | "UTINYINT"
+                | "USMALLINT"
+                | "UINTEGER"
+                | "UBIGINT"
+                | "UHUGEINT"
+        )
+    };
+    let decimal_scale = |t: &str| -> Option<u32> {
+        let inner = t.strip_prefix("DECIMAL(")?.strip_suffix(')')?;
+        inner.split_once(',')?.1.trim().parse().ok()
+    };
+    if others
+        .iter()
+        .all(|t| integer(t) || decimal_scale(t).is_some() || matches!(*t, "FLOAT" | "DOUBLE"))
+    {
+        if others.iter().any(|t| matches!(*t, "FLOAT" | "DOUBLE")) {
+            return Some("DOUBLE".into());
+        }
+        let scale = others
+            .iter()
+            .filter_map(|t| decimal_scale(t))
+            .max()
+            .unwrap_or(0);
+        return Some(format!("DECIMAL(38,{scale})"));
+    }
+    let first = others[0];
+    let single = others.iter().all(|t| *t == first);
+    match first {
+        "DATE" | "TIME" | "TIMESTAMP" | "BOOLEAN" if single => Some(first.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::coerced;
+
+    #[test]
+    fn text_meets_numbers_dates_and_booleans() {
+        assert_eq!(
+            coerced(&["INTEGER", "VARCHAR"]).as_deref(),
+            Some("DECIMAL(38,0)")
+        );
+        assert_eq!(
+            coerced(&["VARCHAR", "DECIMAL(10,2)", "BIGINT"]).as_deref(),
+            Some("DECIMAL(38,2)")
+        );
+        assert_eq!(coerced(&["DOUBLE", "VARCHAR"]).as_deref(), Some("DOUBLE"));
+        assert_eq!(coerced(&["DATE", "VARCHAR"]).as_deref(), Some("DATE"));
+        assert_eq!(coerced(&["VARCHAR", "BOOLEAN"]).as_deref(), Some("BOOLEAN"));
+        // Text with text, JSON (VARIANT), or two different kinds: left as DuckDB gives it.
+        assert_eq!(coerced(&["VARCHAR", "VARCHAR"]), None);
+        assert_eq!(coerced(&["VARCHAR", "JSON"]), None);
+        assert_eq!(coerced(&["DATE", "BOOLEAN", "VARCHAR"]), None);
+        assert_eq!(coerced(&["INTEGER", "\"NULL\""]), None);
+    }
+}
