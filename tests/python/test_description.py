@@ -59,6 +59,12 @@ def test_select_one(conn):
     assert null_ok is False
 
 
+def test_counts_are_not_nullable_and_sums_are(conn, typed_table):
+    sql = f"select count(*) n, count_if(c_int > 10), sum(c_int) s from {typed_table}"
+    null_ok = {name: col[NULL_OK] for name, col in description_of(conn, sql).items()}
+    assert null_ok == {"N": False, "COUNT_IF(C_INT > 10)": False, "S": True}
+
+
 def test_decimal_literal(conn):
     [col] = description_of(conn, "select 1.5").values()
 

@@ -5,6 +5,7 @@
 
 use snowglobe_catalog::names::quote;
 use snowglobe_error::Result;
+use snowglobe_translate::plan::set_branch_marker;
 use snowglobe_translate::SqlPlan;
 
 use crate::Session;
@@ -19,40 +20,47 @@ impl Session {
         if !p.information_schema.is_empty() || !p.result_scans.is_empty() {
             return Ok(None);
         }
-        let whole = self.column_types(&p.sql)?;
-        if !whole.iter().any(|(_, t)| t == "VARCHAR") {
-            return Ok(None);
-        }
         let mut branches = Vec::with_capacity(set.branches.len());
         for branch in &set.branches {
-            let types = self.column_types(branch)?;
-            if types.len() != whole.len() {
-                return Ok(None);
-            }
-            branches.push(types);
+            branches.push(self.column_types(branch)?);
         }
-        let mut casts = Vec::new();
-        for (i, (name, t)) in whole.iter().enumerate() {
-            if t != "VARCHAR" {
-                continue;
-            }
-            let types: Vec<&str> = branches.iter().map(|b| b[i].1.as_str()).collect();
-            if let Some(target) = coerced(&types) {
-                if whole.iter().filter(|(n, _)| n == name).count() != 1 {
+        let width = branches.first().map_or(0, Vec::len);
+        if branches.iter().any(|b| b.len() != width) {
+            return Ok(None);
+        }
+        // The type each column is converted to, where its branches disagree as Snowflake
+        // resolves by converting text.
+        let targets: Vec<Option<String>> = (0..width)
+            .map(|i| {
+                let types: Vec<&str> = branches.iter().map(|b| b[i].1.as_str()).collect();
+                coerced(&types)
+            })
+            .collect();
+        if targets.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut sql = set.template.clone();
+        for (k, (leaf, columns)) in set.leaves.iter().zip(&branches).enumerate() {
+            let mut casts = Vec::new();
+            for ((name, t), target) in columns.iter().zip(&targets) {
+                let Some(target) = target else { continue };
+                if t != "VARCHAR" {
+                    continue;
+                }
+                if columns.iter().filter(|(n, _)| n == name).count() != 1 {
                     return Ok(None);
                 }
                 casts.push(format!("CAST({0} AS {target}) AS {0}", quote(name)));
             }
+            let branch = if casts.is_empty() {
+                leaf.clone()
+            } else {
+                format!("SELECT * REPLACE ({}) FROM ({leaf})", casts.join(", "))
+            };
+            let marker = format!("TABLE {}", set_branch_marker(k));
+            sql = sql.replacen(&marker, &branch, 1);
         }
-        if casts.is_empty() {
-            return Ok(None);
-        }
-        // `outer` is `SELECT * FROM (...) ...`: the casts go after its star.
-        let from = set.outer.strip_prefix("SELECT * ").unwrap_or(&set.outer);
-        Ok(Some(format!(
-            "SELECT * REPLACE ({}) {from}",
-            casts.join(", ")
-        )))
+        Ok(Some(sql))
     }
 
     /// A query's result columns: (DuckDB name, DuckDB type).

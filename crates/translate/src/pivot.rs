@@ -10,8 +10,8 @@ use std::ops::ControlFlow;
 
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
-    Cte, Expr, ExprWithAlias, PivotValueSource, Query, SetExpr, Statement, TableFactor, Value,
-    VisitMut, VisitorMut,
+    Cte, Expr, ExprWithAlias, Ident, PivotValueSource, Query, SetExpr, Statement, TableFactor,
+    Value, VisitMut, VisitorMut,
 };
 
 /// One value read for a dynamic pivot: its text, and whether it is written bare (a number or
@@ -45,8 +45,10 @@ pub fn fill_pivot_values(statement: &mut Statement, values: Vec<PivotValue>) {
 }
 
 struct Finder {
-    /// The CTEs in scope, outermost first: a dynamic pivot's value query may read them.
-    ctes: Vec<Vec<Cte>>,
+    /// The CTEs of each enclosing query, outermost first, with how many of them are in scope:
+    /// a dynamic pivot's value query may read them, but inside a CTE's own query only the
+    /// CTEs declared before it (never itself: its pivot would be read again, without end).
+    ctes: Vec<(Vec<(*const Query, Cte)>, usize)>,
     found: Option<String>,
     fill: Option<Vec<PivotValue>>,
 }
@@ -55,18 +57,35 @@ impl VisitorMut for Finder {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        self.ctes.push(
-            query
-                .with
-                .as_ref()
-                .map(|w| w.cte_tables.clone())
-                .unwrap_or_default(),
-        );
+        let here: *const Query = query;
+        if let Some((enclosing, in_scope)) = self.ctes.last_mut() {
+            if let Some(at) = enclosing.iter().position(|(q, _)| std::ptr::eq(*q, here)) {
+                *in_scope = at;
+            }
+        }
+        let own: Vec<(*const Query, Cte)> = query
+            .with
+            .as_ref()
+            .map(|w| {
+                w.cte_tables
+                    .iter()
+                    .map(|c| (&*c.query as *const Query, c.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let n = own.len();
+        self.ctes.push((own, n));
         ControlFlow::Continue(())
     }
 
-    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         self.ctes.pop();
+        let here: *const Query = query;
+        if let Some((enclosing, in_scope)) = self.ctes.last_mut() {
+            if enclosing.iter().any(|(q, _)| std::ptr::eq(*q, here)) {
+                *in_scope = enclosing.len();
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -115,8 +134,8 @@ impl VisitorMut for Finder {
         let ctes: Vec<String> = self
             .ctes
             .iter()
-            .flatten()
-            .map(ToString::to_string)
+            .flat_map(|(all, in_scope)| all[..*in_scope].iter())
+            .map(|(_, cte)| cte.to_string())
             .collect();
         self.found = Some(if ctes.is_empty() {
             query
@@ -176,18 +195,20 @@ impl VisitorMut for DefaultOnNull {
             ));
             return ControlFlow::Break(());
         }
+        // Each value's column is named (as it would be) so that the subquery can name it.
         let mut replaced = Vec::new();
-        for value in values.iter() {
-            let name = match (&value.alias, &value.expr) {
-                (Some(alias), _) => alias.to_string(),
-                (None, Expr::Value(v)) => match &v.value {
-                    Value::SingleQuotedString(text) => {
-                        format!("\"'{}'\"", text.replace('"', "\"\""))
-                    }
-                    other => format!("\"{}\"", other.to_string().replace('"', "\"\"")),
-                },
-                (None, other) => format!("\"{}\"", other.to_string().replace('"', "\"\"")),
-            };
+        for value in values.iter_mut() {
+            let alias = value.alias.get_or_insert_with(|| {
+                let shown = match &value.expr {
+                    Expr::Value(v) => match &v.value {
+                        Value::SingleQuotedString(text) => format!("'{text}'"),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                Ident::with_quote('"', shown)
+            });
+            let name = alias.to_string();
             replaced.push(format!("COALESCE({name}, {default}) AS {name}"));
         }
         let outer_alias = alias.take();
@@ -271,6 +292,38 @@ mod tests {
     }
 
     #[test]
+    fn a_pivot_in_a_cte_reads_the_ctes_before_it_only() {
+        let mut s = statement(
+            "WITH a AS (SELECT 1 AS q), b AS (SELECT * FROM a PIVOT(SUM(x) FOR q IN (ANY))), \
+             c AS (SELECT 2 AS q) SELECT * FROM b",
+        );
+        assert_eq!(
+            next_dynamic_pivot(&mut s).as_deref(),
+            Some("WITH a AS (SELECT 1 AS q) SELECT DISTINCT q FROM a ORDER BY q")
+        );
+        let mut s = statement(
+            "WITH a AS (SELECT 1 AS q) SELECT * FROM (SELECT 3 AS q) PIVOT(SUM(x) FOR q IN (ANY))",
+        );
+        assert_eq!(
+            next_dynamic_pivot(&mut s).as_deref(),
+            Some("WITH a AS (SELECT 1 AS q) SELECT DISTINCT q FROM (SELECT 3 AS q) ORDER BY q")
+        );
+    }
+
+    #[test]
+    fn default_on_null_names_non_text_values_too() {
+        let mut s =
+            statement("SELECT * FROM t PIVOT(COUNT(k) FOR b IN (TRUE, 1.5) DEFAULT ON NULL (0))");
+        default_on_null(&mut s).unwrap();
+        assert_eq!(
+            s.to_string(),
+            "SELECT * FROM (SELECT * REPLACE (COALESCE(\"true\", 0) AS \"true\", \
+             COALESCE(\"1.5\", 0) AS \"1.5\") FROM t PIVOT(COUNT(k) FOR b IN (true AS \"true\", \
+             1.5 AS \"1.5\")))"
+        );
+    }
+
+    #[test]
     fn filled_values_become_the_list() {
         let mut s = statement("SELECT * FROM t PIVOT(SUM(a) FOR q IN (ANY))");
         fill_pivot_values(
@@ -302,7 +355,7 @@ mod tests {
         assert_eq!(
             s.to_string(),
             "SELECT * FROM (SELECT * REPLACE (COALESCE(\"'x'\", 0) AS \"'x'\", COALESCE(b, 0) AS b) \
-             FROM t PIVOT(SUM(a) FOR q IN ('x', 'y' AS b))) AS p ORDER BY 1"
+             FROM t PIVOT(SUM(a) FOR q IN ('x' AS \"'x'\", 'y' AS b))) AS p ORDER BY 1"
         );
     }
 }

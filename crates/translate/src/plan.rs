@@ -376,14 +376,16 @@ pub struct SqlPlan {
 }
 
 /// A query whose body is a set operation, for the session to read its branches' column types
-/// and cast its columns.
+/// and cast a branch's columns before they meet the others' (so that UNION, INTERSECT and
+/// MINUS compare the converted values, and ORDER BY sorts them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetOperation {
-    /// Each branch's DuckDB SQL, with the query's CTEs.
+    /// Each branch's DuckDB SQL, with the query's CTEs: `SELECT * FROM (<branch>)`.
     pub branches: Vec<String>,
-    /// The query as `SELECT * FROM (<the set operation>) AS ... [ORDER BY ...] [LIMIT ...]`:
-    /// its order and limit apply after the casts.
-    pub outer: String,
+    /// Each branch as it is written in the query.
+    pub leaves: Vec<String>,
+    /// The query with `TABLE <marker>` in place of branch i ([`set_branch_marker`]).
+    pub template: String,
 }
 
 /// The quoted placeholder standing for `<database>.INFORMATION_SCHEMA.<view>` in DuckDB SQL.
@@ -748,51 +750,70 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     }))
 }
 
-/// A query's top-level set operation: its branches, each as a query with the query's CTEs, and
-/// the query with its ORDER BY, LIMIT and FETCH outside (`None` when the body is no set
-/// operation).
+/// A query's top-level set operation: its branches, each as a query with the query's CTEs (for
+/// their column types), and the query with each branch a marker ([`set_branch_marker`]) the
+/// session fills with the branch, cast or not. `None` when the body is no set operation, when
+/// it pairs columns by name (`UNION BY NAME`), or when it has more branches than are worth
+/// reading the types of (long unions are made of alike branches).
 fn set_operation(query: &sqlparser::ast::Query) -> Option<Box<SetOperation>> {
-    use sqlparser::ast::{SetExpr, Table};
-    fn leaves<'a>(body: &'a SetExpr, out: &mut Vec<&'a SetExpr>) {
+    use sqlparser::ast::{SetExpr, SetQuantifier, Table};
+    const MOST_BRANCHES: usize = 16;
+    /// Replace each branch with a marker, collecting the branches; false for BY NAME.
+    fn mark(body: &mut SetExpr, out: &mut Vec<String>) -> bool {
         match body {
-            SetExpr::SetOperation { left, right, .. } => {
-                leaves(left, out);
-                leaves(right, out);
+            SetExpr::SetOperation {
+                left,
+                right,
+                set_quantifier,
+                ..
+            } => {
+                if matches!(
+                    set_quantifier,
+                    SetQuantifier::ByName
+                        | SetQuantifier::AllByName
+                        | SetQuantifier::DistinctByName
+                ) {
+                    return false;
+                }
+                mark(left, out) && mark(right, out)
             }
-            other => out.push(other),
+            leaf => {
+                out.push(leaf.to_string());
+                *leaf = SetExpr::Table(Box::new(Table {
+                    table_name: Some(Ident::new(set_branch_marker(out.len() - 1))),
+                    schema_name: None,
+                }));
+                true
+            }
         }
     }
     if !matches!(*query.body, SetExpr::SetOperation { .. }) {
         return None;
     }
-    let mut found = vec![];
-    leaves(&query.body, &mut found);
+    let mut template = query.clone();
+    let mut leaves = vec![];
+    if !mark(&mut template.body, &mut leaves) || leaves.len() > MOST_BRANCHES {
+        return None;
+    }
     let with = query
         .with
         .as_ref()
         .map(|w| format!("{w} "))
         .unwrap_or_default();
-    let branches = found
-        .into_iter()
+    let branches = leaves
+        .iter()
         .map(|leaf| format!("{with}SELECT * FROM ({leaf})"))
         .collect();
-    let mut inner = query.clone();
-    inner.order_by = None;
-    inner.limit_clause = None;
-    inner.fetch = None;
-    let mut outer = query.clone();
-    outer.with = None;
-    let mark = "\u{2}set";
-    *outer.body = SetExpr::Table(Box::new(Table {
-        table_name: Some(Ident::new(mark)),
-        schema_name: None,
-    }));
-    let outer = outer.to_string().replacen(
-        &format!("TABLE {mark}"),
-        &format!("SELECT * FROM ({inner}) AS \"\u{1}set\""),
-        1,
-    );
-    Some(Box::new(SetOperation { branches, outer }))
+    Some(Box::new(SetOperation {
+        branches,
+        leaves,
+        template: template.to_string(),
+    }))
+}
+
+/// The text standing for branch `i` in [`SetOperation::template`].
+pub fn set_branch_marker(i: usize) -> String {
+    format!("\u{2}branch{i}\u{2}")
 }
 
 /// For a translated `UPDATE t ... FROM s ... WHERE c`: the query counting the rows of `t` that
@@ -2087,7 +2108,7 @@ mod tests {
     }
 
     #[test]
-    fn a_set_operation_gives_its_branches_and_its_order_outside() {
+    fn a_set_operation_gives_its_branches_and_a_template() {
         let Plan::Sql(p) = plan_of(
             "with c as (select a from s) select a from c union all select b from t order by 1 limit 2",
         ) else {
@@ -2102,10 +2123,18 @@ mod tests {
             ]
         );
         assert_eq!(
-            set.outer,
-            "SELECT * FROM (WITH \"C\" AS (SELECT \"A\" FROM \"S\") SELECT \"A\" FROM \"C\" UNION ALL \
-             SELECT \"B\" FROM \"T\") AS \"\u{1}set\" ORDER BY 1 LIMIT 2"
+            set.template,
+            format!(
+                "WITH \"C\" AS (SELECT \"A\" FROM \"S\") TABLE {} UNION ALL TABLE {} ORDER BY 1 LIMIT 2",
+                set_branch_marker(0),
+                set_branch_marker(1)
+            )
         );
+        assert_eq!(set.leaves[1], "SELECT \"B\" FROM \"T\"");
+        let Plan::Sql(p) = plan_of("select a from s union all by name select b from t") else {
+            panic!()
+        };
+        assert_eq!(p.set_operation, None);
         let Plan::Sql(p) = plan_of("select 1 from t") else {
             panic!()
         };

@@ -55,7 +55,7 @@ fn query_items<'a>(query: &'a Query, sql: Option<&str>) -> Vec<(String, &'a Expr
 }
 
 /// The names of the outermost projection's columns that are non-NULL literals (`select 1`,
-/// `select 'a' as x`): Snowflake describes them as not nullable.
+/// `select 'a' as x`) or counts: Snowflake describes them as not nullable.
 pub fn literal_columns(statement: &Statement, sql: &str) -> Vec<String> {
     named_items(statement, sql)
         .into_iter()
@@ -161,6 +161,11 @@ fn is_non_null_literal(e: &Expr) -> bool {
             sqlparser::ast::Value::Null | sqlparser::ast::Value::Placeholder(_)
         ),
         Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_non_null_literal(expr),
+        // COUNT and COUNT_IF never give NULL (Snowflake describes them as not nullable).
+        Expr::Function(f) => {
+            let name = f.name.to_string();
+            name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("count_if")
+        }
         _ => false,
     }
 }
@@ -443,12 +448,16 @@ mod tests {
 
     #[test]
     fn literal_columns_are_named() {
-        let s = crate::parse::parse("select 1, 'a' as x, null, c from t")
-            .unwrap()
-            .remove(0);
+        let sql = "select 1, 'a' as x, null, c, count(*) n, count_if(c > 1), sum(c) from t";
+        let s = crate::parse::parse(sql).unwrap().remove(0);
         assert_eq!(
-            super::literal_columns(&s, "select 1, 'a' as x, null, c from t"),
-            vec!["1".to_string(), "X".to_string()]
+            super::literal_columns(&s, sql),
+            vec![
+                "1".to_string(),
+                "X".to_string(),
+                "N".to_string(),
+                "COUNT_IF(C > 1)".to_string()
+            ]
         );
     }
 
