@@ -799,17 +799,17 @@ impl Session {
             let kept: Vec<ResultSet> = self.kept_results.iter().cloned().collect();
             p.sql = result_scan::fill(&p.sql, &p.result_scans, &kept)?;
         }
+        // A set operation whose column types cannot be read runs as DuckDB types it.
+        if let Some(sql) = self.set_operation_sql(&p).ok().flatten() {
+            p.sql = sql;
+        }
         // `cursor.describe()` asks for the result's shape only: never change anything for it.
         if request.describe_only && p.kind != SqlKind::Query {
             return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
         }
         match &p.kind {
             SqlKind::Query => {
-                // A set operation whose column types cannot be read runs as DuckDB types it.
-                let result = match self.set_operation_sql(&p).ok().flatten() {
-                    Some(sql) => self.conn.query(&sql)?,
-                    None => self.conn.query(&p.sql)?,
-                };
+                let result = self.conn.query(&p.sql)?;
                 let declared = self.declared_types(&p.tables)?;
                 let hints = ProjectionHints {
                     literal_columns: &p.literal_columns,

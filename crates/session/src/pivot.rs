@@ -47,7 +47,10 @@ impl Session {
                         continue;
                     }
                     let text = crate::result_scan::cell_text(column.as_ref(), row)?;
-                    values.push(PivotValue { text, bare });
+                    // A subquery may give a value twice: each is pivoted on once.
+                    if !values.iter().any(|v: &PivotValue| v.text == text) {
+                        values.push(PivotValue { text, bare });
+                    }
                 }
             }
             if values.is_empty() {

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     Cte, Expr, ExprWithAlias, Ident, PivotValueSource, Query, SetExpr, Statement, TableFactor,
-    Value, VisitMut, VisitorMut,
+    Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 /// One value read for a dynamic pivot: its text, and whether it is written bare (a number or
@@ -108,9 +108,10 @@ impl VisitorMut for Finder {
                 } else {
                     comma(order_by.iter())
                 };
+                let table = snowflake_text(table.as_ref());
                 format!("SELECT DISTINCT {columns} FROM {table} ORDER BY {order}")
             }
-            PivotValueSource::Subquery(query) => query.to_string(),
+            PivotValueSource::Subquery(query) => snowflake_text(query.as_ref()),
         };
         if let Some(values) = self.fill.take() {
             *value_source = PivotValueSource::List(
@@ -135,7 +136,7 @@ impl VisitorMut for Finder {
             .ctes
             .iter()
             .flat_map(|(all, in_scope)| all[..*in_scope].iter())
-            .map(|(_, cte)| cte.to_string())
+            .map(|(_, cte)| snowflake_text(cte))
             .collect();
         self.found = Some(if ctes.is_empty() {
             query
@@ -144,6 +145,26 @@ impl VisitorMut for Finder {
         });
         ControlFlow::Break(())
     }
+}
+
+/// A node as Snowflake SQL text to be parsed again: sqlparser keeps string literals unescaped
+/// and prints them so, but Snowflake SQL escapes `\` (`'x\\y'` is `x\y`).
+fn snowflake_text<T: Clone + std::fmt::Display + VisitMut>(node: &T) -> String {
+    struct Escape;
+    impl VisitorMut for Escape {
+        type Break = ();
+        fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<()> {
+            if let Value::SingleQuotedString(text) = &mut value.value {
+                if text.contains('\\') {
+                    *text = text.replace('\\', "\\\\");
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut copy = node.clone();
+    let _ = copy.visit(&mut Escape);
+    copy.to_string()
 }
 
 fn comma<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
@@ -209,10 +230,11 @@ impl VisitorMut for DefaultOnNull {
                 Ident::with_quote('"', shown)
             });
             let name = alias.to_string();
+            let default = snowflake_text(&default);
             replaced.push(format!("COALESCE({name}, {default}) AS {name}"));
         }
         let outer_alias = alias.take();
-        let pivot = factor.to_string();
+        let pivot = snowflake_text(&*factor);
         let sql = format!(
             "SELECT * FROM (SELECT * REPLACE ({}) FROM {pivot})",
             replaced.join(", ")
@@ -288,6 +310,15 @@ mod tests {
         assert_eq!(
             next_dynamic_pivot(&mut s).as_deref(),
             Some("WITH v AS (SELECT 'x' AS q) SELECT q FROM v")
+        );
+    }
+
+    #[test]
+    fn the_value_query_writes_backslashes_as_snowflake_reads_them() {
+        let mut s = statement("SELECT * FROM (SELECT 'x\\\\y' AS m) PIVOT(SUM(v) FOR m IN (ANY))");
+        assert_eq!(
+            next_dynamic_pivot(&mut s).as_deref(),
+            Some("SELECT DISTINCT m FROM (SELECT 'x\\\\y' AS m) ORDER BY m")
         );
     }
 

@@ -731,10 +731,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     let (information_schema, tables): (Vec<ObjectRef>, Vec<ObjectRef>) = tables
         .into_iter()
         .partition(|t| t.schema == INFORMATION_SCHEMA);
-    let set_operation = match &statement {
-        Statement::Query(query) => set_operation(query),
-        _ => None,
-    };
+    let set_operation = set_operation(&statement);
     Ok(Plan::Sql(SqlPlan {
         sql: statement.to_string(),
         kind,
@@ -750,12 +747,13 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     }))
 }
 
-/// A query's top-level set operation: its branches, each as a query with the query's CTEs (for
-/// their column types), and the query with each branch a marker ([`set_branch_marker`]) the
-/// session fills with the branch, cast or not. `None` when the body is no set operation, when
+/// The top-level set operation of a query (or of the query a CTAS, INSERT ... SELECT or CREATE
+/// VIEW reads): its branches, each as a query with the query's CTEs (for their column types),
+/// and the statement with each branch a marker ([`set_branch_marker`]) the session fills with
+/// the branch, cast or not. `None` when the body is no set operation, when
 /// it pairs columns by name (`UNION BY NAME`), or when it has more branches than are worth
 /// reading the types of (long unions are made of alike branches).
-fn set_operation(query: &sqlparser::ast::Query) -> Option<Box<SetOperation>> {
+fn set_operation(statement: &Statement) -> Option<Box<SetOperation>> {
     use sqlparser::ast::{SetExpr, SetQuantifier, Table};
     const MOST_BRANCHES: usize = 16;
     /// Replace each branch with a marker, collecting the branches; false for BY NAME.
@@ -787,12 +785,16 @@ fn set_operation(query: &sqlparser::ast::Query) -> Option<Box<SetOperation>> {
             }
         }
     }
+    // The statement's query: a query's own, or what CTAS, INSERT ... SELECT and CREATE VIEW read.
+    let mut template = statement.clone();
+    let query = match &mut template {
+        Statement::Query(query) => query,
+        Statement::CreateTable(create) => create.query.as_mut()?,
+        Statement::Insert(insert) => insert.source.as_mut()?,
+        Statement::CreateView(view) => &mut view.query,
+        _ => return None,
+    };
     if !matches!(*query.body, SetExpr::SetOperation { .. }) {
-        return None;
-    }
-    let mut template = query.clone();
-    let mut leaves = vec![];
-    if !mark(&mut template.body, &mut leaves) || leaves.len() > MOST_BRANCHES {
         return None;
     }
     let with = query
@@ -800,6 +802,10 @@ fn set_operation(query: &sqlparser::ast::Query) -> Option<Box<SetOperation>> {
         .as_ref()
         .map(|w| format!("{w} "))
         .unwrap_or_default();
+    let mut leaves = vec![];
+    if !mark(&mut query.body, &mut leaves) || leaves.len() > MOST_BRANCHES {
+        return None;
+    }
     let branches = leaves
         .iter()
         .map(|leaf| format!("{with}SELECT * FROM ({leaf})"))
@@ -2131,6 +2137,13 @@ mod tests {
             )
         );
         assert_eq!(set.leaves[1], "SELECT \"B\" FROM \"T\"");
+        let Plan::Sql(p) = plan_of("create table x as select a from s union select b from t")
+        else {
+            panic!()
+        };
+        let set = p.set_operation.unwrap();
+        assert!(set.template.starts_with("CREATE TABLE"), "{}", set.template);
+        assert_eq!(set.leaves.len(), 2);
         let Plan::Sql(p) = plan_of("select a from s union all by name select b from t") else {
             panic!()
         };
