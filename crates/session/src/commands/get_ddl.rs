@@ -226,13 +226,25 @@ fn view(session: &Session, object: &ObjectRef, namer: &Namer) -> Result<String> 
     if !is_view {
         return Err(SnowflakeError::does_not_exist("View", &object.name));
     }
+    let meta = session.conn().view_meta(db, schema, &object.name)?;
+    // A column comment of the view's column list is written back in it.
+    let column_comments = meta
+        .as_ref()
+        .map(|m| m.column_comments.clone())
+        .unwrap_or_default();
     let columns: Vec<String> = session
         .conn()
         .columns(db, schema, &object.name)?
         .iter()
-        .map(|c| format!("\t{}", display_name(&c.name)))
+        .map(|c| {
+            let comment = column_comments
+                .iter()
+                .find(|(name, _)| *name == c.name)
+                .map(|(_, text)| format!(" COMMENT {}", literal(text)))
+                .unwrap_or_default();
+            format!("\t{}{comment}", display_name(&c.name))
+        })
         .collect();
-    let meta = session.conn().view_meta(db, schema, &object.name)?;
     let (body, secure, comment) = match meta {
         Some(m) => (m.body, m.secure, m.comment),
         // A view Snowglobe did not record (an older state): DuckDB's own definition.
