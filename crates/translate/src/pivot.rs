@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use snowglobe_error::{Result, SnowflakeError};
 use sqlparser::ast::{
     Cte, Expr, ExprWithAlias, Ident, PivotValueSource, Query, SetExpr, Statement, TableFactor,
-    Value, ValueWithSpan, VisitMut, VisitorMut,
+    Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 /// One value read for a dynamic pivot: its text, and whether it is written bare (a number or
@@ -25,6 +25,10 @@ pub struct PivotValue {
 /// The Snowflake SQL that reads the values of the statement's first dynamic pivot (outermost
 /// first, so an inner one is resolved by the query itself), or `None` when it has none.
 pub fn next_dynamic_pivot(statement: &mut Statement) -> Option<String> {
+    // Most statements have none: found without the CTE copies the search below keeps.
+    if !has_dynamic_pivot(statement) {
+        return None;
+    }
     let mut finder = Finder {
         ctes: vec![],
         found: None,
@@ -32,6 +36,23 @@ pub fn next_dynamic_pivot(statement: &mut Statement) -> Option<String> {
     };
     let _ = statement.visit(&mut finder);
     finder.found
+}
+
+fn has_dynamic_pivot(statement: &Statement) -> bool {
+    struct Dynamic;
+    impl Visitor for Dynamic {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            match factor {
+                TableFactor::Pivot {
+                    value_source: PivotValueSource::Any(_) | PivotValueSource::Subquery(_),
+                    ..
+                } => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    Visit::visit(statement, &mut Dynamic).is_break()
 }
 
 /// Replace the statement's first dynamic pivot's value source with `values`, in order.
