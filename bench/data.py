@@ -10,13 +10,17 @@ PUT + COPY INTO):
   as one array-bound statement. Batches stay under CLIENT_STAGE_ARRAY_BINDING_THRESHOLD
   (rows × columns) so the connector does not try to upload the binds to a stage first.
 * `load_multirow_insert` — `INSERT INTO t VALUES (...), (...), ...` with literal values.
+* `load_put_copy` — the rows as one CSV file, PUT to the table's stage and COPY INTO the table.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
+import shutil
 import subprocess
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -120,10 +124,24 @@ def load_multirow_insert(cursor, table: str, rows: list[tuple], batch_rows: int)
         cursor.execute(multirow_insert_sql(table, rows[start:start + batch_rows]))
 
 
+def load_put_copy(cursor, table: str, rows: list[tuple]) -> None:
+    """Writes rows to a CSV file, PUTs it to the table's stage and COPYs it into the table."""
+    directory = tempfile.mkdtemp(prefix="snowglobe-bench-setup-")
+    try:
+        path = os.path.join(directory, "rows.csv")
+        with open(path, "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+        cursor.execute(f"put file://{path} @%{table} auto_compress=false overwrite=true")
+        cursor.execute(f"copy into {table} from @%{table} file_format = (type = csv) purge = true")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 #: How each server peer gets setup data (not a measured figure): Snowglobe's fastest route, and
-#: literal INSERTs for fakesnow, whose server fails on NUMBER(p,s) array binds
-#: (`int('0.37')` in fakesnow/converter.py).
-SETUP_ROUTES = {"snowglobe": "executemany", "fakesnow": "multirow"}
+#: PUT + COPY INTO of CSV for fakesnow, whose server fails on NUMBER(p,s) array binds
+#: (`int('0.37')` in fakesnow/converter.py) and takes about an hour for a million rows of
+#: literal INSERTs (its SQL translation of each statement).
+SETUP_ROUTES = {"snowglobe": "executemany", "fakesnow": "put_copy"}
 MULTIROW_SETUP_BATCH = 5_000
 
 
@@ -131,8 +149,11 @@ def load_for_setup(cursor, peer: str, table: str, rows: list[tuple]) -> None:
     """Loads rows by the peer's setup route (the cursor's connection uses paramstyle qmark)."""
     if not rows:
         return
-    if SETUP_ROUTES.get(peer, "executemany") == "executemany":
+    route = SETUP_ROUTES.get(peer, "executemany")
+    if route == "executemany":
         load_executemany(cursor, table, rows, "qmark", batch_rows=bind_batch_rows(len(rows[0])))
+    elif route == "put_copy":
+        load_put_copy(cursor, table, rows)
     else:
         load_multirow_insert(cursor, table, rows, MULTIROW_SETUP_BATCH)
 
