@@ -187,6 +187,67 @@ def test_copy_on_error_continue_loads_the_rows_that_convert(conn, stage, tmp_pat
 
 
 @needs_local_fs
+def test_copy_validation_mode_loads_nothing(conn, stage, tmp_path):
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, code varchar(3))")
+    fmt = "file_format = (type = csv skip_header = 1)"
+    good = write(tmp_path / "good.csv", "id,code\n1,a\n2,b\n3,c\n")
+    conn.cursor().execute(f"put file://{good} @{stage}")
+    # RETURN_<n>_ROWS: the first rows as they would load, with the table's columns.
+    cur = conn.cursor()
+    cur.execute(f"copy into {table} from @{stage} {fmt} validation_mode = return_2_rows")
+    assert [d.name for d in cur.description] == ["ID", "CODE"]
+    assert cur.fetchall() == [(1, "a"), (2, "b")]
+    assert run(conn, f"copy into {table} from @{stage} {fmt} validation_mode = return_errors") == []
+    assert scalar(conn, f"select count(*) from {table}") == 0
+    bad = write(tmp_path / "bad.csv", "id,code\n4,d\nfive,e\n6,toolong\n")
+    conn.cursor().execute(f"put file://{bad} @{stage}")
+    cur.execute(f"copy into {table} from @{stage} {fmt} validation_mode = return_errors")
+    assert [d.name for d in cur.description][:3] == ["ERROR", "FILE", "LINE"]
+    errors = [(r[0], r[1].rsplit("/", 1)[-1], r[2], r[9]) for r in cur.fetchall()]
+    assert errors == [
+        ("Numeric value 'five' is not recognized", "bad.csv.gz", 3, 2),
+        (errors[1][0], "bad.csv.gz", 4, 3),
+    ]
+    assert "too long" in errors[1][0]
+    with raises_snowflake(100038, "22018", "'five'"):
+        run(conn, f"copy into {table} from @{stage} {fmt} validation_mode = return_10_rows")
+    # Nothing was loaded, nor remembered as loaded: the load itself still reads both files.
+    assert scalar(conn, f"select count(*) from {table}") == 0
+    rows = run(conn, f"copy into {table} from @{stage} {fmt} on_error = continue")
+    assert sorted(r[3] for r in rows) == [1, 3]
+
+
+@needs_local_fs
+def test_copy_csv_rows_of_different_widths(conn, stage, tmp_path):
+    # A row with a field more than the others (DuckDB's CSV sniffer gives up on such files).
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name varchar, n int)")
+    src = write(tmp_path / "ragged.csv", "id,name,n\n1,Ann,3\n2,Bob,4\n3,Cy,5,extra\n4,Di\n")
+    conn.cursor().execute(f"put file://{src} @{stage}")
+    with raises_snowflake(100080, "22000", "Number of columns in file (4) does not match"):
+        run(conn, f"copy into {table} from @{stage} file_format = (type = csv skip_header = 1)")
+    rows = run(
+        conn,
+        f"copy into {table} from @{stage} "
+        "file_format = (type = csv skip_header = 1 error_on_column_count_mismatch = false)",
+    )
+    assert [r[1:4] for r in rows] == [("LOADED", 4, 4)]
+    assert run(conn, f"select id, name, n from {table} order by id") == [
+        (1, "Ann", 3), (2, "Bob", 4), (3, "Cy", 5), (4, "Di", None),
+    ]
+    assert run(conn, f"select $1, $4 from @{stage} (file_format => '{_csv_format(conn)}') order by 1") == [
+        ("1", None), ("2", None), ("3", "extra"), ("4", None),
+    ]
+
+
+def _csv_format(conn) -> str:
+    name = unique_name("F")
+    run(conn, f"create file format {name} type = csv skip_header = 1")
+    return name
+
+
+@needs_local_fs
 def test_copy_json_into_variant_and_with_transformation(conn, stage, tmp_path):
     src = write(tmp_path / "docs.json", '{"id": 1, "tags": ["a"], "who": {"n": "x"}}\n{"id": 2}\n')
     conn.cursor().execute(f"put file://{src} @{stage}")
@@ -403,6 +464,9 @@ def test_query_staged_files(conn, stage, tmp_path):
     assert run(conn, f"select $1::int, upper($2), $3::date, metadata$filename from @{stage}/csv order by 1") == [
         (1, "ALPHA", datetime.date(2024, 1, 2), "csv/q.csv.gz"),
         (2, "BETA", None, "csv/q.csv.gz"),
+    ]
+    assert run(conn, f"select metadata$file_row_number, $2 from @{stage}/csv order by 1") == [
+        (1, "alpha"), (2, "beta"),
     ]
     fmt = unique_name("PQ")
     run(conn, f"create file format {fmt} type = parquet")

@@ -184,22 +184,7 @@ fn strip_markers(text: &str) -> String {
         .collect()
 }
 
-/// A name as Snowflake prints it in messages: as is when it could be written unquoted (upper
-/// case), in double quotes otherwise (`"id"`).
-pub fn display_name(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub use snowglobe_catalog::names::display_name;
 
 /// The text between the first pair of double quotes.
 fn quoted_name(text: &str) -> Option<String> {
@@ -237,7 +222,7 @@ fn catalog(text: &str, name: Option<String>, kind: Option<String>) -> SnowflakeE
     if kind.contains("function") || text.contains("Function with name") {
         return SnowflakeError::compilation(
             ErrorCode::UnknownFunction,
-            format!("Unknown function {}", name.to_uppercase()),
+            format!("Unknown function {}.", unknown_function_name(&name)),
         );
     }
     if kind == "schema" || text.starts_with("Schema with name") {
@@ -249,7 +234,40 @@ fn catalog(text: &str, name: Option<String>, kind: Option<String>) -> SnowflakeE
     SnowflakeError::does_not_exist("Object", &name)
 }
 
+/// A function name as the unknown-function message prints it: unquoted names upper-case.
+fn unknown_function_name(name: &str) -> String {
+    let bare = name
+        .strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or(name);
+    let upper = bare.to_uppercase();
+    if display_name(&upper) == upper {
+        upper
+    } else {
+        name.to_string()
+    }
+}
+
 fn binder(text: &str, name: Option<String>) -> SnowflakeError {
+    // `Table "t" does not have a column named "x"`: Snowflake names the qualified column.
+    if text.starts_with("Table \"") && text.contains("does not have a column named") {
+        let parts: Vec<&str> = text.split('"').collect();
+        if let (Some(table), Some(column)) = (parts.get(1), parts.get(3)) {
+            let name = format!(
+                "{}.{}",
+                display_name(demangle(table)),
+                display_name(demangle(column))
+            );
+            return SnowflakeError::invalid_identifier(&name, 1, 0);
+        }
+    }
+    // `Referenced table "x" not found!` (`select x.a from t`): the qualifier alone; the
+    // session completes it with the column written after it.
+    if text.starts_with("Referenced table \"") {
+        if let Some(table) = quoted_name(text) {
+            return SnowflakeError::invalid_identifier(&table, 1, 0);
+        }
+    }
     if text.contains("not found in FROM clause")
         || text.contains("does not have a column named")
         || text.starts_with("Referenced column")
@@ -269,9 +287,11 @@ fn binder(text: &str, name: Option<String>) -> SnowflakeError {
             format!("Invalid argument types for function '{name}'"),
         );
     }
+    // Grouping mistakes, in Snowflake's words; the session names the column's table and the
+    // clause it is in from the statement (snowglobe_translate::compile_errors).
     if text.contains("must appear in the GROUP BY clause") {
         return SnowflakeError::compilation(
-            ErrorCode::InvalidIdentifier,
+            ErrorCode::NotGroupByExpression,
             format!(
                 "{} is not a valid group by expression",
                 quoted_name(text)
@@ -279,6 +299,22 @@ fn binder(text: &str, name: Option<String>) -> SnowflakeError {
                     .unwrap_or_default()
             ),
         );
+    }
+    if text.starts_with("WHERE clause cannot contain aggregates") {
+        return SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            "Invalid aggregate function in where clause",
+        );
+    }
+    if text.starts_with("Set operations can only apply to expressions with the same number") {
+        return SnowflakeError::compilation(
+            ErrorCode::SetOperatorColumns,
+            "invalid number of result columns for set operator input branches",
+        );
+    }
+    if text.starts_with("ORDER term out of range") || text.starts_with("GROUP BY term out of range")
+    {
+        return SnowflakeError::compilation(ErrorCode::NotGroupByExpression, text);
     }
     if text.contains("Division by zero") {
         return SnowflakeError::division_by_zero();

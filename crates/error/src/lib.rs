@@ -93,6 +93,14 @@ pub enum ErrorCode {
     ColumnTypeIncompatible,
     /// 002049: a bind placeholder with no value bound.
     BindNotSet,
+    /// 000979: a grouped query naming a column outside the grouping in HAVING, ORDER BY or an
+    /// implicitly grouped select list (`[T.B] is not a valid group by expression`), or a GROUP
+    /// BY / ORDER BY position past the select list (`[5] is not a valid order by expression`).
+    NotGroupByExpression,
+    /// 001104: a select-list column that is neither aggregated nor grouped by the GROUP BY.
+    UngroupedSelectColumn,
+    /// 001789: set operation branches of different widths.
+    SetOperatorColumns,
     /// 100189: an OBJECT given the same key twice (OBJECT_AGG, OBJECT_CONSTRUCT, OBJECT_INSERT
     /// without its update flag): "Duplicate field key 'k'", as the OBJECT_AGG page words it.
     /// The page names no code; Snowglobe answers with a data error of the 100xxx family.
@@ -158,6 +166,9 @@ impl ErrorCode {
             ErrorCode::ColumnTypeNarrowed => "040052",
             ErrorCode::DuplicateFieldKey => "100189",
             ErrorCode::BindNotSet => "002049",
+            ErrorCode::NotGroupByExpression => "000979",
+            ErrorCode::UngroupedSelectColumn => "001104",
+            ErrorCode::SetOperatorColumns => "001789",
             ErrorCode::Raised(n) => raised_code(n),
         }
     }
@@ -173,7 +184,11 @@ impl ErrorCode {
             ErrorCode::DoesNotExist => "42S02",
             ErrorCode::CannotPerform => "02000",
             ErrorCode::InvalidArgumentTypes => "42P13",
-            ErrorCode::UnknownFunction | ErrorCode::BindNotSet => "42601",
+            ErrorCode::UnknownFunction
+            | ErrorCode::BindNotSet
+            | ErrorCode::NotGroupByExpression
+            | ErrorCode::UngroupedSelectColumn
+            | ErrorCode::SetOperatorColumns => "42601",
             ErrorCode::NoCurrentDatabase => "22000",
             ErrorCode::NoCurrentSchema => "22000",
             ErrorCode::InvalidState => "22000",
@@ -221,6 +236,9 @@ impl ErrorCode {
                 | ErrorCode::InvalidArgumentTypes
                 | ErrorCode::UnknownFunction
                 | ErrorCode::BindNotSet
+                | ErrorCode::NotGroupByExpression
+                | ErrorCode::UngroupedSelectColumn
+                | ErrorCode::SetOperatorColumns
                 | ErrorCode::UndefinedVariable
                 | ErrorCode::InsertValueCount
                 | ErrorCode::ColumnTypeIncompatible

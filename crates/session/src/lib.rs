@@ -585,7 +585,7 @@ impl Session {
             }
             return self
                 .run_one(statement, sql, request)
-                .map_err(|e| locate_identifier(e, sql));
+                .map_err(|e| refine_error(e, sql));
         }
         // Array binds (executemany): an INSERT ... VALUES becomes one multi-row INSERT; anything
         // else runs once per row and answers with the summed counts.
@@ -604,12 +604,12 @@ impl Session {
                 "DROP TABLE IF EXISTS temp.main.{}",
                 snowglobe_catalog::names::quote(BIND_ROWS)
             ));
-            return result.map_err(|e| locate_identifier(e, sql));
+            return result.map_err(|e| refine_error(e, sql));
         }
         if let Some(expanded) = binds::expand_insert_values(&statement, &request.bindings)? {
             return self
                 .run_one(expanded, sql, request)
-                .map_err(|e| locate_identifier(e, sql));
+                .map_err(|e| refine_error(e, sql));
         }
         let mut total: Option<ResultSet> = None;
         let mut count = 0u64;
@@ -618,7 +618,7 @@ impl Session {
             binds::substitute(&mut s, &request.bindings.row(i))?;
             let r = self
                 .run_one(s, sql, request)
-                .map_err(|e| locate_identifier(e, sql))?;
+                .map_err(|e| refine_error(e, sql))?;
             count += first_count(&r);
             total = Some(r);
         }
@@ -1441,32 +1441,8 @@ pub(crate) fn first_count(r: &ResultSet) -> u64 {
         .unwrap_or(0)
 }
 
-/// Give an invalid-identifier error the line and position of the identifier in the user's SQL.
-fn locate_identifier(e: SnowflakeError, sql: &str) -> SnowflakeError {
-    if e.code != ErrorCode::InvalidIdentifier {
-        return e;
-    }
-    let Some(name) = e
-        .message
-        .rsplit_once("invalid identifier '")
-        .map(|(_, n)| n.trim_end_matches('\'').to_string())
-    else {
-        return e;
-    };
-    let upper_sql = sql.to_uppercase();
-    let needle = name.to_uppercase();
-    let Some(at) = upper_sql.find(&needle) else {
-        return e;
-    };
-    // Upper-casing can change byte lengths outside ASCII; give up rather than guess.
-    let Some(before) = sql.get(..at) else {
-        return e;
-    };
-    let line = before.matches('\n').count() as u64 + 1;
-    let position = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0) as u64;
-    SnowflakeError::invalid_identifier(&name, line, position)
+/// A compile error in Snowflake's words, completed from the user's statement (the column's
+/// table and clause, the identifier's position).
+fn refine_error(e: SnowflakeError, sql: &str) -> SnowflakeError {
+    snowglobe_translate::compile_errors::refine(e, sql)
 }

@@ -44,7 +44,7 @@ impl Session {
             let mut casts = Vec::new();
             for ((name, t), target) in columns.iter().zip(&targets) {
                 let Some(target) = target else { continue };
-                if t != "VARCHAR" {
+                if !cast_to(t, target) {
                     continue;
                 }
                 if columns.iter().filter(|(n, _)| n == name).count() != 1 {
@@ -88,28 +88,14 @@ fn coerced(types: &[&str]) -> Option<String> {
         .copied()
         .filter(|t| *t != "VARCHAR" && *t != "\"NULL\"" && *t != "NULL")
         .collect();
-    if others.is_empty() || !types.contains(&"VARCHAR") {
+    let integer = |t: &str| integer_digits(t).is_some();
+    let decimal_scale = |t: &str| decimal_type(t).map(|(_, s)| s);
+    if !types.contains(&"VARCHAR") {
+        return exact_numbers(&others);
+    }
+    if others.is_empty() {
         return None;
     }
-    let integer = |t: &str| {
-        matches!(
-            t,
-            "TINYINT"
-                | "SMALLINT"
-                | "INTEGER"
-                | "BIGINT"
-                | "HUGEINT"
-                | "UTINYINT"
-                | "USMALLINT"
-                | "UINTEGER"
-                | "UBIGINT"
-                | "UHUGEINT"
-        )
-    };
-    let decimal_scale = |t: &str| -> Option<u32> {
-        let inner = t.strip_prefix("DECIMAL(")?.strip_suffix(')')?;
-        inner.split_once(',')?.1.trim().parse().ok()
-    };
     if others
         .iter()
         .all(|t| integer(t) || decimal_scale(t).is_some() || matches!(*t, "FLOAT" | "DOUBLE"))
@@ -130,6 +116,49 @@ fn coerced(types: &[&str]) -> Option<String> {
         "DATE" | "TIME" | "TIMESTAMP" | "BOOLEAN" if single => Some(first.to_string()),
         _ => None,
     }
+}
+
+/// The digits of a DuckDB integer type, read as a DECIMAL of scale 0.
+fn integer_digits(t: &str) -> Option<u32> {
+    Some(match t {
+        "TINYINT" | "UTINYINT" => 3,
+        "SMALLINT" | "USMALLINT" => 5,
+        "INTEGER" | "UINTEGER" => 10,
+        "BIGINT" | "UBIGINT" => 20,
+        "HUGEINT" | "UHUGEINT" => 38,
+        _ => return None,
+    })
+}
+
+/// (precision, scale) of a DuckDB `DECIMAL(p,s)`.
+fn decimal_type(t: &str) -> Option<(u32, u32)> {
+    let inner = t.strip_prefix("DECIMAL(")?.strip_suffix(')')?;
+    let (p, s) = inner.split_once(',')?;
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+}
+
+/// Exact numbers of different scales whose leading digits and scale together pass 38 digits:
+/// DuckDB gives up scale (a NUMBER(38,0) column meeting 0.5 makes it 1), Snowflake keeps it
+/// (NUMBER(38,1)).
+fn exact_numbers(types: &[&str]) -> Option<String> {
+    let mut leading = 0;
+    let mut scales = vec![];
+    for t in types {
+        let (p, s) = decimal_type(t).or_else(|| integer_digits(t).map(|d| (d, 0)))?;
+        leading = leading.max(p - s.min(p));
+        scales.push(s);
+    }
+    let scale = scales.iter().copied().max()?;
+    (leading + scale > 38 && scales.iter().any(|s| *s != scale))
+        .then(|| format!("DECIMAL(38,{scale})"))
+}
+
+/// Whether a branch's column of DuckDB type `t` is cast to the set operation's `target`.
+fn cast_to(t: &str, target: &str) -> bool {
+    t == "VARCHAR"
+        || (target.starts_with("DECIMAL(")
+            && t != target
+            && (decimal_type(t).is_some() || integer_digits(t).is_some()))
 }
 
 #[cfg(test)]
@@ -154,5 +183,26 @@ mod tests {
         assert_eq!(coerced(&["VARCHAR", "JSON"]), None);
         assert_eq!(coerced(&["DATE", "BOOLEAN", "VARCHAR"]), None);
         assert_eq!(coerced(&["INTEGER", "\"NULL\""]), None);
+    }
+
+    #[test]
+    fn exact_numbers_keep_their_scale() {
+        // NUMBER(38,0) meeting 0.5 or NUMBER(10,2): DuckDB would round to DECIMAL(38,0).
+        assert_eq!(
+            coerced(&["DECIMAL(38,0)", "DECIMAL(1,1)"]).as_deref(),
+            Some("DECIMAL(38,1)")
+        );
+        assert_eq!(
+            coerced(&["DECIMAL(10,2)", "DECIMAL(38,0)", "\"NULL\""]).as_deref(),
+            Some("DECIMAL(38,2)")
+        );
+        assert_eq!(
+            coerced(&["HUGEINT", "DECIMAL(3,2)"]).as_deref(),
+            Some("DECIMAL(38,2)")
+        );
+        // Within 38 digits DuckDB keeps the scale itself.
+        assert_eq!(coerced(&["DECIMAL(18,0)", "DECIMAL(10,2)"]), None);
+        assert_eq!(coerced(&["DECIMAL(38,0)", "INTEGER"]), None);
+        assert_eq!(coerced(&["DECIMAL(38,0)", "DOUBLE"]), None);
     }
 }

@@ -9,6 +9,7 @@
 //! Layout:
 //! - [`parse`]: parsing and syntax errors in Snowflake's wording.
 //! - [`binds`]: client bind values (qmark `?` and numeric `:1`) as typed literals.
+//! - [`compile_errors`]: DuckDB's compile errors completed from the user's statement.
 //! - [`plan`]: statement classification into [`Plan`]s.
 //! - [`pivot`]: dynamic pivots (`IN (ANY)`, `IN (subquery)`) and `DEFAULT ON NULL`.
 //! - [`get_ddl`]: `SELECT GET_DDL(...)`, answered by the session from its catalog.
@@ -22,6 +23,7 @@
 
 pub mod access;
 pub mod binds;
+pub mod compile_errors;
 pub mod get_ddl;
 pub mod names;
 pub mod parse;

@@ -893,8 +893,16 @@ impl Reader<'_> {
                 self.expect_sym(",")?;
             }
         }
-        self.expect_word("FROM")?;
-        let (stage, select) = if self.sym("(") {
+        // Without FROM, the table's own stage (COPY INTO's usage notes: "when copying data
+        // from files in a table stage, the FROM clause can be omitted").
+        let from = self.word("FROM");
+        let (stage, select) = if !from {
+            let stage = StageRef {
+                kind: StageKind::Table(table.clone()),
+                path: String::new(),
+            };
+            (stage, None)
+        } else if self.sym("(") {
             self.expect_word("SELECT")?;
             let items_start = self.tokens.get(self.pos).map_or(0, |t| t.start);
             let mut depth = 0i32;
@@ -1409,6 +1417,18 @@ mod tests {
         let r = parse_stage_ref("d.s.\"My/Stage\"/p/q", &ctx()).unwrap();
         assert_eq!(r.path, "p/q");
         assert!(matches!(r.kind, StageKind::Named(o) if o.name == "My/Stage" && o.database == "D"));
+    }
+
+    #[test]
+    fn copy_into_without_from_reads_the_table_stage() {
+        let s = parse(
+            "COPY INTO mytable FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '|' SKIP_HEADER = 1)",
+        );
+        let StageStatement::CopyInto(c) = s else {
+            panic!("not a COPY: {s:?}");
+        };
+        assert!(matches!(&c.stage.kind, StageKind::Table(o) if o.name == "MYTABLE"));
+        assert!(c.select.is_none());
     }
 
     #[test]

@@ -34,6 +34,8 @@ struct Partial {
     parsed: u64,
     errors: u64,
     first_error: Option<(String, u64)>,
+    /// Every row that failed (its number among the data rows, from 1) and why.
+    failures: Vec<(u64, SnowflakeError)>,
 }
 
 fn sql_text(s: &str) -> String {
@@ -111,6 +113,62 @@ fn reader(
     }
 }
 
+/// A CSV reader over `files` (`source`, as [`reader`] wrote it) with no sniffing: as many text
+/// columns as the widest line has fields (counted by delimiters, so a quoted delimiter only
+/// widens it), shorter rows padded with NULLs. `None` for files read with their header's
+/// names (PARSE_HEADER).
+fn fixed_width_reader(
+    session: &Session,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    source: &str,
+) -> Result<Option<String>> {
+    if format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE") {
+        return Ok(None);
+    }
+    let delimiter = format_text(format, "FIELD_DELIMITER").unwrap_or_else(|| ",".into());
+    let skip: u64 = format_text(format, "SKIP_HEADER")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let list = files
+        .iter()
+        .map(|f| sql_text(f))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let width: usize = session
+        .conn()
+        .text_rows(&format!(
+            "SELECT max(len(string_split(line, {})))::VARCHAR FROM read_csv([{list}], \
+             auto_detect = false, header = false, columns = {{'line': 'VARCHAR'}}, \
+             delim = '\u{1e}', quote = '', escape = '', strict_mode = false, skip = {skip})",
+            sql_text(&delimiter)
+        ))?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    if width == 0 {
+        return Ok(None);
+    }
+    let columns = (0..width)
+        .map(|i| format!("'column{i}': 'VARCHAR'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(open) = source.rfind(", filename = 'SG_FILE')") else {
+        return Ok(None);
+    };
+    let strict = if source.contains("strict_mode") {
+        ""
+    } else {
+        ", strict_mode = false"
+    };
+    Ok(Some(format!(
+        "{}, auto_detect = false{strict}, columns = {{{columns}}}{}",
+        &source[..open],
+        &source[open..]
+    )))
+}
+
 pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     let table = copy.table.clone();
     let (db, schema) = session.storage_of(&table);
@@ -182,6 +240,24 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         return ResultSet::status(
             StatementType::Select,
             "Copy executed with 0 files processed.",
+        );
+    }
+    if let Some(mode) = copy_option(&copy.options, "VALIDATION_MODE") {
+        let disk: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.path.clone(), f.disk.to_string_lossy().to_string()))
+            .collect();
+        let shown = display_prefix(&copy.stage);
+        return validate(
+            session,
+            &copy,
+            &kind,
+            &format,
+            &base,
+            match_by_name.as_deref(),
+            &disk,
+            &shown,
+            &mode.to_uppercase(),
         );
     }
 
@@ -339,6 +415,125 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     )
 }
 
+/// The temporary table a validation loads into (dropped after it).
+const VALIDATION_TABLE: &str = "SG_COPY_VALIDATION";
+
+/// `VALIDATION_MODE = RETURN_<n>_ROWS | RETURN_ERRORS | RETURN_ALL_ERRORS`: the files are read
+/// and converted as a load would, into a temporary copy of the table, and nothing is loaded
+/// (nor remembered as loaded). RETURN_<n>_ROWS answers the first `n` rows or fails at the first
+/// error; the error modes answer one row per failing row (none when every row converts).
+#[allow(clippy::too_many_arguments)]
+fn validate(
+    session: &mut Session,
+    copy: &CopyInto,
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    base: &std::path::Path,
+    match_by_name: Option<&str>,
+    files: &[(String, String)],
+    shown: &str,
+    mode: &str,
+) -> Result<ResultSet> {
+    let rows: Option<u64> = mode
+        .strip_prefix("RETURN_")
+        .and_then(|m| m.strip_suffix("_ROWS"))
+        .and_then(|n| n.parse().ok());
+    if rows.is_none() && mode != "RETURN_ERRORS" && mode != "RETURN_ALL_ERRORS" {
+        return Err(SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            format!("invalid value '{mode}' for property 'VALIDATION_MODE'"),
+        ));
+    }
+    let target = &copy.table;
+    let scratch = ObjectRef {
+        name: VALIDATION_TABLE.into(),
+        ..target.clone()
+    };
+    let name = |o: &ObjectRef| {
+        format!(
+            "{}.{}.{}",
+            sf_quote(&o.database),
+            sf_quote(&o.schema),
+            sf_quote(&o.name)
+        )
+    };
+    session.query(&format!(
+        "CREATE OR REPLACE TEMPORARY TABLE {} AS SELECT * FROM {} LIMIT 0",
+        name(&scratch),
+        name(target)
+    ))?;
+    let result = (|| {
+        let (db, schema) = session.storage_of(&scratch);
+        let columns = session.conn().columns(&db, &schema, &scratch.name)?;
+        let scratch_copy = CopyInto {
+            table: scratch.clone(),
+            ..copy.clone()
+        };
+        let job = Load {
+            copy: &scratch_copy,
+            table: &scratch,
+            table_columns: &columns,
+            kind,
+            format,
+            base,
+            match_by_name,
+        };
+        if let Some(n) = rows {
+            let disk: Vec<String> = files.iter().map(|(_, d)| d.clone()).collect();
+            job.run(session, &disk, None)?;
+            return session.query(&format!("SELECT * FROM {} LIMIT {n}", name(&scratch)));
+        }
+        let offset = header_lines(kind, format);
+        let mut out = vec![];
+        for (path, disk) in files {
+            let disk = [disk.clone()];
+            let failure = match job.run(session, &disk, None) {
+                Ok(_) => continue,
+                Err(e) if e.code.is_data_error() => e,
+                Err(e) => return Err(e),
+            };
+            let (_, partial) = job.run_continuing(session, &disk, failure)?;
+            for (row, e) in partial.failures {
+                out.push(vec![
+                    text(&e.message),
+                    text(&format!("{shown}{path}")),
+                    Cell::Int((row + offset) as i64),
+                    Cell::Null,
+                    Cell::Null,
+                    text("conversion"),
+                    Cell::Int(e.code.code().parse().unwrap_or(0)),
+                    text(e.sqlstate()),
+                    Cell::Null,
+                    Cell::Int(row as i64),
+                    Cell::Int((row + offset) as i64),
+                ]);
+            }
+        }
+        let (t, n) = (SfType::TEXT, SfType::INTEGER);
+        ResultSet::table(
+            StatementType::Select,
+            &[
+                ("ERROR", t),
+                ("FILE", t),
+                ("LINE", n),
+                ("CHARACTER", n),
+                ("BYTE_OFFSET", n),
+                ("CATEGORY", t),
+                ("CODE", n),
+                ("SQL_STATE", t),
+                ("COLUMN_NAME", t),
+                ("ROW_NUMBER", n),
+                ("ROW_START_LINE", n),
+            ],
+            out,
+        )
+    })();
+    let dropped = session.query(&format!("DROP TABLE IF EXISTS {}", name(&scratch)));
+    let result = result?;
+    dropped?;
+    Ok(result)
+}
+
 /// What one COPY INTO loads: the statement, its table and the files' format.
 struct Load<'a> {
     copy: &'a CopyInto,
@@ -369,6 +564,7 @@ impl Load<'_> {
             self.base,
             self.match_by_name.is_some(),
             false,
+            false,
         )?;
         let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
         let total: u64 = session
@@ -382,10 +578,10 @@ impl Load<'_> {
             .conn()
             .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
         let mut loaded = 0;
-        let mut failed: Vec<(u64, String)> = Vec::new();
+        let mut failed: Vec<(u64, SnowflakeError)> = Vec::new();
         let mut pending = vec![(1, total)];
         if total <= 1 {
-            failed.push((1, failure.message.clone()));
+            failed.push((1, failure.clone()));
             pending.clear();
         }
         while let Some((first, last)) = pending.pop() {
@@ -400,9 +596,7 @@ impl Load<'_> {
             };
             match range {
                 Ok(counts) => loaded += counts.iter().map(|(_, n)| n).sum::<u64>(),
-                Err(e) if e.code.is_data_error() && first == last => {
-                    failed.push((first, e.message))
-                }
+                Err(e) if e.code.is_data_error() && first == last => failed.push((first, e)),
                 Err(e) if e.code.is_data_error() => {
                     let middle = first + (last - first) / 2;
                     pending.push((middle + 1, last));
@@ -411,12 +605,14 @@ impl Load<'_> {
                 Err(e) => return Err(e),
             }
         }
+        failed.sort_by_key(|(row, _)| *row);
         Ok((
             loaded,
             Partial {
                 parsed: total,
                 errors: failed.len() as u64,
-                first_error: failed.into_iter().next().map(|(row, m)| (m, row)),
+                first_error: failed.first().map(|(row, e)| (e.message.clone(), *row)),
+                failures: failed,
             },
         ))
     }
@@ -459,6 +655,7 @@ impl Load<'_> {
             base,
             match_by_name.is_some(),
             rows.is_some(),
+            copy.select.as_deref().is_some_and(reads_file_rows),
         )?;
         let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
 
@@ -628,9 +825,17 @@ impl Load<'_> {
     }
 }
 
+/// Whether a query of staged files reads METADATA$FILE_ROW_NUMBER (only then is it computed).
+fn reads_file_rows(sql: &str) -> bool {
+    sql.to_ascii_uppercase()
+        .contains("METADATA$FILE_ROW_NUMBER")
+}
+
 /// Make the temporary view of staged `files` the load or query reads (`TEMP.MAIN.SG_STAGED_ROWS`):
 /// `$n` by position (CSV), the document `$1` (JSON), or the file's own column names (Parquet,
-/// JSON matched by name), plus METADATA$FILENAME. Returns the file's column names.
+/// JSON matched by name), plus METADATA$FILENAME (and METADATA$FILE_ROW_NUMBER, each row's
+/// number in its file from 1, when `file_rows`). Returns the file's column names.
+#[allow(clippy::too_many_arguments)]
 fn staged_view(
     session: &mut Session,
     kind: &str,
@@ -639,14 +844,27 @@ fn staged_view(
     base: &std::path::Path,
     by_name_requested: bool,
     numbered: bool,
+    file_rows: bool,
 ) -> Result<Vec<String>> {
-    let source = reader(kind, format, files, by_name_requested)?;
+    let mut source = reader(kind, format, files, by_name_requested)?;
     // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
     // document `$1` (JSON), or the file's own column names (Parquet, matched JSON), plus
     // METADATA$FILENAME.
-    let described = session
+    let described = match session
         .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))
+    {
+        Ok(described) => described,
+        // DuckDB's CSV sniffer gives up on rows of different widths (a row with a field more
+        // than the others): the files are read as wide as their widest line instead.
+        Err(e) if kind == "CSV" && e.message.contains("sniffing") => {
+            source = fixed_width_reader(session, format, files, &source)?.ok_or(e)?;
+            session
+                .conn()
+                .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+        }
+        Err(e) => return Err(e),
+    };
     let typed: Vec<(String, String)> = described
         .iter()
         .filter_map(|r| {
@@ -679,6 +897,11 @@ fn staged_view(
         "replace(\"SG_FILE\", {}, '') AS \"METADATA$FILENAME\"",
         sql_text(&base_text)
     ));
+    if file_rows {
+        projections.push(
+            "row_number() OVER (PARTITION BY \"SG_FILE\") AS \"METADATA$FILE_ROW_NUMBER\"".into(),
+        );
+    }
     projections.push("\"SG_FILE\"".into());
     if numbered {
         // Each row's position, so a load can be retried over a range of rows.
@@ -814,7 +1037,16 @@ pub fn query_staged(
             "a query on a stage location with no files",
         ));
     }
-    staged_view(session, &kind, &format, &files, &base, false, false)?;
+    staged_view(
+        session,
+        &kind,
+        &format,
+        &files,
+        &base,
+        false,
+        false,
+        reads_file_rows(sql),
+    )?;
     let rewritten = format!(
         "{}TEMP.MAIN.{}{}",
         rewrite_staged_columns(&sql[..found.span.0], kind == "PARQUET"),

@@ -259,24 +259,40 @@ impl Functions<'_> {
                     ))],
                 ))
             }
-            "TO_BINARY" | "TRY_TO_BINARY" => match args.as_slice() {
-                [x] => Expr::Function(call("unhex", vec![x.clone()])),
-                [x, Expr::Value(v)] => match &v.value {
-                    Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("HEX") => {
-                        Expr::Function(call("unhex", vec![x.clone()]))
-                    }
-                    Value::SingleQuotedString(f)
-                        if f.eq_ignore_ascii_case("UTF-8") || f.eq_ignore_ascii_case("UTF8") =>
-                    {
-                        Expr::Function(call("encode", vec![x.clone()]))
-                    }
-                    Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("BASE64") => {
-                        Expr::Function(call("from_base64", vec![x.clone()]))
-                    }
-                    _ => return Err(SnowflakeError::unsupported(format!("{name} format {v}"))),
-                },
-                _ => return Err(wrong_args(&name, 2)),
-            },
+            "TO_BINARY" | "TRY_TO_BINARY" => {
+                // (decoding function, the pattern of text it decodes)
+                let (decode, pattern) = match args.as_slice() {
+                    [_] => ("unhex", HEX_TEXT),
+                    [_, Expr::Value(v)] => match &v.value {
+                        Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("HEX") => {
+                            ("unhex", HEX_TEXT)
+                        }
+                        Value::SingleQuotedString(f)
+                            if f.eq_ignore_ascii_case("UTF-8")
+                                || f.eq_ignore_ascii_case("UTF8") =>
+                        {
+                            ("encode", "")
+                        }
+                        Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("BASE64") => {
+                            ("from_base64", BASE64_TEXT)
+                        }
+                        _ => return Err(SnowflakeError::unsupported(format!("{name} format {v}"))),
+                    },
+                    _ => return Err(wrong_args(&name, 2)),
+                };
+                let x = args[0].clone();
+                let decoded = Expr::Function(call(decode, vec![x.clone()]));
+                // TRY_TO_BINARY: NULL for text that is not of the format.
+                if name == "TRY_TO_BINARY" && !pattern.is_empty() {
+                    let valid = Expr::Function(call(
+                        "regexp_full_match",
+                        vec![x, Expr::value(Value::SingleQuotedString(pattern.into()))],
+                    ));
+                    super::calls::case(vec![(valid, decoded)], None)
+                } else {
+                    decoded
+                }
+            }
             "OBJECT_CONSTRUCT" => object_construct(without_null_keys(args))?,
             "OBJECT_CONSTRUCT_KEEP_NULL" => Expr::Function(call(
                 "json_object",
@@ -296,6 +312,11 @@ impl Functions<'_> {
 }
 
 use super::semi_structured::to_json;
+
+/// Text TO_BINARY reads as HEX: pairs of hexadecimal digits.
+const HEX_TEXT: &str = "([0-9A-Fa-f]{2})*";
+/// Text TO_BINARY reads as BASE64: groups of four, the last one padded.
+const BASE64_TEXT: &str = "([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
 
 /// An element of a constructed array or object: a literal as it is (`json_array` and
 /// `json_object` write it), anything else as JSON.

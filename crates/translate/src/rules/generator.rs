@@ -131,6 +131,25 @@ fn random() -> Expr {
     Expr::Function(call("random", vec![]))
 }
 
+/// UNIFORM's draw in [0, 1) from its generator: a new one per row from RANDOM(), else a value
+/// of the generator's own (the UNIFORM page: a constant generator gives a constant result).
+fn draw(gen: &Expr) -> Expr {
+    if gen.to_string().to_ascii_lowercase().contains("random(") {
+        return random();
+    }
+    // (DuckDB's md5_number_lower: `hash` is Snowflake's HASH here, a signed number.)
+    let text = super::calls::cast(gen.clone(), "VARCHAR");
+    let hashed = super::calls::cast(
+        Expr::Function(call("md5_number_lower", vec![text])),
+        "DOUBLE",
+    );
+    super::calls::nested(binary(
+        hashed,
+        BinaryOperator::Divide,
+        number("18446744073709551616.0"),
+    ))
+}
+
 fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
     if f.over.is_some() {
         return Ok(None);
@@ -156,7 +175,8 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
                 number("1"),
             )))
         }
-        ("UNIFORM", [lo, hi, _gen]) => {
+        ("UNIFORM", [lo, hi, gen]) => {
+            let random = || draw(gen);
             if is_integer(lo) && is_integer(hi) {
                 // lo + floor(random() * (hi - lo + 1)), as BIGINT
                 let span = binary(

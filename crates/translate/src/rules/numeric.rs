@@ -435,7 +435,9 @@ pub fn wants_number_types(statement: &Statement) -> bool {
                 Expr::Function(f) => ["AVG", "RATIO_TO_REPORT", "DIV0", "DIV0NULL"]
                     .iter()
                     .chain(VARIANCES)
+                    .chain(CHOICES)
                     .any(|n| f.name.to_string().eq_ignore_ascii_case(n)),
+                Expr::Case { .. } => true,
                 _ => false,
             };
             if self.0 {
@@ -602,6 +604,46 @@ const VARIANCES: &[&str] = &[
     "VAR_POP",
 ];
 
+/// Calls whose value is one of their arguments: their arguments meet in one type.
+const CHOICES: &[&str] = &[
+    "COALESCE", "NVL", "IFNULL", "GREATEST", "LEAST", "IFF", "NVL2",
+];
+
+fn null_literal(e: &Expr) -> bool {
+    matches!(e, Expr::Value(v) if v.value == Value::Null)
+}
+
+/// The type exact numbers of `types` meet in where DuckDB would lose scale doing it: DuckDB
+/// fits leading digits and scale into 38 digits by giving up scale (a NUMBER(38,0) column
+/// meeting 0.5 is 1), Snowflake keeps the scale (NUMBER(38,1), 0.5).
+fn scale_keeping_type(types: &[(u64, u64)]) -> Option<(u64, u64)> {
+    let leading = types.iter().map(|(p, s)| p - s.min(p)).max()?;
+    let scale = types.iter().map(|(_, s)| *s).max()?;
+    (leading + scale > 38 && types.iter().any(|(_, s)| *s != scale)).then_some((38, scale))
+}
+
+/// Cast the values a choice (CASE, COALESCE, GREATEST, IFF, ...) picks from to one DECIMAL
+/// when they are exact numbers DuckDB would meet at a lower scale than Snowflake.
+fn keep_choice_scale(values: &mut [&mut Expr], types: &Types) {
+    let mut known = vec![];
+    for value in values.iter() {
+        if null_literal(value) {
+            continue;
+        }
+        match exact_type(value, types) {
+            Some(t) => known.push(t),
+            None => return,
+        }
+    }
+    if let Some((p, s)) = scale_keeping_type(&known) {
+        for value in values.iter_mut() {
+            if !null_literal(value) {
+                **value = decimal_cast(value.clone(), p, s);
+            }
+        }
+    }
+}
+
 fn average_type((_, s): (u64, u64)) -> (u64, u64) {
     (38, s.max((s + 6).min(12)))
 }
@@ -655,6 +697,37 @@ impl VisitorMut for Division<'_> {
                 }
             }
             Expr::Function(f)
+                if f.over.is_none()
+                    && CHOICES
+                        .iter()
+                        .any(|n| f.name.to_string().eq_ignore_ascii_case(n)) =>
+            {
+                let name = f.name.to_string().to_ascii_uppercase();
+                if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
+                    let mut args: Vec<&mut Expr> = vec![];
+                    let skip = usize::from(matches!(name.as_str(), "IFF" | "NVL2"));
+                    for arg in list.args.iter_mut().skip(skip) {
+                        match arg {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(e),
+                            _ => return ControlFlow::Continue(()),
+                        }
+                    }
+                    keep_choice_scale(&mut args, &self.types);
+                }
+            }
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => {
+                let mut values: Vec<&mut Expr> =
+                    conditions.iter_mut().map(|c| &mut c.result).collect();
+                if let Some(e) = else_result {
+                    values.push(e);
+                }
+                keep_choice_scale(&mut values, &self.types);
+            }
+            Expr::Function(f)
                 if std::iter::once(&"AVG")
                     .chain(VARIANCES)
                     .any(|n| f.name.to_string().eq_ignore_ascii_case(n)) =>
@@ -685,6 +758,23 @@ fn column_type(ident: &sqlparser::ast::Ident, types: &Types) -> Option<(u64, u64
     found.all(|t| t == first).then_some(first)
 }
 
+/// The type values of known exact types (NULLs aside) meet in, as Snowflake types it.
+fn choice_type<'a>(
+    values: impl Iterator<Item = Option<&'a Expr>>,
+    types: &Types,
+) -> Option<(u64, u64)> {
+    let mut out: Option<(u64, u64)> = None;
+    for value in values {
+        let value = value?;
+        if null_literal(value) {
+            continue;
+        }
+        let t = exact_type(value, types)?;
+        out = Some(out.map_or(t, |o| union_type(o, t)));
+    }
+    out
+}
+
 /// (precision, scale) of an exact-number expression whose type is known.
 fn exact_type(e: &Expr, types: &Types) -> Option<(u64, u64)> {
     match e {
@@ -710,6 +800,19 @@ fn exact_type(e: &Expr, types: &Types) -> Option<(u64, u64)> {
                     exact_type(arg, types).map(average_type)
                 }
                 ("MIN" | "MAX" | "ANY_VALUE" | "ABS", Some((arg, 1))) => exact_type(arg, types),
+                (name, Some(_)) if CHOICES.contains(&name) && f.over.is_none() => {
+                    let sqlparser::ast::FunctionArguments::List(list) = &f.args else {
+                        return None;
+                    };
+                    let skip = usize::from(matches!(name, "IFF" | "NVL2"));
+                    choice_type(
+                        list.args.iter().skip(skip).map(|a| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                            _ => None,
+                        }),
+                        types,
+                    )
+                }
                 ("NULLIF", Some((arg, 2))) if f.over.is_none() => exact_type(arg, types),
                 _ => None,
             }
@@ -757,6 +860,18 @@ fn exact_type(e: &Expr, types: &Types) -> Option<(u64, u64)> {
             }
             _ => None,
         },
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => choice_type(
+            conditions
+                .iter()
+                .map(|c| &c.result)
+                .chain(else_result.as_deref())
+                .map(Some),
+            types,
+        ),
         Expr::Nested(inner) => exact_type(inner, types),
         Expr::UnaryOp {
             op: UnaryOperator::Minus | UnaryOperator::Plus,
@@ -863,6 +978,39 @@ mod tests {
         assert!(super::wants_number_types(
             &crate::parse::parse("select ratio_to_report(p) over () from t").unwrap()[0]
         ));
+    }
+
+    #[test]
+    fn choices_between_numbers_keep_the_finer_scale() {
+        use crate::rules::{apply, RuleContext};
+        let mut ctx = crate::rules::test_support::ctx();
+        ctx.number_columns = vec![("A".into(), 38, 0), ("P".into(), 10, 2)];
+        let run = |sql: &str| {
+            let mut s = crate::parse::parse(sql).unwrap().remove(0);
+            assert!(super::wants_number_types(&s), "{sql}");
+            let cx = RuleContext {
+                session: &ctx,
+                sql,
+                operation: "SELECT",
+            };
+            apply(&mut s, &cx).unwrap();
+            s.to_string()
+        };
+        // DuckDB meets DECIMAL(38,0) and DECIMAL(1,1) as DECIMAL(38,0) (0.5 becomes 1).
+        let r = run("select coalesce(a, 0.5) as c from t");
+        assert!(r.contains("CAST(\"A\" AS DECIMAL(38,1))"), "{r}");
+        assert!(r.contains("CAST(0.5 AS DECIMAL(38,1))"), "{r}");
+        let r = run("select greatest(a, p) as g from t");
+        assert!(r.contains("CAST(\"P\" AS DECIMAL(38,2))"), "{r}");
+        let r = run("select iff(a > 1, a, 0.25) as c from t");
+        assert!(r.contains("CAST(0.25 AS DECIMAL(38,2))"), "{r}");
+        assert!(!r.contains("CAST(\"A\" > 1"), "{r}");
+        let r = run("select case when a > 1 then a else 0.5 end as c from t");
+        assert!(r.contains("ELSE CAST(0.5 AS DECIMAL(38,1))"), "{r}");
+        // Within 38 digits, or a value of unknown type: DuckDB's typing.
+        assert!(!run("select coalesce(p, 0.5) as c from t").contains("DECIMAL(38"));
+        assert!(!run("select coalesce(a, b, 0.5) as c from t").contains("DECIMAL(38"));
+        assert!(!run("select coalesce(a, null, 1) as c from t").contains("DECIMAL(38"));
     }
 
     #[test]

@@ -1082,6 +1082,18 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "VAR_SAMP",
 ];
 
+/// Whether a call is an aggregate one (no OVER window).
+pub(crate) fn is_aggregate_call(f: &Function) -> bool {
+    let name = name_of(f);
+    f.over.is_none()
+        && (!f.within_group.is_empty()
+            || name.ends_with("AGG")
+            || name.starts_with("REGR_")
+            || name.starts_with("APPROX_")
+            || name.starts_with("JSON_GROUP_")
+            || AGGREGATES.contains(&name.as_str()))
+}
+
 /// Whether `items` call an aggregate function (outside subqueries and OVER windows).
 fn calls_aggregate(items: &[SelectItem]) -> bool {
     struct Finder(bool);
@@ -1092,15 +1104,7 @@ fn calls_aggregate(items: &[SelectItem]) -> bool {
         }
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
             if let Expr::Function(f) = expr {
-                let name = name_of(f);
-                if f.over.is_none()
-                    && (!f.within_group.is_empty()
-                        || name.ends_with("AGG")
-                        || name.starts_with("REGR_")
-                        || name.starts_with("APPROX_")
-                        || name.starts_with("JSON_GROUP_")
-                        || AGGREGATES.contains(&name.as_str()))
-                {
+                if is_aggregate_call(f) {
                     self.0 = true;
                     return ControlFlow::Break(());
                 }
