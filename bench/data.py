@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -128,7 +129,8 @@ def load_put_copy(cursor, table: str, rows: list[tuple]) -> None:
     """Writes rows to a CSV file, PUTs it to the table's stage and COPYs it into the table."""
     directory = tempfile.mkdtemp(prefix="snowglobe-bench-setup-")
     try:
-        path = os.path.join(directory, "rows.csv")
+        # A new name each time: a COPY skips files of a name it has loaded before.
+        path = os.path.join(directory, f"rows_{uuid.uuid4().hex}.csv")
         with open(path, "w", newline="") as f:
             csv.writer(f).writerows(rows)
         cursor.execute(f"put file://{path} @%{table} auto_compress=false overwrite=true")
