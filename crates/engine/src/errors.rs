@@ -124,6 +124,15 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
     if text.starts_with("Error parsing JSON: ") {
         return Some(SnowflakeError::new(ErrorCode::JsonParse, text));
     }
+    if text.starts_with("Error parsing URL: ") {
+        return Some(SnowflakeError::new(ErrorCode::UrlParse, text));
+    }
+    if text.starts_with(crate::ips::PARSE_IP_FAILURE) || text.starts_with("Invalid UUID string: ") {
+        return Some(SnowflakeError::new(ErrorCode::BadArgumentValue, text));
+    }
+    if text.starts_with("The following string is not a legal ") {
+        return Some(SnowflakeError::new(ErrorCode::IllegalEncoding, text));
+    }
     if text.starts_with("Not an array: ") {
         return Some(SnowflakeError::new(ErrorCode::NotAnArray, text));
     }

@@ -14,11 +14,13 @@
 pub mod date_math;
 pub mod describe;
 pub mod errors;
+pub mod ips;
 pub mod json_text;
 pub mod parse_json;
 pub mod text_functions;
 pub mod text_limits;
 pub mod time_zones;
+pub mod urls;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -142,6 +144,8 @@ impl Engine {
         json_text::register(&root).map_err(from_duckdb)?;
         text_functions::register(&root).map_err(from_duckdb)?;
         parse_json::register(&root).map_err(from_duckdb)?;
+        urls::register(&root).map_err(from_duckdb)?;
+        ips::register(&root).map_err(from_duckdb)?;
         let stage_root = match &storage {
             Storage::Directory(dir) => dir.join("stages"),
             Storage::Memory => {

@@ -105,6 +105,14 @@ pub enum ErrorCode {
     /// without its update flag): "Duplicate field key 'k'", as the OBJECT_AGG page words it.
     /// The page names no code; Snowglobe answers with a data error of the 100xxx family.
     DuplicateFieldKey,
+    /// 100115: text a HEX or BASE64 decoder cannot read ("The following string is not a legal
+    /// hex-encoded value: 'zz'"; Snowflake's documented code for hex, used for base64 too).
+    IllegalEncoding,
+    /// 100139: PARSE_URL of text that is not a URL ("Error parsing URL: scheme not specified").
+    UrlParse,
+    /// PARSE_IP of text that is not an address, UUID_STRING of a namespace that is not a UUID.
+    /// Snowflake's pages name no code; Snowglobe answers with a data error of the 100xxx family.
+    BadArgumentValue,
     /// 040052: ALTER COLUMN changing a NUMBER's scale, or narrowing a type below its values.
     ColumnTypeNarrowed,
     /// A Snowflake Scripting exception a block raised and did not catch: its declared number,
@@ -165,6 +173,9 @@ impl ErrorCode {
             ErrorCode::ColumnTypeIncompatible => "002108",
             ErrorCode::ColumnTypeNarrowed => "040052",
             ErrorCode::DuplicateFieldKey => "100189",
+            ErrorCode::IllegalEncoding => "100115",
+            ErrorCode::UrlParse => "100139",
+            ErrorCode::BadArgumentValue => "100140",
             ErrorCode::BindNotSet => "002049",
             ErrorCode::NotGroupByExpression => "000979",
             ErrorCode::UngroupedSelectColumn => "001104",
@@ -218,7 +229,10 @@ impl ErrorCode {
             ErrorCode::ColumnTypeIncompatible
             | ErrorCode::ColumnTypeNarrowed
             | ErrorCode::NotAnArray
-            | ErrorCode::DuplicateFieldKey => "22000",
+            | ErrorCode::DuplicateFieldKey
+            | ErrorCode::IllegalEncoding
+            | ErrorCode::UrlParse
+            | ErrorCode::BadArgumentValue => "22000",
             ErrorCode::Raised(_) => "P0001",
         }
     }

@@ -29,7 +29,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::names::ident_name;
-use crate::rules::semi_structured::is_aggregate_call;
+use crate::rules::semi_structured::{calls_aggregate, is_aggregate_call};
 
 /// `e` with what Snowflake's message says beyond DuckDB's, when `sql` (one statement) shows it.
 pub fn refine(e: SnowflakeError, sql: &str) -> SnowflakeError {
@@ -195,28 +195,6 @@ fn grouped_by(select: &Select) -> bool {
     }
 }
 
-fn aggregates(select: &Select) -> bool {
-    struct Finder(bool);
-    impl Visitor for Finder {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            ControlFlow::Break(())
-        }
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if matches!(expr, Expr::Function(f) if is_aggregate_call(f)) {
-                self.0 = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut finder = Finder(false);
-    for item in &select.projection {
-        let _ = item.visit(&mut finder);
-    }
-    finder.0
-}
-
 /// An integer literal (an ORDER BY or GROUP BY position).
 fn position_literal(expr: &Expr) -> Option<u64> {
     match expr {
@@ -283,7 +261,7 @@ fn grouping(message: &str, queries: &[Query]) -> Option<SnowflakeError> {
         let body = selects(&query.body);
         for select in &body {
             let explicit = grouped_by(select);
-            if !explicit && !aggregates(select) && select.having.is_none() {
+            if !explicit && !calls_aggregate(&select.projection) && select.having.is_none() {
                 continue;
             }
             // A column the GROUP BY names is not the one left out.

@@ -181,7 +181,12 @@ fn array_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> 
     check_arity(name, &args, 1, 1)?;
     let x = args[0].clone();
     let mut g = ordered_call(f, "list", args);
-    add_filter(&mut g, Expr::IsNotNull(Box::new(x)));
+    // An object constructor is never NULL, and one of all columns (`OBJECT_CONSTRUCT(*)`, DuckDB
+    // `*COLUMNS(*)`) may sit in no IS NOT NULL test.
+    let constructed = x.to_string().to_ascii_uppercase();
+    if !(constructed.starts_with("OBJECT_CONSTRUCT") || constructed.contains("*COLUMNS(")) {
+        add_filter(&mut g, Expr::IsNotNull(Box::new(x)));
+    }
     let empty = Expr::Array(sqlparser::ast::Array {
         elem: vec![],
         named: false,

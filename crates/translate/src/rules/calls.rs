@@ -176,6 +176,38 @@ pub fn parse_with_strptime(
     )
 }
 
+/// Text decoded by DuckDB's `decode` function (`unhex`, `from_base64`) when it matches
+/// `pattern`, the text of its `encoding` ('hex', 'base64'). Other text is NULL in `try_mode` (the
+/// TRY_ forms) and otherwise fails as Snowflake words it: "The following string is not a legal
+/// hex-encoded value: 'zz'" (100115).
+pub fn checked_decode(
+    x: Expr,
+    decode: &str,
+    pattern: &str,
+    encoding: &str,
+    try_mode: bool,
+) -> Expr {
+    let valid = func("regexp_full_match", vec![x.clone(), string(pattern)]);
+    let decoded = func(decode, vec![x.clone()]);
+    if try_mode {
+        return case(vec![(valid, decoded)], None);
+    }
+    let message = func(
+        "concat",
+        vec![
+            string(&format!(
+                "The following string is not a legal {encoding}-encoded value: '"
+            )),
+            cast(x.clone(), "VARCHAR"),
+            string("'"),
+        ],
+    );
+    case(
+        vec![(is_null(x), null()), (valid, decoded)],
+        Some(func("error", vec![message])),
+    )
+}
+
 /// The arguments of a conversion without a format argument of `'AUTO'`, which asks for the
 /// format Snowflake detects by itself (TO_DATE, TO_TIME, TO_TIMESTAMP*).
 pub fn without_auto_format(args: &[Expr]) -> &[Expr] {

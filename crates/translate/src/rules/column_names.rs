@@ -120,6 +120,8 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "OBJECT_DELETE"
             | "OBJECT_PICK"
             | "ARRAYS_TO_OBJECT"
+            | "PARSE_URL"
+            | "PARSE_IP"
             | "TO_OBJECT" => Some(SfType::Object),
             "ARRAY_CONSTRUCT"
             | "ARRAY_CONSTRUCT_COMPACT"

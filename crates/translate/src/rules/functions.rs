@@ -261,36 +261,86 @@ impl Functions<'_> {
             }
             "TO_BINARY" | "TRY_TO_BINARY" => {
                 // (decoding function, the pattern of text it decodes)
-                let (decode, pattern) = match args.as_slice() {
-                    [_] => ("unhex", HEX_TEXT),
+                let (decode, pattern, encoding) = match args.as_slice() {
+                    [_] => ("unhex", HEX_TEXT, "hex"),
                     [_, Expr::Value(v)] => match &v.value {
                         Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("HEX") => {
-                            ("unhex", HEX_TEXT)
+                            ("unhex", HEX_TEXT, "hex")
                         }
                         Value::SingleQuotedString(f)
                             if f.eq_ignore_ascii_case("UTF-8")
                                 || f.eq_ignore_ascii_case("UTF8") =>
                         {
-                            ("encode", "")
+                            ("encode", "", "")
                         }
                         Value::SingleQuotedString(f) if f.eq_ignore_ascii_case("BASE64") => {
-                            ("from_base64", BASE64_TEXT)
+                            ("from_base64", BASE64_TEXT, "base64")
                         }
                         _ => return Err(SnowflakeError::unsupported(format!("{name} format {v}"))),
                     },
                     _ => return Err(wrong_args(&name, 2)),
                 };
                 let x = args[0].clone();
-                let decoded = Expr::Function(call(decode, vec![x.clone()]));
-                // TRY_TO_BINARY: NULL for text that is not of the format.
-                if name == "TRY_TO_BINARY" && !pattern.is_empty() {
-                    let valid = Expr::Function(call(
-                        "regexp_full_match",
-                        vec![x, Expr::value(Value::SingleQuotedString(pattern.into()))],
-                    ));
-                    super::calls::case(vec![(valid, decoded)], None)
+                if pattern.is_empty() {
+                    Expr::Function(call(decode, vec![x]))
                 } else {
-                    decoded
+                    // Text not of the format: an error, or NULL for TRY_TO_BINARY.
+                    let try_mode = name == "TRY_TO_BINARY";
+                    super::calls::checked_decode(x, decode, pattern, encoding, try_mode)
+                }
+            }
+            // PARSE_URL(url [, permissive]): the engine's parser; with permissive = 1 a URL
+            // it cannot read is `{"error": ...}` instead of a failure.
+            "PARSE_URL" => {
+                let parsed = |f: &str, x: &Expr| {
+                    Expr::Function(call("json", vec![Expr::Function(call(f, vec![x.clone()]))]))
+                };
+                super::calls::check_arity(&name, &args, 1, 2)?;
+                match args.as_slice() {
+                    [x] => parsed("sg_parse_url", x),
+                    [x, p] => super::calls::case(
+                        vec![
+                            (super::calls::is_null(p.clone()), super::calls::null()),
+                            (
+                                super::calls::binary(
+                                    p.clone(),
+                                    sqlparser::ast::BinaryOperator::Eq,
+                                    super::calls::number(1),
+                                ),
+                                parsed("sg_parse_url_permissive", x),
+                            ),
+                        ],
+                        Some(parsed("sg_parse_url", x)),
+                    ),
+                    _ => return Err(SnowflakeError::internal("arity checked")),
+                }
+            }
+            // PARSE_IP(address, type [, permissive]): the engine's parser, like PARSE_URL.
+            "PARSE_IP" => {
+                let parsed = |f: &str, x: &Expr, kind: &Expr| {
+                    Expr::Function(call(
+                        "json",
+                        vec![Expr::Function(call(f, vec![x.clone(), kind.clone()]))],
+                    ))
+                };
+                super::calls::check_arity(&name, &args, 2, 3)?;
+                match args.as_slice() {
+                    [x, kind] => parsed("sg_parse_ip", x, kind),
+                    [x, kind, p] => super::calls::case(
+                        vec![
+                            (super::calls::is_null(p.clone()), super::calls::null()),
+                            (
+                                super::calls::binary(
+                                    p.clone(),
+                                    sqlparser::ast::BinaryOperator::Eq,
+                                    super::calls::number(1),
+                                ),
+                                parsed("sg_parse_ip_permissive", x, kind),
+                            ),
+                        ],
+                        Some(parsed("sg_parse_ip", x, kind)),
+                    ),
+                    _ => return Err(SnowflakeError::internal("arity checked")),
                 }
             }
             "OBJECT_CONSTRUCT" => object_construct(without_null_keys(args))?,
@@ -314,9 +364,9 @@ impl Functions<'_> {
 use super::semi_structured::to_json;
 
 /// Text TO_BINARY reads as HEX: pairs of hexadecimal digits.
-const HEX_TEXT: &str = "([0-9A-Fa-f]{2})*";
+pub(crate) const HEX_TEXT: &str = "([0-9A-Fa-f]{2})*";
 /// Text TO_BINARY reads as BASE64: groups of four, the last one padded.
-const BASE64_TEXT: &str = "([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
+pub(crate) const BASE64_TEXT: &str = "([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
 
 /// An element of a constructed array or object: a literal as it is (`json_array` and
 /// `json_object` write it), anything else as JSON.

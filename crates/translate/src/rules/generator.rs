@@ -134,15 +134,18 @@ fn random() -> Expr {
 /// UNIFORM's draw in [0, 1) from its generator: a new one per row from RANDOM(), else a value
 /// of the generator's own (the UNIFORM page: a constant generator gives a constant result).
 fn draw(gen: &Expr) -> Expr {
+    draw_by(gen, "md5_number_lower")
+}
+
+/// A draw as [`draw`], by `hash` (`md5_number_lower` or `_upper`: two independent draws from
+/// one constant generator).
+fn draw_by(gen: &Expr, hash: &str) -> Expr {
     if gen.to_string().to_ascii_lowercase().contains("random(") {
         return random();
     }
     // (DuckDB's md5_number_lower: `hash` is Snowflake's HASH here, a signed number.)
     let text = super::calls::cast(gen.clone(), "VARCHAR");
-    let hashed = super::calls::cast(
-        Expr::Function(call("md5_number_lower", vec![text])),
-        "DOUBLE",
-    );
+    let hashed = super::calls::cast(Expr::Function(call(hash, vec![text])), "DOUBLE");
     super::calls::nested(binary(
         hashed,
         BinaryOperator::Divide,
@@ -217,6 +220,40 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
                     ),
                 )
             }
+        }
+        // NORMAL(mean, stddev, gen): a FLOAT drawn from the normal distribution by the
+        // Box-Muller transform, mean + stddev * sqrt(-2 ln(1 - u1)) * cos(2 pi u2).
+        ("NORMAL", [mean, stddev, gen]) => {
+            let nested = super::calls::nested;
+            let func = super::calls::func;
+            let u1 = draw_by(gen, "md5_number_lower");
+            let u2 = draw_by(gen, "md5_number_upper");
+            let radius = func(
+                "sqrt",
+                vec![binary(
+                    number("-2"),
+                    BinaryOperator::Multiply,
+                    func("ln", vec![binary(number("1.0"), BinaryOperator::Minus, u1)]),
+                )],
+            );
+            let angle = func(
+                "cos",
+                vec![binary(
+                    binary(number("2"), BinaryOperator::Multiply, func("pi", vec![])),
+                    BinaryOperator::Multiply,
+                    u2,
+                )],
+            );
+            let deviation = binary(
+                super::calls::cast(nested(stddev.clone()), "DOUBLE"),
+                BinaryOperator::Multiply,
+                binary(radius, BinaryOperator::Multiply, angle),
+            );
+            nested(binary(
+                super::calls::cast(nested(mean.clone()), "DOUBLE"),
+                BinaryOperator::Plus,
+                deviation,
+            ))
         }
         ("RANDOM", [] | [_]) => Expr::Cast {
             kind: sqlparser::ast::CastKind::Cast,

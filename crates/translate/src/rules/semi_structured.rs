@@ -1095,7 +1095,7 @@ pub(crate) fn is_aggregate_call(f: &Function) -> bool {
 }
 
 /// Whether `items` call an aggregate function (outside subqueries and OVER windows).
-fn calls_aggregate(items: &[SelectItem]) -> bool {
+pub(crate) fn calls_aggregate(items: &[SelectItem]) -> bool {
     struct Finder(bool);
     impl Visitor for Finder {
         type Break = ();

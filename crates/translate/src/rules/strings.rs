@@ -12,9 +12,10 @@ use sqlparser::ast::{
 };
 
 use super::calls::{
-    binary, case, cast, check_arity, func, integer_literal, is_null, name_of, nested, null_if_null,
-    number, plain_args, rewrite_calls, string, string_literal,
+    binary, case, cast, check_arity, checked_decode, func, integer_literal, is_null, name_of,
+    nested, null_if_null, number, plain_args, rewrite_calls, string, string_literal,
 };
+use super::functions::{BASE64_TEXT, HEX_TEXT};
 use super::FirstError;
 
 /// The name user-written LENGTH / LEN calls carry from [`mark_length_calls`] to this rule, so
@@ -234,11 +235,14 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                     vec![func("rtrim", vec![args[0].clone(), string(" ")])],
                 )
             }
-            "BASE64_DECODE_STRING" => {
-                check_arity(n, &args, 1, 1)?;
-                func("decode", vec![func("from_base64", args)])
-            }
-            "BASE64_DECODE_BINARY" => renamed("from_base64", n, args, 1, 1)?,
+            "BASE64_DECODE_STRING"
+            | "BASE64_DECODE_BINARY"
+            | "TRY_BASE64_DECODE_STRING"
+            | "TRY_BASE64_DECODE_BINARY"
+            | "HEX_DECODE_STRING"
+            | "HEX_DECODE_BINARY"
+            | "TRY_HEX_DECODE_STRING"
+            | "TRY_HEX_DECODE_BINARY" => decoded(&name, args)?,
             "HEX_ENCODE" => {
                 check_arity(n, &args, 1, 2)?;
                 let lower = args.get(1).and_then(integer_literal) == Some(0);
@@ -249,11 +253,6 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                     hex
                 }
             }
-            "HEX_DECODE_STRING" => {
-                check_arity(n, &args, 1, 1)?;
-                func("decode", vec![func("unhex", args)])
-            }
-            "HEX_DECODE_BINARY" => renamed("unhex", n, args, 1, 1)?,
             // Numbers as booleans (non-zero is TRUE), NULLs as SQL's AND / OR / NOT treat them.
             "BOOLAND" | "BOOLOR" | "BOOLXOR" => {
                 check_arity(n, &args, 2, 2)?;
@@ -325,6 +324,28 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
     let mut v = StringOperators(FirstError::default());
     let _ = statement.visit(&mut v);
     v.0.into_result()
+}
+
+/// BASE64_DECODE_* and HEX_DECODE_* with their TRY_ forms: text of the encoding as BINARY, or
+/// as the text those bytes spell (`_STRING`); text not of the encoding fails (see
+/// [`checked_decode`]), and the TRY_ forms answer NULL instead, also for bytes that are not UTF-8.
+fn decoded(name: &str, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 2)?;
+    let [x]: [Expr; 1] = args
+        .try_into()
+        .map_err(|_| SnowflakeError::unsupported(format!("{name} with an alphabet argument")))?;
+    let try_mode = name.starts_with("TRY_");
+    let (decode, pattern, encoding) = if name.contains("BASE64") {
+        ("from_base64", BASE64_TEXT, "base64")
+    } else {
+        ("unhex", HEX_TEXT, "hex")
+    };
+    let bytes = checked_decode(x, decode, pattern, encoding, try_mode);
+    Ok(match (name.ends_with("_STRING"), try_mode) {
+        (false, _) => bytes,
+        (true, false) => func("decode", vec![bytes]),
+        (true, true) => func("try", vec![func("decode", vec![bytes])]),
+    })
 }
 
 fn renamed(to: &str, name: &str, args: Vec<Expr>, min: usize, max: usize) -> Result<Expr> {
@@ -848,6 +869,14 @@ fn charindex_to_instr(name: &str, args: Vec<Expr>) -> Result<Expr> {
     let Some(start) = args.next() else {
         return Ok(func("instr", vec![s, sub]));
     };
+    // A start before the first character is the first character.
+    let start = case(
+        vec![(
+            binary(start.clone(), BinaryOperator::Lt, number(1)),
+            number(1),
+        )],
+        Some(start),
+    );
     let found = func("instr", vec![func("substr", vec![s, start.clone()]), sub]);
     Ok(case(
         vec![(
@@ -901,15 +930,20 @@ fn hash_as_signed(name: &str, args: Vec<Expr>) -> Result<Expr> {
     Ok(cast(nested(shifted), "BIGINT"))
 }
 
-/// Snowflake `UUID_STRING()` → a random version-4 UUID as text: DuckDB `uuid()::VARCHAR`. The
-/// two-argument (name-based, version 5) form is unsupported.
+/// Snowflake `UUID_STRING()` → a random version-4 UUID as text: DuckDB `uuid()::VARCHAR`;
+/// `UUID_STRING(namespace, name)` → the name-based version-5 UUID (the engine's `sg_uuid_v5`).
 fn uuid_string(name: &str, args: Vec<Expr>) -> Result<Expr> {
-    if !args.is_empty() {
-        return Err(SnowflakeError::unsupported(format!(
-            "{name} with a namespace and name (version 5 UUIDs)"
-        )));
+    match args.len() {
+        0 => Ok(cast(func("uuid", vec![]), "VARCHAR")),
+        2 => Ok(func(
+            "sg_uuid_v5",
+            args.into_iter().map(|a| cast(a, "VARCHAR")).collect(),
+        )),
+        _ => {
+            check_arity(name, &args, 2, 2)?;
+            Err(SnowflakeError::internal("arity checked"))
+        }
     }
-    Ok(cast(func("uuid", vec![]), "VARCHAR"))
 }
 
 /// Snowflake collation specifications (`'en-ci'`, `'utf8'`, `'upper'`, ...) → DuckDB's

@@ -415,7 +415,7 @@ impl Timestamps {
                 self.conversion_input(&name, &args)?,
             ),
             "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" | "SYSTIMESTAMP" | "GETDATE" if !try_mode => {
-                Expr::Function(call("now", vec![]))
+                to_precision(&name, &args, Expr::Function(call("now", vec![])), true)?
             }
             "SYSDATE" if !try_mode => cast(
                 Expr::Function(call("now", vec![])),
@@ -423,7 +423,7 @@ impl Timestamps {
             ),
             "CURRENT_DATE" if !try_mode => cast(self.now_local(), DataType::Date),
             "CURRENT_TIME" | "LOCALTIME" if !try_mode => cast(
-                self.now_local(),
+                to_precision(&name, &args, self.now_local(), false)?,
                 DataType::Time(None, sqlparser::ast::TimezoneInfo::None),
             ),
             "HOUR" | "MINUTE" | "SECOND" | "YEAR" | "MONTH" | "DAY" | "DAYOFMONTH"
@@ -516,6 +516,54 @@ impl VisitorMut for Timestamps {
         };
         self.error.replace(expr, result)
     }
+}
+
+/// `now` at the fractional-second precision CURRENT_TIMESTAMP(n) / CURRENT_TIME(n) ask for (0 to
+/// 9 digits; DuckDB keeps microseconds, so 6 and more are `now` itself): the digits past `n` are
+/// taken off, `now - to_microseconds(epoch_us(now) % 10^(6 - n))`. A `zoned` TIMESTAMPTZ is
+/// taken off from as its UTC TIMESTAMP, then made an instant again (`sg_instant(.., 'UTC')`:
+/// DuckDB subtracts no interval from a TIMESTAMPTZ here).
+fn to_precision(name: &str, args: &[Expr], now: Expr, zoned: bool) -> Result<Expr> {
+    let digits = match args {
+        [] => return Ok(now),
+        [Expr::Value(v)] => match &v.value {
+            Value::Number(n, _) => n.parse::<u32>().ok().filter(|n| *n <= 9),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(digits) = digits else {
+        return Err(SnowflakeError::unsupported(format!(
+            "{name} with a precision other than a constant from 0 to 9"
+        )));
+    };
+    if digits >= 6 {
+        return Ok(now);
+    }
+    let unit = 10i64.pow(6 - digits);
+    let dropped = super::calls::func(
+        "to_microseconds",
+        vec![super::calls::binary(
+            super::calls::func("epoch_us", vec![now.clone()]),
+            sqlparser::ast::BinaryOperator::Modulo,
+            super::calls::number(unit),
+        )],
+    );
+    let wall = if zoned {
+        super::calls::cast(now, "TIMESTAMP")
+    } else {
+        now
+    };
+    let truncated = super::calls::nested(super::calls::binary(
+        wall,
+        sqlparser::ast::BinaryOperator::Minus,
+        dropped,
+    ));
+    Ok(if zoned {
+        super::calls::func("sg_instant", vec![truncated, super::calls::string("UTC")])
+    } else {
+        truncated
+    })
 }
 
 #[cfg(test)]
