@@ -83,6 +83,34 @@ def test_put_list_get_remove(conn, stage, tmp_path):
 
 
 @needs_local_fs
+def test_unloaded_files_download_as_snowflake_writes_them(conn, stage, tmp_path):
+    """COPY INTO @stage writes gzip CSV (escaped delimiters, \\N for NULL, VARIANT as JSON),
+    NDJSON and Parquet files that GET downloads and pandas reads."""
+    cur = conn.cursor()
+    cur.execute("create or replace temporary table unl (id int, name varchar, v variant)")
+    cur.execute("insert into unl select 1, 'a,b\\\\c', NULL "
+                "union all select 2, NULL, parse_json('{\"k\": [1, 2]}')")
+    cur.execute(f"copy into @{stage}/csv/ from (select * from unl order by id) header = true")
+    assert cur.fetchall() == [(2, 41, pytest.approx(60, abs=25))]
+    cur.execute(f"copy into @{stage}/json/ from (select object_construct(*) from unl order by id) "
+                "file_format = (type = json compression = none)")
+    cur.execute(f"copy into @{stage}/pq/data.parquet from unl "
+                "file_format = (type = parquet) header = true single = true")
+    for folder, name in [("csv", "data_0_0_0.csv.gz"), ("json", "data_0_0_0.json"),
+                         ("pq", "data.parquet")]:
+        (tmp_path / folder).mkdir()
+        cur.execute(f"get @{stage}/{folder}/ file://{tmp_path / folder}")
+        assert [r[0] for r in cur.fetchall()] == [name]
+    assert gzip.decompress((tmp_path / "csv" / "data_0_0_0.csv.gz").read_bytes()) == (
+        b'ID,NAME,V\n1,a\\,b\\\\c,\\N\n2,\\N,{"k":[1\\,2]}\n')
+    assert (tmp_path / "json" / "data_0_0_0.json").read_text().splitlines() == [
+        '{"ID":1,"NAME":"a,b\\\\c"}', '{"ID":2,"V":{"k":[1,2]}}']
+    frame = pd.read_parquet(tmp_path / "pq" / "data.parquet")
+    assert list(frame.columns) == ["ID", "NAME", "V"]
+    assert frame["NAME"].tolist() == ["a,b\\c", None]
+
+
+@needs_local_fs
 def test_copy_csv_with_file_format_and_load_history(conn, tmp_path):
     table = unique_name("T")
     stage = unique_name("ST")

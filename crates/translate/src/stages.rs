@@ -4,7 +4,7 @@
 //! small reader of their own over a token list that keeps each token's place in the text (the
 //! transformation `SELECT` of a `COPY` is handed on as Snowflake SQL text).
 
-use snowglobe_catalog::names::resolve;
+use snowglobe_catalog::names::{quote as quote_name, resolve};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 
 use crate::binds::BindValue;
@@ -130,6 +130,30 @@ pub enum StageStatement {
         pattern: Option<String>,
     },
     CopyInto(CopyInto),
+    Unload(Unload),
+    /// `CREATE [OR REPLACE] TABLE <name> USING TEMPLATE (<query>)`: a table of the columns the
+    /// query describes (an ARRAY of OBJECTs with COLUMN_NAME, TYPE, NULLABLE, as
+    /// `ARRAY_AGG(OBJECT_CONSTRUCT(*))` over INFER_SCHEMA gives).
+    CreateTableUsingTemplate {
+        /// The statement's text before USING (`CREATE OR REPLACE TABLE t`).
+        head: String,
+        /// The query's Snowflake SQL text.
+        query: String,
+    },
+}
+
+/// `COPY INTO @stage[/path] FROM <table> | (<query>) [FILE_FORMAT = (...)] [copy options]`:
+/// unloading a table or a query's rows into files of a stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unload {
+    pub stage: StageRef,
+    /// The location as the statement wrote it (`@s/out/`), for messages.
+    pub location: String,
+    /// The rows to unload: Snowflake SQL text of a query.
+    pub query: String,
+    pub file_format: FileFormat,
+    /// Copy options (`HEADER`, `SINGLE`, `OVERWRITE`, `MAX_FILE_SIZE`, `DETAILED_OUTPUT`, ...).
+    pub options: Options,
 }
 
 /// `COPY INTO <table> [(cols)] FROM @stage | (SELECT ... FROM @stage) [options]`.
@@ -426,9 +450,23 @@ pub fn is_stage_statement(sql: &str) -> bool {
                 .skip_while(|w| ["OR", "REPLACE"].contains(w) || CREATE_MODIFIERS.contains(w))
                 .collect();
             matches!(rest.as_slice(), ["STAGE", ..] | ["FILE", "FORMAT", ..])
+                || (matches!(rest.as_slice(), ["TABLE", ..])
+                    && w(0) == "CREATE"
+                    && uses_template(head))
         }
         _ => false,
     }
+}
+
+/// Whether a CREATE TABLE names its columns by `USING TEMPLATE` (within its first words).
+fn uses_template(head: &str) -> bool {
+    let Ok(tokens) = lex_up_to(head, 24) else {
+        return false;
+    };
+    let word = |t: &Token, w: &str| matches!(&t.tok, Tok::Word(x) if x.eq_ignore_ascii_case(w));
+    tokens
+        .windows(2)
+        .any(|p| word(&p[0], "USING") && word(&p[1], "TEMPLATE"))
 }
 
 /// Read one stage statement, with single-row binds substituted for `?` / `:N`.
@@ -561,6 +599,35 @@ impl Reader<'_> {
         }
     }
 
+    /// The rest of `CREATE ... TABLE <name> USING TEMPLATE (<query>)`, after TABLE.
+    fn create_table_using_template(&mut self) -> Result<StageStatement> {
+        let is_word =
+            |t: &Token, w: &str| matches!(&t.tok, Tok::Word(x) if x.eq_ignore_ascii_case(w));
+        let using = (self.pos..self.tokens.len().saturating_sub(1))
+            .find(|&i| {
+                is_word(&self.tokens[i], "USING") && is_word(&self.tokens[i + 1], "TEMPLATE")
+            })
+            .ok_or_else(|| self.error())?;
+        let head = self.sql[..self.tokens[using].start].trim_end().to_string();
+        self.pos = using + 2;
+        let open = self.pos;
+        self.expect_sym("(")?;
+        let mut depth = 1;
+        while depth > 0 {
+            match self.peek() {
+                Some(Tok::Sym(s)) if s == "(" => depth += 1,
+                Some(Tok::Sym(s)) if s == ")" => depth -= 1,
+                Some(_) => {}
+                None => return Err(self.error()),
+            }
+            self.pos += 1;
+        }
+        let query = self.sql[self.tokens[open].end..self.tokens[self.pos - 1].start]
+            .trim()
+            .to_string();
+        Ok(StageStatement::CreateTableUsingTemplate { head, query })
+    }
+
     fn statement(&mut self) -> Result<StageStatement> {
         if self.word("CREATE") {
             let or_replace = self.words(&["OR", "REPLACE"]);
@@ -578,6 +645,9 @@ impl Reader<'_> {
             }
             if self.words(&["FILE", "FORMAT"]) {
                 return self.create_file_format(or_replace, temporary);
+            }
+            if self.word("TABLE") {
+                return self.create_table_using_template();
             }
             return Err(self.error());
         }
@@ -640,6 +710,11 @@ impl Reader<'_> {
             }
         }
         if self.words(&["COPY", "INTO"]) {
+            if matches!(self.peek(), Some(Tok::Stage(_)))
+                || matches!(self.peek(), Some(Tok::Str(s)) if s.starts_with('@'))
+            {
+                return self.unload().map(StageStatement::Unload);
+            }
             return self.copy_into().map(StageStatement::CopyInto);
         }
         Err(self.error())
@@ -869,14 +944,68 @@ impl Reader<'_> {
         }
     }
 
-    fn copy_into(&mut self) -> Result<CopyInto> {
-        if matches!(self.peek(), Some(Tok::Stage(_)))
-            || matches!(self.peek(), Some(Tok::Str(s)) if s.starts_with('@'))
-        {
+    /// After `COPY INTO @location`: the source (a table or a parenthesized query), then options.
+    fn unload(&mut self) -> Result<Unload> {
+        let location = match self.peek() {
+            Some(Tok::Stage(s)) => format!("@{s}"),
+            Some(Tok::Str(s)) => s.clone(),
+            _ => return Err(self.error()),
+        };
+        let stage = self.stage_ref()?;
+        self.expect_word("FROM")?;
+        let query = if self.sym("(") {
+            let start = self.tokens.get(self.pos).map_or(0, |t| t.start);
+            let mut depth = 0i32;
+            loop {
+                match self.peek() {
+                    None => return Err(self.error()),
+                    Some(Tok::Sym(s)) if s == "(" => depth += 1,
+                    Some(Tok::Sym(s)) if s == ")" && depth == 0 => break,
+                    Some(Tok::Sym(s)) if s == ")" => depth -= 1,
+                    _ => {}
+                }
+                self.pos += 1;
+            }
+            let end = self
+                .tokens
+                .get(self.pos)
+                .map_or(self.sql.len(), |t| t.start);
+            self.expect_sym(")")?;
+            let query = self.sql[start..end].trim().to_string();
+            if query.is_empty() {
+                return Err(self.error());
+            }
+            query
+        } else {
+            let table = self.object("COPY")?;
+            format!(
+                "SELECT * FROM {}.{}.{}",
+                quote_name(&table.database),
+                quote_name(&table.schema),
+                quote_name(&table.name)
+            )
+        };
+        if self.words(&["PARTITION", "BY"]) {
             return Err(SnowflakeError::unsupported(
-                "COPY INTO <location> (unloading to a stage)",
+                "COPY INTO <location> with PARTITION BY",
             ));
         }
+        let options = self.options()?;
+        let file_format = self.file_format(&options)?;
+        let options = options
+            .into_iter()
+            .filter(|(k, _)| k != "FILE_FORMAT")
+            .collect();
+        Ok(Unload {
+            stage,
+            location,
+            query,
+            file_format,
+            options,
+        })
+    }
+
+    fn copy_into(&mut self) -> Result<CopyInto> {
         let table = self.object("COPY")?;
         let mut columns = Vec::new();
         if self.sym("(") {
@@ -1318,6 +1447,23 @@ mod tests {
     }
 
     #[test]
+    fn create_table_using_a_template() {
+        let sql = "create or replace table t1 using template (select array_agg(object_construct(*)) from table(infer_schema(location => '@s', file_format => 'f')))";
+        assert!(is_stage_statement(sql));
+        assert!(!is_stage_statement("create table t1 (a int)"));
+        let ctx = ctx();
+        match parse_stage_statement(sql, &[], &ctx).unwrap() {
+            StageStatement::CreateTableUsingTemplate { head, query } => {
+                assert_eq!(head, "create or replace table t1");
+                assert!(query
+                    .starts_with("select array_agg(object_construct(*)) from table(infer_schema("));
+                assert!(query.ends_with("'f'))"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn recognises_stage_statements_by_their_first_words() {
         for sql in [
             "put file:///tmp/x @s",
@@ -1417,6 +1563,24 @@ mod tests {
         let r = parse_stage_ref("d.s.\"My/Stage\"/p/q", &ctx()).unwrap();
         assert_eq!(r.path, "p/q");
         assert!(matches!(r.kind, StageKind::Named(o) if o.name == "My/Stage" && o.database == "D"));
+    }
+
+    #[test]
+    fn copy_into_a_location_unloads() {
+        let s = parse("COPY INTO @my_stage/out/ FROM (SELECT a, (b) FROM t) FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE) HEADER = TRUE");
+        let StageStatement::Unload(u) = s else {
+            panic!("not an unload: {s:?}");
+        };
+        assert_eq!(u.location, "@my_stage/out/");
+        assert_eq!(u.stage.path, "out/");
+        assert_eq!(u.query, "SELECT a, (b) FROM t");
+        assert!(matches!(u.file_format, FileFormat::Inline(_)));
+        assert_eq!(u.options.len(), 1);
+        let StageStatement::Unload(u) = parse("copy into '@~/x' from db.s.t") else {
+            panic!()
+        };
+        assert_eq!(u.query, "SELECT * FROM \"DB\".\"S\".\"T\"");
+        assert_eq!(u.stage.kind, StageKind::User);
     }
 
     #[test]

@@ -877,13 +877,21 @@ fn staged_view(
     let base_text = format!("{}/", base.display());
     let mut projections: Vec<String> = Vec::new();
     let by_name = kind == "PARQUET" || by_name_requested;
+    // TRIM_SPACE = TRUE: CSV fields without their leading and trailing blanks.
+    let trimmed = kind == "CSV" && format_text(format, "TRIM_SPACE").as_deref() == Some("TRUE");
     for (i, (c, t)) in typed.iter().enumerate() {
         let alias = if by_name {
             mangle(c)
         } else {
             format!("${}", i + 1)
         };
-        projections.push(format!("{} AS {}", instant_column(c, t), quote(&alias)));
+        let column = instant_column(c, t);
+        let column = if trimmed {
+            format!("trim({column})")
+        } else {
+            column
+        };
+        projections.push(format!("{column} AS {}", quote(&alias)));
     }
     if kind == "PARQUET" && !by_name_requested {
         // `$1`: the whole row as an object

@@ -17,7 +17,9 @@ mod sequence;
 mod show;
 mod show_more;
 pub(crate) mod stage;
+mod template;
 pub(crate) mod transaction;
+mod unload;
 mod use_context;
 pub(crate) mod variables;
 mod warehouse;
@@ -204,5 +206,9 @@ pub fn stage_statement(session: &mut Session, statement: StageStatement) -> Resu
         StageStatement::List { stage, pattern } => stage::list(session, stage, pattern),
         StageStatement::Remove { stage, pattern } => stage::remove(session, stage, pattern),
         StageStatement::CopyInto(copy) => copy::copy_into(session, copy),
+        StageStatement::Unload(unload) => unload::unload(session, unload),
+        StageStatement::CreateTableUsingTemplate { head, query } => {
+            template::create_table(session, &head, &query)
+        }
     }
 }
