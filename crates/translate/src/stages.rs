@@ -610,22 +610,31 @@ impl Reader<'_> {
             .ok_or_else(|| self.error())?;
         let head = self.sql[..self.tokens[using].start].trim_end().to_string();
         self.pos = using + 2;
-        let open = self.pos;
+        let query = self.parenthesized()?;
+        Ok(StageStatement::CreateTableUsingTemplate { head, query })
+    }
+
+    /// The text between `(` and its matching `)` (a query), trimmed; the reader moves past both.
+    fn parenthesized(&mut self) -> Result<String> {
         self.expect_sym("(")?;
-        let mut depth = 1;
-        while depth > 0 {
+        let start = self.tokens.get(self.pos).map_or(0, |t| t.start);
+        let mut depth = 0i32;
+        loop {
             match self.peek() {
-                Some(Tok::Sym(s)) if s == "(" => depth += 1,
-                Some(Tok::Sym(s)) if s == ")" => depth -= 1,
-                Some(_) => {}
                 None => return Err(self.error()),
+                Some(Tok::Sym(s)) if s == "(" => depth += 1,
+                Some(Tok::Sym(s)) if s == ")" && depth == 0 => break,
+                Some(Tok::Sym(s)) if s == ")" => depth -= 1,
+                _ => {}
             }
             self.pos += 1;
         }
-        let query = self.sql[self.tokens[open].end..self.tokens[self.pos - 1].start]
-            .trim()
-            .to_string();
-        Ok(StageStatement::CreateTableUsingTemplate { head, query })
+        let end = self
+            .tokens
+            .get(self.pos)
+            .map_or(self.sql.len(), |t| t.start);
+        self.expect_sym(")")?;
+        Ok(self.sql[start..end].trim().to_string())
     }
 
     fn statement(&mut self) -> Result<StageStatement> {
@@ -953,25 +962,8 @@ impl Reader<'_> {
         };
         let stage = self.stage_ref()?;
         self.expect_word("FROM")?;
-        let query = if self.sym("(") {
-            let start = self.tokens.get(self.pos).map_or(0, |t| t.start);
-            let mut depth = 0i32;
-            loop {
-                match self.peek() {
-                    None => return Err(self.error()),
-                    Some(Tok::Sym(s)) if s == "(" => depth += 1,
-                    Some(Tok::Sym(s)) if s == ")" && depth == 0 => break,
-                    Some(Tok::Sym(s)) if s == ")" => depth -= 1,
-                    _ => {}
-                }
-                self.pos += 1;
-            }
-            let end = self
-                .tokens
-                .get(self.pos)
-                .map_or(self.sql.len(), |t| t.start);
-            self.expect_sym(")")?;
-            let query = self.sql[start..end].trim().to_string();
+        let query = if matches!(self.peek(), Some(Tok::Sym(s)) if s == "(") {
+            let query = self.parenthesized()?;
             if query.is_empty() {
                 return Err(self.error());
             }

@@ -289,44 +289,27 @@ impl Functions<'_> {
                     super::calls::checked_decode(x, decode, pattern, encoding, try_mode)
                 }
             }
-            // PARSE_URL(url [, permissive]): the engine's parser; with permissive = 1 a URL
-            // it cannot read is `{"error": ...}` instead of a failure.
-            "PARSE_URL" => {
-                let parsed = |f: &str, x: &Expr| {
-                    Expr::Function(call("json", vec![Expr::Function(call(f, vec![x.clone()]))]))
+            // PARSE_URL(url [, permissive]), PARSE_IP(address, type [, permissive]): the
+            // engine's parsers; with permissive = 1 text they cannot read is `{"error": ...}`
+            // instead of a failure.
+            "PARSE_URL" | "PARSE_IP" => {
+                let (engine, inputs) = if name == "PARSE_URL" {
+                    super::calls::check_arity(&name, &args, 1, 2)?;
+                    ("sg_parse_url", 1)
+                } else {
+                    super::calls::check_arity(&name, &args, 2, 3)?;
+                    ("sg_parse_ip", 2)
                 };
-                super::calls::check_arity(&name, &args, 1, 2)?;
-                match args.as_slice() {
-                    [x] => parsed("sg_parse_url", x),
-                    [x, p] => super::calls::case(
-                        vec![
-                            (super::calls::is_null(p.clone()), super::calls::null()),
-                            (
-                                super::calls::binary(
-                                    p.clone(),
-                                    sqlparser::ast::BinaryOperator::Eq,
-                                    super::calls::number(1),
-                                ),
-                                parsed("sg_parse_url_permissive", x),
-                            ),
-                        ],
-                        Some(parsed("sg_parse_url", x)),
-                    ),
-                    _ => return Err(SnowflakeError::internal("arity checked")),
-                }
-            }
-            // PARSE_IP(address, type [, permissive]): the engine's parser, like PARSE_URL.
-            "PARSE_IP" => {
-                let parsed = |f: &str, x: &Expr, kind: &Expr| {
+                let parsed = |f: String| {
                     Expr::Function(call(
                         "json",
-                        vec![Expr::Function(call(f, vec![x.clone(), kind.clone()]))],
+                        vec![Expr::Function(call(&f, args[..inputs].to_vec()))],
                     ))
                 };
-                super::calls::check_arity(&name, &args, 2, 3)?;
-                match args.as_slice() {
-                    [x, kind] => parsed("sg_parse_ip", x, kind),
-                    [x, kind, p] => super::calls::case(
+                let strict = parsed(engine.to_string());
+                match args.get(inputs) {
+                    None => strict,
+                    Some(p) => super::calls::case(
                         vec![
                             (super::calls::is_null(p.clone()), super::calls::null()),
                             (
@@ -335,12 +318,11 @@ impl Functions<'_> {
                                     sqlparser::ast::BinaryOperator::Eq,
                                     super::calls::number(1),
                                 ),
-                                parsed("sg_parse_ip_permissive", x, kind),
+                                parsed(format!("{engine}_permissive")),
                             ),
                         ],
-                        Some(parsed("sg_parse_ip", x, kind)),
+                        Some(strict),
                     ),
-                    _ => return Err(SnowflakeError::internal("arity checked")),
                 }
             }
             "OBJECT_CONSTRUCT" => object_construct(without_null_keys(args))?,
