@@ -134,9 +134,17 @@ def load_put_copy(cursor, table: str, rows: list[tuple]) -> None:
         with open(path, "w", newline="") as f:
             csv.writer(f).writerows(rows)
         cursor.execute(f"put file://{path} @%{table} auto_compress=false overwrite=true")
-        cursor.execute(f"copy into {table} from @%{table} file_format = (type = csv) purge = true")
+        cursor.execute(f"copy into {table} from @%{table} file_format = (type = csv "
+                       "field_optionally_enclosed_by = '\"') purge = true")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def load_parquet_file(cursor, table: str, path: Path) -> None:
+    """PUTs a Parquet file to the table's stage and COPYs it in, columns matched by name."""
+    cursor.execute(f"put file://{path} @%{table} auto_compress=false overwrite=true")
+    cursor.execute(f"copy into {table} from @%{table} file_format = (type = parquet) "
+                   "match_by_column_name = case_insensitive purge = true")
 
 
 #: How each server peer gets setup data (not a measured figure): Snowglobe's fastest route, and

@@ -53,3 +53,22 @@ def state(ctx):
             filled = [a.replace("{file}", str(file)).replace("{pod}", "bench") for a in argv]
             ctx.record("state", name, "snowglobe", "s",
                        [timed_cli(server, filled) for _ in range(ctx.sizes.repeats)])
+    # The same steps once the TPC-H workload has loaded its database into the shared server
+    # (its state then holds the mixed table and TPC-H).
+    server = ctx.peers.shared("snowglobe")
+    conn = server.connect()
+    try:
+        lineitem = conn.cursor().execute("select count(*) from tpch.public.lineitem").fetchone()[0]
+    except Exception:
+        lineitem = 0
+    finally:
+        conn.close()
+    for step, argv in STEPS.items():
+        name = f"{step}, {ctx.sizes.table_rows:,}-row table + TPC-H SF{ctx.sizes.tpch_scale:g}"
+        with ctx.attempt("state", name, "snowglobe"):
+            if not lineitem:
+                raise Skip("TPC-H is not loaded in this run (run the tpch group first)")
+            file = ctx.workdir / "state-export-tpch.zip"
+            filled = [a.replace("{file}", str(file)).replace("{pod}", "bench-tpch") for a in argv]
+            ctx.record("state", name, "snowglobe", "s",
+                       [timed_cli(server, filled) for _ in range(ctx.sizes.repeats)])
