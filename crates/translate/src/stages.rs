@@ -109,6 +109,7 @@ pub enum StageStatement {
         if_exists: bool,
     },
     DescribeStage(ObjectRef),
+    DescribeFileFormat(ObjectRef),
     /// `PUT 'file://<local>' @stage [options]`: the local path (glob) as written after `file://`.
     Put {
         local: String,
@@ -677,6 +678,9 @@ impl Reader<'_> {
             });
         }
         if self.word("DESC") || self.word("DESCRIBE") {
+            if self.words(&["FILE", "FORMAT"]) {
+                return Ok(StageStatement::DescribeFileFormat(self.object("DESCRIBE")?));
+            }
             self.expect_word("STAGE")?;
             return Ok(StageStatement::DescribeStage(self.object("DESCRIBE")?));
         }

@@ -1026,7 +1026,8 @@ pub fn infer_schema_rows(
 }
 
 /// Run a query that reads staged files (`SELECT $1, $2 FROM @stage ...`): the reference becomes
-/// the staged-rows view and `$n` / `$1:name` its columns; the rest runs as any query.
+/// the staged-rows view and `$n` its columns (`$1:name` a path into the row object `$1` of a
+/// Parquet or JSON file); the rest runs as any query.
 pub fn query_staged(
     session: &mut Session,
     sql: &str,
@@ -1055,11 +1056,13 @@ pub fn query_staged(
         false,
         reads_file_rows(sql),
     )?;
+    // `$1:name` reads the row object `$1`, so it is a VARIANT as in Snowflake (a COPY
+    // transformation reads the typed column instead: its value is cast to the target column).
     let rewritten = format!(
         "{}TEMP.MAIN.{}{}",
-        rewrite_staged_columns(&sql[..found.span.0], kind == "PARQUET"),
+        rewrite_staged_columns(&sql[..found.span.0], false),
         sf_quote(ROWS_VIEW),
-        rewrite_staged_columns(&sql[found.span.1..], kind == "PARQUET"),
+        rewrite_staged_columns(&sql[found.span.1..], false),
     );
     let result = session.run(&crate::Request {
         sql: rewritten,

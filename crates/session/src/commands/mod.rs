@@ -9,6 +9,7 @@ mod comment;
 mod copy;
 mod database;
 mod describe;
+mod format_properties;
 mod get_ddl;
 mod principals;
 pub(crate) mod procedure;
@@ -193,6 +194,7 @@ pub fn stage_statement(session: &mut Session, statement: StageStatement) -> Resu
             stage::drop_file_format(session, name, if_exists)
         }
         StageStatement::DescribeStage(name) => stage::describe_stage(session, name),
+        StageStatement::DescribeFileFormat(name) => stage::describe_file_format(session, name),
         StageStatement::Put {
             local,
             stage,

@@ -8,6 +8,7 @@ use snowglobe_error::{Result, SnowflakeError};
 use snowglobe_translate::stages::{option, FileFormat, OptionValue, Options, StageRef};
 use snowglobe_translate::ObjectRef;
 
+use super::format_properties::{properties, Kind};
 use super::sequence::schema_must_exist;
 use super::show::text;
 use crate::results::Cell;
@@ -177,7 +178,41 @@ pub fn drop_file_format(
     )
 }
 
-/// `DESCRIBE STAGE`: the stage's file format options, one row each.
+/// `DESCRIBE FILE FORMAT`: every property of the format's type, its value and its default.
+pub fn describe_file_format(session: &mut Session, name: ObjectRef) -> Result<ResultSet> {
+    let file = session.format_file(&name).ok_or_else(|| {
+        SnowflakeError::does_not_exist(
+            "File format",
+            &format!("{}.{}.{}", name.database, name.schema, name.name),
+        )
+    })?;
+    let format = read_definition(&file)?.format;
+    let rows = properties(&format)
+        .into_iter()
+        .map(|p| {
+            vec![
+                text(p.name),
+                text(p.kind.name()),
+                text(&p.value),
+                text(&p.default),
+            ]
+        })
+        .collect();
+    let t = SfType::TEXT;
+    ResultSet::table(
+        StatementType::Select,
+        &[
+            ("property", t),
+            ("property_type", t),
+            ("property_value", t),
+            ("property_default", t),
+        ],
+        rows,
+    )
+}
+
+/// `DESCRIBE STAGE`: the properties of the stage's file format (its own or the named one it
+/// uses), its copy options (the defaults: a stage keeps none) and its location (none: internal).
 pub fn describe_stage(session: &mut Session, name: ObjectRef) -> Result<ResultSet> {
     let dir = session
         .named_stage_dir(&name)
@@ -198,29 +233,41 @@ pub fn describe_stage(session: &mut Session, name: ObjectRef) -> Result<ResultSe
         }
         None => def.format.clone(),
     };
-    let mut rows = Vec::new();
-    let kind = crate::stages::format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
-    rows.push(vec![
-        text("STAGE_FILE_FORMAT"),
-        text("TYPE"),
-        text("String"),
-        text(&kind),
-        text("CSV"),
-    ]);
-    for (k, v) in &format {
-        if k == "TYPE" {
-            continue;
+    // DESCRIBE STAGE prints booleans in lower case.
+    let shown = |kind: Kind, v: &str| {
+        if kind == Kind::Boolean {
+            v.to_ascii_lowercase()
+        } else {
+            v.to_string()
         }
-        let value = match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+    };
+    let mut rows: Vec<Vec<Cell>> = properties(&format)
+        .into_iter()
+        .map(|p| {
+            vec![
+                text("STAGE_FILE_FORMAT"),
+                text(p.name),
+                text(p.kind.name()),
+                text(&shown(p.kind, &p.value)),
+                text(&shown(p.kind, &p.default)),
+            ]
+        })
+        .collect();
+    for (option, kind, value) in [
+        ("ON_ERROR", "String", "ABORT_STATEMENT"),
+        ("SIZE_LIMIT", "Long", ""),
+        ("PURGE", "Boolean", "false"),
+        ("RETURN_FAILED_ONLY", "Boolean", "false"),
+        ("ENFORCE_LENGTH", "Boolean", "true"),
+        ("TRUNCATECOLUMNS", "Boolean", "false"),
+        ("FORCE", "Boolean", "false"),
+    ] {
         rows.push(vec![
-            text("STAGE_FILE_FORMAT"),
-            text(k),
-            text("String"),
-            text(&value),
-            text(""),
+            text("STAGE_COPY_OPTIONS"),
+            text(option),
+            text(kind),
+            text(value),
+            text(value),
         ]);
     }
     rows.push(vec![

@@ -54,6 +54,7 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             }
             "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
             "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
+            "APPROX_TOP_K" => Some(top_k_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
             "PERCENTILE_CONT" | "PERCENTILE_DISC" if f.over.is_some() => {
                 percentile_window(n, f, args)?
@@ -202,6 +203,50 @@ fn array_agg_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> 
                 super::semi_structured::lambda(&["sg_v"], element),
             ],
         )],
+    ))
+}
+
+/// Snowflake `APPROX_TOP_K(x [, k [, counters]])`: the `k` (default 1) most frequent non-NULL
+/// values with their counts, most frequent first, as an ARRAY of `[value, count]` pairs. Counted
+/// exactly (Snowflake estimates; exact counts are its best answer): DuckDB's `histogram` gives
+/// the counts, its entries become `(count, value)` rows sorted descending, and the first `k`
+/// become pairs. No rows give `[]`.
+fn top_k_to_json(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    check_arity(name, &args, 1, 3)?;
+    let k = args.get(1).cloned().unwrap_or_else(|| number(1));
+    let mut counts = ordered_call(f, "histogram", vec![args[0].clone()]);
+    add_filter(&mut counts, Expr::IsNotNull(Box::new(args[0].clone())));
+    let e = || super::semi_structured::ident("sg_e");
+    let field = |of: Expr, at: Expr| func("struct_extract", vec![of, at]);
+    let rows = func(
+        "list_transform",
+        vec![
+            func("map_entries", vec![Expr::Function(counts)]),
+            super::semi_structured::lambda(
+                &["sg_e"],
+                func(
+                    "row",
+                    vec![field(e(), string("value")), field(e(), string("key"))],
+                ),
+            ),
+        ],
+    );
+    let sorted = func("list_sort", vec![rows, string("DESC")]);
+    let first = func("list_slice", vec![sorted, number(1), k]);
+    let pair = Expr::Array(sqlparser::ast::Array {
+        elem: vec![
+            super::semi_structured::to_json(field(e(), number(2))),
+            super::semi_structured::to_json(field(e(), number(1))),
+        ],
+        named: false,
+    });
+    let pairs = func(
+        "list_transform",
+        vec![first, super::semi_structured::lambda(&["sg_e"], pair)],
+    );
+    Ok(func(
+        "coalesce",
+        vec![func("to_json", vec![pairs]), cast(string("[]"), "JSON")],
     ))
 }
 
@@ -488,6 +533,15 @@ mod tests {
         );
         assert!(
             sql.ends_with("ELSE json_quote(\"SG_V\") END)) AS \"L\" FROM \"T\""),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn approx_top_k_counts_values_most_frequent_first() {
+        let sql = translate("select approx_top_k(a, 2) as k from t");
+        assert!(
+            sql.starts_with("SELECT coalesce(to_json(list_transform(list_slice(list_sort(list_transform(map_entries(histogram(\"A\") FILTER (WHERE \"A\" IS NOT NULL)), lambda sg_e : row(struct_extract(\"SG_E\", 'value'), struct_extract(\"SG_E\", 'key'))), 'DESC'), 1, 2), lambda sg_e : ["),
             "{sql}"
         );
     }

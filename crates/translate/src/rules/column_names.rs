@@ -10,6 +10,7 @@ use sqlparser::tokenizer::Location;
 /// identifier rule spells Snowflake's way). This rule gives every other unaliased item of the
 /// outermost projection a quoted alias with Snowflake's name.
 pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
+    name_inner_queries(statement, sql);
     let query = match statement {
         Statement::Query(q) => q,
         Statement::CreateTable(c) => match c.query.as_mut() {
@@ -20,6 +21,32 @@ pub fn name_projection_columns(statement: &mut Statement, sql: &str) {
         _ => return,
     };
     name_query(query, sql);
+}
+
+/// The columns of a derived table or a CTE take the same names, and an outer query may refer to
+/// them by those names (`select "COUNT(*)" from (select count(*) from t)`).
+fn name_inner_queries(statement: &mut Statement, sql: &str) {
+    use sqlparser::ast::{TableFactor, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+    struct Namer<'a>(&'a str);
+    impl VisitorMut for Namer<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+            if let Some(with) = &mut query.with {
+                for cte in &mut with.cte_tables {
+                    name_query(&mut cte.query, self.0);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Derived { subquery, .. } = factor {
+                name_query(subquery, self.0);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Namer(sql));
 }
 
 /// The outermost projection's items with the names Snowflake gives their columns.
@@ -469,6 +496,21 @@ mod tests {
         let mut s = parse(sql).unwrap().remove(0);
         super::name_projection_columns(&mut s, sql);
         s.to_string()
+    }
+
+    #[test]
+    fn derived_tables_and_ctes_name_their_columns() {
+        let named = names(
+            "with c as (select max(a) from t) select \"COUNT(*)\" from (select count(*), b from t) join c on true",
+        );
+        assert!(
+            named.contains("SELECT max(a) AS \"MAX(A)\" FROM t"),
+            "{named}"
+        );
+        assert!(
+            named.contains("SELECT count(*) AS \"COUNT(*)\", b FROM t"),
+            "{named}"
+        );
     }
 
     #[test]
