@@ -27,22 +27,27 @@ def mixed_server(ctx, peer: str):
     key = ("mixed", peer)
     if key not in cache:
         server = ctx.peers.shared(peer)
-        data.ensure_database(server, DATABASE)
-        conn = server.connect(database=DATABASE, schema="PUBLIC", paramstyle="qmark")
-        try:
-            cur = conn.cursor()
-            cur.execute(data.mixed_ddl(MIXED))
-            total = ctx.sizes.table_rows
-            for start in range(0, total, LOAD_CHUNK):
-                rows = data.mixed_rows(start, min(LOAD_CHUNK, total - start))
-                data.load_for_setup(cur, peer, MIXED, rows)
-            count = cur.execute(f"select count(*) from {MIXED}").fetchone()[0]
-            if count != total:
-                raise RuntimeError(f"{peer}: loaded {count} rows into {MIXED}, expected {total}")
-        finally:
-            conn.close()
+        load_mixed(ctx, server, peer)
         cache[key] = server
     return cache[key]
+
+
+def load_mixed(ctx, server, peer: str) -> None:
+    """Creates and fills the mixed table on `server` (an instance of `peer`)."""
+    data.ensure_database(server, DATABASE)
+    conn = server.connect(database=DATABASE, schema="PUBLIC", paramstyle="qmark")
+    try:
+        cur = conn.cursor()
+        cur.execute(data.mixed_ddl(MIXED))
+        total = ctx.sizes.table_rows
+        for start in range(0, total, LOAD_CHUNK):
+            rows = data.mixed_rows(start, min(LOAD_CHUNK, total - start))
+            data.load_for_setup(cur, peer, MIXED, rows)
+        count = cur.execute(f"select count(*) from {MIXED}").fetchone()[0]
+        if count != total:
+            raise RuntimeError(f"{peer}: loaded {count} rows into {MIXED}, expected {total}")
+    finally:
+        conn.close()
 
 
 def mixed_duckdb(ctx):
