@@ -36,24 +36,37 @@ fi
 failed=()
 crashed=()
 
+# Run a suite as its own process group, and stop whatever it left running when it ends (a
+# crashed pytest never stops the servers its fixtures started); Ctrl-C stops the group too.
+in_own_group() {
+    setsid "$@" &
+    local pid=$! rc=0
+    trap 'kill -TERM -- "-$pid" 2>/dev/null; exit 130' INT TERM
+    wait "$pid" || rc=$?
+    trap - INT TERM
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    return "$rc"
+}
+
 # A suite whose client process dies on a signal (exit status above 128: SIGABRT 134, SIGSEGV 139)
 # crashed inside a connector's native code (the server is a separate process and cannot crash
 # it); the 5.x connector's native Arrow reader has aborted this way, rarely and not reproducibly.
-# Such a suite runs once more, and the crash stays in the log and in the summary. A test that
-# fails, or a second crash, fails the suite.
+# Such a suite runs again, up to three runs in all, and every crash stays in the log and in the
+# summary. A test that fails, or a third crash, fails the suite.
 run_suite() {
     local name="$1"
     shift
     printf '\n==== %s ====\n' "$name"
-    local rc=0
-    "$@" || rc=$?
-    if ((rc > 128)); then
-        printf '==== %s: the client process died on signal %d; running the suite once more ====\n' \
+    local rc=0 attempt=1
+    in_own_group "$@" || rc=$?
+    while ((rc > 128 && attempt < 3)); do
+        printf '==== %s: the client process died on signal %d; running the suite again ====\n' \
             "$name" "$((rc - 128))"
-        crashed+=("$name (signal $((rc - 128)))")
+        crashed+=("$name (signal $((rc - 128)), attempt $attempt)")
+        attempt=$((attempt + 1))
         rc=0
-        "$@" || rc=$?
-    fi
+        in_own_group "$@" || rc=$?
+    done
     if ((rc == 0)); then
         printf '==== %s: passed ====\n' "$name"
     else
