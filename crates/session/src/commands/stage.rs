@@ -68,10 +68,7 @@ pub fn create_stage(
         FileFormat::Inline(options) => def.format = stored_options(&options),
         FileFormat::Named(format) => {
             if session.format_file(&format).is_none() {
-                return Err(SnowflakeError::does_not_exist(
-                    "File format",
-                    &format!("{}.{}.{}", format.database, format.schema, format.name),
-                ));
+                return Err(format_missing(&format));
             }
             def.format_name = Some((format.database, format.schema, format.name));
         }
@@ -165,10 +162,7 @@ pub fn drop_file_format(
     if_exists: bool,
 ) -> Result<ResultSet> {
     let found = session.format_file(&name);
-    let missing = SnowflakeError::does_not_exist(
-        "File format",
-        &format!("{}.{}.{}", name.database, name.schema, name.name),
-    );
+    let missing = format_missing(&name);
     drop_object(
         &name.name,
         found,
@@ -178,14 +172,19 @@ pub fn drop_file_format(
     )
 }
 
+/// `File format 'DB.SCHEMA.NAME' does not exist or not authorized.`
+fn format_missing(name: &ObjectRef) -> SnowflakeError {
+    SnowflakeError::does_not_exist(
+        "File format",
+        &format!("{}.{}.{}", name.database, name.schema, name.name),
+    )
+}
+
 /// `DESCRIBE FILE FORMAT`: every property of the format's type, its value and its default.
 pub fn describe_file_format(session: &mut Session, name: ObjectRef) -> Result<ResultSet> {
-    let file = session.format_file(&name).ok_or_else(|| {
-        SnowflakeError::does_not_exist(
-            "File format",
-            &format!("{}.{}.{}", name.database, name.schema, name.name),
-        )
-    })?;
+    let file = session
+        .format_file(&name)
+        .ok_or_else(|| format_missing(&name))?;
     let format = read_definition(&file)?.format;
     let rows = properties(&format)
         .into_iter()
