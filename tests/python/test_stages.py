@@ -5,6 +5,7 @@ without auto_create_table), and executemany's bind-stage upload."""
 from __future__ import annotations
 
 import datetime
+import decimal
 import gzip
 import json
 import os
@@ -215,6 +216,77 @@ def test_copy_on_error_continue_loads_the_rows_that_convert(conn, stage, tmp_pat
 
 
 @needs_local_fs
+def test_copy_csv_record_of_another_width_is_a_column_count_error(conn, stage, tmp_path):
+    # Every record is checked, not only the widest: a short record is an error (it does not
+    # load NULLs) unless the format says ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE. A trailing
+    # empty field is a field.
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name varchar, n int)")
+    src = write(tmp_path / "short.csv", "1,a,10\n2,b\n3,c,\n4,d,40\n")
+    conn.cursor().execute(f"put file://{src} @{stage}")
+    message = (
+        "Number of columns in file (2) does not match that of the corresponding table (3), "
+        "use file format option error_on_column_count_mismatch=false to ignore this error"
+    )
+    with raises_snowflake(100080, "22000", message):
+        run(conn, f"copy into {table} from @{stage}")
+    assert scalar(conn, f"select count(*) from {table}") == 0
+
+    cur = conn.cursor()
+    cur.execute(f"copy into {table} from @{stage} validation_mode = return_errors")
+    assert [(r[0], r[2], r[6], r[7]) for r in cur.fetchall()] == [(message, 2, 100080, "22000")]
+
+    rows = run(conn, f"copy into {table} from @{stage} on_error = continue")
+    assert [r[1:8] for r in rows] == [("PARTIALLY_LOADED", 4, 3, 4, 1, message, 2)]
+    assert run(conn, f"select id, name, n from {table} order by id") == [
+        (1, "a", 10), (3, "c", None), (4, "d", 40),
+    ]
+
+    run(conn, f"truncate table {table}")
+    rows = run(
+        conn,
+        f"copy into {table} from @{stage} force = true "
+        "file_format = (type = csv error_on_column_count_mismatch = false)",
+    )
+    assert [r[1:4] for r in rows] == [("LOADED", 4, 4)]
+    assert run(conn, f"select id, name, n from {table} order by id") == [
+        (1, "a", 10), (2, "b", None), (3, "c", None), (4, "d", 40),
+    ]
+
+
+@needs_local_fs
+def test_copy_on_error_skip_file_with_a_limit(conn, stage, tmp_path):
+    # SKIP_FILE_<n> skips a file with n or more failing rows and loads the rest of a file with
+    # fewer; 'SKIP_FILE_<n>%' compares the share of failing rows.
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, code varchar)")
+    files = {"one_bad": "1,a\nx,b\n3,c\n4,d\n", "two_bad": "5,e\ny,f\nz,g\n8,h\n"}
+    for name, text in files.items():
+        conn.cursor().execute(f"put file://{write(tmp_path / (name + '.csv'), text)} @{stage}")
+
+    rows = run(conn, f"copy into {table} from @{stage} on_error = skip_file_2")
+    by_file = {r[0].rsplit("/", 1)[-1]: r[1:8] for r in rows}
+    assert by_file["one_bad.csv.gz"] == (
+        "PARTIALLY_LOADED", 4, 3, 2, 1, "Numeric value 'x' is not recognized", 2,
+    )
+    assert by_file["two_bad.csv.gz"] == (
+        "LOAD_FAILED", 4, 0, 2, 2, "Numeric value 'y' is not recognized", 2,
+    )
+    assert run(conn, f"select id from {table} order by id") == [(1,), (3,), (4,)]
+
+    # The skipped file was not loaded, so it is tried again; a quarter of bad rows is not
+    # over 30%, a half is.
+    run(conn, f"truncate table {table}")
+    rows = run(conn, f"copy into {table} from @{stage} force = true on_error = 'skip_file_30%'")
+    by_file = {r[0].rsplit("/", 1)[-1]: r[1:3] for r in rows}
+    assert by_file == {"one_bad.csv.gz": ("PARTIALLY_LOADED", 4), "two_bad.csv.gz": ("LOAD_FAILED", 4)}
+    assert run(conn, f"select id from {table} order by id") == [(1,), (3,), (4,)]
+
+    with raises_snowflake(1003, "42000", "for property 'ON_ERROR'"):
+        run(conn, f"copy into {table} from @{stage} on_error = skip_file_x")
+
+
+@needs_local_fs
 def test_copy_validation_mode_loads_nothing(conn, stage, tmp_path):
     table = unique_name("T")
     run(conn, f"create table {table} (id int, code varchar(3))")
@@ -373,6 +445,54 @@ def test_infer_schema_of_parquet(conn, stage, tmp_path):
                      f"location => '@{stage}', file_format => '{fmt}')) order by order_id")
     assert rows == [("N", "NUMBER(38, 0)", 0), ("S", "TEXT", 1), ("F", "REAL", 2),
                     ("B", "BOOLEAN", 3)]
+
+
+@needs_local_fs
+def test_infer_schema_of_csv_and_create_table_using_template(conn, stage, tmp_path):
+    # PARSE_HEADER names the columns; numbers get the precision and scale their digits need.
+    src = write(
+        tmp_path / "points.csv",
+        'Name,Seq,Longitude,Flag,Day,Big\n'
+        '"Ann, A",12,-1.234567,true,2024-01-31,1e10\n'
+        'Bob,3400,0.5,false,2024-02-01,2.5\n',
+    )
+    conn.cursor().execute(f"put file://{src} @{stage}")
+    fmt = unique_name("CSVH")
+    run(conn, f"create file format {fmt} type = csv parse_header = true "
+              "field_optionally_enclosed_by = '\"'")
+    rows = run(conn, f"select * from table(infer_schema(location => '@{stage}', "
+                     f"file_format => '{fmt}')) order by order_id")
+    assert rows == [
+        ("Name", "TEXT", True, "$1::TEXT", "points.csv.gz", 0),
+        ("Seq", "NUMBER(4, 0)", True, "$2::NUMBER(4, 0)", "points.csv.gz", 1),
+        ("Longitude", "NUMBER(7, 6)", True, "$3::NUMBER(7, 6)", "points.csv.gz", 2),
+        ("Flag", "BOOLEAN", True, "$4::BOOLEAN", "points.csv.gz", 3),
+        ("Day", "DATE", True, "$5::DATE", "points.csv.gz", 4),
+        ("Big", "REAL", True, "$6::REAL", "points.csv.gz", 5),
+    ]
+    upper = run(conn, f"select column_name from table(infer_schema(location => '@{stage}', "
+                      f"file_format => '{fmt}', ignore_case => true)) order by order_id")
+    assert [r[0] for r in upper] == ["NAME", "SEQ", "LONGITUDE", "FLAG", "DAY", "BIG"]
+
+    table = unique_name("POINTS")
+    run(conn, f"create table {table} using template (select array_agg(object_construct(*)) "
+              f"within group (order by order_id) from table(infer_schema(location => '@{stage}', "
+              f"file_format => '{fmt}', ignore_case => true)))")
+    rows = run(conn, f"copy into {table} from @{stage} file_format = (format_name = '{fmt}') "
+                     "match_by_column_name = case_insensitive")
+    assert rows[0][1:4] == ("LOADED", 2, 2)
+    assert run(conn, f"select name, seq, longitude, flag, day from {table} order by seq") == [
+        ("Ann, A", 12, decimal.Decimal("-1.234567"), True, datetime.date(2024, 1, 31)),
+        ("Bob", 3400, decimal.Decimal("0.500000"), False, datetime.date(2024, 2, 1)),
+    ]
+
+    # Without PARSE_HEADER the columns are c1, c2, ...
+    plain = unique_name("CSV")
+    run(conn, f"create file format {plain} type = csv skip_header = 1 "
+              "field_optionally_enclosed_by = '\"'")
+    rows = run(conn, f"select column_name, type from table(infer_schema(location => '@{stage}', "
+                     f"file_format => '{plain}')) order by order_id")
+    assert [r[0] for r in rows][:2] == ["c1", "c2"] and rows[1][1] == "NUMBER(4, 0)"
 
 
 def test_executemany_above_the_bind_stage_threshold(connect, database):

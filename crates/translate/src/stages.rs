@@ -1166,6 +1166,8 @@ pub struct InferSchema {
     pub stage: StageRef,
     pub file_format: Option<ObjectRef>,
     pub files: Option<Vec<String>>,
+    /// IGNORE_CASE => TRUE: column names upper-cased.
+    pub ignore_case: bool,
 }
 
 /// A query reading staged files: `... FROM @stage[/path] [(FILE_FORMAT => 'f', PATTERN =>
@@ -1299,11 +1301,15 @@ pub fn find_infer_schema(sql: &str, ctx: &Context) -> Result<Option<InferSchema>
         Some(OptionValue::Text(one)) => Some(vec![one.clone()]),
         _ => None,
     };
+    let ignore_case = option(&options, "IGNORE_CASE")
+        .and_then(OptionValue::text)
+        .is_some_and(|t| t.eq_ignore_ascii_case("TRUE"));
     Ok(Some(InferSchema {
         span: (tokens[at].start, end),
         stage,
         file_format,
         files,
+        ignore_case,
     }))
 }
 

@@ -32,10 +32,80 @@ struct Loaded {
 
 struct Partial {
     parsed: u64,
+    /// The errors the file may have (its rows for CONTINUE).
+    limit: u64,
     errors: u64,
     first_error: Option<(String, u64)>,
     /// Every row that failed (its number among the data rows, from 1) and why.
     failures: Vec<(u64, SnowflakeError)>,
+}
+
+/// COPY's ON_ERROR option.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum OnError {
+    Abort,
+    Continue,
+    /// SKIP_FILE (1) or SKIP_FILE_<n>: skip a file with at least `n` failing rows.
+    Skip(u64),
+    /// 'SKIP_FILE_<n>%': skip a file when more than `n` percent of its rows fail.
+    SkipPercent(f64),
+}
+
+impl OnError {
+    fn parse(text: Option<&str>) -> Result<OnError> {
+        let upper = text
+            .unwrap_or("ABORT_STATEMENT")
+            .trim()
+            .to_ascii_uppercase();
+        let skip = upper.strip_prefix("SKIP_FILE_");
+        let parsed = match upper.as_str() {
+            "ABORT_STATEMENT" => Some(OnError::Abort),
+            "CONTINUE" => Some(OnError::Continue),
+            "SKIP_FILE" => Some(OnError::Skip(1)),
+            _ => match skip.and_then(|n| n.strip_suffix('%')) {
+                Some(percent) => percent
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| p.is_finite() && *p >= 0.0)
+                    .map(OnError::SkipPercent),
+                None => skip
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .filter(|n| *n > 0)
+                    .map(OnError::Skip),
+            },
+        };
+        parsed.ok_or_else(|| {
+            SnowflakeError::compilation(
+                ErrorCode::SyntaxError,
+                format!(
+                    "invalid value '{}' for property 'ON_ERROR'",
+                    text.unwrap_or_default()
+                ),
+            )
+        })
+    }
+
+    /// Whether a file with these failures is skipped.
+    fn skips(&self, partial: &Partial) -> bool {
+        match *self {
+            OnError::Abort => partial.errors > 0,
+            OnError::Continue => false,
+            OnError::Skip(n) => partial.errors >= n,
+            OnError::SkipPercent(p) => {
+                partial.parsed > 0 && partial.errors as f64 * 100.0 / partial.parsed as f64 > p
+            }
+        }
+    }
+
+    /// The ERROR_LIMIT a load reports for a file.
+    fn limit(&self, partial: &Partial) -> u64 {
+        match *self {
+            OnError::Abort => 1,
+            OnError::Continue => partial.parsed,
+            OnError::Skip(n) => n,
+            OnError::SkipPercent(p) => (partial.parsed as f64 * p / 100.0).ceil() as u64,
+        }
+    }
 }
 
 fn sql_text(s: &str) -> String {
@@ -47,12 +117,23 @@ fn sf_quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The DuckDB reader over `files` for a file format.
+/// The DuckDB reader over `files` for a file format (CSV fields as text).
 fn reader(
     kind: &str,
     format: &[(String, serde_json::Value)],
     files: &[String],
     match_by_name: bool,
+) -> Result<String> {
+    typed_reader(kind, format, files, match_by_name, false)
+}
+
+/// [`reader`], with CSV fields typed by DuckDB's sniffer when `typed_csv`.
+fn typed_reader(
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    match_by_name: bool,
+    typed_csv: bool,
 ) -> Result<String> {
     let list = format!(
         "[{}]",
@@ -89,9 +170,10 @@ fn reader(
                 None => "quote = '', escape = '', strict_mode = false".into(),
             };
             Ok(format!(
-                "read_csv({list}, header = {header}, all_varchar = true, delim = {}, {quote_option}, \
+                "read_csv({list}, header = {header}, all_varchar = {}, delim = {}, {quote_option}, \
                  skip = {skip}, nullstr = [{}], null_padding = true, compression = {compression}, \
                  filename = 'SG_FILE')",
+                !typed_csv,
                 sql_text(&delimiter),
                 nulls.iter().map(|n| sql_text(n)).collect::<Vec<_>>().join(", ")
             ))
@@ -184,9 +266,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
     let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
     let force = copy_option(&copy.options, "FORCE").as_deref() == Some("TRUE");
     let purge = copy_option(&copy.options, "PURGE").as_deref() == Some("TRUE");
-    let on_error = copy_option(&copy.options, "ON_ERROR")
-        .unwrap_or_else(|| "ABORT_STATEMENT".into())
-        .to_uppercase();
+    let on_error = OnError::parse(copy_option(&copy.options, "ON_ERROR").as_deref())?;
     let match_by_name = copy_option(&copy.options, "MATCH_BY_COLUMN_NAME")
         .map(|m| m.to_uppercase())
         .filter(|m| m != "NONE");
@@ -261,7 +341,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         );
     }
 
-    let per_file = on_error != "ABORT_STATEMENT" && files.len() > 1;
+    let per_file = on_error != OnError::Abort && files.len() > 1;
     let groups: Vec<Vec<&crate::stages::StagedFile>> = if per_file {
         files.iter().map(|f| vec![f]).collect()
     } else {
@@ -282,7 +362,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             .iter()
             .map(|f| f.disk.to_string_lossy().to_string())
             .collect();
-        match job.run(session, &disk, None) {
+        match job.run(session, &disk, Rows::All) {
             Ok(counts) => {
                 for f in &group {
                     let rows = counts
@@ -297,19 +377,37 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
                     });
                 }
             }
-            Err(e) if on_error == "ABORT_STATEMENT" || !e.code.is_data_error() => return Err(e),
-            Err(e) if on_error == "CONTINUE" => {
-                // One file per group here: load what loads, count what fails.
-                let (loaded, partial) = job.run_continuing(session, &disk, e)?;
+            Err(e) if on_error == OnError::Abort || !e.code.is_data_error() => return Err(e),
+            Err(e) if on_error != OnError::Skip(1) => {
+                // One file per group here: load what loads, count what fails (SKIP_FILE_<n>
+                // tries the file on a scratch table first and loads nothing past its limit).
                 let first_line_offset = header_lines(&kind, &format);
+                let (loaded, partial, skipped) = if on_error == OnError::Continue {
+                    let (loaded, partial) = job.run_continuing(session, &disk, e)?;
+                    (loaded, partial, None)
+                } else {
+                    let (_, partial) = with_scratch(session, &job, |session, trial| {
+                        trial.run_continuing(session, &disk, e)
+                    })?;
+                    if on_error.skips(&partial) {
+                        let message = partial.first_error.as_ref().map(|(m, _)| m.clone());
+                        (0, partial, message)
+                    } else {
+                        let bad: Vec<u64> = partial.failures.iter().map(|(row, _)| *row).collect();
+                        let loaded = job.run(session, &disk, Rows::Except(&bad))?;
+                        (loaded.iter().map(|(_, n)| n).sum(), partial, None)
+                    }
+                };
+                let limit = on_error.limit(&partial);
                 outcomes.push(Loaded {
                     file: group[0].path.clone(),
                     rows: loaded,
-                    error: None,
+                    error: skipped,
                     partial: Some(Partial {
                         first_error: partial
                             .first_error
                             .map(|(m, row)| (m, row + first_line_offset)),
+                        limit,
                         ..partial
                     }),
                 });
@@ -359,6 +457,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             let file = text(&format!("{shown}{}", o.file));
             if let Some(p) = o.partial {
                 let status = match (p.errors, o.rows) {
+                    _ if o.error.is_some() => "LOAD_FAILED",
                     (0, _) => "LOADED",
                     (_, 0) => "LOAD_FAILED",
                     _ => "PARTIALLY_LOADED",
@@ -372,7 +471,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
                     text(status),
                     Cell::Int(p.parsed as i64),
                     Cell::Int(o.rows as i64),
-                    Cell::Int(p.parsed as i64),
+                    Cell::Int(p.limit as i64),
                     Cell::Int(p.errors as i64),
                     error,
                     line,
@@ -444,50 +543,26 @@ fn validate(
             format!("invalid value '{mode}' for property 'VALIDATION_MODE'"),
         ));
     }
-    let target = &copy.table;
-    let scratch = ObjectRef {
-        name: VALIDATION_TABLE.into(),
-        ..target.clone()
+    let template = Load {
+        copy,
+        table: &copy.table,
+        table_columns: &[],
+        kind,
+        format,
+        base,
+        match_by_name,
     };
-    let name = |o: &ObjectRef| {
-        format!(
-            "{}.{}.{}",
-            sf_quote(&o.database),
-            sf_quote(&o.schema),
-            sf_quote(&o.name)
-        )
-    };
-    session.query(&format!(
-        "CREATE OR REPLACE TEMPORARY TABLE {} AS SELECT * FROM {} LIMIT 0",
-        name(&scratch),
-        name(target)
-    ))?;
-    let result = (|| {
-        let (db, schema) = session.storage_of(&scratch);
-        let columns = session.conn().columns(&db, &schema, &scratch.name)?;
-        let scratch_copy = CopyInto {
-            table: scratch.clone(),
-            ..copy.clone()
-        };
-        let job = Load {
-            copy: &scratch_copy,
-            table: &scratch,
-            table_columns: &columns,
-            kind,
-            format,
-            base,
-            match_by_name,
-        };
+    with_scratch(session, &template, |session, job| {
         if let Some(n) = rows {
             let disk: Vec<String> = files.iter().map(|(_, d)| d.clone()).collect();
-            job.run(session, &disk, None)?;
-            return session.query(&format!("SELECT * FROM {} LIMIT {n}", name(&scratch)));
+            job.run(session, &disk, Rows::All)?;
+            return session.query(&format!("SELECT * FROM {} LIMIT {n}", full_name(job.table)));
         }
         let offset = header_lines(kind, format);
         let mut out = vec![];
         for (path, disk) in files {
             let disk = [disk.clone()];
-            let failure = match job.run(session, &disk, None) {
+            let failure = match job.run(session, &disk, Rows::All) {
                 Ok(_) => continue,
                 Err(e) if e.code.is_data_error() => e,
                 Err(e) => return Err(e),
@@ -527,8 +602,51 @@ fn validate(
             ],
             out,
         )
+    })
+}
+
+/// A table's Snowflake name, quoted.
+fn full_name(o: &ObjectRef) -> String {
+    format!(
+        "{}.{}.{}",
+        sf_quote(&o.database),
+        sf_quote(&o.schema),
+        sf_quote(&o.name)
+    )
+}
+
+/// Run `f` with a load like `job` into a temporary copy of its table (dropped after): a
+/// validation's or a trial's rows go nowhere.
+fn with_scratch<T>(
+    session: &mut Session,
+    job: &Load,
+    f: impl FnOnce(&mut Session, &Load) -> Result<T>,
+) -> Result<T> {
+    let scratch = ObjectRef {
+        name: VALIDATION_TABLE.into(),
+        ..job.table.clone()
+    };
+    session.query(&format!(
+        "CREATE OR REPLACE TEMPORARY TABLE {} AS SELECT * FROM {} LIMIT 0",
+        full_name(&scratch),
+        full_name(job.table)
+    ))?;
+    let result = (|| {
+        let (db, schema) = session.storage_of(&scratch);
+        let columns = session.conn().columns(&db, &schema, &scratch.name)?;
+        let copy = CopyInto {
+            table: scratch.clone(),
+            ..job.copy.clone()
+        };
+        let trial = Load {
+            copy: &copy,
+            table: &scratch,
+            table_columns: &columns,
+            ..*job
+        };
+        f(session, &trial)
     })();
-    let dropped = session.query(&format!("DROP TABLE IF EXISTS {}", name(&scratch)));
+    let dropped = session.query(&format!("DROP TABLE IF EXISTS {}", full_name(&scratch)));
     let result = result?;
     dropped?;
     Ok(result)
@@ -578,9 +696,20 @@ impl Load<'_> {
             .conn()
             .execute(&format!("DROP VIEW IF EXISTS {view_path}"))?;
         let mut loaded = 0;
-        let mut failed: Vec<(u64, SnowflakeError)> = Vec::new();
-        let mut pending = vec![(1, total)];
-        if total <= 1 {
+        // Records of the wrong width fail first; the rows between them load or are halved.
+        let mismatched = self.mismatched_rows(session, files, None)?;
+        let mut failed: Vec<(u64, SnowflakeError)> = mismatched
+            .iter()
+            .map(|(row, found)| (*row, column_count_error(*found, self.target_count())))
+            .collect();
+        let mut pending = Vec::new();
+        let mut next = 1;
+        for (row, _) in &mismatched {
+            pending.push((next, row - 1));
+            next = row + 1;
+        }
+        pending.push((next, total));
+        if mismatched.is_empty() && total <= 1 {
             failed.push((1, failure.clone()));
             pending.clear();
         }
@@ -588,11 +717,11 @@ impl Load<'_> {
             if first > last {
                 continue;
             }
-            let range = if (first, last) == (1, total) {
+            let range = if mismatched.is_empty() && (first, last) == (1, total) {
                 // The whole file failed already: start from its halves.
                 Err(failure.clone())
             } else {
-                self.run(session, files, Some((first, last)))
+                self.run(session, files, Rows::Range(first, last))
             };
             match range {
                 Ok(counts) => loaded += counts.iter().map(|(_, n)| n).sum::<u64>(),
@@ -610,6 +739,7 @@ impl Load<'_> {
             loaded,
             Partial {
                 parsed: total,
+                limit: total,
                 errors: failed.len() as u64,
                 first_error: failed.first().map(|(row, e)| (e.message.clone(), *row)),
                 failures: failed,
@@ -629,15 +759,117 @@ fn header_lines(kind: &str, format: &[(String, serde_json::Value)]) -> u64 {
     skip + u64::from(format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE"))
 }
 
+/// Which rows of the staged files a load reads (numbered from 1 across them).
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    All,
+    /// The rows numbered `first..=last`.
+    Range(u64, u64),
+    /// Every row but these.
+    Except(&'a [u64]),
+}
+
+impl Rows<'_> {
+    /// The condition on the staged view's row numbers (empty for every row).
+    fn filter(&self) -> String {
+        let column = sf_quote(ROW_NUMBER);
+        match self {
+            Rows::All | Rows::Except([]) => String::new(),
+            Rows::Range(first, last) => format!(" WHERE {column} BETWEEN {first} AND {last}"),
+            Rows::Except(rows) => format!(
+                " WHERE {column} NOT IN ({})",
+                rows.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Snowflake's error for a CSV record with `found` fields loaded into `expected` columns.
+fn column_count_error(found: usize, expected: usize) -> SnowflakeError {
+    SnowflakeError::new(
+        ErrorCode::ColumnCountMismatch,
+        format!(
+            "Number of columns in file ({found}) does not match that of the corresponding table ({expected}), use file format option error_on_column_count_mismatch=false to ignore this error"
+        ),
+    )
+}
+
+/// A text no CSV field holds: read as NULL instead of the format's NULL_IF texts, it leaves
+/// NULL only the fields a short record lacks.
+const NO_NULL: &str = "\u{1}SG\u{1}";
+
 impl Load<'_> {
-    /// Load `files` in one statement (only the rows numbered `rows`, when given); the rows
-    /// loaded per file (disk path → count).
+    /// How many table columns a plain load fills.
+    fn target_count(&self) -> usize {
+        if self.copy.columns.is_empty() {
+            self.table_columns.len()
+        } else {
+            self.copy.columns.len()
+        }
+    }
+
+    /// The CSV records (their numbers among the data rows, from 1) whose field count differs
+    /// from the table's column count, with that count, in order (at most `limit` of them).
+    /// None when the format's ERROR_ON_COLUMN_COUNT_MISMATCH is FALSE or the load transforms
+    /// or matches by name (Snowflake ignores the option then).
+    fn mismatched_rows(
+        &self,
+        session: &Session,
+        files: &[String],
+        limit: Option<u64>,
+    ) -> Result<Vec<(u64, usize)>> {
+        if self.kind != "CSV"
+            || self.copy.select.is_some()
+            || self.match_by_name.is_some()
+            || format_text(self.format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref()
+                == Some("FALSE")
+        {
+            return Ok(vec![]);
+        }
+        let mut format = self.format.to_vec();
+        format.push(("NULL_IF".into(), serde_json::json!([NO_NULL])));
+        format.push(("EMPTY_FIELD_AS_NULL".into(), serde_json::json!("FALSE")));
+        let (source, columns) = described_reader(session, "CSV", &format, files, false)?;
+        if columns.is_empty() {
+            return Ok(vec![]);
+        }
+        let fields = columns
+            .iter()
+            .map(|(c, _)| format!("({} IS NOT NULL)::INTEGER", quote(c)))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let rows = session.conn().text_rows(&format!(
+            "SELECT n::VARCHAR, fields::VARCHAR FROM (SELECT row_number() OVER () AS n, \
+             {fields} AS fields FROM {source}) WHERE fields <> {} ORDER BY n{limit}",
+            self.target_count()
+        ))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let n = r.first().cloned().flatten()?.parse().ok()?;
+                let fields = r.get(1).cloned().flatten()?.parse().ok()?;
+                Some((n, fields))
+            })
+            .collect())
+    }
+
+    /// Load `files` in one statement (only the `rows` given); the rows loaded per file (disk
+    /// path → count). A whole load first checks the CSV records' field counts.
     fn run(
         &self,
         session: &mut Session,
         files: &[String],
-        rows: Option<(u64, u64)>,
+        rows: Rows,
     ) -> Result<Vec<(String, u64)>> {
+        if let Rows::All = rows {
+            if let Some((_, found)) = self.mismatched_rows(session, files, Some(1))?.first() {
+                return Err(column_count_error(*found, self.target_count()));
+            }
+        }
         let (copy, table, table_columns, kind, format, base, match_by_name) = (
             self.copy,
             self.table,
@@ -654,7 +886,7 @@ impl Load<'_> {
             files,
             base,
             match_by_name.is_some(),
-            rows.is_some(),
+            !matches!(rows, Rows::All),
             copy.select.as_deref().is_some_and(reads_file_rows),
         )?;
         let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
@@ -731,32 +963,19 @@ impl Load<'_> {
                 }
                 items
             }
-            (None, "CSV", None) => {
-                if file_columns.len() != targets.len()
-                    && format_text(format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref()
-                        != Some("FALSE")
-                {
-                    return Err(SnowflakeError::new(
-                    ErrorCode::ColumnCountMismatch,
-                    format!(
-                        "Number of columns in file ({}) does not match that of the corresponding table ({}), use file format option error_on_column_count_mismatch=false to ignore this error",
-                        file_columns.len(),
-                        targets.len()
-                    ),
-                ));
-                }
-                targets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if i < file_columns.len() {
-                            format!("\"${}\"::{}", i + 1, declared(c).sql_name())
-                        } else {
-                            "NULL".into()
-                        }
-                    })
-                    .collect()
-            }
+            // Records of another width failed the field count check already (unless the
+            // format lets them load: missing fields load NULLs, extra fields are dropped).
+            (None, "CSV", None) => targets
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < file_columns.len() {
+                        format!("\"${}\"::{}", i + 1, declared(c).sql_name())
+                    } else {
+                        "NULL".into()
+                    }
+                })
+                .collect(),
             (None, _, None) => {
                 let semi = |c: &&snowglobe_engine::TableColumn| {
                     matches!(
@@ -778,11 +997,7 @@ impl Load<'_> {
             .map(|c| sf_quote(&c.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let range = rows
-            .map(|(first, last)| {
-                format!(" WHERE {} BETWEEN {first} AND {last}", sf_quote(ROW_NUMBER))
-            })
-            .unwrap_or_default();
+        let range = rows.filter();
         let insert = format!(
             "INSERT INTO {}.{}.{} ({column_list}) SELECT {} FROM TEMP.MAIN.{}{range}",
             sf_quote(&table.database),
@@ -802,7 +1017,7 @@ impl Load<'_> {
             }
         };
         // Rows per file, for the answer.
-        let counts = if files.len() == 1 || rows.is_some() {
+        let counts = if files.len() == 1 || matches!(rows, Rows::Range(..)) {
             vec![(files[0].clone(), inserted)]
         } else {
             session
@@ -846,33 +1061,10 @@ fn staged_view(
     numbered: bool,
     file_rows: bool,
 ) -> Result<Vec<String>> {
-    let mut source = reader(kind, format, files, by_name_requested)?;
     // Name the relation's columns for the translated SELECT: `$n` by position (CSV), the
     // document `$1` (JSON), or the file's own column names (Parquet, matched JSON), plus
     // METADATA$FILENAME.
-    let described = match session
-        .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))
-    {
-        Ok(described) => described,
-        // DuckDB's CSV sniffer gives up on rows of different widths (a row with a field more
-        // than the others): the files are read as wide as their widest line instead.
-        Err(e) if kind == "CSV" && e.message.contains("sniffing") => {
-            source = fixed_width_reader(session, format, files, &source)?.ok_or(e)?;
-            session
-                .conn()
-                .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
-        }
-        Err(e) => return Err(e),
-    };
-    let typed: Vec<(String, String)> = described
-        .iter()
-        .filter_map(|r| {
-            let name = r.first().cloned().flatten()?;
-            Some((name, r.get(1).cloned().flatten().unwrap_or_default()))
-        })
-        .filter(|(c, _)| c != "SG_FILE")
-        .collect();
+    let (source, typed) = described_reader(session, kind, format, files, by_name_requested)?;
     let file_columns: Vec<String> = typed.iter().map(|(c, _)| c.clone()).collect();
     let base_text = format!("{}/", base.display());
     let mut projections: Vec<String> = Vec::new();
@@ -924,6 +1116,41 @@ fn staged_view(
     Ok(file_columns)
 }
 
+/// The DuckDB reader over `files` and the columns it reads (name, DuckDB type; the file name
+/// column left out). DuckDB's CSV sniffer gives up on rows of different widths (a row with a
+/// field more than the others): such files are read as wide as their widest line instead.
+fn described_reader(
+    session: &Session,
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+    by_name_requested: bool,
+) -> Result<(String, Vec<(String, String)>)> {
+    let mut source = reader(kind, format, files, by_name_requested)?;
+    let described = match session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))
+    {
+        Ok(described) => described,
+        Err(e) if kind == "CSV" && e.message.contains("sniffing") => {
+            source = fixed_width_reader(session, format, files, &source)?.ok_or(e)?;
+            session
+                .conn()
+                .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+        }
+        Err(e) => return Err(e),
+    };
+    let typed = described
+        .iter()
+        .filter_map(|r| {
+            let name = r.first().cloned().flatten()?;
+            Some((name, r.get(1).cloned().flatten().unwrap_or_default()))
+        })
+        .filter(|(c, _)| c != "SG_FILE")
+        .collect();
+    Ok((source, typed))
+}
+
 /// A staged file's column as the view shows it: Parquet instants in nanoseconds
 /// (`TIMESTAMPTZ_NS`, what pandas writes for tz-aware datetimes) become the instants
 /// (`TIMESTAMPTZ`) TIMESTAMP_LTZ/TZ values are made of, so conversions accept them.
@@ -961,6 +1188,93 @@ fn inferred_type(duckdb: &str) -> String {
     }
 }
 
+/// INFER_SCHEMA's columns of CSV files (name, Snowflake type, expression): named by the header
+/// (PARSE_HEADER = TRUE) or `c1`, `c2`, ...; typed by DuckDB's sniffer, numbers as the
+/// NUMBER(precision, scale) their digits need (REAL for exponents or over 38 digits).
+fn csv_columns(
+    session: &Session,
+    format: &[(String, serde_json::Value)],
+    files: &[String],
+) -> Result<Vec<(String, String, String)>> {
+    let header = format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE");
+    let typed = typed_reader("CSV", format, files, false, true)?;
+    let sniffed: Vec<(String, String)> = session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {typed}"))?
+        .into_iter()
+        .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
+        .filter(|(name, _)| name != "SG_FILE")
+        .collect();
+    let numeric = |t: &str| {
+        let t = t.to_ascii_uppercase();
+        t.ends_with("INT") || t == "INTEGER" || t == "DOUBLE" || t.starts_with("DECIMAL")
+    };
+    // Digits before and after the point of every numeric column, read as text.
+    let text = reader("CSV", format, files, false)?;
+    let digits: Vec<String> = sniffed
+        .iter()
+        .filter(|(_, t)| numeric(t))
+        .map(|(name, _)| {
+            let c = quote(name);
+            format!(
+                "max(length(regexp_extract({c}, '^[+-]?0*([0-9]*)', 1)))::VARCHAR, \
+                 max(length(regexp_extract({c}, '\\.([0-9]*)$', 1)))::VARCHAR, \
+                 bool_or(NOT regexp_full_match({c}, '[+-]?[0-9]*\\.?[0-9]*'))::VARCHAR"
+            )
+        })
+        .collect();
+    let measured: Vec<Option<String>> = if digits.is_empty() {
+        vec![]
+    } else {
+        session
+            .conn()
+            .text_rows(&format!("SELECT {} FROM {text}", digits.join(", ")))?
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let mut measures = measured.chunks(3);
+    Ok(sniffed
+        .iter()
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let sf = if numeric(t) {
+                let m = measures.next().unwrap_or_default();
+                let n = |k: usize| {
+                    m.get(k)
+                        .cloned()
+                        .flatten()
+                        .and_then(|v| v.parse::<u32>().ok())
+                        .unwrap_or(0)
+                };
+                let (whole, scale) = (n(0), n(1));
+                let exponent = m.get(2).cloned().flatten().as_deref() == Some("true");
+                if exponent || whole + scale > 38 {
+                    "REAL".to_string()
+                } else {
+                    format!("NUMBER({}, {scale})", (whole + scale).max(1))
+                }
+            } else {
+                match t.to_ascii_uppercase().as_str() {
+                    "BOOLEAN" => "BOOLEAN".into(),
+                    "DATE" => "DATE".into(),
+                    "TIME" => "TIME(9)".into(),
+                    "TIMESTAMP WITH TIME ZONE" => "TIMESTAMP_TZ".into(),
+                    u if u.starts_with("TIMESTAMP") => "TIMESTAMP_NTZ".into(),
+                    _ => "TEXT".into(),
+                }
+            };
+            let column = if header {
+                name.clone()
+            } else {
+                format!("c{}", i + 1)
+            };
+            let expression = format!("${}::{sf}", i + 1);
+            (column, sf, expression)
+        })
+        .collect())
+}
+
 /// `TABLE(INFER_SCHEMA(...))` as a Snowflake `VALUES` subquery with INFER_SCHEMA's columns.
 pub fn infer_schema_rows(
     session: &mut Session,
@@ -973,7 +1287,7 @@ pub fn infer_schema_rows(
     };
     let format = session.format_options(&given, &call.stage)?;
     let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
-    if kind != "PARQUET" && kind != "JSON" {
+    if kind != "PARQUET" && kind != "JSON" && kind != "CSV" {
         return Err(SnowflakeError::unsupported(format!(
             "INFER_SCHEMA for {kind} files"
         )));
@@ -992,24 +1306,47 @@ pub fn infer_schema_rows(
         .iter()
         .map(|f| f.disk.to_string_lossy().to_string())
         .collect();
-    let source = reader(&kind, &format, &disk, true)?;
-    let described = session
-        .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?;
     let names = files
         .iter()
         .map(|f| f.path.clone())
         .collect::<Vec<_>>()
         .join(",");
+    let ignore_case = call.ignore_case;
+    let columns: Vec<(String, String, String)> = if kind == "CSV" {
+        csv_columns(session, &format, &disk)?
+    } else {
+        let source = reader(&kind, &format, &disk, true)?;
+        session
+            .conn()
+            .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+            .into_iter()
+            .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
+            .filter(|(name, _)| name != "SG_FILE")
+            .map(|(name, t)| {
+                let sf = inferred_type(&t);
+                // IGNORE_CASE: the upper-cased name finds the field whatever its case.
+                let expression = if ignore_case {
+                    format!(
+                        "GET_IGNORE_CASE ($1, {})::{sf}",
+                        quote_literal(&name.to_uppercase())
+                    )
+                } else {
+                    format!("$1:{}::{sf}", sf_quote(&name))
+                };
+                (name, sf, expression)
+            })
+            .collect()
+    };
     let quote_sf = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
-    let rows: Vec<String> = described
-        .iter()
-        .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
-        .filter(|(name, _)| name != "SG_FILE")
+    let rows: Vec<String> = columns
+        .into_iter()
         .enumerate()
-        .map(|(i, (name, t))| {
-            let sf = inferred_type(&t);
-            let expression = format!("$1:{}::{sf}", sf_quote(&name));
+        .map(|(i, (name, sf, expression))| {
+            let name = if ignore_case {
+                name.to_uppercase()
+            } else {
+                name
+            };
             format!(
                 "({}, {}, TRUE, {}, {}, {i})",
                 quote_sf(&name),
