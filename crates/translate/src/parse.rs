@@ -296,7 +296,9 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
 /// Turn sqlparser's `Expected: X, found: Y at Line: L, Column: C` into Snowflake's
 /// `syntax error line L at position C-1 unexpected 'Y'.`
 fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
-    if let Some(feature) = unsupported_statement(sql) {
+    if let Some(feature) =
+        unsupported_statement(sql).or_else(|| history_clause(sql).map(Into::into))
+    {
         return SnowflakeError::unsupported(feature);
     }
     let text = match error {
@@ -391,6 +393,38 @@ fn unsupported_statement(sql: &str) -> Option<String> {
     }
 }
 
+/// The Time Travel or change-tracking clause a statement uses (`AT (OFFSET => ...)`,
+/// `BEFORE (STATEMENT => ...)`, `CHANGES (INFORMATION => ...)`), found among its tokens:
+/// Snowglobe keeps no history of its tables, so these are unsupported rather than answered
+/// from the current rows (sqlparser reads some of them, and drops one after `CLONE`).
+pub fn history_clause(sql: &str) -> Option<&'static str> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    if !sql.contains("=>") {
+        return None;
+    }
+    let tokens = Tokenizer::new(&SnowflakeDialect, sql).tokenize().ok()?;
+    let tokens: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: &Token| match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    tokens.windows(4).find_map(|w| {
+        if *w[1] != Token::LParen || *w[3] != Token::RArrow {
+            return None;
+        }
+        match (word(w[0])?.as_str(), word(w[2])?.as_str()) {
+            ("AT" | "BEFORE", "TIMESTAMP" | "OFFSET" | "STATEMENT" | "STREAM") => {
+                Some("Time Travel (AT | BEFORE)")
+            }
+            ("CHANGES", "INFORMATION") => Some("CHANGES"),
+            _ => None,
+        }
+    })
+}
+
 fn position(text: &str) -> Option<(u64, u64)> {
     let (_, rest) = text.rsplit_once("Line: ")?;
     let (line, rest) = rest.split_once(", Column: ")?;
@@ -412,6 +446,28 @@ mod tests {
         assert!(e.message.contains("'UNDROP TABLE'"));
         let e = parse("create table t (a int,").unwrap_err();
         assert!(e.message.contains("syntax error"));
+        // sqlparser reads these (plan() refuses them).
+        let at = "select * from t at(offset => -60)";
+        assert_eq!(history_clause(at), Some("Time Travel (AT | BEFORE)"));
+        let changes = "select * from t changes(information => default) at(offset => -1)";
+        assert_eq!(history_clause(changes), Some("CHANGES"));
+    }
+
+    #[test]
+    fn history_clauses_are_found_among_tokens() {
+        assert_eq!(
+            history_clause("create table c clone t before (statement => '01b')"),
+            Some("Time Travel (AT | BEFORE)")
+        );
+        assert_eq!(
+            history_clause("select * from t AT ( TIMESTAMP => current_timestamp() )"),
+            Some("Time Travel (AT | BEFORE)")
+        );
+        assert_eq!(
+            history_clause("select 'at(offset => 1)', \"AT\"(offset => 1)"),
+            None
+        );
+        assert_eq!(history_clause("select f(x => 1) from t"), None);
     }
 
     #[test]

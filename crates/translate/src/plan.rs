@@ -485,6 +485,9 @@ pub enum SqlKind {
 /// Plan one statement in the session context. `sql` is the statement's original text (column
 /// names are spelled from it).
 pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> {
+    if let Some(feature) = crate::parse::history_clause(sql) {
+        return Err(SnowflakeError::unsupported(feature));
+    }
     // Columns are named from the text as written, before `$x` and `seq.NEXTVAL` are replaced.
     crate::rules::column_names::name_projection_columns(&mut statement, sql);
     crate::pivot::default_on_null(&mut statement)?;
