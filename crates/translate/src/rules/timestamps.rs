@@ -287,6 +287,8 @@ impl Timestamps {
                 Kind::WithOffset.function(false),
                 vec![expr.clone(), self.zone()],
             ))),
+            // A wall clock written as such already (see `iso_wall_clock`).
+            (SfType::TimestampNtz { .. }, _) if is_wall_clock_literal(expr) => None,
             (SfType::TimestampNtz { .. }, _) => {
                 Some(self.convert(Kind::WallClock, false, expr.clone()))
             }
@@ -332,6 +334,9 @@ impl Timestamps {
     /// `x` converted to a timestamp of `kind`; a TIMESTAMP_TZ as its instant (kept whole where
     /// it passes through, see `rules::timestamp_tz`).
     fn convert(&self, kind: Kind, try_mode: bool, x: Expr) -> Expr {
+        if let (Kind::WallClock, Some(literal)) = (kind, iso_wall_clock(&x)) {
+            return literal;
+        }
         let converted = Expr::Function(call(kind.function(try_mode), vec![x, self.zone()]));
         match kind {
             Kind::WithOffset => super::timestamp_tz::instant_of(converted),
@@ -461,6 +466,47 @@ fn set_arg(f: &mut Function, i: usize, value: Expr) {
             *e = value;
         }
     }
+}
+
+/// Whether text is an ISO wall clock DuckDB reads as `sg_ntz` does: `YYYY-MM-DD`, or that and
+/// ` HH:MI:SS` (or `T`) with at most six fractional digits, a valid date and time (chrono
+/// checks the day of the month), no offset.
+fn is_iso_wall_clock(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && text.rsplit_once('.').is_none_or(|(_, f)| f.len() <= 6);
+    shaped
+        && (chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+            || chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").is_ok()
+            || chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok())
+}
+
+/// Text that is an ISO wall clock (see [`is_iso_wall_clock`]) as DuckDB's `TIMESTAMP '...'`
+/// literal: the same TIMESTAMP_NTZ value `sg_ntz` gives, folded once instead of a function call
+/// per value (a multi-row INSERT of timestamps spent most of its time in those calls).
+fn iso_wall_clock(e: &Expr) -> Option<Expr> {
+    let Expr::Value(v) = e else {
+        return None;
+    };
+    let Value::SingleQuotedString(s) = &v.value else {
+        return None;
+    };
+    is_iso_wall_clock(s).then(|| {
+        Expr::TypedString(sqlparser::ast::TypedString {
+            data_type: DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
+            value: v.clone(),
+            uses_odbc_syntax: false,
+        })
+    })
+}
+
+/// Whether an expression is a `TIMESTAMP '...'` literal of an ISO wall clock.
+fn is_wall_clock_literal(e: &Expr) -> bool {
+    matches!(e, Expr::TypedString(t)
+        if matches!(t.data_type, DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None))
+            && matches!(&t.value.value, Value::SingleQuotedString(s) if is_iso_wall_clock(s)))
 }
 
 /// A literal DuckDB casts as it stands: not text, or text of ISO characters only.
@@ -610,6 +656,39 @@ mod tests {
         assert_eq!(
             s.to_string(),
             "INSERT INTO t (d, b, n) VALUES (CAST(sg_ntz('1706659200000', 'America/Los_Angeles') AS DATE), unhex('FF'), 'x')"
+        );
+    }
+
+    #[test]
+    fn iso_wall_clocks_are_timestamp_literals() {
+        use snowglobe_catalog::SfType;
+        assert_eq!(
+            translate("select '2024-01-02 03:04:05.123'::timestamp_ntz as t"),
+            "SELECT TIMESTAMP '2024-01-02 03:04:05.123' AS \"T\""
+        );
+        // Not ISO, an invalid day, or more digits than DuckDB keeps: read by sg_ntz.
+        for text in [
+            "01/02/2024",
+            "2024-02-30 00:00:00",
+            "2024-01-02 03:04:05.1234567",
+        ] {
+            assert_eq!(
+                translate(&format!("select '{text}'::timestamp_ntz as t")),
+                format!("SELECT sg_ntz('{text}', 'America/Los_Angeles') AS \"T\"")
+            );
+        }
+        let sql = "insert into t values ('2024-01-02T03:04:05'::timestamp, '2024-01-02')";
+        let mut s = crate::parse::parse(sql).unwrap().remove(0);
+        let mut ctx = crate::rules::test_support::ctx();
+        ctx.target_columns = vec![
+            ("A".into(), SfType::TimestampNtz { scale: 9 }),
+            ("B".into(), SfType::TimestampNtz { scale: 9 }),
+        ];
+        super::timestamps_in_session_zone(&mut s, &ctx).unwrap();
+        super::values_take_target_types(&mut s, &ctx).unwrap();
+        assert_eq!(
+            s.to_string(),
+            "INSERT INTO t VALUES (TIMESTAMP '2024-01-02T03:04:05', TIMESTAMP '2024-01-02')"
         );
     }
 
