@@ -36,6 +36,11 @@ def write(path, text: str) -> str:
     return str(path)
 
 
+def put_text(conn, stage: str, path, text: str) -> None:
+    """Write `text` to the file `path` and PUT it to the stage's root."""
+    conn.cursor().execute(f"put file://{write(path, text)} @{stage}")
+
+
 @pytest.fixture
 def stage(conn) -> str:
     name = unique_name("ST")
@@ -222,8 +227,7 @@ def test_copy_csv_record_of_another_width_is_a_column_count_error(conn, stage, t
     # empty field is a field.
     table = unique_name("T")
     run(conn, f"create table {table} (id int, name varchar, n int)")
-    src = write(tmp_path / "short.csv", "1,a,10\n2,b\n3,c,\n4,d,40\n")
-    conn.cursor().execute(f"put file://{src} @{stage}")
+    put_text(conn, stage, tmp_path / "short.csv", "1,a,10\n2,b\n3,c,\n4,d,40\n")
     message = (
         "Number of columns in file (2) does not match that of the corresponding table (3), "
         "use file format option error_on_column_count_mismatch=false to ignore this error"
@@ -323,8 +327,7 @@ def test_copy_csv_rows_of_different_widths(conn, stage, tmp_path):
     # A row with a field more than the others (DuckDB's CSV sniffer gives up on such files).
     table = unique_name("T")
     run(conn, f"create table {table} (id int, name varchar, n int)")
-    src = write(tmp_path / "ragged.csv", "id,name,n\n1,Ann,3\n2,Bob,4\n3,Cy,5,extra\n4,Di\n")
-    conn.cursor().execute(f"put file://{src} @{stage}")
+    put_text(conn, stage, tmp_path / "ragged.csv", "id,name,n\n1,Ann,3\n2,Bob,4\n3,Cy,5,extra\n4,Di\n")
     with raises_snowflake(100080, "22000", "Number of columns in file (4) does not match"):
         run(conn, f"copy into {table} from @{stage} file_format = (type = csv skip_header = 1)")
     rows = run(
@@ -349,8 +352,7 @@ def _csv_format(conn) -> str:
 
 @needs_local_fs
 def test_copy_json_into_variant_and_with_transformation(conn, stage, tmp_path):
-    src = write(tmp_path / "docs.json", '{"id": 1, "tags": ["a"], "who": {"n": "x"}}\n{"id": 2}\n')
-    conn.cursor().execute(f"put file://{src} @{stage}")
+    put_text(conn, stage, tmp_path / "docs.json", '{"id": 1, "tags": ["a"], "who": {"n": "x"}}\n{"id": 2}\n')
     raw = unique_name("RAW")
     run(conn, f"create table {raw} (v variant)")
     rows = run(conn, f"copy into {raw} from @{stage} file_format = (type = json)")
