@@ -259,6 +259,31 @@ def test_copy_csv_record_of_another_width_is_a_column_count_error(conn, stage, t
 
 
 @needs_local_fs
+def test_copy_csv_checks_records_past_the_readers_sample(conn, stage, tmp_path):
+    # A good file loads in one reading; a record of another width 30,000 rows in (past the
+    # sample DuckDB's reader sniffs) still fails the load, wider or narrower.
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, name varchar, n int)")
+    good = "".join(f"{i},x{i},{i * 2}\n" for i in range(30000))
+    for name, last, fields in [("wide", "30000,x,1,extra\n", 4), ("narrow", "30000,x\n", 2)]:
+        run(conn, f"remove @{stage}")
+        put_text(conn, stage, tmp_path / f"{name}.csv", good + last)
+        with raises_snowflake(100080, "22000", f"Number of columns in file ({fields})"):
+            run(conn, f"copy into {table} from @{stage}")
+        assert scalar(conn, f"select count(*) from {table}") == 0
+        rows = run(conn, f"copy into {table} from @{stage} on_error = continue")
+        assert rows[0][1:6] == ("PARTIALLY_LOADED", 30001, 30000, 30001, 1)
+        assert rows[0][6].startswith(f"Number of columns in file ({fields})")
+        assert rows[0][7] == 30001
+        run(conn, f"truncate table {table}")
+    put_text(conn, stage, tmp_path / "good.csv", good)
+    run(conn, f"remove @{stage}/narrow.csv.gz")
+    assert run(conn, f"copy into {table} from @{stage} files = ('good.csv.gz')")[0][1:4] == (
+        "LOADED", 30000, 30000)
+    assert run(conn, f"select count(*), sum(n) from {table}") == [(30000, 30000 * 29999)]
+
+
+@needs_local_fs
 def test_copy_on_error_skip_file_with_a_limit(conn, stage, tmp_path):
     # SKIP_FILE_<n> skips a file with n or more failing rows and loads the rest of a file with
     # fewer; 'SKIP_FILE_<n>%' compares the share of failing rows.

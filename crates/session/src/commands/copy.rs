@@ -158,6 +158,7 @@ fn typed_reader(
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
             let header = format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE");
+            let padding = format_text(format, STRICT_WIDTH).as_deref() != Some("TRUE");
             let mut nulls = format_list(format, "NULL_IF").unwrap_or_else(|| vec!["\\N".into()]);
             if format_text(format, "EMPTY_FIELD_AS_NULL").as_deref() != Some("FALSE") {
                 nulls.push(String::new());
@@ -167,11 +168,12 @@ fn typed_reader(
                     "quote = {0}, escape = {0}, allow_quoted_nulls = false",
                     sql_text(q)
                 ),
-                None => "quote = '', escape = '', strict_mode = false".into(),
+                // Strict mode is what refuses a record wider than the others.
+                None => format!("quote = '', escape = '', strict_mode = {}", !padding),
             };
             Ok(format!(
                 "read_csv({list}, header = {header}, all_varchar = {}, delim = {}, {quote_option}, \
-                 skip = {skip}, nullstr = [{}], null_padding = true, compression = {compression}, \
+                 skip = {skip}, nullstr = [{}], null_padding = {padding}, compression = {compression}, \
                  filename = 'SG_FILE')",
                 !typed_csv,
                 sql_text(&delimiter),
@@ -797,6 +799,15 @@ fn column_count_error(found: usize, expected: usize) -> SnowflakeError {
     )
 }
 
+/// A private format option: read CSV records without padding short ones (see [`Load::run`]).
+const STRICT_WIDTH: &str = "\u{1}STRICT_WIDTH";
+
+/// Whether an error is DuckDB's CSV reader failing on the file's shape (a record of another
+/// width, or a sample it cannot make a dialect of), not a value's conversion.
+fn is_csv_read_error(e: &SnowflakeError) -> bool {
+    e.message.contains("CSV Error") || e.message.contains("sniffing")
+}
+
 /// A text no CSV field holds: read as NULL instead of the format's NULL_IF texts, it leaves
 /// NULL only the fields a short record lacks.
 const NO_NULL: &str = "\u{1}SG\u{1}";
@@ -811,6 +822,16 @@ impl Load<'_> {
         }
     }
 
+    /// Whether the load checks each CSV record's field count against the table (Snowflake
+    /// ignores ERROR_ON_COLUMN_COUNT_MISMATCH when the load transforms or matches by name).
+    fn checks_width(&self) -> bool {
+        self.kind == "CSV"
+            && self.copy.select.is_none()
+            && self.match_by_name.is_none()
+            && format_text(self.format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref()
+                != Some("FALSE")
+    }
+
     /// The CSV records (their numbers among the data rows, from 1) whose field count differs
     /// from the table's column count, with that count, in order (at most `limit` of them).
     /// None when the format's ERROR_ON_COLUMN_COUNT_MISMATCH is FALSE or the load transforms
@@ -821,18 +842,27 @@ impl Load<'_> {
         files: &[String],
         limit: Option<u64>,
     ) -> Result<Vec<(u64, usize)>> {
-        if self.kind != "CSV"
-            || self.copy.select.is_some()
-            || self.match_by_name.is_some()
-            || format_text(self.format, "ERROR_ON_COLUMN_COUNT_MISMATCH").as_deref()
-                == Some("FALSE")
-        {
+        if !self.checks_width() {
             return Ok(vec![]);
         }
         let mut format = self.format.to_vec();
         format.push(("NULL_IF".into(), serde_json::json!([NO_NULL])));
         format.push(("EMPTY_FIELD_AS_NULL".into(), serde_json::json!("FALSE")));
-        let (source, columns) = described_reader(session, "CSV", &format, files, false)?;
+        let (mut source, mut columns) = described_reader(session, "CSV", &format, files, false)?;
+        // As wide as the widest line, so a record wider than the reader's sample counts all
+        // its fields (a quoted delimiter only adds a column no record fills).
+        if !source.contains("auto_detect = false") {
+            if let Some(wide) = fixed_width_reader(session, &format, files, &source)? {
+                columns = session
+                    .conn()
+                    .text_rows(&format!("DESCRIBE SELECT * FROM {wide}"))?
+                    .into_iter()
+                    .filter_map(|r| Some((r.first().cloned().flatten()?, String::new())))
+                    .filter(|(name, _)| name != "SG_FILE")
+                    .collect();
+                source = wide;
+            }
+        }
         if columns.is_empty() {
             return Ok(vec![]);
         }
@@ -865,20 +895,48 @@ impl Load<'_> {
         files: &[String],
         rows: Rows,
     ) -> Result<Vec<(String, u64)>> {
-        if let Rows::All = rows {
-            if let Some((_, found)) = self.mismatched_rows(session, files, Some(1))?.first() {
-                return Err(column_count_error(*found, self.target_count()));
-            }
+        if !matches!(rows, Rows::All) || !self.checks_width() {
+            return self.load(session, files, rows, false);
         }
-        let (copy, table, table_columns, kind, format, base, match_by_name) = (
+        // The files read as they must be (every record as wide as the table): DuckDB's reader
+        // fails on a record of another width, so a good file costs no second reading. A
+        // failure to read is then explained record by record.
+        match self.load(session, files, rows, true) {
+            Err(e) if e.code == ErrorCode::ColumnCountMismatch || is_csv_read_error(&e) => {
+                if let Some((_, found)) = self.mismatched_rows(session, files, Some(1))?.first() {
+                    return Err(column_count_error(*found, self.target_count()));
+                }
+                self.load(session, files, rows, false)
+            }
+            other => other,
+        }
+    }
+
+    /// [`Load::run`] without the field count check; with `strict_width`, the reader refuses
+    /// records narrower or wider than the others and the files must be as wide as the table.
+    fn load(
+        &self,
+        session: &mut Session,
+        files: &[String],
+        rows: Rows,
+        strict_width: bool,
+    ) -> Result<Vec<(String, u64)>> {
+        let (copy, table, table_columns, kind, base, match_by_name) = (
             self.copy,
             self.table,
             self.table_columns,
             self.kind,
-            self.format,
             self.base,
             self.match_by_name,
         );
+        let mut strict_format;
+        let format = if strict_width {
+            strict_format = self.format.to_vec();
+            strict_format.push((STRICT_WIDTH.into(), serde_json::json!("TRUE")));
+            &strict_format[..]
+        } else {
+            self.format
+        };
         let file_columns = staged_view(
             session,
             kind,
@@ -889,6 +947,9 @@ impl Load<'_> {
             !matches!(rows, Rows::All),
             copy.select.as_deref().is_some_and(reads_file_rows),
         )?;
+        if strict_width && file_columns.len() != self.target_count() {
+            return Err(column_count_error(file_columns.len(), self.target_count()));
+        }
         let view_path = format!("temp.main.{}", quote(ROWS_VIEW));
 
         // The target columns and the items that fill them.
@@ -1132,7 +1193,11 @@ fn described_reader(
         .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))
     {
         Ok(described) => described,
-        Err(e) if kind == "CSV" && e.message.contains("sniffing") => {
+        Err(e)
+            if kind == "CSV"
+                && e.message.contains("sniffing")
+                && format_text(format, STRICT_WIDTH).as_deref() != Some("TRUE") =>
+        {
             source = fixed_width_reader(session, format, files, &source)?.ok_or(e)?;
             session
                 .conn()
