@@ -853,13 +853,7 @@ impl Load<'_> {
         // its fields (a quoted delimiter only adds a column no record fills).
         if !source.contains("auto_detect = false") {
             if let Some(wide) = fixed_width_reader(session, &format, files, &source)? {
-                columns = session
-                    .conn()
-                    .text_rows(&format!("DESCRIBE SELECT * FROM {wide}"))?
-                    .into_iter()
-                    .filter_map(|r| Some((r.first().cloned().flatten()?, String::new())))
-                    .filter(|(name, _)| name != "SG_FILE")
-                    .collect();
+                columns = reader_columns(session, &wide)?;
                 source = wide;
             }
         }
@@ -1188,32 +1182,34 @@ fn described_reader(
     by_name_requested: bool,
 ) -> Result<(String, Vec<(String, String)>)> {
     let mut source = reader(kind, format, files, by_name_requested)?;
-    let described = match session
-        .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))
-    {
-        Ok(described) => described,
+    let typed = match reader_columns(session, &source) {
+        Ok(typed) => typed,
         Err(e)
             if kind == "CSV"
                 && e.message.contains("sniffing")
                 && format_text(format, STRICT_WIDTH).as_deref() != Some("TRUE") =>
         {
             source = fixed_width_reader(session, format, files, &source)?.ok_or(e)?;
-            session
-                .conn()
-                .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+            reader_columns(session, &source)?
         }
         Err(e) => return Err(e),
     };
-    let typed = described
-        .iter()
+    Ok((source, typed))
+}
+
+/// The columns a reader over staged files gives (name, DuckDB type), the file name column left
+/// out.
+fn reader_columns(session: &Session, source: &str) -> Result<Vec<(String, String)>> {
+    Ok(session
+        .conn()
+        .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+        .into_iter()
         .filter_map(|r| {
             let name = r.first().cloned().flatten()?;
             Some((name, r.get(1).cloned().flatten().unwrap_or_default()))
         })
         .filter(|(c, _)| c != "SG_FILE")
-        .collect();
-    Ok((source, typed))
+        .collect())
 }
 
 /// A staged file's column as the view shows it: Parquet instants in nanoseconds
@@ -1263,13 +1259,7 @@ fn csv_columns(
 ) -> Result<Vec<(String, String, String)>> {
     let header = format_text(format, "PARSE_HEADER").as_deref() == Some("TRUE");
     let typed = typed_reader("CSV", format, files, false, true)?;
-    let sniffed: Vec<(String, String)> = session
-        .conn()
-        .text_rows(&format!("DESCRIBE SELECT * FROM {typed}"))?
-        .into_iter()
-        .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
-        .filter(|(name, _)| name != "SG_FILE")
-        .collect();
+    let sniffed = reader_columns(session, &typed)?;
     let numeric = |t: &str| {
         let t = t.to_ascii_uppercase();
         t.ends_with("INT") || t == "INTEGER" || t == "DOUBLE" || t.starts_with("DECIMAL")
@@ -1381,12 +1371,8 @@ pub fn infer_schema_rows(
         csv_columns(session, &format, &disk)?
     } else {
         let source = reader(&kind, &format, &disk, true)?;
-        session
-            .conn()
-            .text_rows(&format!("DESCRIBE SELECT * FROM {source}"))?
+        reader_columns(session, &source)?
             .into_iter()
-            .filter_map(|r| Some((r.first().cloned().flatten()?, r.get(1).cloned().flatten()?)))
-            .filter(|(name, _)| name != "SG_FILE")
             .map(|(name, t)| {
                 let sf = inferred_type(&t);
                 // IGNORE_CASE: the upper-cased name finds the field whatever its case.
