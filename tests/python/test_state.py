@@ -1056,6 +1056,25 @@ def test_manual_save_strategy_keeps_only_what_was_saved(tmp_path):
         assert sql(conn, "select id from MANUALDB.PUBLIC.T order by id") == [(1,), (2,)]
 
 
+def test_state_save_and_load_without_persistence_say_nothing_happened(tmp_path):
+    """Without persistence there is no volume to save to: /state/save and /state/load answer,
+    as LocalStack's clients expect, and say that nothing was saved or loaded."""
+    with Server(tmp_path / "volume") as srv:
+        conn = srv.connect()
+        sql(conn, "create database MEMONLY")
+        for op, done in (("save", "saved"), ("load", "loaded")):
+            resp = srv.http("POST", f"/_localstack/state/{op}")
+            assert resp.status == 200, resp.body[:500]
+            event = resp.ndjson()[-1]
+            assert event["status"] == "ok" and event["operation"] == op, event
+            assert "persistence is off" in event["message"], event
+            assert f"nothing was {done}" in event["message"], event
+        # the load changed nothing
+        assert "MEMONLY" in databases(conn)
+    with Server(tmp_path / "volume") as srv:
+        assert "MEMONLY" not in databases(srv.connect())
+
+
 def test_save_strategies_share_one_store(tmp_path):
     """MANUAL saves into the store the other strategies keep live: switching strategies on a
     volume keeps its state both ways, and the CLI without a server reads it."""

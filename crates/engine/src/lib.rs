@@ -225,6 +225,12 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the state lives in a volume directory (`Storage::Directory`) rather than in
+    /// memory only.
+    pub fn is_persistent(&self) -> bool {
+        matches!(self.storage, Storage::Directory(_))
+    }
+
     /// How many databases have been dropped since the engine opened.
     pub fn drop_count(&self) -> u64 {
         self.drops.load(std::sync::atomic::Ordering::Acquire)
@@ -777,7 +783,7 @@ impl EngineSession {
     pub fn drop_database(&self, name: &str) -> Result<()> {
         // A connection cannot detach its own default database: step out first.
         self.execute("USE memory.main")?;
-        let persistent = matches!(self.engine.storage, Storage::Directory(_));
+        let persistent = self.engine.is_persistent();
         let file = self
             .strings(&format!(
                 "SELECT path FROM duckdb_databases() WHERE database_name = {} AND path IS NOT NULL",

@@ -216,6 +216,18 @@ pub async fn reset_state(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// Without persistence there is no volume to save to or load from: the answer says so, where
+/// it would otherwise read as a save that happened.
+fn in_memory_note(state: &AppState, done: &str) -> Option<String> {
+    let svc = service(state).ok()?;
+    (!svc.engine.is_persistent()).then(|| {
+        format!(
+            "persistence is off (start with PERSISTENCE=1): the state lives in memory only, \
+             nothing was {done}"
+        )
+    })
+}
+
 /// `POST /_localstack/state/save`: with per-commit durability every acknowledged statement is
 /// saved already; with `SNAPSHOT_SAVE_STRATEGY=MANUAL` the working state is written now.
 pub async fn save_state(State(state): State<Arc<AppState>>) -> Response {
@@ -230,6 +242,8 @@ pub async fn save_state(State(state): State<Arc<AppState>>) -> Response {
             if let Some(manifest) = saved {
                 event["tables"] = json!(manifest.table_count());
                 event["rows"] = json!(manifest.row_count());
+            } else if let Some(note) = in_memory_note(&state, "saved") {
+                event["message"] = json!(note);
             }
             ndjson(StatusCode::OK, &[event])
         }
@@ -250,6 +264,8 @@ pub async fn load_state(State(state): State<Arc<AppState>>) -> Response {
             let mut event = json!({"service": "snowflake", "status": "ok", "operation": "load"});
             if let Some(summary) = loaded {
                 event["summary"] = json!(summary);
+            } else if let Some(note) = in_memory_note(&state, "loaded") {
+                event["message"] = json!(note);
             }
             ndjson(StatusCode::OK, &[event])
         }
