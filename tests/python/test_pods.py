@@ -569,6 +569,48 @@ def test_dry_run_tells_unchanged_databases_from_modified_ones(srv):
     assert srv.http("GET", "/_localstack/pods/dry/diff").json()["snowflake"] == []
 
 
+def test_dry_run_names_the_user_stage_files_it_would_change(srv, tmp_path):
+    conn = srv.connect()
+    make_db(conn, "USERFILES")
+    for name, text in (("keep.csv", "1\n"), ("edit.csv", "2\n"), ("gone.csv", "3\n")):
+        path = tmp_path / name
+        path.write_text(text)
+        sql(conn, f"put file://{path} @~/load auto_compress=false")
+    srv.cli("pod", "save", "userfiles").ok()
+    (tmp_path / "edit.csv").write_text("22\n")
+    sql(conn, f"put file://{tmp_path / 'edit.csv'} @~/load auto_compress=false overwrite=true")
+    sql(conn, "remove @~/load/gone.csv")
+    (tmp_path / "new.csv").write_text("4\n")
+    sql(conn, f"put file://{tmp_path / 'new.csv'} @~/load auto_compress=false")
+    listed = sorted(r[0] for r in sql(conn, "list @~"))
+    diff = srv.http("GET", "/_localstack/pods/userfiles/diff?merge=overwrite")
+    assert diff.status == 200, diff.body[:300]
+    files = sorted(
+        (c["operation_type"], c["name"])
+        for c in diff.json()["snowflake"]
+        if c["resource_type"] == "user_stage_file"
+    )
+    assert files == [
+        ("ADDITION", "@~/load/gone.csv (user TEST)"),
+        ("DELETION", "@~/load/new.csv (user TEST)"),
+        ("MODIFICATION", "@~/load/edit.csv (user TEST)"),
+    ], files
+    out = srv.cli("pod", "load", "userfiles", "--dry-run", "--strategy", "overwrite").ok().out
+    assert (
+        "User stage files (@~) added: @~/load/gone.csv (user TEST), "
+        "replaced: @~/load/edit.csv (user TEST), removed: @~/load/new.csv (user TEST)"
+    ) in out, out
+    assert sorted(r[0] for r in sql(conn, "list @~")) == listed, "--dry-run changed @~"
+    srv.cli("pod", "load", "userfiles", "--strategy", "overwrite").ok()
+    assert sorted(r[0] for r in sql(conn, "list @~")) == [
+        "load/edit.csv",
+        "load/gone.csv",
+        "load/keep.csv",
+    ]
+    diff = srv.http("GET", "/_localstack/pods/userfiles/diff?merge=overwrite")
+    assert diff.json()["snowflake"] == []
+
+
 def test_missing_pods_answer_as_localstack_reports_them(srv):
     # lstk reads a failed completion naming "failed to get version information" as a missing
     # pod on load, and a "not found" body on delete.

@@ -401,12 +401,22 @@ pub async fn import(client: &Client, file: &Path, strategy: &str) -> Result<()> 
         names(&summary["replaced"]),
         names(&summary["dropped"]),
     );
-    warn_views_left_out(&summary);
+    print_details(&summary);
     Ok(())
 }
 
-/// Views the import could not create because they read objects that do not exist.
-fn warn_views_left_out(summary: &Value) {
+/// The user stage files an import changes (when it changes any), and a warning for the views
+/// it could not create because they read objects that do not exist.
+fn print_details(summary: &Value) {
+    let stage = &summary["user_stage"];
+    if stage.is_object() {
+        println!(
+            "User stage files (@~) added: {}, replaced: {}, removed: {}",
+            names(&stage["added"]),
+            names(&stage["replaced"]),
+            names(&stage["removed"]),
+        );
+    }
     if summary["views_left_out"]
         .as_array()
         .is_some_and(|v| !v.is_empty())
@@ -559,7 +569,7 @@ pub async fn pod_load(
             names(&info["unchanged"])
         );
     }
-    warn_views_left_out(&info);
+    print_details(&info);
     Ok(())
 }
 

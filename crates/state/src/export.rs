@@ -230,7 +230,7 @@ fn copy_listed(
 }
 
 /// Every file under `root` (recursively), with its '/'-separated path relative to `root`.
-fn files_under(root: &Path) -> Vec<(String, std::path::PathBuf)> {
+pub(crate) fn files_under(root: &Path) -> Vec<(String, std::path::PathBuf)> {
     let mut out = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {

@@ -60,6 +60,75 @@ pub struct ImportSummary {
     /// data and stage files), which loading it would leave as they are. Not in `replaced`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unchanged: Vec<String>,
+    /// What the import does to the files of the user stages (`@~`), by `USER/path`.
+    #[serde(skip_serializing_if = "UserStageChanges::is_empty")]
+    pub user_stage: UserStageChanges,
+}
+
+/// The files of the user stages (`@~`) an import adds, replaces (other content) or removes
+/// (overwrite only), each named `USER/path`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserStageChanges {
+    pub added: Vec<String>,
+    pub replaced: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl UserStageChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.replaced.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Compare the bundle's user stage files with the running ones, content by checksum.
+fn user_stage_changes(
+    engine: &Engine,
+    bundle: &BundleDir,
+    strategy: Strategy,
+) -> Result<UserStageChanges, StateError> {
+    let running: std::collections::BTreeMap<String, std::path::PathBuf> =
+        crate::export::files_under(&crate::export::user_stage_root(engine))
+            .into_iter()
+            .collect();
+    let mut changes = UserStageChanges::default();
+    for staged in &bundle.manifest.user_stage_files {
+        let Some(disk) = running.get(&staged.path) else {
+            changes.added.push(user_file_name(&staged.path));
+            continue;
+        };
+        let incoming = bundle.manifest.files.iter().find(|f| f.path == staged.file);
+        let (sha256, _) = crate::bundle::digest_file(disk)?;
+        if incoming.is_none_or(|f| f.sha256 != sha256) {
+            changes.replaced.push(user_file_name(&staged.path));
+        }
+    }
+    if strategy == Strategy::Overwrite {
+        changes.removed = running
+            .into_keys()
+            .filter(|path| {
+                !bundle
+                    .manifest
+                    .user_stage_files
+                    .iter()
+                    .any(|f| &f.path == path)
+            })
+            .map(|path| user_file_name(&path))
+            .collect();
+    }
+    Ok(changes)
+}
+
+/// A user stage file as its user sees it: `@~/path (user NAME)`, from the stored
+/// `ENCODED_USER/files/path`.
+fn user_file_name(stored: &str) -> String {
+    match stored.split_once('/') {
+        Some((user, rest)) => {
+            let user = snowglobe_engine::decode_file_name(user);
+            let path = rest.strip_prefix("files/").unwrap_or(rest);
+            format!("@~/{path} (user {user})")
+        }
+        None => stored.to_string(),
+    }
 }
 
 /// Apply `bundle`; with `dry_run` only report what would change.
@@ -99,6 +168,7 @@ pub fn apply(
         rows: manifest.row_count(),
         views_left_out: vec![],
         unchanged: vec![],
+        user_stage: user_stage_changes(engine, bundle, strategy)?,
     };
     if dry_run {
         return unchanged_databases(engine, bundle, summary);

@@ -517,7 +517,8 @@ pub async fn environment() -> Response {
 }
 
 /// `GET /_localstack/pods/{name}/diff[?version=N][&merge=]`: what loading the version would
-/// change, in LocalStack's shape (`{"snowflake": [{"operation_type": ...}]}`), per database.
+/// change, in LocalStack's shape (`{"snowflake": [{"operation_type": ...}]}`), per database and
+/// per user stage (`@~`) file.
 pub async fn pod_diff(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -533,21 +534,23 @@ pub async fn pod_diff(
     .await;
     match result {
         Ok(report) => {
-            let change = |kind: &str, db: &String| json!({"operation_type": kind, "resource_type": "database", "name": db});
-            let changes: Vec<Value> = report
-                .summary
-                .added
-                .iter()
-                .map(|d| change("ADDITION", d))
-                .chain(
-                    report
-                        .summary
-                        .replaced
-                        .iter()
-                        .map(|d| change("MODIFICATION", d)),
-                )
-                .chain(report.summary.dropped.iter().map(|d| change("DELETION", d)))
-                .collect();
+            let summary = &report.summary;
+            let stage = &summary.user_stage;
+            let changes: Vec<Value> = [
+                ("ADDITION", "database", &summary.added),
+                ("MODIFICATION", "database", &summary.replaced),
+                ("DELETION", "database", &summary.dropped),
+                ("ADDITION", "user_stage_file", &stage.added),
+                ("MODIFICATION", "user_stage_file", &stage.replaced),
+                ("DELETION", "user_stage_file", &stage.removed),
+            ]
+            .into_iter()
+            .flat_map(|(kind, resource, names)| {
+                names.iter().map(move |name| {
+                    json!({"operation_type": kind, "resource_type": resource, "name": name})
+                })
+            })
+            .collect();
             Json(json!({"snowflake": changes, "version": report.version})).into_response()
         }
         Err(e) => error(e),
