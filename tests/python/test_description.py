@@ -93,6 +93,26 @@ def test_semi_structured_values_from_subqueries_and_flatten_are_variants(conn):
     assert row == ('{\n  "a": 2,\n  "b": [\n    1\n  ]\n}', "[\n  1\n]", "1")
 
 
+def test_semi_structured_casts_and_aggregates_describe_their_types(conn):
+    # AS_ARRAY / AS_OBJECT give ARRAY and OBJECT (the AS_<object_type> page), OBJECTAGG is
+    # OBJECT_AGG, AS_NUMBER(v, p, s) is NUMBER(p, s), and REGR_VALX / REGR_VALY are FLOAT.
+    cols = description_of(
+        conn,
+        "select as_array(parse_json('[1]')) a, as_object(parse_json('{}')) o,"
+        " objectagg(k, v) g, as_number(to_variant(2.34), 6, 3) n, regr_valx(1, 2) x"
+        " from (select 'k' k, 1 v)",
+    )
+    types = {name: col[TYPE] for name, col in cols.items()}
+    assert types == {
+        "A": TYPE_CODE["ARRAY"],
+        "O": TYPE_CODE["OBJECT"],
+        "G": TYPE_CODE["OBJECT"],
+        "N": TYPE_CODE["FIXED"],
+        "X": TYPE_CODE["REAL"],
+    }
+    assert (cols["N"][PRECISION], cols["N"][SCALE]) == (6, 3)
+
+
 def test_values_in_from_name_their_columns_column1_column2(conn):
     assert list(description_of(conn, "select * from values (1, 'a'), (2, 'b')")) == [
         "COLUMN1",

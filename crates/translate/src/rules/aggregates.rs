@@ -47,13 +47,14 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
                 check_arity(n, &args, 2, 2)?;
                 let (y, x) = (args[0].clone(), args[1].clone());
                 let (other, value) = if name == "REGR_VALX" { (y, x) } else { (x, y) };
+                // FLOAT, whatever the type of the value.
                 Some(case(
                     vec![(Expr::IsNull(Box::new(other)), null())],
-                    Some(value),
+                    Some(cast(value, "DOUBLE")),
                 ))
             }
             "ARRAY_AGG" | "ARRAYAGG" => Some(array_agg_to_json(n, f, args)?),
-            "OBJECT_AGG" => Some(object_agg_to_json(n, f, args)?),
+            "OBJECT_AGG" | "OBJECTAGG" => Some(object_agg_to_json(n, f, args)?),
             "APPROX_TOP_K" => Some(top_k_to_json(n, f, args)?),
             "MEDIAN" => Some(median_with_three_more_digits(n, f, args)?),
             "PERCENTILE_CONT" | "PERCENTILE_DISC" if f.over.is_some() => {
@@ -75,9 +76,15 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "MAX_BY" if args.len() == 2 => Some(Expr::Function(renamed(f, "arg_max_null"))),
             "BOOLAND_AGG" => Some(cast_agg(n, f, args, "bool_and", "BOOLEAN")?),
             "BOOLOR_AGG" => Some(cast_agg(n, f, args, "bool_or", "BOOLEAN")?),
-            "BITAND_AGG" => Some(cast_agg(n, f, args, "bit_and", "HUGEINT")?),
-            "BITOR_AGG" => Some(cast_agg(n, f, args, "bit_or", "HUGEINT")?),
-            "BITXOR_AGG" => Some(cast_agg(n, f, args, "bit_xor", "HUGEINT")?),
+            "BITAND_AGG" | "BITANDAGG" | "BIT_AND_AGG" | "BIT_ANDAGG" => {
+                Some(cast_agg(n, f, args, "bit_and", "HUGEINT")?)
+            }
+            "BITOR_AGG" | "BITORAGG" | "BIT_OR_AGG" | "BIT_ORAGG" => {
+                Some(cast_agg(n, f, args, "bit_or", "HUGEINT")?)
+            }
+            "BITXOR_AGG" | "BITXORAGG" | "BIT_XOR_AGG" | "BIT_XORAGG" => {
+                Some(cast_agg(n, f, args, "bit_xor", "HUGEINT")?)
+            }
             "BOOLXOR_AGG" => Some(boolxor_agg_to_count(n, f, args)?),
             "HASH_AGG" => Some(hash_agg_to_sum(n, f, args)?),
             "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),

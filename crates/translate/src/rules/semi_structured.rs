@@ -1483,7 +1483,7 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
         | "IS_INTEGER" | "IS_DECIMAL" | "IS_DOUBLE" | "IS_REAL" => {
             arity(1, 1)?;
             let t = json_type(to_json(a(0)));
-            match n {
+            let test = match n {
                 "IS_OBJECT" => eq(t, string("OBJECT")),
                 "IS_ARRAY" => eq(t, string("ARRAY")),
                 "IS_BOOLEAN" => eq(t, string("BOOLEAN")),
@@ -1492,7 +1492,43 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
                 "IS_INTEGER" => in_list(t, &["UBIGINT", "BIGINT"]),
                 "IS_DECIMAL" => in_list(type_name(to_json(a(0))), &["INTEGER", "DECIMAL"]),
                 _ => in_list(t, &["UBIGINT", "BIGINT", "DOUBLE"]),
+            };
+            // FALSE, not NULL, for SQL NULL.
+            func("coalesce", vec![test, Expr::value(Value::Boolean(false))])
+        }
+        // A fixed-point value (not a floating-point one) as NUMBER(p, s), 38 and 0 by default.
+        "AS_DECIMAL" | "AS_NUMBER" => {
+            arity(1, 3)?;
+            let digits = |i: usize, default: i64| match args.get(i) {
+                None => Ok(default),
+                Some(e) => integer_literal(e).ok_or_else(|| {
+                    SnowflakeError::compilation(
+                        ErrorCode::BadArgumentValue,
+                        format!(
+                            "argument {} to function {n} needs to be constant, found '{e}'",
+                            i + 1
+                        ),
+                    )
+                }),
+            };
+            let (precision, scale) = (digits(1, 38)?, digits(2, 0)?);
+            if !(1..=38).contains(&precision) || !(0..=precision).contains(&scale) {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::BadArgumentValue,
+                    format!("invalid precision {precision} or scale {scale} for function {n}"),
+                ));
             }
+            let exact = DataType::Decimal(sqlparser::ast::ExactNumberInfo::PrecisionAndScale(
+                precision as u64,
+                scale,
+            ));
+            case(
+                vec![(
+                    in_list(type_name(to_json(a(0))), &["INTEGER", "DECIMAL"]),
+                    cast_to(a(0), exact),
+                )],
+                None,
+            )
         }
         "AS_VARCHAR" | "AS_CHAR" => {
             arity(1, 1)?;
@@ -2228,7 +2264,7 @@ mod tests {
     fn is_object_tests_json_type() {
         assert_eq!(
             translate("select is_object(array_construct(1)) as y"),
-            "SELECT json_type(json_quote(json_array(1))) = 'OBJECT' AS \"Y\""
+            "SELECT coalesce(json_type(json_quote(json_array(1))) = 'OBJECT', false) AS \"Y\""
         );
     }
 
