@@ -108,6 +108,25 @@ pub fn from_message(message: &str) -> SnowflakeError {
                 "Duplicate row detected during DML action",
             )
         }
+        // REGEXP_SUBSTR(.., group_num) past the pattern's groups ("Pattern has 1 groups.
+        // Cannot access group 2"): the caller's argument, not a server fault.
+        _ if first_line.starts_with("Pattern has ")
+            && first_line.contains("Cannot access group") =>
+        {
+            SnowflakeError::new(
+                ErrorCode::BadArgumentValue,
+                format!("Invalid group number: {}", strip_markers(&first_line)),
+            )
+        }
+        // Arguments Snowglobe's own functions refuse (a date part a function does not take, a
+        // day name or zone that does not exist, an epoch past the calendar): the caller's
+        // input, not a server fault.
+        _ if UDF_ARGUMENT_ERRORS
+            .iter()
+            .any(|p| first_line.starts_with(p)) =>
+        {
+            SnowflakeError::new(ErrorCode::BadArgumentValue, strip_markers(&first_line))
+        }
         "Not implemented" => SnowflakeError::unsupported(strip_markers(&first_line)),
         _ => {
             if first_line.contains("Division by zero") {
@@ -128,6 +147,9 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
         return Some(SnowflakeError::new(ErrorCode::UrlParse, text));
     }
     if text.starts_with(crate::ips::PARSE_IP_FAILURE) || text.starts_with("Invalid UUID string: ") {
+        return Some(SnowflakeError::new(ErrorCode::BadArgumentValue, text));
+    }
+    if text.starts_with("Invalid character code ") && text.ends_with(" in the CHR input") {
         return Some(SnowflakeError::new(ErrorCode::BadArgumentValue, text));
     }
     if text.starts_with("The following string is not a legal ") {
@@ -158,6 +180,14 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
     };
     Some(SnowflakeError::new(code, text))
 }
+
+/// How Snowglobe's functions (`sg_*`) word a refused argument.
+const UDF_ARGUMENT_ERRORS: &[&str] = &[
+    "Invalid date/time part ",
+    "Invalid day of week ",
+    "Unknown timezone: ",
+    "epoch out of range",
+];
 
 /// RE2's complaints about a pattern (`missing ]: [`, `invalid perl operator: (?=`).
 fn is_regex_error(text: &str) -> bool {

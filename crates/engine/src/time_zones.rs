@@ -99,6 +99,7 @@ pub fn register(conn: &Connection) -> duckdb::Result<()> {
     conn.register_scalar_function::<ToWallClock>("sg_ntz")?;
     conn.register_scalar_function::<TryToWallClock>("sg_try_ntz")?;
     conn.register_scalar_function::<Local>("sg_local")?;
+    conn.register_scalar_function::<UtcOf>("sg_utc")?;
     conn.register_scalar_function::<OnDay>("sg_on_day")?;
     conn.register_scalar_function::<ToDate>("sg_date")?;
     conn.register_scalar_function::<TryToDate>("sg_try_date")?;
@@ -190,6 +191,24 @@ fn epoch_micros(text: &str) -> Option<i64> {
         value / 1e3
     };
     Some(micros.round() as i64)
+}
+
+/// Text holding an integer is an epoch (seconds, milliseconds, microseconds or nanoseconds by
+/// its magnitude, as Snowflake reads it: `TO_TIME('31536002789')` is 00:00:02.789): its UTC
+/// wall clock as ISO text.
+fn integer_epoch_as_iso(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let m = epoch_micros(t)?;
+    Some(
+        from_micros(m)
+            .naive_utc()
+            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .to_string(),
+    )
 }
 
 /// Parse Snowflake's default timestamp input forms (`AUTO`): a date, a date and time separated by
@@ -628,7 +647,13 @@ impl VArrowScalar for Local {
                 let texts = input.column(0).as_string::<i32>();
                 let out: duckdb::arrow::array::StringArray = texts
                     .iter()
-                    .map(|t| t.map(|t| auto_text_as_iso(t).unwrap_or_else(|| t.to_string())))
+                    .map(|t| {
+                        t.map(|t| {
+                            integer_epoch_as_iso(t)
+                                .or_else(|| auto_text_as_iso(t))
+                                .unwrap_or_else(|| t.to_string())
+                        })
+                    })
                     .collect();
                 Ok(Arc::new(out))
             }
@@ -651,6 +676,33 @@ impl VArrowScalar for Local {
         .into_iter()
         .map(|(arg, ret)| ArrowFunctionSignature::exact(vec![arg, DataType::Utf8], ret))
         .collect()
+    }
+}
+
+/// `sg_utc(x, zone)`: the UTC wall clock of an instant (a TIMESTAMP_LTZ, or a TIMESTAMP_TZ
+/// whatever its offset), so epoch parts count from the instant; any other value passes
+/// through as `sg_local` passes it (a TIMESTAMP_NTZ's wall clock is read as UTC).
+struct UtcOf;
+
+impl VArrowScalar for UtcOf {
+    type State = ();
+
+    fn invoke(state: &(), input: RecordBatch) -> FnResult {
+        match input.column(0).data_type() {
+            DataType::Timestamp(_, Some(_)) | DataType::Struct(_) => {
+                let instants = convert(&input, Target::Instant, false)?;
+                let wall = instants
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone()
+                    .with_timezone_opt(None::<String>);
+                Ok(Arc::new(wall))
+            }
+            _ => Local::invoke(state, input),
+        }
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        Local::signatures()
     }
 }
 

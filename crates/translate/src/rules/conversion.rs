@@ -382,13 +382,18 @@ fn in_list(x: Expr, items: &[&str]) -> Expr {
 fn text_to_boolean(x: Expr, try_mode: bool) -> Expr {
     let lowered = func("lower", vec![text(&x)]);
     let as_number = try_cast(text(&x), "DOUBLE");
+    // NaN and infinity are not booleans (an error, or NULL for TRY_).
     let numeric = binary(
-        Expr::UnaryOp {
-            op: sqlparser::ast::UnaryOperator::Not,
-            expr: Box::new(type_is(&x, &["VARCHAR"])),
-        },
+        binary(
+            Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Not,
+                expr: Box::new(type_is(&x, &["VARCHAR"])),
+            },
+            BinaryOperator::And,
+            is_not_null(as_number.clone()),
+        ),
         BinaryOperator::And,
-        is_not_null(as_number.clone()),
+        func("isfinite", vec![as_number.clone()]),
     );
     let otherwise = if try_mode {
         null()
@@ -1711,7 +1716,7 @@ mod tests {
     fn to_boolean_reads_words_and_numbers() {
         assert_eq!(
             translate("select try_to_boolean(a) as b from t"),
-            "SELECT CASE WHEN \"A\" IS NULL THEN NULL WHEN lower(CAST(\"A\" AS VARCHAR)) IN ('true', 't', 'yes', 'y', 'on', '1') THEN true WHEN lower(CAST(\"A\" AS VARCHAR)) IN ('false', 'f', 'no', 'n', 'off', '0') THEN false WHEN NOT \"typeof\"(\"A\") IN ('VARCHAR') AND TRY_CAST(CAST(\"A\" AS VARCHAR) AS DOUBLE) IS NOT NULL THEN TRY_CAST(CAST(\"A\" AS VARCHAR) AS DOUBLE) <> 0 ELSE NULL END AS \"B\" FROM \"T\""
+            "SELECT CASE WHEN \"A\" IS NULL THEN NULL WHEN lower(CAST(\"A\" AS VARCHAR)) IN ('true', 't', 'yes', 'y', 'on', '1') THEN true WHEN lower(CAST(\"A\" AS VARCHAR)) IN ('false', 'f', 'no', 'n', 'off', '0') THEN false WHEN NOT \"typeof\"(\"A\") IN ('VARCHAR') AND TRY_CAST(CAST(\"A\" AS VARCHAR) AS DOUBLE) IS NOT NULL AND isfinite(TRY_CAST(CAST(\"A\" AS VARCHAR) AS DOUBLE)) THEN TRY_CAST(CAST(\"A\" AS VARCHAR) AS DOUBLE) <> 0 ELSE NULL END AS \"B\" FROM \"T\""
         );
     }
 

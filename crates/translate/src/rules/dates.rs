@@ -209,6 +209,19 @@ fn minus_one(x: &Expr) -> Expr {
     binary(bigint(x.clone()), BinaryOperator::Minus, number(1))
 }
 
+/// The UTC time of `x` when it is an instant's wall clock in the session zone
+/// (`sg_local(v, zone)` → `sg_utc(v, zone)`); any other value as it is.
+fn utc_of(x: Expr) -> Expr {
+    match x {
+        Expr::Function(mut local) if local.name.to_string().eq_ignore_ascii_case("sg_local") => {
+            local.name =
+                sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("sg_utc")]);
+            Expr::Function(local)
+        }
+        other => other,
+    }
+}
+
 /// A Snowflake date part (for DATE_PART / EXTRACT) → a DuckDB expression over `x`.
 fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
     // Text is a timestamp here (`YEAR('2022-04-01')` is 2022), as Snowflake converts it; the
@@ -262,13 +275,31 @@ fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
             BinaryOperator::Multiply,
             number(1000),
         )),
+        // Epoch parts count from the instant (a TIMESTAMP_TZ's or TIMESTAMP_LTZ's UTC time).
         "EPOCH_SECOND" | "EPOCH" | "EPOCH_SECONDS" => {
-            Ok(bigint(f("floor", vec![f("epoch", vec![x])])))
+            Ok(bigint(f("floor", vec![f("epoch", vec![utc_of(x)])])))
         }
-        "EPOCH_MILLISECOND" | "EPOCH_MILLISECONDS" => Ok(f("epoch_ms", vec![x])),
-        "EPOCH_MICROSECOND" | "EPOCH_MICROSECONDS" => Ok(f("epoch_us", vec![x])),
-        "EPOCH_NANOSECOND" | "EPOCH_NANOSECONDS" => Ok(f("epoch_ns", vec![x])),
-        "TIMEZONE_HOUR" | "TZH" | "TIMEZONE_MINUTE" | "TZM" => Ok(number(0)),
+        "EPOCH_MILLISECOND" | "EPOCH_MILLISECONDS" => Ok(f("epoch_ms", vec![utc_of(x)])),
+        "EPOCH_MICROSECOND" | "EPOCH_MICROSECONDS" => Ok(f("epoch_us", vec![utc_of(x)])),
+        "EPOCH_NANOSECOND" | "EPOCH_NANOSECONDS" => Ok(f("epoch_ns", vec![utc_of(x)])),
+        // The value's UTC offset (its own for a TIMESTAMP_TZ, the session zone's for a
+        // TIMESTAMP_LTZ, none for a TIMESTAMP_NTZ): hours and the minutes past them, with
+        // its sign (-03:30 is -3 and -30).
+        "TIMEZONE_HOUR" | "TZH" | "TIMEZONE_MINUTE" | "TZM" => {
+            let minutes = f("date_diff", vec![text("minute"), utc_of(x.clone()), x]);
+            Ok(
+                if part.to_ascii_uppercase().starts_with("TIMEZONE_H")
+                    || part.eq_ignore_ascii_case("TZH")
+                {
+                    bigint(f(
+                        "trunc",
+                        vec![binary(minutes, BinaryOperator::Divide, number(60))],
+                    ))
+                } else {
+                    binary(minutes, BinaryOperator::Modulo, number(60))
+                },
+            )
+        }
         other => Err(SnowflakeError::compilation(
             snowglobe_error::ErrorCode::InvalidArgumentTypes,
             format!("invalid date/time part '{other}' for function DATE_PART"),

@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use snowglobe_error::{Result, SnowflakeError};
+use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, Ident, LambdaFunction, LambdaSyntax, ObjectName,
     OneOrManyWithParens, Statement, VisitMut, VisitorMut,
@@ -125,9 +125,44 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                     args.into_iter().map(|a| cast(a, "BIGINT")).collect(),
                 )
             }
+            // A code point outside Unicode's (or a surrogate) fails as Snowflake words it.
             "CHR" | "CHAR" => {
                 check_arity(n, &args, 1, 1)?;
-                func("chr", vec![cast(args[0].clone(), "INTEGER")])
+                let c = args[0].clone();
+                let code_point =
+                    |v: i64| (0..=0x10FFFF).contains(&v) && !(0xD800..=0xDFFF).contains(&v);
+                if integer_literal(&c).is_some_and(code_point) {
+                    return Ok(Some(func("chr", vec![cast(c, "INTEGER")])));
+                }
+                let between = |lo: i64, hi: i64| Expr::Between {
+                    expr: Box::new(c.clone()),
+                    negated: false,
+                    low: Box::new(number(lo)),
+                    high: Box::new(number(hi)),
+                };
+                let valid = binary(
+                    between(0, 0x10FFFF),
+                    BinaryOperator::And,
+                    Expr::UnaryOp {
+                        op: sqlparser::ast::UnaryOperator::Not,
+                        expr: Box::new(nested(between(0xD800, 0xDFFF))),
+                    },
+                );
+                let message = func(
+                    "concat",
+                    vec![
+                        string("Invalid character code "),
+                        cast(c.clone(), "VARCHAR"),
+                        string(" in the CHR input"),
+                    ],
+                );
+                case(
+                    vec![
+                        (is_null(c.clone()), super::calls::null()),
+                        (valid, func("chr", vec![cast(c, "INTEGER")])),
+                    ],
+                    Some(func("error", vec![message])),
+                )
             }
             // LENGTH of text (numbers and dates as their text), of a BINARY in bytes.
             USER_LENGTH => {
@@ -221,11 +256,38 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
             }
             // Text is encoded as its UTF-8 bytes (any character), a BINARY as it is.
             "BASE64_ENCODE" => {
-                check_arity(n, &args, 1, 1)?;
+                check_arity(n, &args, 1, 3)?;
                 let x = args[0].clone();
                 let text = func("encode", vec![cast(x.clone(), "VARCHAR")]);
                 let bytes = binary_or(&x, |b| b, text);
-                func("to_base64", vec![bytes])
+                let encoded =
+                    with_base64_alphabet(n, func("to_base64", vec![bytes]), args.get(2), true)?;
+                match args.get(1).map(|l| (integer_literal(l), l)) {
+                    None | Some((Some(0), _)) => encoded,
+                    // A line break after every `max_line_length` characters, none at the end.
+                    Some((Some(width), _)) if width > 0 => func(
+                        "rtrim",
+                        vec![
+                            func(
+                                "regexp_replace",
+                                vec![
+                                    encoded,
+                                    string(&format!("(.{{{width}}})")),
+                                    string("\\1\n"),
+                                    string("g"),
+                                ],
+                            ),
+                            string("\n"),
+                        ],
+                    ),
+                    Some((_, l)) => {
+                        return Err(SnowflakeError::compilation(
+                    ErrorCode::BadArgumentValue,
+                    format!(
+                            "invalid value [{l}] for parameter 'max_line_length' of {n}: a constant integer of 0 or more is expected"
+                        )))
+                    }
+                }
             }
             // The length without trailing blanks.
             "RTRIMMED_LENGTH" => {
@@ -330,12 +392,22 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
 /// as the text those bytes spell (`_STRING`); text not of the encoding fails (see
 /// [`checked_decode`]), and the TRY_ forms answer NULL instead, also for bytes that are not UTF-8.
 fn decoded(name: &str, args: Vec<Expr>) -> Result<Expr> {
-    check_arity(name, &args, 1, 2)?;
-    let [x]: [Expr; 1] = args
-        .try_into()
-        .map_err(|_| SnowflakeError::unsupported(format!("{name} with an alphabet argument")))?;
+    let base64 = name.contains("BASE64");
+    check_arity(name, &args, 1, if base64 { 2 } else { 1 })?;
+    let mut x = args[0].clone();
     let try_mode = name.starts_with("TRY_");
-    let (decode, pattern, encoding) = if name.contains("BASE64") {
+    let (decode, pattern, encoding) = if base64 {
+        // Line breaks (BASE64_ENCODE's max_line_length) are not part of the value, and an
+        // alphabet given to the encoding is given again to decode.
+        let lines = func(
+            "replace",
+            vec![
+                func("replace", vec![x, string("\n"), string("")]),
+                string("\r"),
+                string(""),
+            ],
+        );
+        x = with_base64_alphabet(name, lines, args.get(1), false)?;
         ("from_base64", BASE64_TEXT, "base64")
     } else {
         ("unhex", HEX_TEXT, "hex")
@@ -346,6 +418,41 @@ fn decoded(name: &str, args: Vec<Expr>) -> Result<Expr> {
         (true, false) => func("decode", vec![bytes]),
         (true, true) => func("try", vec![func("decode", vec![bytes])]),
     })
+}
+
+/// Base64 text in another alphabet: BASE64_ENCODE's `alphabet` argument (up to three ASCII
+/// characters standing for `+`, `/` and the padding `=`, in that order, the default for those
+/// left out). Encoding maps the standard characters to the alphabet; decoding maps back.
+fn with_base64_alphabet(
+    name: &str,
+    text: Expr,
+    alphabet: Option<&Expr>,
+    encoding: bool,
+) -> Result<Expr> {
+    const STANDARD: &str = "+/=";
+    let Some(alphabet) = alphabet else {
+        return Ok(text);
+    };
+    let chosen = match string_literal(alphabet) {
+        Some(a) if a.len() <= 3 && a.is_ascii() => a,
+        _ => {
+            return Err(SnowflakeError::compilation(
+                    ErrorCode::BadArgumentValue,
+                    format!(
+                "invalid value [{alphabet}] for parameter 'alphabet' of {name}: a constant string of up to three ASCII characters is expected"
+            )))
+        }
+    };
+    let full = format!("{chosen}{}", &STANDARD[chosen.len()..]);
+    if full == STANDARD {
+        return Ok(text);
+    }
+    let (from, to) = if encoding {
+        (STANDARD, full.as_str())
+    } else {
+        (full.as_str(), STANDARD)
+    };
+    Ok(func("translate", vec![text, string(from), string(to)]))
 }
 
 fn renamed(to: &str, name: &str, args: Vec<Expr>, min: usize, max: usize) -> Result<Expr> {
