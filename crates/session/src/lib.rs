@@ -1151,7 +1151,7 @@ impl Session {
             if found.iter().any(|f| f.name == object) {
                 continue;
             }
-            if let Some(function) = commands::procedure::user_function(self, &object) {
+            for function in commands::procedure::user_function(self, &object) {
                 let home = Context {
                     database: Some(object.database.clone()),
                     schema: Some(object.schema.clone()),

@@ -909,6 +909,8 @@ pub enum ProcedureStatement {
         name: crate::names::ObjectRef,
         if_exists: bool,
         function: bool,
+        /// The number of argument types named (`DROP FUNCTION f(INT, VARCHAR)`), if any.
+        arity: Option<usize>,
     },
 }
 
@@ -1007,15 +1009,19 @@ pub fn parse_procedure_statement(
             true
         };
         let name = crate::names::resolve_parts(p.object_name()?, ctx, "DROP")?;
-        // The argument types that pick an overload: every procedure has one here.
+        // The argument types that pick an overload: functions overload by their number of
+        // arguments (a procedure has one overload).
+        let mut arity = None;
         if p.eat_sym("(") {
-            p.text_until(|p, i| p.is_sym_at(i, ")")).ok();
+            let types = p.text_until(|p, i| p.is_sym_at(i, ")")).unwrap_or_default();
+            arity = Some(top_level_items(&types));
             p.expect_sym(")")?;
         }
         ProcedureStatement::Drop {
             name,
             if_exists,
             function,
+            arity,
         }
     } else {
         p.expect_word("CREATE")?;
@@ -1166,6 +1172,25 @@ impl Parser<'_> {
         self.at += 1;
         Ok(value)
     }
+}
+
+/// How many comma-separated items a list's text holds, commas inside parentheses not counted
+/// (`NUMBER(10, 2), VARCHAR` is two); none for blank text.
+fn top_level_items(text: &str) -> usize {
+    if text.trim().is_empty() {
+        return 0;
+    }
+    let mut depth = 0i32;
+    let mut items = 1;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => items += 1,
+            _ => {}
+        }
+    }
+    items
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! DROP PROCEDURE; and SQL user-defined functions: CREATE FUNCTION ... AS '<expression or
 //! query>' and DROP FUNCTION (calls are inlined by `snowglobe_translate::rules::udfs`). Each is
 //! a JSON file beside the schema's stages and file formats, so persistence, state exports and
-//! pods carry it like them. One routine per name: a second CREATE of the name (other argument
-//! types) replaces or conflicts with the first.
+//! pods carry it like them. Functions overload by their number of arguments (a file holds every
+//! overload of its name); two overloads with as many arguments of other types are refused,
+//! since calls are matched by argument count. A procedure has one signature per name.
 
 use serde::{Deserialize, Serialize};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
@@ -18,13 +19,88 @@ use crate::{ResultSet, Session, StatementType};
 const PROCEDURES: &str = "procedures";
 const FUNCTIONS: &str = "functions";
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone)]
 struct Stored {
     args: Vec<(String, String)>,
     returns: String,
     body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+}
+
+/// A routine file: one signature (the form every procedure and a function without overloads
+/// is written in), or a function's overloads.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredFile {
+    Overloads { overloads: Vec<Stored> },
+    One(Stored),
+}
+
+/// The signatures stored in `path` (none when there is no readable file).
+fn read_overloads(path: &std::path::Path) -> Vec<Stored> {
+    let Ok(text) = std::fs::read(path) else {
+        return vec![];
+    };
+    match serde_json::from_slice(&text) {
+        Ok(StoredFile::Overloads { overloads }) => overloads,
+        Ok(StoredFile::One(one)) => vec![one],
+        Err(_) => vec![],
+    }
+}
+
+/// Write the signatures of `path`; none removes the file.
+fn write_overloads(path: &std::path::Path, mut overloads: Vec<Stored>) -> Result<()> {
+    if overloads.is_empty() {
+        return std::fs::remove_file(path).map_err(|e| io_error("remove", path, e));
+    }
+    let file = if overloads.len() == 1 {
+        StoredFile::One(overloads.remove(0))
+    } else {
+        StoredFile::Overloads { overloads }
+    };
+    let text = serde_json::to_vec_pretty(&file).map_err(SnowflakeError::internal)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
+    }
+    std::fs::write(path, text).map_err(|e| io_error("write", path, e))
+}
+
+/// The type a signature names, as Snowflake tells overloads apart: by data type, not length,
+/// precision or synonym (`INT` and `NUMBER(10, 2)` are both NUMBER).
+pub(crate) fn signature_kind(written: &str) -> &'static str {
+    let upper = written.trim().to_ascii_uppercase();
+    let base = upper
+        .split(|c: char| c == '(' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    match base {
+        "NUMBER" | "DECIMAL" | "DEC" | "NUMERIC" | "INT" | "INTEGER" | "BIGINT" | "SMALLINT"
+        | "TINYINT" | "BYTEINT" => "NUMBER",
+        "FLOAT" | "FLOAT4" | "FLOAT8" | "DOUBLE" | "REAL" => "FLOAT",
+        "VARCHAR" | "STRING" | "TEXT" | "CHAR" | "CHARACTER" | "NCHAR" | "NVARCHAR"
+        | "NVARCHAR2" => "VARCHAR",
+        "BINARY" | "VARBINARY" => "BINARY",
+        "BOOLEAN" => "BOOLEAN",
+        "DATE" => "DATE",
+        "TIME" => "TIME",
+        "TIMESTAMP" | "DATETIME" | "TIMESTAMP_NTZ" => "TIMESTAMP_NTZ",
+        "TIMESTAMP_LTZ" => "TIMESTAMP_LTZ",
+        "TIMESTAMP_TZ" => "TIMESTAMP_TZ",
+        "VARIANT" => "VARIANT",
+        "OBJECT" => "OBJECT",
+        "ARRAY" => "ARRAY",
+        _ => "OTHER",
+    }
+}
+
+fn function_of(name: &ObjectRef, stored: Stored) -> UserFunction {
+    UserFunction {
+        name: name.clone(),
+        args: stored.args,
+        returns: stored.returns,
+        body: stored.body,
+    }
 }
 
 fn file(session: &Session, name: &ObjectRef, function: bool) -> std::path::PathBuf {
@@ -42,16 +118,12 @@ fn missing(name: &ObjectRef, function: bool) -> SnowflakeError {
     )
 }
 
-/// The SQL function `name`, when one exists.
-pub(crate) fn user_function(session: &Session, name: &ObjectRef) -> Option<UserFunction> {
-    let text = std::fs::read(file(session, name, true)).ok()?;
-    let stored: Stored = serde_json::from_slice(&text).ok()?;
-    Some(UserFunction {
-        name: name.clone(),
-        args: stored.args,
-        returns: stored.returns,
-        body: stored.body,
-    })
+/// The overloads of SQL function `name` (none when it does not exist).
+pub(crate) fn user_function(session: &Session, name: &ObjectRef) -> Vec<UserFunction> {
+    read_overloads(&file(session, name, true))
+        .into_iter()
+        .map(|stored| function_of(name, stored))
+        .collect()
 }
 
 /// The SQL functions (or procedures) of a schema, by name: (definition, comment).
@@ -75,20 +147,23 @@ pub(crate) fn user_functions(
         .filter_map(|e| {
             let file_name = e.file_name().to_string_lossy().to_string();
             let name = snowglobe_engine::decode_file_name(file_name.strip_suffix(".json")?);
-            let stored: Stored = serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok()?;
-            let function = UserFunction {
-                name: ObjectRef {
-                    name,
-                    ..any.clone()
-                },
-                args: stored.args,
-                returns: stored.returns,
-                body: stored.body,
+            let object = ObjectRef {
+                name,
+                ..any.clone()
             };
-            Some((function, stored.comment))
+            Some(
+                read_overloads(&e.path())
+                    .into_iter()
+                    .map(move |stored| {
+                        let comment = stored.comment.clone();
+                        (function_of(&object, stored), comment)
+                    })
+                    .collect::<Vec<_>>(),
+            )
         })
+        .flatten()
         .collect();
-    out.sort_by(|a, b| a.0.name.name.cmp(&b.0.name.name));
+    out.sort_by(|a, b| (&a.0.name.name, a.0.args.len()).cmp(&(&b.0.name.name, b.0.args.len())));
     out
 }
 
@@ -113,15 +188,44 @@ pub fn run(session: &mut Session, statement: ProcedureStatement) -> Result<Resul
             name,
             if_exists,
             function,
+            arity,
         } => {
             let path = file(session, &name, function);
-            drop_object(
-                &name.name,
-                path.exists().then_some(path),
-                if_exists,
-                |p| std::fs::remove_file(p),
-                missing(&name, function),
-            )
+            let overloads = read_overloads(&path);
+            // The overload with as many arguments as types named; without types, the only one.
+            let dropped = match arity {
+                Some(n) => overloads.iter().position(|o| o.args.len() == n),
+                None if overloads.len() == 1 => Some(0),
+                None if overloads.is_empty() => None,
+                None => {
+                    return Err(SnowflakeError::compilation(
+                        ErrorCode::InvalidArgumentTypes,
+                        format!(
+                        "Function {} has {} overloads: name the argument types of the one to drop.",
+                        name.name,
+                        overloads.len()
+                    ),
+                    ))
+                }
+            };
+            match dropped {
+                Some(i) => {
+                    let mut rest = overloads;
+                    rest.remove(i);
+                    write_overloads(&path, rest)?;
+                    ResultSet::status(
+                        StatementType::Ddl,
+                        format!("{} successfully dropped.", name.name),
+                    )
+                }
+                None => drop_object(
+                    &name.name,
+                    None,
+                    if_exists,
+                    |p| std::fs::remove_file(p),
+                    missing(&name, function),
+                ),
+            }
         }
     }
 }
@@ -148,23 +252,41 @@ fn create(
         snowglobe_translate::scripting::parse_block(&procedure.body)?;
     }
     let path = file(session, &name, function);
-    let found = path.exists().then(|| path.clone());
-    if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |p| {
-        std::fs::remove_file(p)
-    })? {
-        return Ok(answer);
+    let mut overloads = read_overloads(&path);
+    // A function's other overloads (other numbers of arguments) stay; the one this CREATE
+    // names is replaced or conflicts. A procedure has one signature.
+    let same = if function {
+        overloads
+            .iter()
+            .position(|o| o.args.len() == procedure.args.len())
+    } else {
+        (!overloads.is_empty()).then_some(0)
+    };
+    if let Some(i) = same {
+        let types = |args: &[(String, String)]| -> Vec<&'static str> {
+            args.iter().map(|(_, t)| signature_kind(t)).collect()
+        };
+        if function && types(&overloads[i].args) != types(&procedure.args) {
+            return Err(SnowflakeError::unsupported(format!(
+                "overloading function {} by argument type (another {} with {} argument(s) exists; Snowglobe tells overloads apart by their number of arguments)",
+                name.name,
+                name.name,
+                procedure.args.len()
+            )));
+        }
+        let found = Some(path.clone());
+        if let Some(answer) = existing(&name.name, found, if_not_exists, or_replace, |_| Ok(()))? {
+            return Ok(answer);
+        }
+        overloads.remove(i);
     }
-    let stored = Stored {
+    overloads.push(Stored {
         args: procedure.args,
         returns: procedure.returns,
         body: procedure.body,
         comment: procedure.comment,
-    };
-    let text = serde_json::to_vec_pretty(&stored).map_err(SnowflakeError::internal)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
-    }
-    std::fs::write(&path, text).map_err(|e| io_error("write", &path, e))?;
+    });
+    write_overloads(&path, overloads)?;
     ResultSet::status(
         StatementType::Ddl,
         format!("Function {} successfully created.", name.name),

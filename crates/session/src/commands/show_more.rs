@@ -821,7 +821,15 @@ fn functions(session: &Session, show: &Show, now: i64) -> Result<Listing> {
             if !keep(show, &f.name.name) {
                 continue;
             }
-            let types: Vec<String> = f.args.iter().map(|(_, t)| signature_type(t)).collect();
+            // Argument types as Snowflake lists them: INT is NUMBER, STRING is VARCHAR.
+            let types: Vec<String> = f
+                .args
+                .iter()
+                .map(|(_, t)| match super::procedure::signature_kind(t) {
+                    "OTHER" => signature_type(t),
+                    kind => kind.to_string(),
+                })
+                .collect();
             let table = f
                 .returns
                 .trim_start()

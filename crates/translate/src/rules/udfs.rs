@@ -45,9 +45,14 @@ struct Inline<'a> {
 }
 
 impl Inline<'_> {
-    fn find(&self, name: &ObjectName) -> Option<&UserFunction> {
+    /// The function a call names, the overload taking `arity` arguments when there is one
+    /// (functions overload by their number of arguments), else the first (whose arguments then
+    /// do not fit).
+    fn find(&self, name: &ObjectName, arity: Option<usize>) -> Option<&UserFunction> {
         let object = resolve_object(name, self.ctx, "CALL").ok()?;
-        self.ctx.functions.iter().find(|f| f.name == object)
+        let mut named = self.ctx.functions.iter().filter(|f| f.name == object);
+        let first = named.clone().next()?;
+        Some(named.find(|f| Some(f.args.len()) == arity).unwrap_or(first))
     }
 
     /// Inline the functions a function's body calls in turn (named from the function's schema).
@@ -186,7 +191,7 @@ impl VisitorMut for Inline<'_> {
             } => (name.clone(), unnamed(args), alias.clone()),
             _ => return ControlFlow::Continue(()),
         };
-        let Some(function) = self.find(&name) else {
+        let Some(function) = self.find(&name, args.as_ref().map(Vec::len)) else {
             return ControlFlow::Continue(());
         };
         let result = args
@@ -209,7 +214,7 @@ impl VisitorMut for Inline<'_> {
         if call.over.is_some() {
             return ControlFlow::Continue(());
         }
-        let Some(function) = self.find(&call.name) else {
+        let Some(function) = self.find(&call.name, plain_args(&call.args).map(|a| a.len())) else {
             return ControlFlow::Continue(());
         };
         let result = plain_args(&call.args)
