@@ -747,16 +747,24 @@ impl VArrowScalar for DateDiff {
     fn invoke(_: &(), input: RecordBatch) -> FnResult {
         date_diff(&input)
     }
+    /// Any two date or time values, each read as its own type (text with an offset beside
+    /// CURRENT_TIMESTAMP, a DATE beside a TIMESTAMP), but not a TIME beside a date.
     fn signatures() -> Vec<ArrowFunctionSignature> {
-        temporal_inputs()
-            .into_iter()
-            .map(|t| {
-                ArrowFunctionSignature::exact(
-                    vec![DataType::Utf8, t.clone(), t, DataType::Utf8],
+        let inputs = temporal_inputs();
+        let mut out = Vec::new();
+        for a in &inputs {
+            for b in &inputs {
+                let mixes_time = (*a == time_type()) != (*b == time_type());
+                if mixes_time && *a != DataType::Utf8 && *b != DataType::Utf8 {
+                    continue;
+                }
+                out.push(ArrowFunctionSignature::exact(
+                    vec![DataType::Utf8, a.clone(), b.clone(), DataType::Utf8],
                     DataType::Int64,
-                )
-            })
-            .collect()
+                ));
+            }
+        }
+        out
     }
 }
 

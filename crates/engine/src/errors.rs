@@ -50,6 +50,24 @@ pub fn from_message(message: &str) -> SnowflakeError {
         return e;
     }
     match kind.as_str() {
+        // CREATE TABLE t (a, b, c) AS SELECT with another number of columns (Snowglobe names
+        // the columns through an alias of the query, SG_CTAS_COLUMNS).
+        _ if first_line.contains("SG_CTAS_COLUMNS")
+            && first_line.contains("columns available but") =>
+        {
+            let numbers: Vec<&str> = first_line
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            let detail = match numbers.as_slice() {
+                [available, named, ..] => format!(
+                    "Invalid column definition list: {named} column names for the {available} columns of the query."
+                ),
+                _ => "Invalid column definition list: it does not match the columns of the query."
+                    .to_string(),
+            };
+            SnowflakeError::compilation(ErrorCode::InsertValueCount, detail)
+        }
         "Catalog" => catalog(&first_line, field("name"), field("type")),
         "Binder" => binder(&first_line, field("name")),
         "Parser" | "Syntax" => SnowflakeError::compilation(
