@@ -569,19 +569,25 @@ def test_dry_run_tells_unchanged_databases_from_modified_ones(srv):
     assert srv.http("GET", "/_localstack/pods/dry/diff").json()["snowflake"] == []
 
 
-def test_dry_run_names_the_user_stage_files_it_would_change(srv, tmp_path):
+def unload_to_user_stage(conn, path: str, value: int) -> None:
+    # An unload writes the file on the server: no client file transfer, which connector 5.x
+    # lacks for internal stages.
+    sql(
+        conn,
+        f"copy into @~/{path} from (select {value}) file_format = (type = csv compression = none)"
+        " single = true overwrite = true",
+    )
+
+
+def test_dry_run_names_the_user_stage_files_it_would_change(srv):
     conn = srv.connect()
     make_db(conn, "USERFILES")
-    for name, text in (("keep.csv", "1\n"), ("edit.csv", "2\n"), ("gone.csv", "3\n")):
-        path = tmp_path / name
-        path.write_text(text)
-        sql(conn, f"put file://{path} @~/load auto_compress=false")
+    for name, value in (("keep.csv", 1), ("edit.csv", 2), ("gone.csv", 3)):
+        unload_to_user_stage(conn, f"load/{name}", value)
     srv.cli("pod", "save", "userfiles").ok()
-    (tmp_path / "edit.csv").write_text("22\n")
-    sql(conn, f"put file://{tmp_path / 'edit.csv'} @~/load auto_compress=false overwrite=true")
+    unload_to_user_stage(conn, "load/edit.csv", 22)
     sql(conn, "remove @~/load/gone.csv")
-    (tmp_path / "new.csv").write_text("4\n")
-    sql(conn, f"put file://{tmp_path / 'new.csv'} @~/load auto_compress=false")
+    unload_to_user_stage(conn, "load/new.csv", 4)
     listed = sorted(r[0] for r in sql(conn, "list @~"))
     diff = srv.http("GET", "/_localstack/pods/userfiles/diff?merge=overwrite")
     assert diff.status == 200, diff.body[:300]
