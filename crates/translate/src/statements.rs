@@ -572,6 +572,15 @@ fn parse_show_grants(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
 
 /// `ALTER TABLE [IF EXISTS] t SET COMMENT = '...'` / `UNSET COMMENT` / `ALTER [COLUMN] c
 /// COMMENT '...'`, as a marker carrying the table, the column (or NULL) and the comment.
+/// Table properties `ALTER TABLE ... SET | UNSET` takes that only steer Snowflake's storage.
+const STORAGE_PROPERTIES: &[&str] = &[
+    "DATA_RETENTION_TIME_IN_DAYS",
+    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
+    "CHANGE_TRACKING",
+    "ENABLE_SCHEMA_EVOLUTION",
+    "DEFAULT_DDL_COLLATION",
+];
+
 fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
     let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
     let name = p.parse_object_name(false).ok()?;
@@ -594,6 +603,23 @@ fn parse_alter_comment(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement
         return Some(
             end(p, sql).map(|_| marker("ALTER TABLE COMMENT", vec![table, null(), null(), flag])),
         );
+    }
+    // `SET | UNSET` of storage properties (Time Travel retention, change tracking, schema
+    // evolution, collation of new columns): nothing Snowglobe models reads them, so they
+    // succeed and change nothing, as CLUSTER BY does (read as `SUSPEND RECLUSTER`).
+    if let (Token::Word(verb), Token::Word(property)) =
+        (p.peek_token().token, p.peek_nth_token(1).token)
+    {
+        let verb = verb.value.to_ascii_uppercase();
+        if (verb == "SET" || verb == "UNSET")
+            && STORAGE_PROPERTIES.contains(&property.value.to_ascii_uppercase().as_str())
+        {
+            let exists = if if_exists { "IF EXISTS " } else { "" };
+            return Some(
+                crate::parse::parse(&format!("ALTER TABLE {exists}{name} SUSPEND RECLUSTER"))
+                    .and_then(|mut statements| statements.pop().ok_or_else(|| syntax(sql))),
+            );
+        }
     }
     let at = p.peek_token().span.start;
     let modify = p.parse_keyword(Keyword::MODIFY);

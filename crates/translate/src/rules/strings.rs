@@ -289,6 +289,18 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
                     }
                 }
             }
+            // A negative length gives the empty string (DuckDB counts it from the other end).
+            "LEFT" | "RIGHT"
+                if args.len() == 2 && integer_literal(&args[1]).is_none_or(|n| n < 0) =>
+            {
+                func(
+                    &name.to_ascii_lowercase(),
+                    vec![
+                        args[0].clone(),
+                        cast(func("greatest", vec![args[1].clone(), number(0)]), "BIGINT"),
+                    ],
+                )
+            }
             // The length without trailing blanks.
             "RTRIMMED_LENGTH" => {
                 check_arity(n, &args, 1, 1)?;
