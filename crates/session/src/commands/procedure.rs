@@ -19,7 +19,7 @@ use crate::{ResultSet, Session, StatementType};
 const PROCEDURES: &str = "procedures";
 const FUNCTIONS: &str = "functions";
 
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize)]
 struct Stored {
     args: Vec<(String, String)>,
     returns: String,

@@ -222,6 +222,12 @@ fn utc_of(x: Expr) -> Expr {
     }
 }
 
+/// The UTC offset in minutes of the wall clock `x` (`sg_local(v, zone)`): zero for any other
+/// value.
+fn offset_minutes(x: Expr) -> Expr {
+    f("date_diff", vec![text("minute"), utc_of(x.clone()), x])
+}
+
 /// A Snowflake date part (for DATE_PART / EXTRACT) → a DuckDB expression over `x`.
 fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
     // Text is a timestamp here (`YEAR('2022-04-01')` is 2022), as Snowflake converts it; the
@@ -285,21 +291,19 @@ fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
         // The value's UTC offset (its own for a TIMESTAMP_TZ, the session zone's for a
         // TIMESTAMP_LTZ, none for a TIMESTAMP_NTZ): hours and the minutes past them, with
         // its sign (-03:30 is -3 and -30).
-        "TIMEZONE_HOUR" | "TZH" | "TIMEZONE_MINUTE" | "TZM" => {
-            let minutes = f("date_diff", vec![text("minute"), utc_of(x.clone()), x]);
-            Ok(
-                if part.to_ascii_uppercase().starts_with("TIMEZONE_H")
-                    || part.eq_ignore_ascii_case("TZH")
-                {
-                    bigint(f(
-                        "trunc",
-                        vec![binary(minutes, BinaryOperator::Divide, number(60))],
-                    ))
-                } else {
-                    binary(minutes, BinaryOperator::Modulo, number(60))
-                },
-            )
-        }
+        "TIMEZONE_HOUR" | "TZH" => Ok(bigint(f(
+            "trunc",
+            vec![binary(
+                offset_minutes(x),
+                BinaryOperator::Divide,
+                number(60),
+            )],
+        ))),
+        "TIMEZONE_MINUTE" | "TZM" => Ok(binary(
+            offset_minutes(x),
+            BinaryOperator::Modulo,
+            number(60),
+        )),
         other => Err(SnowflakeError::compilation(
             snowglobe_error::ErrorCode::InvalidArgumentTypes,
             format!("invalid date/time part '{other}' for function DATE_PART"),
