@@ -222,6 +222,10 @@ impl Session {
             functions: vec![],
             week_start: self.int_param("WEEK_START"),
             week_of_year_policy: self.int_param("WEEK_OF_YEAR_POLICY"),
+            timestamp_type_mapping: self
+                .params
+                .text("TIMESTAMP_TYPE_MAPPING")
+                .unwrap_or_default(),
         }
     }
 

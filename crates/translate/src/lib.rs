@@ -19,6 +19,7 @@
 //! - [`variables`]: `$x`, `IDENTIFIER()` and `seq.NEXTVAL`, resolved before planning.
 //! - [`rules`]: one file per area of rewrite rules; `rules::apply` runs them in order.
 //! - [`types`]: Snowflake type names → [`snowglobe_catalog::SfType`].
+//! - [`timestamp_mapping`]: TIMESTAMP_TYPE_MAPPING, applied to the statement before planning.
 //! - [`names`]: object names resolved against the session's current database and schema.
 
 pub mod access;
@@ -33,6 +34,7 @@ pub mod rules;
 pub mod scripting;
 pub mod stages;
 pub mod statements;
+pub mod timestamp_mapping;
 pub mod types;
 pub mod variables;
 

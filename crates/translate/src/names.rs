@@ -53,6 +53,9 @@ pub struct Context {
     /// WEEK_OF_YEAR_POLICY (0: ISO-like, 1: the week of January 1 is week 1).
     pub week_start: i64,
     pub week_of_year_policy: i64,
+    /// The session's TIMESTAMP_TYPE_MAPPING: the variation the bare TIMESTAMP type stands for
+    /// (empty or TIMESTAMP_NTZ: Snowflake's default; see [`crate::timestamp_mapping`]).
+    pub timestamp_type_mapping: String,
     /// The SQL user-defined functions the statement calls, as the session found them (see
     /// [`crate::rules::udfs`]).
     pub functions: Vec<UserFunction>,

@@ -490,6 +490,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     }
     // Columns are named from the text as written, before `$x` and `seq.NEXTVAL` are replaced.
     crate::rules::column_names::name_projection_columns(&mut statement, sql);
+    crate::timestamp_mapping::apply(&mut statement, &ctx.timestamp_type_mapping);
     crate::pivot::default_on_null(&mut statement)?;
     crate::variables::substitute(&mut statement, ctx)?;
     if let Some(command) = crate::statements::command(&statement, ctx)? {
