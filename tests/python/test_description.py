@@ -222,3 +222,30 @@ def test_status_column_of_ddl(conn):
 
     assert col[NAME] == "status"
     assert col[TYPE] == TYPE_CODE["TEXT"]
+
+
+def test_describe_of_dml_gives_the_count_columns_and_changes_nothing(conn, typed_table):
+    """cursor.describe() of an INSERT, UPDATE or DELETE answers with the columns the statement
+    would return (the connector's own describe test), and runs nothing."""
+    cur = conn.cursor()
+    for sql, names in [
+        (f"insert into {typed_table} (id) values (3)", ["number of rows inserted"]),
+        (
+            f"update {typed_table} set c_int = 0",
+            ["number of rows updated", "number of multi-joined rows updated"],
+        ),
+        (f"delete from {typed_table}", ["number of rows deleted"]),
+    ]:
+        description = cur.describe(sql)
+        assert [d.name for d in description] == names, sql
+        assert all(d.type_code == TYPE_CODE["FIXED"] for d in description), sql
+    assert run(conn, f"select count(*), sum(c_int) from {typed_table}") == [(2, 30)]
+
+
+def test_view_columns_keep_the_declared_types(conn, typed_table):
+    view = unique_name("V")
+    run(conn, f"create view {view} as select id, c_varchar, c_number from {typed_table}")
+    cols = description_of(conn, f"select * from {view}")
+    assert cols["C_VARCHAR"][INTERNAL_SIZE] == 10
+    assert (cols["C_NUMBER"][PRECISION], cols["C_NUMBER"][SCALE]) == (10, 2)
+    assert cols["ID"][NULL_OK] is False

@@ -12,6 +12,6 @@ pub mod meta;
 pub mod names;
 pub mod types;
 
-pub use meta::{ColumnMeta, TableMeta, ViewMeta};
+pub use meta::{ColumnMeta, TableMeta, ViewColumn, ViewMeta};
 pub use names::{demangle, mangle};
 pub use types::SfType;

@@ -96,6 +96,19 @@ pub struct ViewMeta {
     /// (column, comment). DuckDB keeps no comments on view columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub column_comments: Vec<(String, String)>,
+    /// The Snowflake types of the view's columns, in order, as its query gave them when the
+    /// view was created (`VARCHAR(10)` of a table column stays `VARCHAR(10)`; DuckDB's view
+    /// knows only its own types). Empty for a view created before they were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ViewColumn>,
+}
+
+/// One column of a view: its name, Snowflake type and whether it may be NULL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewColumn {
+    pub name: String,
+    pub sf_type: SfType,
+    pub nullable: bool,
 }
 
 /// Metadata kept as JSON in a DuckDB comment; `None` for a plain comment (or other metadata).
@@ -179,6 +192,11 @@ mod tests {
             secure: false,
             comment: Some("c".into()),
             column_comments: vec![("A".into(), "the a".into())],
+            columns: vec![ViewColumn {
+                name: "A".into(),
+                sf_type: SfType::Text { length: 10 },
+                nullable: false,
+            }],
         };
         assert_eq!(
             ViewMeta::from_comment(&meta.to_comment()),

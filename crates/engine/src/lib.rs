@@ -1022,6 +1022,20 @@ impl EngineSession {
                 default,
             });
         }
+        // A view's columns carry no comments: their types are in the view's own metadata,
+        // recorded when it was created (used while it still has the same column names).
+        if !out.is_empty() && out.iter().all(|c| c.meta.is_none()) {
+            if let Some(view) = self.view_meta(database, schema, table)? {
+                let same_names = view.columns.len() == out.len()
+                    && view.columns.iter().zip(&out).all(|(v, c)| v.name == c.name);
+                if same_names {
+                    for (column, recorded) in out.iter_mut().zip(view.columns) {
+                        column.meta = Some(ColumnMeta::new(recorded.sf_type));
+                        column.nullable = recorded.nullable;
+                    }
+                }
+            }
+        }
         Ok(out)
     }
 

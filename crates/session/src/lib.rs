@@ -809,7 +809,7 @@ impl Session {
         }
         // `cursor.describe()` asks for the result's shape only: never change anything for it.
         if request.describe_only && p.kind != SqlKind::Query {
-            return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+            return describe_only_shape(&p.kind);
         }
         match &p.kind {
             SqlKind::Query => {
@@ -1040,6 +1040,7 @@ impl Session {
             }
             SqlKind::CreateView {
                 status,
+                view,
                 storage,
                 meta,
                 if_not_exists,
@@ -1055,7 +1056,8 @@ impl Session {
                 }
                 self.in_own_transaction(|s| {
                     s.conn.execute(&p.sql)?;
-                    if let Some(meta) = meta {
+                    if let Some(mut meta) = meta.clone() {
+                        meta.columns = s.view_columns(&meta.body, view);
                         s.conn.execute(&format!(
                             "COMMENT ON VIEW {storage} IS {}",
                             snowglobe_catalog::names::quote_literal(&meta.to_comment())
@@ -1303,6 +1305,43 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// The columns of a view just created, typed as its query's result is (`body`, the query
+    /// as written): the declared types of the table columns it passes through are kept. Empty
+    /// when the query cannot be typed so (the view is then typed from DuckDB's types).
+    fn view_columns(&mut self, body: &str, view: &ObjectRef) -> Vec<snowglobe_catalog::ViewColumn> {
+        let (db, schema) = self.storage_of(view);
+        let Ok(names) = self.conn.columns(&db, &schema, &view.name) else {
+            return vec![];
+        };
+        let sql = format!("SELECT * FROM ({body}\n) LIMIT 0");
+        let Some(statement) = snowglobe_translate::parse(&sql)
+            .ok()
+            .and_then(|mut s| s.pop())
+        else {
+            return vec![];
+        };
+        let request = Request {
+            sql: sql.clone(),
+            describe_only: true,
+            ..Default::default()
+        };
+        let Ok(result) = self.run_one(statement, &sql, &request) else {
+            return vec![];
+        };
+        if result.columns.len() != names.len() {
+            return vec![];
+        }
+        names
+            .into_iter()
+            .zip(result.columns)
+            .map(|(name, column)| snowglobe_catalog::ViewColumn {
+                name: name.name,
+                sf_type: column.sf_type,
+                nullable: column.nullable,
+            })
+            .collect()
+    }
+
     /// Declared column types of the tables a query reads.
     fn declared_types(&self, tables: &[ObjectRef]) -> Result<Vec<Declared>> {
         let mut out = Vec::new();
@@ -1335,6 +1374,29 @@ impl Session {
     pub(crate) fn conn(&self) -> &EngineSession {
         &self.conn
     }
+}
+
+/// What `cursor.describe()` of a statement other than a query answers: the columns its
+/// result would have (a DML statement's counts), no rows.
+fn describe_only_shape(kind: &SqlKind) -> Result<ResultSet> {
+    let (statement_type, names): (StatementType, &[&str]) = match kind {
+        SqlKind::Insert | SqlKind::InsertOverwrite { .. } => {
+            (StatementType::Insert, &["number of rows inserted"])
+        }
+        SqlKind::Update { .. } => (
+            StatementType::Update,
+            &[
+                "number of rows updated",
+                "number of multi-joined rows updated",
+            ],
+        ),
+        SqlKind::Delete => (StatementType::Delete, &["number of rows deleted"]),
+        _ => return ResultSet::status(StatementType::Ddl, "Statement executed successfully."),
+    };
+    let columns: Vec<(&str, u64)> = names.iter().map(|n| (*n, 0)).collect();
+    let mut shape = ResultSet::counts(statement_type, &columns)?;
+    shape.batches.clear();
+    Ok(shape)
 }
 
 /// Interrupts a session's statement once its time is up, unless dropped first.

@@ -466,6 +466,8 @@ pub enum SqlKind {
     /// CREATE VIEW: the session records the definition as written after creating the view.
     CreateView {
         status: String,
+        /// The view.
+        view: ObjectRef,
         /// DuckDB path of the view.
         storage: String,
         /// `None` for a temporary view (it lives only as long as the session).
@@ -602,6 +604,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 secure: view.secure,
                 comment: view.comment.clone(),
                 column_comments,
+                columns: vec![],
             });
             view.secure = false;
             view.comment = None;
@@ -618,6 +621,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
             };
             SqlKind::CreateView {
                 status: format!("View {} successfully created.", object.name),
+                view: object.clone(),
                 storage,
                 meta,
                 if_not_exists: view.if_not_exists.then(|| object.clone()),

@@ -25,6 +25,7 @@ impl VisitorMut for Clauses {
     type Break = ();
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        group_by_all_with_windows(select);
         let asof = select
             .from
             .iter()
@@ -156,6 +157,55 @@ impl sqlparser::ast::Visitor for NamesTable<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `GROUP BY ALL` groups by the SELECT items that use no aggregate function. DuckDB's takes
+/// a window function that uses none (`ROW_NUMBER() OVER (ORDER BY k)`) for a grouping item
+/// and fails, so with such an item the grouping items are listed: those with neither an
+/// aggregate nor a window.
+fn group_by_all_with_windows(select: &mut Select) {
+    use sqlparser::ast::{GroupByExpr, SelectItem};
+    if !matches!(&select.group_by, GroupByExpr::All(modifiers) if modifiers.is_empty()) {
+        return;
+    }
+    let mut grouping = vec![];
+    let mut window_only = false;
+    for item in &select.projection {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => return,
+        };
+        let aggregate = super::semi_structured::calls_aggregate(std::slice::from_ref(item));
+        if calls_window(expr) {
+            window_only |= !aggregate;
+        } else if !aggregate {
+            grouping.push(expr.clone());
+        }
+    }
+    if window_only {
+        select.group_by = GroupByExpr::Expressions(grouping, vec![]);
+    }
+}
+
+/// Whether an expression calls a window function (outside subqueries).
+fn calls_window(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl sqlparser::ast::Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(e, Expr::Function(f) if f.over.is_some()) {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = sqlparser::ast::Visit::visit(expr, &mut find);
+    find.0
 }
 
 /// Whether a query reads a table of this (one-part) name anywhere.
