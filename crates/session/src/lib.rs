@@ -472,6 +472,11 @@ impl Session {
             };
             return self.run(&expanded);
         }
+        if request.sql.contains("->>") {
+            if let Some(chain) = snowglobe_translate::parse::pipe_chain(&request.sql) {
+                return self.run_pipe_chain(chain, request).map(|r| vec![r]);
+            }
+        }
         if let Some(results) = self.run_pieces(request)? {
             return Ok(results);
         }
@@ -579,6 +584,52 @@ impl Session {
         )?];
         out.extend(children);
         Ok(out)
+    }
+
+    /// A pipe chain (`SHOW TABLES ->> SELECT "name" FROM $1`): the statements run in order,
+    /// `$n` in a FROM clause reading the result of the statement `n` places back (as
+    /// RESULT_SCAN of its query id would); the answer is the last statement's.
+    fn run_pipe_chain(
+        &mut self,
+        chain: Vec<Vec<snowglobe_translate::parse::PipeSegment>>,
+        request: &Request,
+    ) -> Result<ResultSet> {
+        use snowglobe_translate::parse::PipeSegment;
+        let mut query_ids: Vec<String> = vec![];
+        let mut last = None;
+        for segments in chain {
+            let mut sql = String::new();
+            for segment in segments {
+                match segment {
+                    PipeSegment::Text(text) => sql.push_str(&text),
+                    PipeSegment::Previous(n) => {
+                        let Some(id) = n
+                            .checked_sub(1)
+                            .and_then(|back| query_ids.iter().rev().nth(back))
+                        else {
+                            return Err(SnowflakeError::compilation(
+                                ErrorCode::SyntaxError,
+                                format!(
+                                    "Pipe reference ${n} does not name an earlier statement of the chain."
+                                ),
+                            ));
+                        };
+                        sql.push_str(&format!("TABLE(RESULT_SCAN('{id}'))"));
+                    }
+                }
+            }
+            let result = self
+                .run_unnamed(&Request {
+                    sql: sql.trim().to_string(),
+                    query_id: None,
+                    ..request.clone()
+                })?
+                .pop()
+                .ok_or_else(|| SnowflakeError::internal("no result"))?;
+            query_ids.push(result.query_id.clone());
+            last = Some(result);
+        }
+        last.ok_or_else(|| SnowflakeError::internal("empty pipe chain"))
     }
 
     fn run_statement(&mut self, mut statement: Statement, request: &Request) -> Result<ResultSet> {

@@ -293,6 +293,58 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
     pieces
 }
 
+/// One part of a statement in a pipe chain (`a ->> b`): its text, or a reference `$n` in a
+/// FROM clause to the result of the statement `n` places before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipeSegment {
+    Text(String),
+    Previous(usize),
+}
+
+/// The statements of a pipe chain (`SHOW TABLES ->> SELECT "name" FROM $1`), split at the
+/// top-level `->>` operators, each as its segments; `None` when `sql` is no chain.
+pub fn pipe_chain(sql: &str) -> Option<Vec<Vec<PipeSegment>>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut tokens = Tokenizer::new(&SnowflakeDialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    tokens.retain(|t| t.token != Token::EOF);
+    if !tokens.iter().any(|t| t.token == Token::LongArrow) {
+        return None;
+    }
+    let offsets = token_offsets(sql, &tokens)?;
+    let mut chain = vec![];
+    let mut segments = vec![];
+    let mut from = 0;
+    let mut previous_word = String::new();
+    for (t, &at) in tokens.iter().zip(&offsets) {
+        match &t.token {
+            Token::LongArrow => {
+                segments.push(PipeSegment::Text(sql[from..at].to_string()));
+                chain.push(std::mem::take(&mut segments));
+                from = at + 3;
+            }
+            Token::Placeholder(p) if matches!(previous_word.as_str(), "FROM" | "JOIN") => {
+                if let Ok(n) = p[1..].parse::<usize>() {
+                    segments.push(PipeSegment::Text(sql[from..at].to_string()));
+                    segments.push(PipeSegment::Previous(n));
+                    from = at + p.len();
+                }
+            }
+            _ => {}
+        }
+        match &t.token {
+            Token::Whitespace(_) => {}
+            Token::Word(w) => previous_word = w.value.to_ascii_uppercase(),
+            _ => previous_word.clear(),
+        }
+    }
+    let rest = sql[from..].trim_end().trim_end_matches(';');
+    segments.push(PipeSegment::Text(rest.to_string()));
+    chain.push(segments);
+    Some(chain)
+}
+
 /// Turn sqlparser's `Expected: X, found: Y at Line: L, Column: C` into Snowflake's
 /// `syntax error line L at position C-1 unexpected 'Y'.`
 fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
@@ -435,6 +487,30 @@ fn position(text: &str) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipe_chains_split_at_the_operator_and_name_earlier_results() {
+        use super::PipeSegment::{Previous, Text};
+        let chain = super::pipe_chain(
+            "show tables ->> select \"name\", $1 from $1 join $2 on x = '->>' ->> select 1;",
+        )
+        .unwrap();
+        assert_eq!(
+            chain,
+            vec![
+                vec![Text("show tables ".into())],
+                vec![
+                    Text(" select \"name\", $1 from ".into()),
+                    Previous(1),
+                    Text(" join ".into()),
+                    Previous(2),
+                    Text(" on x = '->>' ".into()),
+                ],
+                vec![Text(" select 1".into())],
+            ]
+        );
+        assert_eq!(super::pipe_chain("select '->>' from t"), None);
+    }
 
     #[test]
     fn unsupported_objects_are_named() {

@@ -269,9 +269,16 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                         ("retention_time", TEXT),
                         ("automatic_clustering", TEXT),
                         ("change_tracking", TEXT),
+                        ("search_optimization", TEXT),
+                        ("search_optimization_progress", NUMBER),
+                        ("search_optimization_bytes", NUMBER),
                         ("is_external", TEXT),
                         ("enable_schema_evolution", TEXT),
                         ("owner_role_type", TEXT),
+                        ("is_event", TEXT),
+                        ("is_hybrid", TEXT),
+                        ("is_iceberg", TEXT),
+                        ("is_immutable", TEXT),
                     ],
                     rows,
                 )
@@ -405,9 +412,16 @@ fn table_row(
         text(if kind == "TEMPORARY" { "0" } else { "1" }),
         text("OFF"),
         text("OFF"),
+        text("OFF"),
+        Cell::Null,
+        Cell::Null,
         text("N"),
         text("N"),
         text("ROLE"),
+        text("N"),
+        text("N"),
+        text("N"),
+        text("N"),
     ]
 }
 
