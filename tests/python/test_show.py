@@ -71,7 +71,7 @@ def test_show_terse_gives_the_five_columns(conn):
     names, rows = show(conn, f"show terse databases like '{database}'")
     assert names == terse
     assert [(r["name"], r["kind"], r["database_name"], r["schema_name"]) for r in rows] == [
-        (database, "STANDARD", None, None),
+        (database, None, None, None),
     ]
     names, rows = show(conn, "show terse tables in schema")
     assert names == terse
@@ -79,6 +79,31 @@ def test_show_terse_gives_the_five_columns(conn):
     names, rows = show(conn, "show terse views in schema")
     assert names == terse
     assert [(r["name"], r["kind"], r["schema_name"]) for r in rows] == [("V", "VIEW", schema)]
+
+
+def test_show_tables_gives_the_documented_columns(conn):
+    setup_schema(conn, "SHOW_TAB_COLS")
+    names, rows = show(conn, "show tables in schema")
+    assert names == [
+        "created_on", "name", "database_name", "schema_name", "kind", "comment", "cluster_by",
+        "rows", "bytes", "owner", "retention_time", "automatic_clustering", "change_tracking",
+        "search_optimization", "search_optimization_progress", "search_optimization_bytes",
+        "is_external", "enable_schema_evolution", "owner_role_type", "is_event", "is_hybrid",
+        "is_iceberg", "is_immutable",
+    ]
+    [row] = rows
+    assert (row["name"], row["search_optimization"], row["is_iceberg"]) == ("T", "OFF", "N")
+
+
+def test_show_databases_gives_the_documented_columns(conn):
+    database = run(conn, "select current_database()")[0][0]
+    names, rows = show(conn, f"show databases like '{database}'")
+    assert names == [
+        "created_on", "name", "is_default", "is_current", "origin", "owner", "comment",
+        "options", "retention_time", "kind", "owner_role_type", "object_visibility",
+        "data_quality_monitoring_settings",
+    ]
+    assert [(r["name"], r["is_current"], r["kind"]) for r in rows] == [(database, "Y", "STANDARD")]
 
 
 def test_show_columns_gives_types_as_json(conn):
@@ -96,7 +121,9 @@ def test_show_columns_gives_types_as_json(conn):
     assert json.loads(by_name["NAME"]["data_type"])["length"] == 10
     assert by_name["NAME"]["null?"] == "false"
     assert by_name["NAME"]["default"] == "'n'"
-    assert json.loads(by_name["V"]["data_type"])["type"] == "VARIANT"
+    assert json.loads(by_name["V"]["data_type"]) == {
+        "type": "VARIANT", "nullable": True, "fixed": False,
+    }
     _, rows = show(conn, "show columns like 'N%' in table t")
     assert [r["column_name"] for r in rows] == ["NAME"]
     with raises_snowflake(2003, "42S02", "does not exist"):

@@ -471,7 +471,7 @@ pub enum SqlKind {
         /// DuckDB path of the view.
         storage: String,
         /// `None` for a temporary view (it lives only as long as the session).
-        meta: Option<ViewMeta>,
+        meta: Option<Box<ViewMeta>>,
         /// `CREATE VIEW IF NOT EXISTS`: the view, which is left as it is when it exists.
         if_not_exists: Option<ObjectRef>,
         /// A temporary view: the session resolves its name to DuckDB's `temp` catalog, as for
@@ -597,14 +597,16 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
                 c.options = None;
                 normalize(&mut c.name);
             }
-            let meta = (!view.temporary).then(|| ViewMeta {
-                text: sql.trim().trim_end_matches(';').trim_end().to_string(),
-                body: crate::rules::column_names::text_from(&view.query, sql)
-                    .unwrap_or_else(|| view.query.to_string()),
-                secure: view.secure,
-                comment: view.comment.clone(),
-                column_comments,
-                columns: vec![],
+            let meta = (!view.temporary).then(|| {
+                Box::new(ViewMeta {
+                    text: sql.trim().trim_end_matches(';').trim_end().to_string(),
+                    body: crate::rules::column_names::text_from(&view.query, sql)
+                        .unwrap_or_else(|| view.query.to_string()),
+                    secure: view.secure,
+                    comment: view.comment.clone(),
+                    column_comments,
+                    columns: vec![],
+                })
             });
             view.secure = false;
             view.comment = None;

@@ -97,6 +97,7 @@ pub fn describe(session: &mut Session, object: ObjectRef) -> Result<ResultSet> {
 }
 
 /// SHOW COLUMNS' `data_type`: the type as JSON, in Snowflake's key order.
+/// Semi-structured types carry `"fixed":false` (the 2024_08 bundle's SHOW COLUMNS example).
 pub(crate) fn data_type_json(t: &SfType, nullable: bool) -> String {
     let n = nullable;
     match t {
@@ -125,8 +126,8 @@ pub(crate) fn data_type_json(t: &SfType, nullable: bool) -> String {
         SfType::TimestampTz { scale } => {
             format!(r#"{{"type":"TIMESTAMP_TZ","precision":0,"scale":{scale},"nullable":{n}}}"#)
         }
-        SfType::Variant => format!(r#"{{"type":"VARIANT","nullable":{n}}}"#),
-        SfType::Object => format!(r#"{{"type":"OBJECT","nullable":{n}}}"#),
-        SfType::Array => format!(r#"{{"type":"ARRAY","nullable":{n}}}"#),
+        SfType::Variant => format!(r#"{{"type":"VARIANT","nullable":{n},"fixed":false}}"#),
+        SfType::Object => format!(r#"{{"type":"OBJECT","nullable":{n},"fixed":false}}"#),
+        SfType::Array => format!(r#"{{"type":"ARRAY","nullable":{n},"fixed":false}}"#),
     }
 }

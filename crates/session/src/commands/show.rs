@@ -97,6 +97,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                         text("1"),
                         text("STANDARD"),
                         text("ROLE"),
+                        Cell::Null,
+                        Cell::Null,
                     ]
                 })
                 .collect();
@@ -113,6 +115,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
                     ("retention_time", TEXT),
                     ("kind", TEXT),
                     ("owner_role_type", TEXT),
+                    ("object_visibility", TEXT),
+                    ("data_quality_monitoring_settings", TEXT),
                 ],
                 rows,
             )
@@ -313,7 +317,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
 
 /// TERSE output: created_on, name, kind, database_name, schema_name, always these five. A
 /// column the full output lacks is NULL (a schema's kind and schema_name, a database's
-/// database_name and schema_name), except the kind of a view, which is VIEW.
+/// database_name and schema_name), except the kind of a view, which is VIEW; a database's
+/// kind is NULL too.
 fn terse(
     objects: ShowObjects,
     columns: &[(&'static str, SfType)],
@@ -331,6 +336,8 @@ fn terse(
                 .iter()
                 .zip(wanted)
                 .map(|(i, w)| match i {
+                    // A database's TERSE kind is NULL (SHOW DATABASES: always NULL there).
+                    Some(_) if w == "kind" && objects == ShowObjects::Databases => Cell::Null,
                     Some(i) => r[*i].clone(),
                     None if w == "kind" && objects == ShowObjects::Views => text("VIEW"),
                     None => Cell::Null,

@@ -100,6 +100,7 @@ impl VisitorMut for Clauses {
                 }
             }
         }
+        empty_text_limits(query);
         if let SetExpr::Select(select) = query.body.as_mut() {
             if query.limit_clause.is_none() && query.fetch.is_none() {
                 if let Some(quantity) = select.top.take().and_then(|top| top.quantity) {
@@ -123,6 +124,26 @@ impl VisitorMut for Clauses {
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         minus_as_except(&mut query.body);
         ControlFlow::Continue(())
+    }
+}
+
+/// `LIMIT ''` (or `$$$$`) means no limit and `OFFSET ''` no offset, as `LIMIT NULL` and
+/// `OFFSET NULL` do (the LIMIT / FETCH page); DuckDB would read the text as a number.
+fn empty_text_limits(query: &mut Query) {
+    let empty = |e: &Expr| {
+        matches!(e, Expr::Value(v) if match &v.value {
+            Value::SingleQuotedString(s) => s.is_empty(),
+            Value::DollarQuotedString(d) => d.value.is_empty(),
+            _ => false,
+        })
+    };
+    if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &mut query.limit_clause {
+        if limit.as_ref().is_some_and(empty) {
+            *limit = None;
+        }
+        if offset.as_ref().is_some_and(|o| empty(&o.value)) {
+            *offset = None;
+        }
     }
 }
 
