@@ -210,23 +210,45 @@ fn group_by_all_with_windows(select: &mut Select) {
 
 /// Whether an expression calls a window function (outside subqueries).
 fn calls_window(expr: &Expr) -> bool {
-    struct Find(bool);
-    impl sqlparser::ast::Visitor for Find {
+    calls(expr, false, |f| f.over.is_some())
+}
+
+/// Whether `node` calls a function `found` accepts; subqueries are searched only when
+/// `into_subqueries`.
+fn calls(
+    node: &impl sqlparser::ast::Visit,
+    into_subqueries: bool,
+    found: impl Fn(&sqlparser::ast::Function) -> bool,
+) -> bool {
+    struct Find<F> {
+        found: F,
+        into_subqueries: bool,
+        hit: bool,
+    }
+    impl<F: Fn(&sqlparser::ast::Function) -> bool> sqlparser::ast::Visitor for Find<F> {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if matches!(e, Expr::Function(f) if f.over.is_some()) {
-                self.0 = true;
+            if matches!(e, Expr::Function(f) if (self.found)(f)) {
+                self.hit = true;
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         }
         fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            ControlFlow::Break(())
+            if self.into_subqueries {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
         }
     }
-    let mut find = Find(false);
-    let _ = sqlparser::ast::Visit::visit(expr, &mut find);
-    find.0
+    let mut find = Find {
+        found,
+        into_subqueries,
+        hit: false,
+    };
+    let _ = node.visit(&mut find);
+    find.hit
 }
 
 /// Whether a query reads a table of this (one-part) name anywhere.
@@ -245,28 +267,15 @@ fn aggregates(body: &SetExpr) -> bool {
         sqlparser::ast::GroupByExpr::All(_) => true,
         sqlparser::ast::GroupByExpr::Expressions(e, _) => !e.is_empty(),
     };
-    struct Find(bool);
-    impl sqlparser::ast::Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if let Expr::Function(f) = e {
-                let name = f.name.to_string().to_ascii_uppercase();
-                if f.over.is_none() && super::semi_structured::AGGREGATES.contains(&name.as_str()) {
-                    self.0 = true;
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            ControlFlow::Continue(())
-        }
-    }
-    let mut find = Find(false);
-    for item in &select.projection {
-        let _ = sqlparser::ast::Visit::visit(item, &mut find);
-    }
-    grouped || find.0
+    let aggregate = |f: &sqlparser::ast::Function| {
+        let name = f.name.to_string().to_ascii_uppercase();
+        f.over.is_none() && super::semi_structured::AGGREGATES.contains(&name.as_str())
+    };
+    grouped
+        || select
+            .projection
+            .iter()
+            .any(|item| calls(item, true, aggregate))
 }
 
 fn minus_as_except(body: &mut SetExpr) {
