@@ -219,6 +219,44 @@ def test_copy_on_error_continue_loads_the_rows_that_convert(conn, stage, tmp_pat
         ("Copy executed with 0 files processed.",)
     ]
 
+    # INFORMATION_SCHEMA.LOAD_HISTORY: a row per file loaded, with the COPY answer's figures.
+    history = f"""select file_name, status, row_count, row_parsed, first_error_message,
+        first_error_line_number, error_count, error_limit, schema_name, table_name,
+        last_load_time <= current_timestamp()
+        from information_schema.load_history where table_name = '{table}' order by file_name"""
+    assert run(conn, history) == [
+        (f"{stage.lower()}/clean.csv.gz", "LOADED", 1, 1, None, None, 0, 1, "PUBLIC", table, True),
+        (f"{stage.lower()}/mixed.csv.gz", "PARTIALLY LOADED", 4, 6,
+         "Numeric value 'two' is not recognized", 3, 2, 6, "PUBLIC", table, True),
+    ]
+    # The COPY_HISTORY table function: the same loads, by table and time range.
+    db = scalar(conn, "select current_database()")
+    copy_history = """select file_name, status, row_count, row_parsed, error_count, table_name,
+        stage_location, file_size > 0 from table(information_schema.copy_history(
+        table_name => '{}', start_time => dateadd(hours, -1, current_timestamp()){}))
+        order by file_name"""
+    assert run(conn, copy_history.format(table.lower(), "")) == [
+        ("clean.csv.gz", "Loaded", 1, 1, 0, table, f"@{db}.PUBLIC.{stage}/", True),
+        ("mixed.csv.gz", "Partially loaded", 4, 6, 2, table, f"@{db}.PUBLIC.{stage}/", True),
+    ]
+    assert run(conn, copy_history.format(
+        f"{db}.public.{table}", ", end_time => dateadd(hours, -1, current_timestamp())")) == []
+    with raises_snowflake(1044, "42P13", "START_TIME"):
+        run(conn, f"select * from table(information_schema.copy_history(table_name => '{table}'))")
+
+    # A failed (aborted) load leaves no record; TRUNCATE and DROP clear the history.
+    with raises_snowflake(100038, "22018", "'two'"):
+        run(conn, f"copy into {table} from @{stage} files = ('mixed.csv.gz') force = true "
+                  "file_format = (type = csv skip_header = 1)")
+    assert len(run(conn, history)) == 2
+    run(conn, f"truncate table {table}")
+    assert run(conn, history) == []
+    run(conn, f"copy into {table} from @{stage} files = ('clean.csv.gz') "
+              "file_format = (type = csv skip_header = 1)")
+    assert [r[:3] for r in run(conn, history)] == [(f"{stage.lower()}/clean.csv.gz", "LOADED", 1)]
+    run(conn, f"drop table {table}")
+    assert run(conn, history) == []
+
 
 @needs_local_fs
 def test_copy_csv_record_of_another_width_is_a_column_count_error(conn, stage, tmp_path):
@@ -348,6 +386,27 @@ def test_copy_validation_mode_loads_nothing(conn, stage, tmp_path):
 
 
 @needs_local_fs
+def test_copy_validation_checks_not_null_and_only_the_rows_asked_for(conn, stage, tmp_path):
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, code varchar not null)")
+    put_text(conn, stage, tmp_path / "gaps.csv", "1,a\n2,\n3,c\nfour,d\n")
+    cur = conn.cursor()
+    cur.execute(f"copy into {table} from @{stage} validation_mode = return_errors")
+    errors = [(r[0], r[2], r[6], r[7]) for r in cur.fetchall()]
+    assert errors == [
+        ("NULL result in a non-nullable column", 2, 100072, "22000"),
+        ("Numeric value 'four' is not recognized", 4, 100038, "22018"),
+    ]
+    # RETURN_<n>_ROWS validates the first n rows only.
+    cur.execute(f"copy into {table} from @{stage} validation_mode = return_1_rows")
+    assert cur.fetchall() == [(1, "a")]
+    with raises_snowflake(100072, "22000", "NULL result in a non-nullable column",
+                          snowflake.connector.errors.IntegrityError):
+        run(conn, f"copy into {table} from @{stage} validation_mode = return_3_rows")
+    assert scalar(conn, f"select count(*) from {table}") == 0
+
+
+@needs_local_fs
 def test_copy_csv_rows_of_different_widths(conn, stage, tmp_path):
     # A row with a field more than the others (DuckDB's CSV sniffer gives up on such files).
     table = unique_name("T")
@@ -367,6 +426,54 @@ def test_copy_csv_rows_of_different_widths(conn, stage, tmp_path):
     assert run(conn, f"select $1, $4 from @{stage} (file_format => '{_csv_format(conn)}') order by 1") == [
         ("1", None), ("2", None), ("3", "extra"), ("4", None),
     ]
+
+
+@needs_local_fs
+def test_copy_reads_dates_times_timestamps_and_binary_in_the_formats_named(conn, stage, tmp_path):
+    # DATE_FORMAT, TIME_FORMAT, TIMESTAMP_FORMAT and BINARY_FORMAT say how the file writes them.
+    table = unique_name("T")
+    run(conn, f"create table {table} (d date, t time, ts timestamp_ntz, ltz timestamp_ltz, b binary)")
+    put_text(conn, stage, tmp_path / "eu.csv",
+             "31/01/2024|13.45|31/01/2024 08:30:05|31/01/2024 23:59:00|aGk=\n")
+    fmt = ("type = csv field_delimiter = '|' date_format = 'DD/MM/YYYY' time_format = 'HH24.MI' "
+           "timestamp_format = 'DD/MM/YYYY HH24:MI:SS' binary_format = base64")
+    rows = run(conn, f"copy into {table} from @{stage} file_format = ({fmt})")
+    assert rows[0][1:4] == ("LOADED", 1, 1)
+    d, t, ts, ltz, b = run(conn, f"select * from {table}")[0]
+    assert (d, t, ts, bytes(b)) == (
+        datetime.date(2024, 1, 31), datetime.time(13, 45), datetime.datetime(2024, 1, 31, 8, 30, 5),
+        b"hi")
+    # TIMESTAMP_LTZ reads the same format, as a wall clock of the session time zone.
+    assert ltz.replace(tzinfo=None) == datetime.datetime(2024, 1, 31, 23, 59)
+
+    # A value the format does not read is the load's conversion error, not a silent NULL.
+    put_text(conn, stage, tmp_path / "us.csv", "01/31/2024|13.45|31/01/2024 08:30:05|31/01/2024 23:59:00|aGk=\n")
+    with raises_snowflake(100096, "22007", "Can't parse '01/31/2024' as date with format 'DD/MM/YYYY'"):
+        run(conn, f"copy into {table} from @{stage} files = ('us.csv.gz') file_format = ({fmt})")
+    # Without the formats, the same day-first text is not a date.
+    with raises_snowflake(100040, "22007", "31/01/2024"):
+        run(conn, f"copy into {table} from @{stage} files = ('eu.csv.gz') force = true "
+                  "file_format = (type = csv field_delimiter = '|')")
+    assert scalar(conn, f"select count(*) from {table}") == 1
+
+
+@needs_local_fs
+def test_copy_csv_reads_escapes_in_unenclosed_fields_only(conn, stage, tmp_path):
+    # ESCAPE_UNENCLOSED_FIELD (default backslash): an escaped delimiter, line break or
+    # backslash belongs to the value; enclosed fields are read as written (ESCAPE is NONE).
+    table = unique_name("T")
+    run(conn, f"create table {table} (id int, a varchar, b varchar)")
+    put_text(conn, stage, tmp_path / "esc.csv",
+             '1,x\\,y,"q\\,r"\n2,\\N,line\\\nbreak\n3,"",tail\\\\\n')
+    rows = run(conn, f"copy into {table} from @{stage} "
+                     "file_format = (type = csv field_optionally_enclosed_by = '\"')")
+    assert [r[:4] for r in rows] == [(f"{stage.lower()}/esc.csv.gz", "LOADED", 3, 3)]
+    assert run(conn, f"select * from {table} order by id") == [
+        (1, "x,y", "q\\,r"), (2, None, "line\nbreak"), (3, "", "tail\\")]
+    # Without the escape character, the same file has records of other widths.
+    with raises_snowflake(100080, "22000", "Number of columns in file"):
+        run(conn, f"copy into {table} from @{stage} force = true file_format = "
+                  "(type = csv field_optionally_enclosed_by = '\"' escape_unenclosed_field = none)")
 
 
 def _csv_format(conn) -> str:

@@ -29,6 +29,9 @@ pub fn fill(session: &Session, sql: &str, views: &[(String, String)]) -> Result<
             "VIEWS" => views_of(session, db)?,
             "DATABASES" => databases(session)?,
             "SEQUENCES" => sequences(session, db)?,
+            "LOAD_HISTORY" => load_history(session, db)?,
+            // Read by the COPY_HISTORY table function (see `snowglobe_translate::copy_history`).
+            "COPY_HISTORY" => copy_history(session, db)?,
             _ => {
                 return Err(SnowflakeError::does_not_exist(
                     "Object",
@@ -594,6 +597,145 @@ fn sequences(session: &Session, db: &str) -> Result<View> {
             ("LAST_ALTERED", TIMESTAMP),
             ("ORDERED", TEXT),
             ("COMMENT", TEXT),
+        ],
+        rows,
+    ))
+}
+
+/// The load records of the database's tables (since each table's last TRUNCATE; none for
+/// tables dropped since) of the last 14 days, oldest first.
+fn loads_in(session: &Session, db: &str) -> Result<Vec<crate::load_history::LoadRecord>> {
+    const FOURTEEN_DAYS_US: i64 = 14 * 24 * 3600 * 1_000_000;
+    let since = chrono::Utc::now().timestamp_micros() - FOURTEEN_DAYS_US;
+    let history = session
+        .shared
+        .load_history
+        .lock()
+        .map_err(|_| SnowflakeError::internal("load history lock poisoned"))?;
+    let mut loads = Vec::new();
+    for (oid, load) in history.loads() {
+        if load.database != db || load.time_us < since {
+            continue;
+        }
+        let table = snowglobe_translate::ObjectRef {
+            database: load.database.clone(),
+            schema: load.schema.clone(),
+            name: load.table.clone(),
+        };
+        let current = session.table_oid(&table)?;
+        if current >= 0 && oid.is_none_or(|o| o == current) {
+            loads.push(load.clone());
+        }
+    }
+    loads.sort_by_key(|l| l.time_us);
+    Ok(loads)
+}
+
+/// INFORMATION_SCHEMA.LOAD_HISTORY: a row per file COPY INTO loaded.
+fn load_history(session: &Session, db: &str) -> Result<View> {
+    let rows = loads_in(session, db)?
+        .into_iter()
+        .map(|l| {
+            vec![
+                text(&l.schema),
+                text(&l.file),
+                text(&l.table),
+                Cell::Timestamp(l.time_us),
+                text(&l.status.replace('_', " ")),
+                Cell::Int(l.rows_loaded),
+                Cell::Int(l.rows_parsed),
+                opt(l.first_error.as_deref()),
+                l.first_error_line.map_or(Cell::Null, Cell::Int),
+                Cell::Null,
+                Cell::Null,
+                Cell::Int(l.errors_seen),
+                Cell::Int(l.error_limit),
+            ]
+        })
+        .collect();
+    Ok((
+        vec![
+            ("SCHEMA_NAME", TEXT),
+            ("FILE_NAME", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("LAST_LOAD_TIME", TIMESTAMP),
+            ("STATUS", TEXT),
+            ("ROW_COUNT", NUMBER),
+            ("ROW_PARSED", NUMBER),
+            ("FIRST_ERROR_MESSAGE", TEXT),
+            ("FIRST_ERROR_LINE_NUMBER", NUMBER),
+            ("FIRST_ERROR_CHARACTER_POSITION", NUMBER),
+            ("FIRST_ERROR_COL_NAME", TEXT),
+            ("ERROR_COUNT", NUMBER),
+            ("ERROR_LIMIT", NUMBER),
+        ],
+        rows,
+    ))
+}
+
+/// The rows of the COPY_HISTORY table function, for every table of the database.
+fn copy_history(session: &Session, db: &str) -> Result<View> {
+    let rows = loads_in(session, db)?
+        .into_iter()
+        .map(|l| {
+            let status = match l.status.as_str() {
+                "LOADED" => "Loaded",
+                "PARTIALLY_LOADED" => "Partially loaded",
+                _ => "Load failed",
+            };
+            let file = l.file.split_once('/').map_or(l.file.as_str(), |(_, f)| f);
+            vec![
+                text(if l.stage_location.starts_with("@~") {
+                    &l.file
+                } else {
+                    file
+                }),
+                text(&l.stage_location),
+                Cell::Timestamp(l.time_us),
+                Cell::Int(l.rows_loaded),
+                Cell::Int(l.rows_parsed),
+                Cell::Int(l.file_size),
+                opt(l.first_error.as_deref()),
+                l.first_error_line.map_or(Cell::Null, Cell::Int),
+                Cell::Null,
+                Cell::Null,
+                Cell::Int(l.errors_seen),
+                Cell::Int(l.error_limit),
+                text(status),
+                text(&l.database),
+                text(&l.schema),
+                text(&l.table),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect();
+    Ok((
+        vec![
+            ("FILE_NAME", TEXT),
+            ("STAGE_LOCATION", TEXT),
+            ("LAST_LOAD_TIME", TIMESTAMP),
+            ("ROW_COUNT", NUMBER),
+            ("ROW_PARSED", NUMBER),
+            ("FILE_SIZE", NUMBER),
+            ("FIRST_ERROR_MESSAGE", TEXT),
+            ("FIRST_ERROR_LINE_NUMBER", NUMBER),
+            ("FIRST_ERROR_CHARACTER_POS", NUMBER),
+            ("FIRST_ERROR_COLUMN_NAME", TEXT),
+            ("ERROR_COUNT", NUMBER),
+            ("ERROR_LIMIT", NUMBER),
+            ("STATUS", TEXT),
+            ("TABLE_CATALOG_NAME", TEXT),
+            ("TABLE_SCHEMA_NAME", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("PIPE_CATALOG_NAME", TEXT),
+            ("PIPE_SCHEMA_NAME", TEXT),
+            ("PIPE_NAME", TEXT),
+            ("PIPE_RECEIVED_TIME", TIMESTAMP),
+            ("BYTES_BILLED", NUMBER),
         ],
         rows,
     ))

@@ -19,7 +19,38 @@ struct TableHistory {
     #[serde(skip)]
     oid: Option<i64>,
     files: BTreeSet<String>,
+    /// What each file's load gave, oldest first (INFORMATION_SCHEMA.LOAD_HISTORY).
+    #[serde(default)]
+    loads: Vec<LoadRecord>,
 }
+
+/// The outcome of one file of a COPY INTO <table> that ran to completion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadRecord {
+    pub database: String,
+    pub schema: String,
+    pub table: String,
+    /// The file as the COPY answer names it (`stage/path/file.csv.gz`).
+    pub file: String,
+    /// When it loaded (microseconds since the epoch).
+    pub time_us: i64,
+    /// LOADED, LOAD_FAILED or PARTIALLY_LOADED.
+    pub status: String,
+    pub rows_loaded: i64,
+    pub rows_parsed: i64,
+    pub first_error: Option<String>,
+    pub first_error_line: Option<i64>,
+    pub errors_seen: i64,
+    pub error_limit: i64,
+    /// The stage the file was in (`@DB.SCHEMA.STAGE/`) and the file's size in bytes.
+    #[serde(default)]
+    pub stage_location: String,
+    #[serde(default)]
+    pub file_size: i64,
+}
+
+/// The most load records kept per table (the LOAD_HISTORY view shows at most 10,000 rows).
+const KEPT_LOADS: usize = 10_000;
 
 /// The load history of every table, by the table's storage path.
 #[derive(Debug, Default)]
@@ -62,12 +93,25 @@ impl LoadHistory {
         table: &str,
         oid: i64,
         files: impl IntoIterator<Item = String>,
+        loads: Vec<LoadRecord>,
     ) -> Result<()> {
         self.loaded(table, oid);
         if let Some(entry) = self.tables.get_mut(table) {
             entry.files.extend(files);
+            entry.loads.extend(loads);
+            let over = entry.loads.len().saturating_sub(KEPT_LOADS);
+            entry.loads.drain(..over);
         }
         self.save()
+    }
+
+    /// Every table's load records, with the catalog id of the table they belong to (when
+    /// known: a table of that name with another id is a new table, whose history is empty).
+    pub fn loads(&self) -> Vec<(Option<i64>, &LoadRecord)> {
+        self.tables
+            .values()
+            .flat_map(|t| t.loads.iter().map(move |l| (t.oid, l)))
+            .collect()
     }
 
     /// Forget what `table` loaded (TRUNCATE).
@@ -205,14 +249,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sg-load-history-{}", std::process::id()));
         let path = dir.join("load_history.json");
         let mut h = LoadHistory::open(path.clone());
-        h.record("T", 7, ["a.csv".to_string()]).unwrap();
+        h.record("T", 7, ["a.csv".to_string()], vec![]).unwrap();
         assert!(h.loaded("T", 7).contains("a.csv"));
         // Reopened (a restart): the entry is adopted by whatever id the table has now.
         let mut h = LoadHistory::open(path.clone());
         assert!(h.loaded("T", 12).contains("a.csv"));
         // The table is replaced: new id, no history.
         assert!(h.loaded("T", 13).is_empty());
-        h.record("T", 13, ["b.csv".to_string()]).unwrap();
+        h.record("T", 13, ["b.csv".to_string()], vec![]).unwrap();
         h.forget("T").unwrap();
         assert!(LoadHistory::open(path).loaded("T", 13).is_empty());
         let _ = std::fs::remove_dir_all(dir);

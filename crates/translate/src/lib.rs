@@ -25,6 +25,7 @@
 pub mod access;
 pub mod binds;
 pub mod compile_errors;
+pub mod copy_history;
 pub mod get_ddl;
 pub mod names;
 pub mod parse;

@@ -502,6 +502,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         return Ok(Plan::Command(command));
     }
     let result_scans = crate::variables::result_scans(&mut statement, ctx)?;
+    crate::copy_history::rewrite(&mut statement, ctx)?;
     let operation = operation(&statement);
     let tables = referenced_tables(&statement, ctx);
     let view_name = match &statement {

@@ -11,6 +11,7 @@ use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use snowglobe_translate::stages::{rewrite_staged_columns, split_items, CopyInto};
 use snowglobe_translate::ObjectRef;
 
+use super::csv_escapes;
 use super::show::text;
 use crate::results::Cell;
 use crate::stages::{copy_option, display_prefix, format_list, format_text, select_files};
@@ -324,8 +325,14 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             "Copy executed with 0 files processed.",
         );
     }
+    // What is read: the files, or copies with their escapes resolved.
+    let unescaped = csv_escapes::prepare(&kind, &format, &files)?;
+    let (read_base, reading, format) = match &unescaped {
+        Some(copies) => (copies.root.clone(), &copies.files, marked(format)),
+        None => (base.clone(), &files, format),
+    };
     if let Some(mode) = copy_option(&copy.options, "VALIDATION_MODE") {
-        let disk: Vec<(String, String)> = files
+        let disk: Vec<(String, String)> = reading
             .iter()
             .map(|f| (f.path.clone(), f.disk.to_string_lossy().to_string()))
             .collect();
@@ -335,7 +342,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             &copy,
             &kind,
             &format,
-            &base,
+            &read_base,
             match_by_name.as_deref(),
             &disk,
             &shown,
@@ -345,9 +352,9 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
 
     let per_file = on_error != OnError::Abort && files.len() > 1;
     let groups: Vec<Vec<&crate::stages::StagedFile>> = if per_file {
-        files.iter().map(|f| vec![f]).collect()
+        reading.iter().map(|f| vec![f]).collect()
     } else {
-        vec![files.iter().collect()]
+        vec![reading.iter().collect()]
     };
     let mut outcomes: Vec<Loaded> = Vec::new();
     let job = Load {
@@ -356,7 +363,7 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         table_columns: &table_columns,
         kind: &kind,
         format: &format,
-        base: &base,
+        base: &read_base,
         match_by_name: match_by_name.as_deref(),
     };
     for group in groups {
@@ -426,13 +433,38 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             }
         }
     }
+    // The answer: a row per file.
+    let shown = display_prefix(&copy.stage);
+    let answers: Vec<FileAnswer> = outcomes
+        .into_iter()
+        .map(|o| FileAnswer::of(o, &shown))
+        .collect();
     // Remember what loaded; purge it if asked.
     let loaded: Vec<&crate::stages::StagedFile> = files
         .iter()
-        .filter(|f| {
-            outcomes
+        .filter(|f| answers.iter().any(|a| a.path == f.path && !a.aborted))
+        .collect();
+    let time_us = chrono::Utc::now().timestamp_micros();
+    let records = answers
+        .iter()
+        .map(|a| crate::load_history::LoadRecord {
+            database: table.database.clone(),
+            schema: table.schema.clone(),
+            table: table.name.clone(),
+            file: a.file.clone(),
+            time_us,
+            status: a.status.to_string(),
+            rows_loaded: a.loaded,
+            rows_parsed: a.parsed,
+            first_error: a.first_error.clone(),
+            first_error_line: a.first_error_line,
+            errors_seen: a.errors,
+            error_limit: a.limit,
+            stage_location: stage_location(&copy.stage),
+            file_size: files
                 .iter()
-                .any(|o| o.file == f.path && o.error.is_none())
+                .find(|f| f.path == a.path)
+                .map_or(0, |f| f.size as i64),
         })
         .collect();
     session
@@ -446,56 +478,14 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
             loaded
                 .iter()
                 .map(|f| history_key(&f.path, f.size, f.modified)),
+            records,
         )?;
     if purge {
         for f in &loaded {
             let _ = std::fs::remove_file(&f.disk);
         }
     }
-    let shown = display_prefix(&copy.stage);
-    let rows = outcomes
-        .into_iter()
-        .map(|o| {
-            let file = text(&format!("{shown}{}", o.file));
-            if let Some(p) = o.partial {
-                let status = match (p.errors, o.rows) {
-                    _ if o.error.is_some() => "LOAD_FAILED",
-                    (0, _) => "LOADED",
-                    (_, 0) => "LOAD_FAILED",
-                    _ => "PARTIALLY_LOADED",
-                };
-                let (error, line) = match p.first_error {
-                    Some((m, line)) => (text(&m), Cell::Int(line as i64)),
-                    None => (Cell::Null, Cell::Null),
-                };
-                return vec![
-                    file,
-                    text(status),
-                    Cell::Int(p.parsed as i64),
-                    Cell::Int(o.rows as i64),
-                    Cell::Int(p.limit as i64),
-                    Cell::Int(p.errors as i64),
-                    error,
-                    line,
-                    Cell::Null,
-                    Cell::Null,
-                ];
-            }
-            let failed = o.error.is_some();
-            vec![
-                file,
-                text(if failed { "LOAD_FAILED" } else { "LOADED" }),
-                Cell::Int(o.rows as i64),
-                Cell::Int(o.rows as i64),
-                Cell::Int(1),
-                Cell::Int(i64::from(failed)),
-                o.error.map_or(Cell::Null, |e| text(&e)),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-            ]
-        })
-        .collect();
+    let rows = answers.into_iter().map(FileAnswer::row).collect();
     let t = SfType::TEXT;
     let n = SfType::INTEGER;
     ResultSet::table(
@@ -514,6 +504,103 @@ pub fn copy_into(session: &mut Session, copy: CopyInto) -> Result<ResultSet> {
         ],
         rows,
     )
+}
+
+/// Where a COPY read its files, as COPY_HISTORY names it (`@DB.SCHEMA.STAGE/path/`).
+fn stage_location(stage: &snowglobe_translate::stages::StageRef) -> String {
+    use snowglobe_translate::stages::StageKind;
+    let path = stage.path.trim_end_matches('/');
+    let root = match &stage.kind {
+        StageKind::Named(o) => format!("@{}.{}.{}", o.database, o.schema, o.name),
+        StageKind::Table(o) => format!("@{}.{}.%{}", o.database, o.schema, o.name),
+        StageKind::User => "@~".into(),
+    };
+    if path.is_empty() {
+        format!("{root}/")
+    } else {
+        format!("{root}/{path}/")
+    }
+}
+
+/// One file's row of a COPY INTO <table> answer.
+struct FileAnswer {
+    /// The file's path in the stage, and as the answer shows it.
+    path: String,
+    file: String,
+    status: &'static str,
+    /// The file failed or was skipped as a whole (it is not remembered as loaded).
+    aborted: bool,
+    parsed: i64,
+    loaded: i64,
+    limit: i64,
+    errors: i64,
+    first_error: Option<String>,
+    first_error_line: Option<i64>,
+}
+
+impl FileAnswer {
+    fn of(o: Loaded, shown: &str) -> FileAnswer {
+        let file = format!("{shown}{}", o.file);
+        let rows = o.rows as i64;
+        if let Some(p) = o.partial {
+            let status = match (p.errors, o.rows) {
+                _ if o.error.is_some() => "LOAD_FAILED",
+                (0, _) => "LOADED",
+                (_, 0) => "LOAD_FAILED",
+                _ => "PARTIALLY_LOADED",
+            };
+            let (first_error, first_error_line) = match p.first_error {
+                Some((m, line)) => (Some(m), Some(line as i64)),
+                None => (None, None),
+            };
+            return FileAnswer {
+                aborted: o.error.is_some(),
+                path: o.file,
+                file,
+                status,
+                parsed: p.parsed as i64,
+                loaded: rows,
+                limit: p.limit as i64,
+                errors: p.errors as i64,
+                first_error,
+                first_error_line,
+            };
+        }
+        let failed = o.error.is_some();
+        FileAnswer {
+            aborted: failed,
+            path: o.file,
+            file,
+            status: if failed { "LOAD_FAILED" } else { "LOADED" },
+            parsed: rows,
+            loaded: rows,
+            limit: 1,
+            errors: i64::from(failed),
+            first_error: o.error,
+            first_error_line: None,
+        }
+    }
+
+    fn row(self) -> Vec<Cell> {
+        vec![
+            text(&self.file),
+            text(self.status),
+            Cell::Int(self.parsed),
+            Cell::Int(self.loaded),
+            Cell::Int(self.limit),
+            Cell::Int(self.errors),
+            self.first_error.map_or(Cell::Null, |e| text(&e)),
+            self.first_error_line.map_or(Cell::Null, Cell::Int),
+            Cell::Null,
+            Cell::Null,
+        ]
+    }
+}
+
+/// A format marked as read from copies with their escapes resolved.
+fn marked(mut format: Vec<(String, serde_json::Value)>) -> Vec<(String, serde_json::Value)> {
+    format.push((csv_escapes::UNESCAPED.into(), serde_json::json!("TRUE")));
+    format
 }
 
 /// The temporary table a validation loads into (dropped after it).
@@ -556,8 +643,14 @@ fn validate(
     };
     with_scratch(session, &template, |session, job| {
         if let Some(n) = rows {
+            // Only the first n rows are validated (a record of another width among them fails).
             let disk: Vec<String> = files.iter().map(|(_, d)| d.clone()).collect();
-            job.run(session, &disk, Rows::All)?;
+            if let Some((row, found)) = job.mismatched_rows(session, &disk, Some(1))?.first() {
+                if *row <= n {
+                    return Err(column_count_error(*found, job.target_count()));
+                }
+            }
+            job.run(session, &disk, Rows::Range(1, n))?;
             return session.query(&format!("SELECT * FROM {} LIMIT {n}", full_name(job.table)));
         }
         let offset = header_lines(kind, format);
@@ -634,6 +727,17 @@ fn with_scratch<T>(
         full_name(job.table)
     ))?;
     let result = (|| {
+        // CTAS keeps no NOT NULL: the scratch table gets the table's, so rows fail as they would.
+        let (db, schema) = session.storage_of(job.table);
+        for c in session.conn().columns(&db, &schema, &job.table.name)? {
+            if !c.nullable {
+                session.query(&format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+                    full_name(&scratch),
+                    sf_quote(&c.name)
+                ))?;
+            }
+        }
         let (db, schema) = session.storage_of(&scratch);
         let columns = session.conn().columns(&db, &schema, &scratch.name)?;
         let copy = CopyInto {
@@ -1005,7 +1109,7 @@ impl Load<'_> {
                     match found {
                         Some(f) => {
                             matched += 1;
-                            items.push(format!("{}::{}", sf_quote(f), declared(c).sql_name()))
+                            items.push(converted(&sf_quote(f), declared(c), kind, format))
                         }
                         None => items.push("NULL".into()),
                     }
@@ -1025,7 +1129,7 @@ impl Load<'_> {
                 .enumerate()
                 .map(|(i, c)| {
                     if i < file_columns.len() {
-                        format!("\"${}\"::{}", i + 1, declared(c).sql_name())
+                        converted(&format!("\"${}\"", i + 1), declared(c), kind, format)
                     } else {
                         "NULL".into()
                     }
@@ -1095,6 +1199,44 @@ impl Load<'_> {
     }
 }
 
+/// A file's field `value` converted to a column of type `target`: text read with the file
+/// format's DATE_FORMAT, TIME_FORMAT, TIMESTAMP_FORMAT or BINARY_FORMAT when it names one
+/// (CSV and JSON files), a plain cast otherwise.
+fn converted(
+    value: &str,
+    target: SfType,
+    kind: &str,
+    format: &[(String, serde_json::Value)],
+) -> String {
+    let plain = format!("{value}::{}", target.sql_name());
+    if kind != "CSV" && kind != "JSON" {
+        return plain;
+    }
+    let named = |option: &str| {
+        format_text(format, option).filter(|f| !f.is_empty() && !f.eq_ignore_ascii_case("AUTO"))
+    };
+    let (function, pattern) = match target {
+        SfType::Date => ("TO_DATE", named("DATE_FORMAT")),
+        SfType::Time { .. } => ("TO_TIME", named("TIME_FORMAT")),
+        SfType::TimestampNtz { .. } => ("TO_TIMESTAMP_NTZ", named("TIMESTAMP_FORMAT")),
+        SfType::TimestampLtz { .. } => ("TO_TIMESTAMP_LTZ", named("TIMESTAMP_FORMAT")),
+        SfType::TimestampTz { .. } => ("TO_TIMESTAMP_TZ", named("TIMESTAMP_FORMAT")),
+        SfType::Binary { .. } => (
+            "TO_BINARY",
+            named("BINARY_FORMAT").filter(|f| !f.eq_ignore_ascii_case("HEX")),
+        ),
+        _ => return plain,
+    };
+    match pattern {
+        Some(pattern) => format!(
+            "({function}({value}::VARCHAR, {}))::{}",
+            sql_text(&pattern),
+            target.sql_name()
+        ),
+        None => plain,
+    }
+}
+
 /// Whether a query of staged files reads METADATA$FILE_ROW_NUMBER (only then is it computed).
 fn reads_file_rows(sql: &str) -> bool {
     sql.to_ascii_uppercase()
@@ -1126,6 +1268,7 @@ fn staged_view(
     let by_name = kind == "PARQUET" || by_name_requested;
     // TRIM_SPACE = TRUE: CSV fields without their leading and trailing blanks.
     let trimmed = kind == "CSV" && format_text(format, "TRIM_SPACE").as_deref() == Some("TRUE");
+    let unescaped = kind == "CSV" && format_text(format, csv_escapes::UNESCAPED).is_some();
     for (i, (c, t)) in typed.iter().enumerate() {
         let alias = if by_name {
             mangle(c)
@@ -1133,6 +1276,11 @@ fn staged_view(
             format!("${}", i + 1)
         };
         let column = instant_column(c, t);
+        let column = if unescaped {
+            csv_escapes::restore(&column, format)
+        } else {
+            column
+        };
         let column = if trimmed {
             format!("trim({column})")
         } else {
@@ -1425,8 +1573,14 @@ pub fn query_staged(
     let base = session.stage_files_dir(&found.stage)?;
     let format = session.format_options(&found.file_format, &found.stage)?;
     let kind = format_text(&format, "TYPE").unwrap_or_else(|| "CSV".into());
-    let files: Vec<String> = select_files(&base, &found.stage.path, found.pattern.as_deref())?
-        .into_iter()
+    let staged = select_files(&base, &found.stage.path, found.pattern.as_deref())?;
+    let unescaped = csv_escapes::prepare(&kind, &format, &staged)?;
+    let (base, reading, format) = match &unescaped {
+        Some(copies) => (copies.root.clone(), &copies.files, marked(format)),
+        None => (base, &staged, format),
+    };
+    let files: Vec<String> = reading
+        .iter()
         .map(|f| f.disk.to_string_lossy().to_string())
         .collect();
     if files.is_empty() {

@@ -7,6 +7,7 @@ mod alter_table;
 mod clone;
 mod comment;
 mod copy;
+mod csv_escapes;
 mod database;
 mod describe;
 mod format_properties;

@@ -101,6 +101,7 @@ impl VisitorMut for Clauses {
             }
         }
         empty_text_limits(query);
+        single_row_order_by(query);
         if let SetExpr::Select(select) = query.body.as_mut() {
             if query.limit_clause.is_none() && query.fetch.is_none() {
                 if let Some(quantity) = select.top.take().and_then(|top| top.quantity) {
@@ -125,6 +126,29 @@ impl VisitorMut for Clauses {
         minus_as_except(&mut query.body);
         ControlFlow::Continue(())
     }
+}
+
+/// An aggregate query without GROUP BY answers one row, which its ORDER BY does not move.
+/// Snowflake accepts one naming a column the aggregates read (ARRAY_AGG's DISTINCT example);
+/// DuckDB refuses it, so it goes.
+fn single_row_order_by(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return;
+    };
+    let grouped =
+        !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    if query.order_by.is_none()
+        || grouped
+        || select.distinct.is_some()
+        || select
+            .projection
+            .iter()
+            .any(|item| calls(item, false, |f| f.over.is_some()))
+        || !super::semi_structured::calls_aggregate(&select.projection)
+    {
+        return;
+    }
+    query.order_by = None;
 }
 
 /// `LIMIT ''` (or `$$$$`) means no limit and `OFFSET ''` no offset, as `LIMIT NULL` and
