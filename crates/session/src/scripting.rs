@@ -54,6 +54,9 @@ struct Interpreter<'s> {
     scopes: Vec<HashMap<String, Var>>,
     /// The user exception being raised (its name), while the error travels up.
     raised: Option<String>,
+    /// Whether the error travelling up came from evaluating an expression (EXPRESSION_ERROR)
+    /// rather than from running a statement (STATEMENT_ERROR).
+    expression_error: bool,
     /// The answer's column name and, for a procedure, its RETURNS type.
     column: String,
     returns: Option<String>,
@@ -84,7 +87,7 @@ pub fn run_with(
             },
         );
     }
-    for name in [SQLROWCOUNT, "SQLFOUND", "SQLNOTFOUND"] {
+    for name in [SQLROWCOUNT, "SQLFOUND", "SQLNOTFOUND", "ACTIVITY_COUNT"] {
         top.insert(
             name.to_string(),
             Var::Value {
@@ -97,6 +100,7 @@ pub fn run_with(
         session,
         scopes: vec![top],
         raised: None,
+        expression_error: false,
         column: column.to_string(),
         returns: returns.map(str::to_string),
     };
@@ -156,7 +160,13 @@ impl Interpreter<'_> {
             Some(t) => format!("SELECT CAST(({expr}) AS {t})"),
             None => format!("SELECT {expr}"),
         };
-        let result = self.session.query(&select)?;
+        let result = match self.session.query(&select) {
+            Ok(result) => result,
+            Err(e) => {
+                self.expression_error = true;
+                return Err(e);
+            }
+        };
         Ok(Self::first_row(&result)?
             .and_then(|row| row.into_iter().next())
             .unwrap_or_else(|| "NULL".into()))
@@ -293,7 +303,8 @@ impl Interpreter<'_> {
                 .iter()
                 .any(|name| match (name.as_str(), &self.raised) {
                     ("OTHER", _) => true,
-                    ("STATEMENT_ERROR" | "EXPRESSION_ERROR", None) => true,
+                    ("STATEMENT_ERROR", None) => !self.expression_error,
+                    ("EXPRESSION_ERROR", None) => self.expression_error,
                     (name, Some(raised)) => name == raised,
                     _ => false,
                 })
@@ -302,6 +313,7 @@ impl Interpreter<'_> {
 
     fn handle(&mut self, e: SnowflakeError, handler: &Handler) -> Result<Flow> {
         let raised = self.raised.take();
+        self.expression_error = false;
         let code = e.code().trim_start_matches('0').to_string();
         let mut scope = HashMap::new();
         let value = |literal: String| Var::Value {
@@ -612,11 +624,15 @@ impl Interpreter<'_> {
             sql: text,
             ..Default::default()
         };
-        let result = self
-            .session
-            .run(&request)?
-            .pop()
-            .ok_or_else(|| SnowflakeError::internal("no result"))?;
+        let result = match self.session.run(&request) {
+            Ok(mut results) => results
+                .pop()
+                .ok_or_else(|| SnowflakeError::internal("no result"))?,
+            Err(e) => {
+                self.expression_error = false;
+                return Err(e);
+            }
+        };
         if let Some((_, names)) = into {
             let row = Self::first_row(&result)?;
             let values = row.unwrap_or_else(|| vec!["NULL".into(); names.len()]);
@@ -624,23 +640,36 @@ impl Interpreter<'_> {
                 self.set(name, value)?;
             }
         }
-        if matches!(
+        // SQLROWCOUNT, SQLFOUND and SQLNOTFOUND describe the last statement if it was DML, and
+        // are NULL after any other (the 2025_01 behavior, on by default); ACTIVITY_COUNT also
+        // counts a query's rows.
+        let dml = matches!(
             result.statement_type,
             StatementType::Insert
                 | StatementType::Update
                 | StatementType::Delete
                 | StatementType::Merge
-                | StatementType::Select
-        ) {
-            let count = if result.statement_type == StatementType::Select {
-                result.rows() as u64
-            } else {
-                dml_count(&result)
-            };
-            self.set(SQLROWCOUNT, count.to_string())?;
-            self.set("SQLFOUND", (count > 0).to_string().to_uppercase())?;
-            self.set("SQLNOTFOUND", (count == 0).to_string().to_uppercase())?;
-        }
+        );
+        let count = if dml {
+            dml_count(&result)
+        } else if result.statement_type == StatementType::Select {
+            result.rows() as u64
+        } else {
+            0
+        };
+        let (rows, found, not_found) = if dml {
+            (
+                count.to_string(),
+                (count > 0).to_string().to_uppercase(),
+                (count == 0).to_string().to_uppercase(),
+            )
+        } else {
+            ("NULL".into(), "NULL".into(), "NULL".into())
+        };
+        self.set(SQLROWCOUNT, rows)?;
+        self.set("SQLFOUND", found)?;
+        self.set("SQLNOTFOUND", not_found)?;
+        self.set("ACTIVITY_COUNT", count.to_string())?;
         Ok(result)
     }
 }

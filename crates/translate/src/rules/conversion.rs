@@ -1802,7 +1802,7 @@ mod tests {
         assert!(sql.contains("'x'::VARCHAR AS \"C\""), "{sql}");
         assert!(
             sql.contains(
-                "ELSE CAST(sg_local(\"D\", 'America/Los_Angeles')::DATE AS VARCHAR) END::VARCHAR AS \"D\""
+                "ELSE CAST(sg_local(\"D\", 'America/Los_Angeles')::DATE AS VARCHAR) END AS VARCHAR), 10)::VARCHAR AS \"D\""
             ),
             "{sql}"
         );

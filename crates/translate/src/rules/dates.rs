@@ -265,7 +265,7 @@ fn date_part(part: &str, x: Expr, week: Week) -> Result<Expr> {
         | "WEEKOFYEARISO" | "WEEKOFYEAR_ISO" => duck("week"),
         "DAY" | "D" | "DD" | "DAYS" | "DAYOFMONTH" => duck("day"),
         "DAYOFWEEK" | "WEEKDAY" | "DOW" | "DW" => duck("dayofweek"),
-        "DAYOFWEEKISO" | "WEEKDAY_ISO" | "DOW_ISO" | "DW_ISO" => duck("isodow"),
+        "DAYOFWEEKISO" | "DAYOFWEEK_ISO" | "WEEKDAY_ISO" | "DOW_ISO" | "DW_ISO" => duck("isodow"),
         "DAYOFYEAR" | "YEARDAY" | "DOY" | "DY" => duck("dayofyear"),
         "YEAROFWEEK" | "YEAROFWEEKISO" => duck("isoyear"),
         "HOUR" | "H" | "HH" | "HR" | "HOURS" | "HRS" => duck("hour"),

@@ -199,6 +199,70 @@ fn limit_value(expr: &mut Expr, n: u64) -> Result<()> {
     Ok(())
 }
 
+/// `CAST(x AS VARCHAR(n))` (`x::CHAR(n)`, ...) of text longer than `n` fails as Snowflake's
+/// does (`String '...' is too long and would be truncated`) where DuckDB keeps the text;
+/// TRY_CAST gives NULL. The cast stays, so the result keeps its declared type.
+pub fn casts_fit_their_length(statement: &mut Statement) {
+    struct Casts;
+    impl sqlparser::ast::VisitorMut for Casts {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> std::ops::ControlFlow<()> {
+            if let Expr::Cast {
+                kind,
+                expr: inner,
+                data_type,
+                ..
+            } = expr
+            {
+                if let Some(n) = declared_length(data_type) {
+                    let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                    let text = cast(value, "VARCHAR");
+                    **inner = match kind {
+                        sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast => {
+                            super::calls::case(
+                                vec![(
+                                    super::calls::binary(
+                                        func("length", vec![text.clone()]),
+                                        sqlparser::ast::BinaryOperator::Gt,
+                                        number(n as i64),
+                                    ),
+                                    super::calls::null(),
+                                )],
+                                Some(text),
+                            )
+                        }
+                        _ => func("sg_text_limit", vec![text, number(n as i64)]),
+                    };
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let _ = sqlparser::ast::VisitMut::visit(statement, &mut Casts);
+}
+
+/// The length a text type names explicitly (VARCHAR(n), CHAR(n), STRING(n)), below the maximum.
+fn declared_length(data_type: &sqlparser::ast::DataType) -> Option<u64> {
+    use sqlparser::ast::DataType as D;
+    let explicit = match data_type {
+        D::Varchar(len)
+        | D::Nvarchar(len)
+        | D::CharacterVarying(len)
+        | D::CharVarying(len)
+        | D::Char(len)
+        | D::Character(len) => len.is_some(),
+        D::String(len) => len.is_some(),
+        _ => false,
+    };
+    if !explicit {
+        return None;
+    }
+    crate::types::sf_type(data_type)
+        .ok()
+        .as_ref()
+        .and_then(limit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

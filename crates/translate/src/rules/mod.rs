@@ -68,6 +68,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     timestamps::timestamps_in_session_zone(statement, cx.session)?;
     timestamps::values_take_target_types(statement, cx.session)?;
     lengths::text_fits_its_column(statement, cx.session)?;
+    lengths::casts_fit_their_length(statement);
     types::cast_to_storage_types(statement)?;
     dates::rewrite_date_functions(statement, cx.session)?;
     generator::rewrite_generators(statement)?;
