@@ -631,6 +631,19 @@ fn loads_in(session: &Session, db: &str) -> Result<Vec<crate::load_history::Load
     Ok(loads)
 }
 
+/// A load record's first error (message, line, character, column) and its error count and
+/// limit, as LOAD_HISTORY and COPY_HISTORY show them.
+fn error_figures(l: &crate::load_history::LoadRecord) -> [Cell; 6] {
+    [
+        opt(l.first_error.as_deref()),
+        l.first_error_line.map_or(Cell::Null, Cell::Int),
+        Cell::Null,
+        Cell::Null,
+        Cell::Int(l.errors_seen),
+        Cell::Int(l.error_limit),
+    ]
+}
+
 /// INFORMATION_SCHEMA.LOAD_HISTORY: a row per file COPY INTO loaded.
 fn load_history(session: &Session, db: &str) -> Result<View> {
     let rows = loads_in(session, db)?
@@ -644,13 +657,10 @@ fn load_history(session: &Session, db: &str) -> Result<View> {
                 text(&l.status.replace('_', " ")),
                 Cell::Int(l.rows_loaded),
                 Cell::Int(l.rows_parsed),
-                opt(l.first_error.as_deref()),
-                l.first_error_line.map_or(Cell::Null, Cell::Int),
-                Cell::Null,
-                Cell::Null,
-                Cell::Int(l.errors_seen),
-                Cell::Int(l.error_limit),
             ]
+            .into_iter()
+            .chain(error_figures(&l))
+            .collect()
         })
         .collect();
     Ok((
@@ -695,12 +705,10 @@ fn copy_history(session: &Session, db: &str) -> Result<View> {
                 Cell::Int(l.rows_loaded),
                 Cell::Int(l.rows_parsed),
                 Cell::Int(l.file_size),
-                opt(l.first_error.as_deref()),
-                l.first_error_line.map_or(Cell::Null, Cell::Int),
-                Cell::Null,
-                Cell::Null,
-                Cell::Int(l.errors_seen),
-                Cell::Int(l.error_limit),
+            ]
+            .into_iter()
+            .chain(error_figures(&l))
+            .chain([
                 text(status),
                 text(&l.database),
                 text(&l.schema),
@@ -710,7 +718,8 @@ fn copy_history(session: &Session, db: &str) -> Result<View> {
                 Cell::Null,
                 Cell::Null,
                 Cell::Null,
-            ]
+            ])
+            .collect()
         })
         .collect();
     Ok((

@@ -142,18 +142,11 @@ fn subquery(table: &TableFactor, ctx: &Context) -> Result<Option<TableFactor>> {
         sql.push_str(&format!(" AND PIPE_NAME = ({pipe})"));
     }
     sql.push(')');
-    let mut parsed =
-        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SnowflakeDialect {}, &sql)
-            .map_err(|e| SnowflakeError::internal(format!("COPY_HISTORY subquery: {e}")))?;
-    let Some(Statement::Query(query)) = parsed.pop() else {
-        return Err(SnowflakeError::internal("COPY_HISTORY subquery"));
-    };
-    let sqlparser::ast::SetExpr::Select(select) = *query.body else {
-        return Err(SnowflakeError::internal("COPY_HISTORY subquery"));
-    };
-    let Some(mut factor) = select.from.into_iter().next().map(|t| t.relation) else {
-        return Err(SnowflakeError::internal("COPY_HISTORY subquery"));
-    };
+    let mut factor = crate::rules::calls::parsed_from_item(
+        &sqlparser::dialect::SnowflakeDialect {},
+        &sql,
+        "COPY_HISTORY subquery",
+    )?;
     if let TableFactor::Derived { alias: a, .. } = &mut factor {
         *a = alias.clone();
     }

@@ -306,3 +306,26 @@ impl<F: FnMut(&Function) -> Result<Option<Expr>>> VisitorMut for Calls<F> {
         self.error.replace(expr, result)
     }
 }
+
+/// The first FROM item of a query written as text (`SELECT ... FROM <item>`), built by the
+/// parser so that every field of it has its default; `what` names the template in errors.
+pub(crate) fn parsed_from_item(
+    dialect: &dyn sqlparser::dialect::Dialect,
+    sql: &str,
+    what: &str,
+) -> Result<sqlparser::ast::TableFactor> {
+    let mut parsed = sqlparser::parser::Parser::parse_sql(dialect, sql)
+        .map_err(|e| SnowflakeError::internal(format!("{what}: {e}")))?;
+    let Some(sqlparser::ast::Statement::Query(query)) = parsed.pop() else {
+        return Err(SnowflakeError::internal(what.to_string()));
+    };
+    let sqlparser::ast::SetExpr::Select(select) = *query.body else {
+        return Err(SnowflakeError::internal(what.to_string()));
+    };
+    select
+        .from
+        .into_iter()
+        .next()
+        .map(|t| t.relation)
+        .ok_or_else(|| SnowflakeError::internal(what.to_string()))
+}

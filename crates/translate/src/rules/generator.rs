@@ -35,18 +35,11 @@ struct Generators {
 
 /// `FROM range(n) [alias]`, built by the parser so every field has its default.
 fn range_factor(rowcount: Expr, alias: Option<TableAlias>) -> Result<TableFactor> {
-    let dialect = sqlparser::dialect::GenericDialect {};
-    let mut parsed = sqlparser::parser::Parser::parse_sql(&dialect, "SELECT 1 FROM range(1)")
-        .map_err(|e| SnowflakeError::internal(e.to_string()))?;
-    let Some(Statement::Query(query)) = parsed.pop() else {
-        return Err(SnowflakeError::internal("range template"));
-    };
-    let sqlparser::ast::SetExpr::Select(select) = *query.body else {
-        return Err(SnowflakeError::internal("range template"));
-    };
-    let Some(mut factor) = select.from.into_iter().next().map(|t| t.relation) else {
-        return Err(SnowflakeError::internal("range template"));
-    };
+    let mut factor = super::calls::parsed_from_item(
+        &sqlparser::dialect::GenericDialect {},
+        "SELECT 1 FROM range(1)",
+        "range template",
+    )?;
     if let TableFactor::Table {
         args: Some(args),
         alias: a,
