@@ -50,5 +50,5 @@ pub use plan::{
 };
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;
-pub use statements::{AlterAction, ColumnChange, CommentTarget, SequenceDef};
+pub use statements::{AlterAction, ColumnChange, CommentTarget, KeyChange, SequenceDef};
 pub const SNOWFLAKE_VERSION: &str = "8.40.0";

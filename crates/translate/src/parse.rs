@@ -86,6 +86,11 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
         .filter(|&i| !matches!(pieces[i].0, Token::Whitespace(_)))
         .collect();
     let next_word = |i: usize| significant.iter().find(|&&j| j > i).map(|&j| pieces[j].0);
+    // The significant token `back` places before token `i`.
+    let before = |i: usize, back: usize| {
+        let at = significant.iter().position(|&j| j == i)?;
+        at.checked_sub(back).map(|k| pieces[significant[k]].0)
+    };
     let mut out = String::with_capacity(sql.len() + 16);
     let mut changed = false;
     // Per statement: its first two words (ALTER TABLE?), paren depth, inside an ADD action.
@@ -123,6 +128,17 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
             }
             Token::Word(w) if skip_next_grants && w.value.eq_ignore_ascii_case("GRANTS") => {
                 skip_next_grants = false;
+                continue;
+            }
+            // `DATE_PART(part FROM x)`, Snowflake's second form, as `DATE_PART(part, x)`.
+            Token::Word(w)
+                if w.value.eq_ignore_ascii_case("FROM")
+                    && before(i, 2) == Some(&Token::LParen)
+                    && before(i, 3).is_some_and(|t| word(t, "DATE_PART")) =>
+            {
+                // Padded to the same length: result column names are cut from the source text.
+                out.push_str(",   ");
+                changed = true;
                 continue;
             }
             Token::LParen => depth += 1,
@@ -560,6 +576,11 @@ mod tests {
             lenient_rewrite("alter table t add column a int, b number(10, 2), column c date")
                 .as_deref(),
             Some("alter table t add column a int, ADD COLUMN b number(10, 2), ADD column c date")
+        );
+        assert_eq!(
+            lenient_rewrite("select date_part(year from d), date_part('day' FROM d) from t")
+                .as_deref(),
+            Some("select date_part(year ,    d), date_part('day' ,    d) from t")
         );
         assert_eq!(lenient_rewrite("select 1, 2"), None);
         assert_eq!(

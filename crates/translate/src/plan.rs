@@ -20,7 +20,7 @@ use crate::names::{
 };
 use crate::rules::identifiers::normalize;
 use crate::rules::{apply, RuleContext};
-use crate::statements::{AlterAction, ColumnChange, CommentTarget, SequenceDef};
+use crate::statements::{AlterAction, ColumnChange, CommentTarget, KeyChange, SequenceDef};
 use crate::types::{duckdb_data_type, sf_type};
 
 /// The schema every database has, answered from the catalog.
@@ -968,6 +968,11 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
             "CREATE TABLE ... CLONE / LIKE of this form",
         ));
     }
+    // `LOCAL` / `GLOBAL TEMPORARY` and `VOLATILE` tables are all Snowflake's temporary tables.
+    create.global = None;
+    if std::mem::take(&mut create.volatile) {
+        create.temporary = true;
+    }
     let mut columns = Vec::with_capacity(create.columns.len());
     let mut sequences = Vec::new();
     let declared: Vec<(Ident, sqlparser::ast::DataType)> = create
@@ -1091,33 +1096,13 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
         })
     };
     for constraint in &create.constraints {
-        match constraint {
-            TableConstraint::Unique(unique) => {
-                let name = constraint_name(unique.name.as_ref());
-                for (i, key) in unique.columns.iter().enumerate() {
-                    let at = position(&columns, &ident_name_of_index_column(key))?;
-                    columns[at].1.unique = Some(KeyPart {
-                        name: name.clone(),
-                        sequence: i as u32 + 1,
-                    });
-                }
-            }
-            TableConstraint::ForeignKey(fk) => {
-                let name = constraint_name(fk.name.as_ref());
-                for (i, key) in fk.columns.iter().enumerate() {
-                    let at = position(&columns, &ident_name(key))?;
-                    columns[at].1.references =
-                        Some(Box::new(foreign_key_part(fk, name.clone(), i, ctx)?));
-                }
-            }
-            _ => {}
-        }
-        if let TableConstraint::PrimaryKey(pk) = constraint {
-            for key in &pk.columns {
-                let key = ident_name_of_index_column(key);
-                if let Some(i) = columns.iter().position(|(n, _)| *n == key) {
-                    columns[i].1.primary_key = true;
-                    let options = &mut create.columns[i].options;
+        for (key, change) in key_columns(constraint, ctx)?.unwrap_or_default() {
+            let at = position(&columns, &key)?;
+            let meta = &mut columns[at].1;
+            match change {
+                KeyChange::Primary => {
+                    meta.primary_key = true;
+                    let options = &mut create.columns[at].options;
                     if !options.iter().any(|o| o.option == ColumnOption::NotNull) {
                         options.push(sqlparser::ast::ColumnOptionDef {
                             name: None,
@@ -1125,6 +1110,8 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
                         });
                     }
                 }
+                KeyChange::Unique(part) => meta.unique = Some(part),
+                KeyChange::Foreign(part) => meta.references = Some(part),
             }
         }
     }
@@ -1550,6 +1537,46 @@ fn ident_name_of_index_column(column: &sqlparser::ast::IndexColumn) -> String {
         sqlparser::ast::Expr::Identifier(i) => ident_name(i),
         other => other.to_string(),
     }
+}
+
+/// The columns of a PRIMARY KEY, UNIQUE or FOREIGN KEY table constraint, each with its part
+/// in the key; `None` for other constraints.
+pub(crate) fn key_columns(
+    constraint: &TableConstraint,
+    ctx: &Context,
+) -> Result<Option<Vec<(String, KeyChange)>>> {
+    Ok(Some(match constraint {
+        TableConstraint::PrimaryKey(pk) => pk
+            .columns
+            .iter()
+            .map(|key| (ident_name_of_index_column(key), KeyChange::Primary))
+            .collect(),
+        TableConstraint::Unique(unique) => {
+            let name = constraint_name(unique.name.as_ref());
+            unique
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, key)| {
+                    let part = KeyPart {
+                        name: name.clone(),
+                        sequence: i as u32 + 1,
+                    };
+                    (ident_name_of_index_column(key), KeyChange::Unique(part))
+                })
+                .collect()
+        }
+        TableConstraint::ForeignKey(fk) => {
+            let name = constraint_name(fk.name.as_ref());
+            let mut keys = Vec::with_capacity(fk.columns.len());
+            for (i, key) in fk.columns.iter().enumerate() {
+                let part = foreign_key_part(fk, name.clone(), i, ctx)?;
+                keys.push((ident_name(key), KeyChange::Foreign(Box::new(part))));
+            }
+            keys
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// A constraint's name: as written, or Snowflake's generated `SYS_CONSTRAINT_<uuid>`.

@@ -85,8 +85,23 @@ pub enum AlterAction {
     /// `CLUSTER BY (...)`, `DROP CLUSTERING KEY`, `SUSPEND | RESUME RECLUSTER`: clustering
     /// only steers Snowflake's storage, so these succeed and change nothing.
     Clustering,
+    /// `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | FOREIGN KEY (...)`: an informational key,
+    /// each of its columns with its part in it.
+    AddKey(Vec<(String, KeyChange)>),
+    /// `DROP PRIMARY KEY`.
+    DropPrimaryKey,
+    /// `DROP CONSTRAINT name` (a UNIQUE or FOREIGN KEY constraint).
+    DropConstraint(String),
     /// Several actions in one statement (`ADD COLUMN a INT, b INT`), applied in order.
     Several(Vec<AlterAction>),
+}
+
+/// A column's part in a key added by `ALTER TABLE ... ADD`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyChange {
+    Primary,
+    Unique(snowglobe_catalog::meta::KeyPart),
+    Foreign(Box<snowglobe_catalog::meta::ForeignKeyPart>),
 }
 
 /// What a `COMMENT ON` names.
@@ -1138,6 +1153,21 @@ fn alter_action(operation: &AlterTableOperation, ctx: &Context) -> Result<AlterA
         } => AlterAction::RenameTo(resolve_object(name, ctx, "ALTER TABLE")?),
         AlterTableOperation::SwapWith { table_name } => {
             AlterAction::SwapWith(resolve_object(table_name, ctx, "ALTER TABLE")?)
+        }
+        AlterTableOperation::AddConstraint { constraint, .. } => {
+            match crate::plan::key_columns(constraint, ctx)? {
+                Some(columns) => AlterAction::AddKey(columns),
+                None => {
+                    return Err(SnowflakeError::unsupported(format!(
+                        "ALTER TABLE ... ADD {constraint}"
+                    )))
+                }
+            }
+        }
+        AlterTableOperation::DropPrimaryKey { .. } => AlterAction::DropPrimaryKey,
+        AlterTableOperation::DropConstraint { name, .. }
+        | AlterTableOperation::DropForeignKey { name, .. } => {
+            AlterAction::DropConstraint(column(name))
         }
         AlterTableOperation::ClusterBy { .. }
         | AlterTableOperation::DropClusteringKey

@@ -4,7 +4,7 @@
 use snowglobe_catalog::names::{mangle, quote, quote_literal};
 use snowglobe_catalog::{ColumnMeta, SfType};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
-use snowglobe_translate::{AlterAction, ObjectRef};
+use snowglobe_translate::{AlterAction, KeyChange, ObjectRef};
 
 use crate::{ResultSet, Session, StatementType};
 
@@ -250,8 +250,53 @@ pub fn run(
         AlterAction::ColumnComment { column, comment } => {
             update_meta(session, &table, &column, |m| m.comment = comment)?;
         }
+        AlterAction::AddKey(keys) => {
+            for (column, change) in keys {
+                update_meta(session, &table, &column, |m| match change {
+                    KeyChange::Primary => m.primary_key = true,
+                    KeyChange::Unique(part) => m.unique = Some(part),
+                    KeyChange::Foreign(part) => m.references = Some(part),
+                })?;
+            }
+        }
+        AlterAction::DropPrimaryKey => drop_keys(session, &table, "PRIMARY KEY", |m| {
+            std::mem::take(&mut m.primary_key)
+        })?,
+        AlterAction::DropConstraint(name) => drop_keys(session, &table, &name, |m| {
+            let unique = m.unique.take_if(|k| k.name == name).is_some();
+            let foreign = m.references.take_if(|k| k.key.name == name).is_some();
+            unique || foreign
+        })?,
     }
     done()
+}
+
+/// Take a key off every column `drop` changes (it says whether it did); an error when none
+/// had it.
+fn drop_keys(
+    session: &mut Session,
+    table: &ObjectRef,
+    key: &str,
+    mut drop: impl FnMut(&mut ColumnMeta) -> bool,
+) -> Result<()> {
+    let mut found = false;
+    for column in super::describe::table_columns(session, table)? {
+        let Some(mut meta) = column.meta else {
+            continue;
+        };
+        if drop(&mut meta) {
+            found = true;
+            let path = session.storage_path(table);
+            session.conn().set_column_meta(&path, &column.name, &meta)?;
+        }
+    }
+    if found {
+        return Ok(());
+    }
+    Err(SnowflakeError::compilation(
+        ErrorCode::DoesNotExist,
+        format!("Constraint '{key}' does not exist."),
+    ))
 }
 
 fn must_not_exist(session: &Session, object: &ObjectRef) -> Result<()> {

@@ -144,10 +144,10 @@ pub fn case(whens: Vec<(Expr, Expr)>, otherwise: Option<Expr>) -> Expr {
     }
 }
 
-/// The text of a string literal argument.
 /// Text read with a DuckDB `strptime` format: `try_strptime(x, f)` in TRY_ mode; otherwise
 /// text that does not match fails as Snowflake does: "Can't parse '<x>' as <what> with format
-/// '<format>'" (100096), its Snowflake format as written.
+/// '<format>'" (100096), its Snowflake format as written. A format without a year reads
+/// dates of 1970, as Snowflake does (strptime's default is 1900).
 pub fn parse_with_strptime(
     x: &Expr,
     duckdb_format: &str,
@@ -155,7 +155,21 @@ pub fn parse_with_strptime(
     format: &str,
     try_mode: bool,
 ) -> Expr {
-    let parsed = func("try_strptime", vec![x.clone(), string(duckdb_format)]);
+    let parsed = if duckdb_format.contains("%Y") || duckdb_format.contains("%y") {
+        func("try_strptime", vec![x.clone(), string(duckdb_format)])
+    } else {
+        func(
+            "try_strptime",
+            vec![
+                nested(binary(
+                    string("1970|"),
+                    BinaryOperator::StringConcat,
+                    cast(x.clone(), "VARCHAR"),
+                )),
+                string(&format!("%Y|{duckdb_format}")),
+            ],
+        )
+    };
     if try_mode {
         return parsed;
     }

@@ -582,7 +582,7 @@ impl Dates {
                     }
                     _ => return wrong("3 or 4"),
                 };
-                time_slice(&name, x, n, part_arg(&name, part)?, end)?
+                time_slice(&name, x, n, part_arg(&name, part)?, end, self.zone())?
             }
             "NEXT_DAY" | "PREVIOUS_DAY" => {
                 let [x, day] = args.as_slice() else {
@@ -784,7 +784,7 @@ fn parse_with_format(
 /// Snowflake `TIME_SLICE(x, n, part [, 'START' | 'END'])`: the start (or end) of the
 /// `n`-`part` slice holding `x`, slices counted from 1970-01-01 (weeks from Monday
 /// 1970-01-05) → DuckDB `time_bucket(interval, x, origin)`, plus the interval for END.
-fn time_slice(name: &str, x: &Expr, n: &Expr, part: &str, end: bool) -> Result<Expr> {
+fn time_slice(name: &str, x: &Expr, n: &Expr, part: &str, end: bool, zone: Expr) -> Result<Expr> {
     let (unit, factor) = match part {
         "YEAR" => ("to_years", 1),
         "QUARTER" => ("to_months", 3),
@@ -817,11 +817,20 @@ fn time_slice(name: &str, x: &Expr, n: &Expr, part: &str, end: bool) -> Result<E
         DataType::Date,
     );
     let start = f("time_bucket", vec![interval.clone(), x.clone(), origin]);
-    Ok(if end {
-        binary(start, BinaryOperator::Plus, interval)
-    } else {
-        start
+    Ok(match (end, calendar_part(part)) {
+        (false, _) => start,
+        // Calendar parts keep a DATE a DATE at the end too (`DATE + INTERVAL` is a TIMESTAMP).
+        (true, true) => f(
+            "sg_dateadd",
+            vec![text(part), bigint(n.clone()), start, zone],
+        ),
+        (true, false) => binary(start, BinaryOperator::Plus, interval),
     })
+}
+
+/// Whether `part` is a calendar part (a DATE stays a DATE when it is added).
+fn calendar_part(part: &str) -> bool {
+    matches!(part, "YEAR" | "QUARTER" | "MONTH" | "WEEK" | "DAY")
 }
 
 /// The date of year `y`, month `m`, day `d`, out-of-range months and days carried over.
