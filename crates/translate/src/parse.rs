@@ -91,8 +91,45 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
         let at = significant.iter().position(|&j| j == i)?;
         at.checked_sub(back).map(|k| pieces[significant[k]].0)
     };
+    // `NTH_VALUE(...) FROM FIRST | FROM LAST`: FROM FIRST (the default) dropped, FROM LAST
+    // as `SG_NTHLST(...)`, reversed by the aggregates rule. Same lengths, for column names.
+    let mut replaced: std::collections::HashMap<usize, String> = Default::default();
+    for (k, &at) in significant.iter().enumerate() {
+        if !word(pieces[at].0, "NTH_VALUE")
+            || significant.get(k + 1).map(|&j| pieces[j].0) != Some(&Token::LParen)
+        {
+            continue;
+        }
+        let mut nesting = 0usize;
+        let mut close = None;
+        for (m, &j) in significant.iter().enumerate().skip(k + 1) {
+            match pieces[j].0 {
+                Token::LParen => nesting += 1,
+                Token::RParen if nesting == 1 => {
+                    close = Some(m);
+                    break;
+                }
+                Token::RParen => nesting -= 1,
+                _ => {}
+            }
+        }
+        let Some(m) = close else { continue };
+        let (Some(&from), Some(&which)) = (significant.get(m + 1), significant.get(m + 2)) else {
+            continue;
+        };
+        let last = word(pieces[which].0, "LAST");
+        if !word(pieces[from].0, "FROM") || !(last || word(pieces[which].0, "FIRST")) {
+            continue;
+        }
+        if last {
+            replaced.insert(at, "SG_NTHLST".into());
+        }
+        for j in [from, which] {
+            replaced.insert(j, " ".repeat(pieces[j].1.len()));
+        }
+    }
     let mut out = String::with_capacity(sql.len() + 16);
-    let mut changed = false;
+    let mut changed = !replaced.is_empty();
     // Per statement: its first two words (ALTER TABLE?), paren depth, inside an ADD action.
     let mut first_words: Vec<&Token> = Vec::new();
     let mut depth = 0usize;
@@ -101,6 +138,10 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
     for (i, (token, text)) in pieces.iter().enumerate() {
         if !matches!(token, Token::Whitespace(_)) && first_words.len() < 2 {
             first_words.push(token);
+        }
+        if let Some(text) = replaced.get(&i) {
+            out.push_str(text);
+            continue;
         }
         let alter_table = first_words.len() == 2
             && word(first_words[0], "ALTER")
@@ -581,6 +622,13 @@ mod tests {
             lenient_rewrite("select date_part(year from d), date_part('day' FROM d) from t")
                 .as_deref(),
             Some("select date_part(year ,    d), date_part('day' ,    d) from t")
+        );
+        assert_eq!(
+            lenient_rewrite(
+                "select nth_value(a, 2) from first over (), NTH_VALUE(f(a), 1) FROM LAST ignore nulls over ()"
+            )
+            .as_deref(),
+            Some("select nth_value(a, 2)            over (), SG_NTHLST(f(a), 1)           ignore nulls over ()")
         );
         assert_eq!(lenient_rewrite("select 1, 2"), None);
         assert_eq!(

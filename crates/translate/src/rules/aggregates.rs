@@ -17,6 +17,15 @@ use super::calls::{
 pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
     rewrite_calls(statement, |f: &Function| {
         let name = name_of(f);
+        if let ("APPROX_COUNT_DISTINCT" | "HLL", Some(columns)) =
+            (name.as_str(), super::functions::wildcard_arg(f))
+        {
+            return Ok(Some(Expr::Function(ordered_call(
+                f,
+                "approx_count_distinct",
+                vec![row_without_nulls(columns?)],
+            ))));
+        }
         let Some(args) = plain_args(f) else {
             return Ok(None);
         };
@@ -89,6 +98,20 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             "HASH_AGG" => Some(hash_agg_to_sum(n, f, args)?),
             "VARIANCE_SAMP" => Some(Expr::Function(renamed(f, "var_samp"))),
             "VARIANCE_POP" => Some(Expr::Function(renamed(f, "var_pop"))),
+            // Several arguments: the rows where none is NULL, as COUNT(DISTINCT a, b) counts.
+            "APPROX_COUNT_DISTINCT" | "HLL" if args.len() > 1 => {
+                let all_present = args
+                    .iter()
+                    .map(|a| Expr::IsNotNull(Box::new(a.clone())))
+                    .reduce(|x, y| binary(x, BinaryOperator::And, y))
+                    .unwrap_or_else(null);
+                let row = case(vec![(all_present, func("row", args))], None);
+                Some(Expr::Function(ordered_call(
+                    f,
+                    "approx_count_distinct",
+                    vec![row],
+                )))
+            }
             "HLL" => Some(Expr::Function(renamed(f, "approx_count_distinct"))),
             "SKEW" => Some(Expr::Function(renamed(f, "skewness"))),
             "CONDITIONAL_TRUE_EVENT" => conditional_true_event(n, f, args)?,
@@ -98,6 +121,14 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             }
             "RATIO_TO_REPORT" => ratio_to_report_to_sum(n, f, args)?,
             "LAG" | "LEAD" => ignore_nulls_inside(f).map(Expr::Function),
+            // `NTH_VALUE(...) FROM LAST`, as `parse` marks it: NTH_VALUE of the reversed window.
+            "SG_NTHLST" => {
+                let mut g = renamed(f, "NTH_VALUE");
+                g = ignore_nulls_inside(&g).unwrap_or(g);
+                whole_partition_by_default(&mut g);
+                reverse_window(&mut g);
+                Some(Expr::Function(g))
+            }
             "FIRST_VALUE" | "LAST_VALUE" | "NTH_VALUE" => {
                 let mut g = ignore_nulls_inside(f).unwrap_or_else(|| f.clone());
                 let framed = whole_partition_by_default(&mut g);
@@ -130,6 +161,25 @@ fn hash_agg_to_sum(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
         "coalesce",
         vec![cast(nested(wrapped), "BIGINT"), number(0)],
     ))
+}
+
+/// The columns a wildcard argument (`*`, `t.*`, `* EXCLUDE ...`) names, as the JSON text of
+/// the row; NULL when any of them is NULL.
+fn row_without_nulls(columns: FunctionArgExpr) -> Expr {
+    let row = func(
+        "to_json",
+        vec![func(
+            "struct_pack",
+            vec![super::functions::unpacked_columns(columns)],
+        )],
+    );
+    let values = func("json_extract_string", vec![row.clone(), string("$.*")]);
+    let present = binary(
+        func("list_count", vec![values.clone()]),
+        BinaryOperator::Eq,
+        func("len", vec![values]),
+    );
+    case(vec![(present, cast(row, "VARCHAR"))], None)
 }
 
 /// The call `f` under another name, keeping DISTINCT, FILTER, ORDER BY and OVER.
@@ -517,6 +567,36 @@ fn whole_partition_by_default(f: &mut Function) -> bool {
         end_bound: Some(WindowFrameBound::Following(None)),
     });
     true
+}
+
+/// The window of `f` read backwards: each ORDER BY key in the other direction (NULLs too, as
+/// Snowflake places them by default: last ascending, first descending) and the frame mirrored.
+fn reverse_window(f: &mut Function) {
+    use sqlparser::ast::{OrderBySort, WindowFrameBound as Bound, WindowType};
+    let Some(WindowType::WindowSpec(spec)) = &mut f.over else {
+        return;
+    };
+    for key in &mut spec.order_by {
+        let ascending = !matches!(key.options.sort, Some(OrderBySort::Desc));
+        let nulls_first = key.options.nulls_first.unwrap_or(!ascending);
+        key.options.sort = Some(if ascending {
+            OrderBySort::Desc
+        } else {
+            OrderBySort::Asc
+        });
+        key.options.nulls_first = Some(!nulls_first);
+    }
+    let mirror = |b: &Bound| match b {
+        Bound::CurrentRow => Bound::CurrentRow,
+        Bound::Preceding(n) => Bound::Following(n.clone()),
+        Bound::Following(n) => Bound::Preceding(n.clone()),
+    };
+    if let Some(frame) = &mut spec.window_frame {
+        let end = frame.end_bound.as_ref().unwrap_or(&Bound::CurrentRow);
+        let (start, end) = (mirror(end), mirror(&frame.start_bound));
+        frame.start_bound = start;
+        frame.end_bound = Some(end);
+    }
 }
 
 #[cfg(test)]

@@ -422,9 +422,18 @@ fn object_construct(args: Vec<Expr>) -> Result<Expr> {
     )))
 }
 
+/// DuckDB's `*COLUMNS(columns)`: the columns a [`wildcard_arg`] names, as arguments.
+pub(super) fn unpacked_columns(columns: FunctionArgExpr) -> Expr {
+    let mut unpacked = call("*COLUMNS", vec![]);
+    if let FunctionArguments::List(list) = &mut unpacked.args {
+        list.args = vec![FunctionArg::Unnamed(columns)];
+    }
+    Expr::Function(unpacked)
+}
+
 /// The wildcard argument of `OBJECT_CONSTRUCT(*)`, `(t.*)`, `(* EXCLUDE ...)`, `(* ILIKE ...)`
 /// as the argument of DuckDB's `*COLUMNS(...)`; `None` if the call has no wildcard argument.
-fn wildcard_arg(f: &Function) -> Option<Result<FunctionArgExpr>> {
+pub(super) fn wildcard_arg(f: &Function) -> Option<Result<FunctionArgExpr>> {
     let FunctionArguments::List(list) = &f.args else {
         return None;
     };
@@ -443,7 +452,7 @@ fn wildcard_arg(f: &Function) -> Option<Result<FunctionArgExpr>> {
     }
     let unsupported = |what: &str| Some(Err(SnowflakeError::unsupported(what.to_string())));
     let [FunctionArg::Unnamed(arg)] = list.args.as_slice() else {
-        return unsupported("a wildcard mixed with other arguments of OBJECT_CONSTRUCT");
+        return unsupported("a wildcard mixed with other arguments");
     };
     Some(Ok(match arg {
         FunctionArgExpr::QualifiedWildcard(table) => {
@@ -518,15 +527,11 @@ fn wildcard_arg(f: &Function) -> Option<Result<FunctionArgExpr>> {
 /// the columns into arguments); `sg_row_object` (engine) spells the names, drops NULL members
 /// unless `keep_nulls`, and sorts the keys.
 fn row_object(columns: FunctionArgExpr, keep_nulls: bool) -> Result<Expr> {
-    let mut unpacked = call("*COLUMNS", vec![]);
-    if let FunctionArguments::List(list) = &mut unpacked.args {
-        list.args = vec![FunctionArg::Unnamed(columns)];
-    }
     let row = Expr::Function(call(
         "to_json",
         vec![Expr::Function(call(
             "struct_pack",
-            vec![Expr::Function(unpacked)],
+            vec![unpacked_columns(columns)],
         ))],
     ));
     let spelled = if keep_nulls {
