@@ -152,6 +152,20 @@ pub fn run(
             })?;
         }
         AlterAction::DropColumns { names, if_exists } => {
+            let columns = session.conn().columns(&db, &schema, &table.name)?;
+            let exists = |name: &String| columns.iter().any(|c| c.name == *name);
+            if let Some(missing) = names.iter().find(|n| !exists(n)).filter(|_| !if_exists) {
+                return Err(SnowflakeError::invalid_identifier(missing, 0, 0));
+            }
+            if columns.iter().all(|c| names.contains(&c.name)) {
+                return Err(SnowflakeError::compilation(
+                    ErrorCode::Unsupported,
+                    format!(
+                        "Cannot drop column '{}'. A table must have at least one column.",
+                        columns.last().map(|c| c.name.as_str()).unwrap_or_default()
+                    ),
+                ));
+            }
             session.in_own_transaction(|s| {
                 for name in &names {
                     s.conn().execute(&format!(
