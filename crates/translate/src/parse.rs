@@ -134,6 +134,8 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
     let mut first_words: Vec<&Token> = Vec::new();
     let mut depth = 0usize;
     let mut adding = false;
+    // Inside an `ALTER | MODIFY [COLUMN] c ...` action: further columns after commas.
+    let mut altering = false;
     let mut skip_next_grants = false;
     for (i, (token, text)) in pieces.iter().enumerate() {
         if !matches!(token, Token::Whitespace(_)) && first_words.len() < 2 {
@@ -151,6 +153,7 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
                 first_words.clear();
                 depth = 0;
                 adding = false;
+                altering = false;
             }
             Token::DollarQuotedString(s) => {
                 out.push('\'');
@@ -187,6 +190,17 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
             Token::Word(w) if alter_table && depth == 0 && w.value.eq_ignore_ascii_case("ADD") => {
                 adding = true;
             }
+            // `ALTER c NOT NULL`: SET is optional in Snowflake.
+            Token::Word(w)
+                if altering
+                    && depth == 0
+                    && w.value.eq_ignore_ascii_case("NOT")
+                    && next_word(i).is_some_and(|t| word(t, "NULL"))
+                    && !before(i, 1).is_some_and(|t| word(t, "SET") || word(t, "DROP")) =>
+            {
+                out.push_str("SET ");
+                changed = true;
+            }
             Token::Word(w)
                 if alter_table
                     && depth == 0
@@ -195,6 +209,33 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
                         .any(|k| w.value.eq_ignore_ascii_case(k)) =>
             {
                 adding = false;
+                // Not the statement's own ALTER, nor `SET DATA TYPE`, `DROP DEFAULT` inside one.
+                if ["ALTER", "MODIFY"]
+                    .iter()
+                    .any(|k| w.value.eq_ignore_ascii_case(k))
+                {
+                    altering = true;
+                }
+            }
+            Token::Comma if altering && depth == 0 => {
+                out.push_str(text);
+                match next_word(i) {
+                    Some(t) if word(t, "COLUMN") => {
+                        out.push_str(" ALTER");
+                        changed = true;
+                    }
+                    Some(t)
+                        if matches!(t, Token::Word(_))
+                            && !["ALTER", "MODIFY", "ADD", "DROP", "RENAME", "SET", "UNSET"]
+                                .iter()
+                                .any(|k| word(t, k)) =>
+                    {
+                        out.push_str(" ALTER COLUMN");
+                        changed = true;
+                    }
+                    _ => altering = false,
+                }
+                continue;
             }
             Token::Comma if adding && depth == 0 => {
                 out.push_str(text);
@@ -630,6 +671,20 @@ mod tests {
             .as_deref(),
             Some("select nth_value(a, 2)            over (), SG_NTHLST(f(a), 1)           ignore nulls over ()")
         );
+        assert_eq!(
+            lenient_rewrite("alter table t alter c1 not null, c2 drop default").as_deref(),
+            Some("alter table t alter c1 SET not null, ALTER COLUMN c2 drop default")
+        );
+        assert_eq!(
+            lenient_rewrite(
+                "ALTER TABLE t MODIFY c4 SET DATA TYPE VARCHAR(50), COLUMN c4 DROP NOT NULL"
+            )
+            .as_deref(),
+            Some(
+                "ALTER TABLE t MODIFY c4 SET DATA TYPE VARCHAR(50), ALTER COLUMN c4 DROP NOT NULL"
+            )
+        );
+        assert!(parse("alter table t alter c1 drop not null, c2 set default 1").is_ok());
         assert_eq!(lenient_rewrite("select 1, 2"), None);
         assert_eq!(
             ctas_column_names("create or replace table db.s.t (a, \"b c\") as select 1, 2;")

@@ -1977,6 +1977,19 @@ fn show(
                     out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                     out.schema = Some(crate::names::current_schema(ctx, "SHOW")?);
                 }
+                // `SHOW COLUMNS IN t`: a bare name is a table (or view) there.
+                (None, [..]) if objects == ShowObjects::Columns && !name.is_empty() => {
+                    let object = resolve_object(
+                        show_in.parent_name.as_ref().ok_or_else(|| {
+                            SnowflakeError::internal("SHOW COLUMNS IN without a name")
+                        })?,
+                        ctx,
+                        "SHOW",
+                    )?;
+                    out.database = Some(object.database);
+                    out.schema = Some(object.schema);
+                    out.table = Some(object.name);
+                }
                 (Some(ShowStatementInParentType::Schema) | None, [schema])
                     if objects != ShowObjects::Schemas =>
                 {
@@ -2036,7 +2049,20 @@ pub(crate) fn show_of(
         Some(n) => parts(n)?,
         None => vec![],
     };
-    match (scope.as_deref(), name_parts.as_slice()) {
+    let keys = matches!(
+        objects,
+        ShowObjects::PrimaryKeys
+            | ShowObjects::UniqueKeys
+            | ShowObjects::ImportedKeys
+            | ShowObjects::ExportedKeys
+    );
+    // A bare name is a table for the keys, a schema for the rest (as in SHOW TABLES).
+    let scope = match (scope.as_deref(), name_parts.len()) {
+        (Some(""), 1..=3) if keys => Some("TABLE"),
+        (Some(""), 1) => Some("SCHEMA"),
+        (other, _) => other,
+    };
+    match (scope, name_parts.as_slice()) {
         (None, _) => match objects {
             ShowObjects::Warehouses
             | ShowObjects::Parameters
