@@ -1953,7 +1953,11 @@ fn show(
             };
             match (&show_in.parent_type, name.as_slice()) {
                 (Some(ShowStatementInParentType::Account), _) => out.account = true,
-                (Some(ShowStatementInParentType::Table | ShowStatementInParentType::View), _) => {
+                // `SHOW COLUMNS IN t`: a bare name is a table (or view) there too.
+                (Some(ShowStatementInParentType::Table | ShowStatementInParentType::View), _)
+                | (None, [_, ..])
+                    if show_in.parent_type.is_some() || objects == ShowObjects::Columns =>
+                {
                     let object = resolve_object(
                         show_in.parent_name.as_ref().ok_or_else(|| {
                             SnowflakeError::unsupported("SHOW ... IN TABLE without a name")
@@ -1976,19 +1980,6 @@ fn show(
                 {
                     out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                     out.schema = Some(crate::names::current_schema(ctx, "SHOW")?);
-                }
-                // `SHOW COLUMNS IN t`: a bare name is a table (or view) there.
-                (None, [..]) if objects == ShowObjects::Columns && !name.is_empty() => {
-                    let object = resolve_object(
-                        show_in.parent_name.as_ref().ok_or_else(|| {
-                            SnowflakeError::internal("SHOW COLUMNS IN without a name")
-                        })?,
-                        ctx,
-                        "SHOW",
-                    )?;
-                    out.database = Some(object.database);
-                    out.schema = Some(object.schema);
-                    out.table = Some(object.name);
                 }
                 (Some(ShowStatementInParentType::Schema) | None, [schema])
                     if objects != ShowObjects::Schemas =>
