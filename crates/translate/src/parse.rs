@@ -189,6 +189,7 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
             Token::RParen => depth = depth.saturating_sub(1),
             Token::Word(w) if alter_table && depth == 0 && w.value.eq_ignore_ascii_case("ADD") => {
                 adding = true;
+                altering = false;
             }
             // `ALTER c NOT NULL`: SET is optional in Snowflake.
             Token::Word(w)
@@ -217,11 +218,13 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
                     altering = true;
                 }
             }
-            Token::Comma if altering && depth == 0 => {
+            // A comma inside an ADD or ALTER action: the next column gets the action's verb.
+            Token::Comma if (adding || altering) && depth == 0 => {
                 out.push_str(text);
+                let verb = if adding { "ADD" } else { "ALTER" };
                 match next_word(i) {
                     Some(t) if word(t, "COLUMN") => {
-                        out.push_str(" ALTER");
+                        out.push_str(&format!(" {verb}"));
                         changed = true;
                     }
                     Some(t)
@@ -230,25 +233,10 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
                                 .iter()
                                 .any(|k| word(t, k)) =>
                     {
-                        out.push_str(" ALTER COLUMN");
+                        out.push_str(&format!(" {verb} COLUMN"));
                         changed = true;
                     }
                     _ => altering = false,
-                }
-                continue;
-            }
-            Token::Comma if adding && depth == 0 => {
-                out.push_str(text);
-                match next_word(i) {
-                    Some(t) if word(t, "COLUMN") => {
-                        out.push_str(" ADD");
-                        changed = true;
-                    }
-                    Some(t) if matches!(t, Token::Word(_)) && !word(t, "ADD") => {
-                        out.push_str(" ADD COLUMN");
-                        changed = true;
-                    }
-                    _ => {}
                 }
                 continue;
             }
