@@ -751,6 +751,7 @@ impl Session {
             }
             // A name that is a VARCHAR column in one table and not in another is ambiguous.
             ctx.text_columns.retain(|name| !other.contains(name));
+            ctx.column_types = read;
         }
         // TRUNCATE also drops the table's load history (its files may be loaded again).
         let truncated = match &statement {

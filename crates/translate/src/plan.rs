@@ -57,6 +57,12 @@ pub enum Command {
         or_replace: bool,
         comment: Option<String>,
     },
+    /// `ALTER VIEW [IF EXISTS] v SET SECURE | UNSET SECURE`.
+    SetViewSecure {
+        view: ObjectRef,
+        secure: bool,
+        if_exists: bool,
+    },
     /// `ALTER VIEW [IF EXISTS] v RENAME TO w`.
     RenameView {
         view: ObjectRef,

@@ -209,7 +209,8 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
 }
 
 /// `ALTER VIEW | SCHEMA | DATABASE [IF EXISTS] <name> SET COMMENT = '...' | UNSET COMMENT`, as
-/// the `COMMENT ON` it means.
+/// the `COMMENT ON` it means; `ALTER VIEW [IF EXISTS] <name> SET | UNSET SECURE` as a marker:
+/// the name, SECURE or not, IF EXISTS.
 fn parse_alter_set_comment(
     p: &mut Parser<'_>,
     sql: &str,
@@ -217,6 +218,29 @@ fn parse_alter_set_comment(
 ) -> Option<Result<Statement>> {
     let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
     let object_name = p.parse_object_name(false).ok()?;
+    if object_type == CommentObject::View {
+        let secure = if p.parse_keywords(&[Keyword::SET, Keyword::SECURE]) {
+            Some(true)
+        } else if p.parse_keywords(&[Keyword::UNSET, Keyword::SECURE]) {
+            Some(false)
+        } else {
+            None
+        };
+        if let Some(secure) = secure {
+            let name = Expr::CompoundIdentifier(
+                object_name
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident().cloned())
+                    .collect(),
+            );
+            let flags = [secure, if_exists].map(|b| Expr::value(Value::Boolean(b)));
+            let [secure, if_exists] = flags;
+            return Some(
+                end(p, sql).map(|_| marker("ALTER VIEW SECURE", vec![name, secure, if_exists])),
+            );
+        }
+    }
     let comment = if p.parse_keywords(&[Keyword::SET, Keyword::COMMENT]) {
         let _ = p.consume_token(&Token::Eq);
         Some(p.parse_literal_string().ok()?)
@@ -287,7 +311,6 @@ fn parse_create_schema(p: &mut Parser<'_>, or_replace: bool, sql: &str) -> Resul
     })
 }
 
-/// Consume the next token if it is the (non-keyword) word `word`.
 /// `ALTER WAREHOUSE [IF EXISTS] [<name>] SUSPEND | RESUME [IF SUSPENDED] | ABORT ALL QUERIES |
 /// RENAME TO <name> | SET <property> = <value> [, ...] | UNSET <property> [, ...]`, as a marker:
 /// name (NULL for the current warehouse), IF EXISTS, the action word, then its arguments as
@@ -881,6 +904,18 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                         ctx,
                     )?;
                     Command::DescribeContainer { database, schema }
+                }
+                "ALTER VIEW SECURE" => {
+                    let [Expr::CompoundIdentifier(name), Expr::Value(secure), Expr::Value(if_exists)] =
+                        values.as_slice()
+                    else {
+                        return Err(SnowflakeError::internal("malformed ALTER VIEW SECURE"));
+                    };
+                    Command::SetViewSecure {
+                        view: resolve_object(&ObjectName::from(name.clone()), ctx, "ALTER VIEW")?,
+                        secure: secure.value == Value::Boolean(true),
+                        if_exists: if_exists.value == Value::Boolean(true),
+                    }
                 }
                 "ALTER TABLE COMMENT" => {
                     let [Expr::CompoundIdentifier(name), column, comment, Expr::Value(if_exists), more @ ..] =

@@ -92,6 +92,41 @@ pub fn run(
     }
 }
 
+/// `ALTER VIEW [IF EXISTS] v SET SECURE | UNSET SECURE`: recorded in the view's metadata, which
+/// SHOW VIEWS, INFORMATION_SCHEMA.VIEWS and GET_DDL read.
+pub fn set_view_secure(
+    session: &mut Session,
+    view: &ObjectRef,
+    secure: bool,
+    if_exists: bool,
+) -> Result<ResultSet> {
+    let done = || ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
+    let (db, schema) = session.storage_of(view);
+    let is_view = session
+        .conn()
+        .relations(&db, &schema)
+        .unwrap_or_default()
+        .into_iter()
+        .any(|(name, is_view, _)| is_view && name == view.name);
+    let meta = if is_view {
+        session.conn().view_meta(&db, &schema, &view.name)?
+    } else {
+        None
+    };
+    let Some(meta) = meta else {
+        if if_exists {
+            return done();
+        }
+        return Err(SnowflakeError::does_not_exist("View", &view.name));
+    };
+    session.conn().execute(&format!(
+        "COMMENT ON VIEW {} IS {}",
+        session.storage_path(view),
+        quote_literal(&ViewMeta { secure, ..meta }.to_comment())
+    ))?;
+    done()
+}
+
 /// `ALTER VIEW [IF EXISTS] v RENAME TO w` (within its schema: a view's definition names its
 /// tables relative to the schema it was created in).
 pub fn rename_view(

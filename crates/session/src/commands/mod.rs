@@ -69,6 +69,11 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             target,
             if_exists,
         } => comment::rename_view(session, &view, &target, if_exists),
+        Command::SetViewSecure {
+            view,
+            secure,
+            if_exists,
+        } => comment::set_view_secure(session, &view, secure, if_exists),
         Command::DropSchema {
             database,
             name,
