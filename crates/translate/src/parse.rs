@@ -12,7 +12,125 @@ use sqlparser::parser::{Parser, ParserError};
 /// `;`-separated statement is parsed on its own (`;` found by the tokenizer, so semicolons in
 /// strings and comments do not split).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    parse_with(sql, true)
+    let mut statements = parse_with(sql, true)?;
+    canonical_function_names(&mut statements);
+    Ok(statements)
+}
+
+/// sqlparser's reading of `sql`, with string constants unescaped as Snowflake does: sqlparser
+/// reads `\n`, `\t` and the like, but not `\xhh`, `\uhhhh` or octal `\ooo` (it keeps only the
+/// letter or digits). Text with such an escape is tokenized raw and its strings unescaped here.
+fn parse_sql(sql: &str) -> std::result::Result<Vec<Statement>, ParserError> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let bytes = sql.as_bytes();
+    let numeric_escape = bytes
+        .windows(2)
+        .any(|w| w[0] == b'\\' && matches!(w[1], b'x' | b'u' | b'0'..=b'7'));
+    if !numeric_escape {
+        return Parser::parse_sql(&SnowflakeDialect, sql);
+    }
+    let mut tokens = Tokenizer::new(&SnowflakeDialect, sql)
+        .with_unescape(false)
+        .tokenize_with_location()?;
+    for t in &mut tokens {
+        match &mut t.token {
+            Token::SingleQuotedString(s) | Token::NationalStringLiteral(s) => {
+                *s = unescape_string(s);
+            }
+            // Raw tokens keep a quoted identifier's doubled quotes.
+            Token::Word(w) if w.quote_style == Some('"') => w.value = w.value.replace("\"\"", "\""),
+            _ => {}
+        }
+    }
+    Parser::new(&SnowflakeDialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+}
+
+/// A single-quoted string constant's raw text as Snowflake reads it: `''` is a quote; `\b`,
+/// `\f`, `\n`, `\r`, `\t` the control characters; `\ooo` an octal, `\xhh` a hexadecimal and
+/// `\uhhhh` a Unicode code point; a backslash before any other character is that character.
+fn unescape_string(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    // Up to `max` digits of `radix` as a character (`None` without digits or for no character).
+    let code = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, radix: u32, max| {
+        let mut value = None::<u32>;
+        for _ in 0..max {
+            let Some(d) = chars.peek().and_then(|c| c.to_digit(radix)) else {
+                break;
+            };
+            chars.next();
+            value = Some(value.unwrap_or(0) * radix + d);
+        }
+        value.and_then(char::from_u32)
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push('\'');
+            }
+            '\\' => match chars.peek().copied() {
+                None => out.push('\\'),
+                Some('0'..='7') => out.extend(code(&mut chars, 8, 3)),
+                Some(kind @ ('x' | 'u')) => {
+                    chars.next();
+                    let (digits, letter) = if kind == 'x' { (2, 'x') } else { (4, 'u') };
+                    match code(&mut chars, 16, digits) {
+                        Some(c) => out.push(c),
+                        None => out.push(letter),
+                    }
+                }
+                Some(next) => {
+                    chars.next();
+                    out.push(match next {
+                        'b' => '\u{8}',
+                        'f' => '\u{c}',
+                        'n' => '\n',
+                        'r' => '\r',
+                        't' => '\t',
+                        other => other,
+                    });
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Snowflake's other names of functions as the names the rules know: `REGEXP_EXTRACT_ALL` is
+/// `REGEXP_SUBSTR_ALL`, `BIT_SHIFTLEFT` is `BITSHIFTLEFT`, `BIT_AND(a, b)` is `BITAND(a, b)`
+/// (with one argument BIT_AND stays the aggregate). The name keeps its place in the source
+/// text, so a result column keeps the name as written.
+fn canonical_function_names(statements: &mut Vec<Statement>) {
+    use sqlparser::ast::{Expr, FunctionArguments, ObjectNamePart};
+    let _ = sqlparser::ast::visit_expressions_mut(statements, |e| {
+        if let Expr::Function(f) = e {
+            let arguments = match &f.args {
+                FunctionArguments::List(list) => list.args.len(),
+                _ => 0,
+            };
+            let [ObjectNamePart::Identifier(name)] = f.name.0.as_mut_slice() else {
+                return std::ops::ControlFlow::<()>::Continue(());
+            };
+            let canonical = match name.value.to_ascii_uppercase().as_str() {
+                "REGEXP_EXTRACT_ALL" => "REGEXP_SUBSTR_ALL",
+                "BIT_SHIFTLEFT" => "BITSHIFTLEFT",
+                "BIT_SHIFTRIGHT" => "BITSHIFTRIGHT",
+                "BIT_NOT" => "BITNOT",
+                "BIT_AND" if arguments > 1 => "BITAND",
+                "BIT_OR" if arguments > 1 => "BITOR",
+                "BIT_XOR" if arguments > 1 => "BITXOR",
+                _ => return std::ops::ControlFlow::Continue(()),
+            };
+            if name.quote_style.is_none() {
+                name.value = canonical.to_string();
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    });
 }
 
 /// [`parse`]; with `rewrite`, text that does not parse is tried once more as
@@ -22,7 +140,7 @@ fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
     // those, like the statements it cannot read at all, go through `parse_special`.
     // Roles and users: sqlparser reads some forms, each its own way (see `crate::access`).
     let access = crate::access::may_be_access(sql);
-    let whole = match Parser::parse_sql(&SnowflakeDialect, sql) {
+    let whole = match parse_sql(sql) {
         Ok(statements)
             if !access
                 && !statements.iter().any(|s| {
@@ -58,9 +176,7 @@ fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
             out.push(special?);
             continue;
         }
-        out.extend(
-            Parser::parse_sql(&SnowflakeDialect, piece).map_err(|e| syntax_error(piece, &e))?,
-        );
+        out.extend(parse_sql(piece).map_err(|e| syntax_error(piece, &e))?);
     }
     Ok(out)
 }
@@ -68,7 +184,8 @@ fn parse_with(sql: &str, rewrite: bool) -> Result<Vec<Statement>> {
 /// Snowflake syntax sqlparser does not read, rewritten to the equivalent it does: a
 /// `$$dollar-quoted$$` string as a quoted one (`COMMENT ON ... IS $$...$$`, what dbt sends);
 /// `COPY GRANTS` dropped (grants are not modelled); `ALTER TABLE t ADD [COLUMN] a INT, b INT`
-/// with `ADD COLUMN` before each further column. `None` when nothing applies.
+/// with `ADD COLUMN` before each further column, and likewise `ALTER | MODIFY [(] c1 ..., c2
+/// ... [)]`. `None` when nothing applies.
 fn lenient_rewrite(sql: &str) -> Option<String> {
     use sqlparser::tokenizer::Token;
     let (tokens, offsets) = tokens_with_offsets(sql)?;
@@ -94,26 +211,35 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
     // `NTH_VALUE(...) FROM FIRST | FROM LAST`: FROM FIRST (the default) dropped, FROM LAST
     // as `SG_NTHLST(...)`, reversed by the aggregates rule. Same lengths, for column names.
     let mut replaced: std::collections::HashMap<usize, String> = Default::default();
-    for (k, &at) in significant.iter().enumerate() {
-        if !word(pieces[at].0, "NTH_VALUE")
-            || significant.get(k + 1).map(|&j| pieces[j].0) != Some(&Token::LParen)
-        {
-            continue;
-        }
+    // The significant position of the parenthesis closing the one at significant position `k`.
+    let closing = |k: usize| {
         let mut nesting = 0usize;
-        let mut close = None;
-        for (m, &j) in significant.iter().enumerate().skip(k + 1) {
+        for (m, &j) in significant.iter().enumerate().skip(k) {
             match pieces[j].0 {
                 Token::LParen => nesting += 1,
-                Token::RParen if nesting == 1 => {
-                    close = Some(m);
-                    break;
-                }
-                Token::RParen => nesting -= 1,
+                Token::RParen if nesting == 1 => return Some(m),
+                Token::RParen => nesting = nesting.saturating_sub(1),
                 _ => {}
             }
         }
-        let Some(m) = close else { continue };
+        None
+    };
+    let opens = |k: usize| significant.get(k + 1).map(|&j| pieces[j].0) == Some(&Token::LParen);
+    for (k, &at) in significant.iter().enumerate() {
+        // `ALTER TABLE t ALTER | MODIFY ( c1 ..., c2 ... )`: the parentheses blanked, leaving
+        // the comma-separated actions the ALTER arm below reads.
+        if (word(pieces[at].0, "ALTER") || word(pieces[at].0, "MODIFY")) && k > 0 && opens(k) {
+            if let Some(m) = closing(k + 1) {
+                for j in [significant[k + 1], significant[m]] {
+                    replaced.insert(j, " ".to_string());
+                }
+            }
+            continue;
+        }
+        if !word(pieces[at].0, "NTH_VALUE") || !opens(k) {
+            continue;
+        }
+        let Some(m) = closing(k + 1) else { continue };
         let (Some(&from), Some(&which)) = (significant.get(m + 1), significant.get(m + 2)) else {
             continue;
         };
@@ -673,6 +799,18 @@ mod tests {
             )
         );
         assert!(parse("alter table t alter c1 drop not null, c2 set default 1").is_ok());
+        assert_eq!(
+            super::unescape_string(r"\x41\u2744\101\0x\q\\''\xzz\n"),
+            "A\u{2744}A\0x".to_string() + "q\\'xzz\n"
+        );
+        assert_eq!(
+            lenient_rewrite("alter table t alter (c1 drop not null, c2 set data type varchar(9))")
+                .as_deref(),
+            Some(
+                "alter table t alter  c1 drop not null, ALTER COLUMN c2 set data type varchar(9) "
+            )
+        );
+        assert!(parse("ALTER TABLE t MODIFY (c1 DROP DEFAULT, COLUMN c2 SET NOT NULL)").is_ok());
         assert_eq!(lenient_rewrite("select 1, 2"), None);
         assert_eq!(
             ctas_column_names("create or replace table db.s.t (a, \"b c\") as select 1, 2;")

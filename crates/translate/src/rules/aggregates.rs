@@ -17,14 +17,19 @@ use super::calls::{
 pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
     rewrite_calls(statement, |f: &Function| {
         let name = name_of(f);
-        if let ("APPROX_COUNT_DISTINCT" | "HLL", Some(columns)) =
-            (name.as_str(), super::functions::wildcard_arg(f))
-        {
-            return Ok(Some(Expr::Function(ordered_call(
-                f,
-                "approx_count_distinct",
-                vec![row_without_nulls(columns?)],
-            ))));
+        match (name.as_str(), super::functions::wildcard_arg(f)) {
+            ("APPROX_COUNT_DISTINCT" | "HLL", Some(columns)) => {
+                return Ok(Some(Expr::Function(ordered_call(
+                    f,
+                    "approx_count_distinct",
+                    vec![row_without_nulls(columns?)],
+                ))));
+            }
+            ("HASH_AGG", Some(columns)) => {
+                let columns = super::functions::unpacked_columns(columns?);
+                return Ok(Some(hash_agg_to_sum(&name, f, vec![columns])?));
+            }
+            _ => {}
         }
         let Some(args) = plain_args(f) else {
             return Ok(None);
@@ -139,7 +144,7 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
     })
 }
 
-/// Snowflake `HASH_AGG([DISTINCT] a, ...)` → the sum, wrapping at 64 bits, of each row's hash
+/// Snowflake `HASH_AGG([DISTINCT] a, ... | *)` → the sum, wrapping at 64 bits, of each row's hash
 /// (rows with NULLs included), as a signed BIGINT; 0 without rows. Order does not matter,
 /// repeated rows do (unless DISTINCT).
 fn hash_agg_to_sum(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {

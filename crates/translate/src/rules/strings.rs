@@ -63,6 +63,11 @@ pub fn rewrite_string_functions(statement: &mut Statement) -> Result<()> {
             return Ok(None);
         }
         let name = name_of(f);
+        // HASH(*), HASH(t.*), HASH(* EXCLUDE ...): the hash of those columns.
+        if let ("HASH", Some(columns)) = (name.as_str(), super::functions::wildcard_arg(f)) {
+            let columns = super::functions::unpacked_columns(columns?);
+            return Ok(Some(hash_as_signed(&name, vec![columns])?));
+        }
         let Some(args) = plain_args(f) else {
             return Ok(None);
         };
