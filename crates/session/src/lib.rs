@@ -215,6 +215,7 @@ impl Session {
             semi_columns: vec![],
             number_columns: vec![],
             text_columns: vec![],
+            column_types: vec![],
             tz_columns: vec![],
             output_formats: OutputFormats::from_parameters(|name| {
                 self.params.text(name).unwrap_or_default()
@@ -711,6 +712,7 @@ impl Session {
         if snowglobe_translate::rules::semi_structured::wants_column_types(&statement)
             || snowglobe_translate::rules::numeric::wants_number_types(&statement)
             || snowglobe_translate::rules::comparisons::wants_text_columns(&statement)
+            || snowglobe_translate::rules::coercion::wants_column_types(&statement)
             || (snowglobe_translate::rules::timestamp_tz::wants_column_types(&statement)
                 && self.conn.may_hold_timestamp_tz())
         {
@@ -723,7 +725,7 @@ impl Session {
                 _ => self.named_relation_columns(&statement, &ctx),
             };
             let mut other = vec![];
-            for (table, name, t) in read {
+            for (table, name, t) in read.clone() {
                 if !matches!(t, SfType::Text { .. }) {
                     other.push(name.clone());
                 }
@@ -1523,6 +1525,7 @@ fn is_ddl(planned: &Plan) -> bool {
                 | C::CreateSchema { .. }
                 | C::DropSchema { .. }
                 | C::RenameView { .. }
+                | C::SetViewSecure { .. }
                 | C::CreateSequence(_)
                 | C::DropSequence { .. }
                 | C::AlterTable { .. }

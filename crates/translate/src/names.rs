@@ -43,6 +43,10 @@ pub struct Context {
     /// [`crate::rules::comparisons::wants_text_columns`] asked for them (a name that is also a
     /// column of another type is left out): compared with a number, one is read as a number.
     pub text_columns: Vec<String>,
+    /// The columns (table name, column name; exact case) and types of the tables the statement
+    /// reads, when [`crate::rules::coercion::wants_column_types`] or another rule asked for
+    /// them: a text column where a number is wanted converts (see [`crate::rules::coercion`]).
+    pub column_types: Vec<(String, String, snowglobe_catalog::SfType)>,
     /// TIMESTAMP_TZ columns (table name, column name; exact case) of the tables the statement
     /// reads, when the database may hold any: they are stored with their offsets and read as
     /// instants (see [`crate::rules::timestamp_tz`]).

@@ -1,31 +1,35 @@
-//! Comparisons of text with numbers. Snowflake compares a VARCHAR with a number as numbers: it
-//! converts the text (`code = 5` is true for `'05'`, `code > 10` orders numerically, and a
-//! value that is not a number fails with 100038). DuckDB compares them as text, or refuses.
-//! Where a VARCHAR column of a table read (`ctx.text_columns`) meets a number literal in a
-//! comparison, BETWEEN or IN list, the column is cast to NUMBER(38, 10).
+//! Comparisons of text with numbers, dates and times. Snowflake coerces a VARCHAR compared
+//! with a number to a number (`code = 5` is true for `'05'`, `code > 10` orders numerically,
+//! and a value that is not a number fails with 100038), and one compared with a DATE, TIME or
+//! TIMESTAMP value to that type (`day_text >= '2024-01-01'::DATE`, a value that is not a date
+//! failing with 100040). DuckDB compares them as text, or refuses. Where a VARCHAR column of a
+//! table read (`ctx.text_columns`) meets a number literal, or a typed date or time value (a
+//! cast, a typed literal, CURRENT_DATE, TO_DATE, ...), in a comparison, BETWEEN or IN list, the
+//! column is cast: to NUMBER(38, 10), or to the other side's type (a Snowflake cast, which the
+//! conversion rules then translate with Snowflake's formats).
 
 use std::ops::ControlFlow;
 
+use snowglobe_catalog::SfType;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, Ident, InTarget, Statement,
-    UnaryOperator, Value, VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, InTarget, Statement, TimezoneInfo, UnaryOperator, Value, VisitMut,
+    VisitorMut,
 };
 
-use super::calls::{any_expr, nested};
+use super::calls::{any_expr, name_of, nested, string_literal};
 use crate::names::Context;
 
-/// Cast VARCHAR columns compared with number literals to NUMBER (see the module docs).
+/// Cast VARCHAR columns compared with numbers, dates and times (see the module docs).
 pub fn text_compared_with_numbers(statement: &mut Statement, ctx: &Context) {
-    if ctx.text_columns.is_empty() {
-        return;
-    }
     let _ = statement.visit(&mut Coerce {
         text: &ctx.text_columns,
     });
 }
 
-/// Whether `statement` compares a plain column with a number literal (then the session looks
-/// up the VARCHAR columns of the tables it reads, for [`text_compared_with_numbers`]).
+/// Whether `statement` compares a plain column with a number literal or a date or time value
+/// (then the session looks up the VARCHAR columns of the tables it reads, for
+/// [`text_compared_with_numbers`]).
 pub fn wants_text_columns(statement: &Statement) -> bool {
     any_expr(statement, |e| compared_columns(e, &is_column).is_some())
 }
@@ -37,39 +41,44 @@ struct Coerce<'a> {
 impl VisitorMut for Coerce<'_> {
     type Break = ();
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let text = |e: &Expr| is_text_column(e, self.text);
-        if compared_columns(expr, &text).is_some() {
-            match expr {
-                Expr::BinaryOp { left, right, .. } => {
-                    for side in [left, right] {
-                        if text(side) {
-                            **side = as_number((**side).clone());
-                        }
-                    }
+        // A string constant compared with a date or time converts as Snowflake reads it too
+        // (`'01/07/2024' = '2024-01-07'::DATE`); with a number DuckDB reads it alike.
+        let text = |e: &Expr| is_text_column(e, self.text) || string_literal(e).is_some();
+        let Some((side, to)) = compared_columns(expr, &text) else {
+            return ControlFlow::Continue(());
+        };
+        if string_literal(side).is_some() && matches!(to, DataType::Decimal(_)) {
+            return ControlFlow::Continue(());
+        }
+        let coerce = |e: &mut Box<Expr>| {
+            **e = nested(Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new((**e).clone()),
+                data_type: to.clone(),
+                format: None,
+            });
+        };
+        match expr {
+            Expr::BinaryOp { left, right, .. } => {
+                if text(left) {
+                    coerce(left);
+                } else {
+                    coerce(right);
                 }
-                Expr::Between { expr: e, .. } | Expr::In { expr: e, .. } => {
-                    **e = as_number((**e).clone());
-                }
-                _ => {}
             }
+            Expr::Between { expr: e, .. } | Expr::In { expr: e, .. } => coerce(e),
+            _ => {}
         }
         ControlFlow::Continue(())
     }
 }
 
-/// Exact for any number of 28 integer and 10 decimal digits (a long id stored as text stays
-/// exact, as Snowflake's NUMBER comparison is).
-fn as_number(e: Expr) -> Expr {
-    nested(Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(e),
-        data_type: DataType::Decimal(ExactNumberInfo::PrecisionAndScale(38, 10)),
-        format: None,
-    })
-}
-
-/// The column side of a comparison of a column (as `column` tells) with number literals.
-fn compared_columns<'e>(expr: &'e Expr, column: &dyn Fn(&Expr) -> bool) -> Option<&'e Expr> {
+/// The column side of a comparison of a column (as `column` tells) with number literals or
+/// date and time values, and the type the column converts to.
+fn compared_columns<'e>(
+    expr: &'e Expr,
+    column: &dyn Fn(&Expr) -> bool,
+) -> Option<(&'e Expr, DataType)> {
     match expr {
         Expr::BinaryOp {
             left,
@@ -82,24 +91,97 @@ fn compared_columns<'e>(expr: &'e Expr, column: &dyn Fn(&Expr) -> bool) -> Optio
                 | BinaryOperator::GtEq,
             right,
         } => {
-            if column(left) && is_number_literal(right) {
-                Some(left)
-            } else if column(right) && is_number_literal(left) {
-                Some(right)
+            if column(left) {
+                Some((left, coerced_type(right)?))
+            } else if column(right) {
+                Some((right, coerced_type(left)?))
             } else {
                 None
             }
         }
         Expr::Between {
             expr: e, low, high, ..
-        } if column(e) && is_number_literal(low) && is_number_literal(high) => Some(e),
+        } if column(e) => {
+            let to = coerced_type(low)?;
+            (coerced_type(high)? == to).then_some((e, to))
+        }
         Expr::In {
             expr: e,
             target: InTarget::List(list),
             ..
-        } if column(e) && !list.is_empty() && list.iter().all(is_number_literal) => Some(e),
+        } if column(e) => {
+            let to = coerced_type(list.first()?)?;
+            list.iter()
+                .all(|item| coerced_type(item).as_ref() == Some(&to))
+                .then_some((e, to))
+        }
         _ => None,
     }
+}
+
+/// The type a VARCHAR compared with `e` converts to: NUMBER for a number literal (exact for
+/// any number of 28 integer and 10 decimal digits, so a long id stored as text stays exact, as
+/// Snowflake's NUMBER comparison is), the type of a date or time value.
+fn coerced_type(e: &Expr) -> Option<DataType> {
+    if is_number_literal(e) {
+        return Some(DataType::Decimal(ExactNumberInfo::PrecisionAndScale(
+            38, 10,
+        )));
+    }
+    let custom = |name: &str| {
+        DataType::Custom(
+            sqlparser::ast::ObjectName::from(vec![Ident::new(name)]),
+            vec![],
+        )
+    };
+    let to = match e {
+        Expr::Cast { data_type, .. } => data_type.clone(),
+        Expr::TypedString(t) => t.data_type.clone(),
+        Expr::Nested(inner) => return coerced_type(inner),
+        Expr::Function(f) => match name_of(f).as_str() {
+            "CURRENT_DATE" | "TO_DATE" | "DATE" | "DATE_FROM_PARTS" | "DATEFROMPARTS" => {
+                DataType::Date
+            }
+            "CURRENT_TIME" | "LOCALTIME" | "TO_TIME" | "TIME" => {
+                DataType::Time(None, TimezoneInfo::None)
+            }
+            "TO_TIMESTAMP" => DataType::Timestamp(None, TimezoneInfo::None),
+            "SYSDATE" | "TO_TIMESTAMP_NTZ" => custom("TIMESTAMP_NTZ"),
+            "CURRENT_TIMESTAMP" | "GETDATE" | "LOCALTIMESTAMP" | "SYSTIMESTAMP"
+            | "TO_TIMESTAMP_LTZ" => custom("TIMESTAMP_LTZ"),
+            "TO_TIMESTAMP_TZ" => custom("TIMESTAMP_TZ"),
+            "LAST_DAY" | "NEXT_DAY" | "PREVIOUS_DAY" => DataType::Date,
+            // The type of their date or time argument.
+            name @ ("DATEADD" | "TIMEADD" | "TIMESTAMPADD" | "DATE_TRUNC" | "TRUNC"
+            | "ADD_MONTHS") => {
+                let at = match name {
+                    "DATE_TRUNC" => 1,
+                    "TRUNC" | "ADD_MONTHS" => 0,
+                    _ => 2,
+                };
+                let FunctionArguments::List(list) = &f.args else {
+                    return None;
+                };
+                return match list.args.get(at) {
+                    Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(x))) => {
+                        coerced_type(x).filter(|t| !matches!(t, DataType::Decimal(_)))
+                    }
+                    _ => None,
+                };
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let temporal = matches!(
+        crate::types::sf_type(&to),
+        Ok(SfType::Date
+            | SfType::Time { .. }
+            | SfType::TimestampNtz { .. }
+            | SfType::TimestampLtz { .. }
+            | SfType::TimestampTz { .. })
+    );
+    temporal.then_some(to)
 }
 
 fn is_column(e: &Expr) -> bool {
@@ -159,8 +241,38 @@ mod tests {
         assert!(super::wants_text_columns(
             &crate::parse::parse("SELECT 1 FROM t WHERE x <= 3").unwrap()[0]
         ));
+        assert!(super::wants_text_columns(
+            &crate::parse::parse("SELECT 1 FROM t WHERE x <= CURRENT_DATE").unwrap()[0]
+        ));
         assert!(!super::wants_text_columns(
             &crate::parse::parse("SELECT 1 FROM t WHERE x = 'a'").unwrap()[0]
         ));
+    }
+
+    #[test]
+    fn text_columns_compare_with_dates_and_times_as_those_types() {
+        let mut c = ctx();
+        c.text_columns = vec!["DAY".into()];
+        let sql = translate_in(
+            "SELECT * FROM t WHERE day >= '2024-01-01'::DATE AND DATE '2024-02-01' > day \
+             AND day IN (TO_DATE('2024-01-05'), CURRENT_DATE) \
+             AND day BETWEEN '2024-01-01'::TIMESTAMP_NTZ AND '2024-03-01'::TIMESTAMP_NTZ \
+             AND day = 'x' AND other < '2024-01-01'::DATE \
+             AND day > DATEADD(day, -30, CURRENT_DATE)",
+            &c,
+        );
+        // Each comparison of DAY converts it (the conversion rules translate the casts).
+        assert!(!sql.contains("\"DAY\" >"), "{sql}");
+        assert!(!sql.contains("> \"DAY\""), "{sql}");
+        assert!(!sql.contains("\"DAY\" IN"), "{sql}");
+        assert!(!sql.contains("\"DAY\" BETWEEN"), "{sql}");
+        assert!(sql.contains("\"DAY\" = 'x'"), "{sql}");
+        assert!(sql.contains("\"OTHER\" <"), "{sql}");
+        let literal = translate_in("SELECT '01/07/2024' = '2024-01-07'::DATE, '05' = 5", &c);
+        assert!(literal.starts_with("SELECT (CAST("), "{literal}");
+        assert!(literal.contains("'05' = 5"), "{literal}");
+        // Mixed kinds in one IN list are left as they are.
+        let mixed = translate_in("SELECT day IN (1, CURRENT_DATE) FROM t", &c);
+        assert!(mixed.contains("\"DAY\" IN"), "{mixed}");
     }
 }

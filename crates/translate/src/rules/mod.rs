@@ -27,6 +27,7 @@ pub mod aggregates;
 pub mod arrays;
 pub(crate) mod calls;
 pub mod clauses;
+pub mod coercion;
 pub mod column_names;
 pub mod comparisons;
 pub mod conditional;
@@ -63,6 +64,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     semi_structured::constants_as_constructors(statement);
     semi_structured::rewrite_semi_structured(statement, &cx.session.semi_columns)?;
     comparisons::text_compared_with_numbers(statement, cx.session);
+    coercion::text_as_numbers(statement, cx.session);
     conversion::text_casts_print_values(statement);
     functions::rewrite_functions(statement, cx.session)?;
     timestamps::timestamps_in_session_zone(statement, cx.session)?;

@@ -513,9 +513,12 @@ fn is_wall_clock_literal(e: &Expr) -> bool {
 fn iso_or_no_text(e: &Expr) -> bool {
     match e {
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => s
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | ' ' | 'T')),
+            // Digits alone are no ISO form: Snowflake reads them as seconds since the epoch.
+            Value::SingleQuotedString(s) => {
+                s.contains(['-', ':'])
+                    && s.chars()
+                        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | ' ' | 'T'))
+            }
             _ => true,
         },
         _ => false,
