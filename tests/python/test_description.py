@@ -113,6 +113,15 @@ def test_semi_structured_casts_and_aggregates_describe_their_types(conn):
     assert (cols["N"][PRECISION], cols["N"][SCALE]) == (6, 3)
 
 
+def test_array_and_object_constants_describe_their_types(conn):
+    # `[...]` is an ARRAY constant and `{...}` an OBJECT constant (the data types page).
+    cols = description_of(conn, "select [1, 2] a, {'k': 1} o")
+    assert {name: col[TYPE] for name, col in cols.items()} == {
+        "A": TYPE_CODE["ARRAY"],
+        "O": TYPE_CODE["OBJECT"],
+    }
+
+
 def test_values_in_from_name_their_columns_column1_column2(conn):
     assert list(description_of(conn, "select * from values (1, 'a'), (2, 'b')")) == [
         "COLUMN1",

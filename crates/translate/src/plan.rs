@@ -750,7 +750,7 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
         .partition(|t| t.schema == INFORMATION_SCHEMA);
     let set_operation = set_operation(&statement);
     Ok(Plan::Sql(SqlPlan {
-        sql: statement.to_string(),
+        sql: asof_joins_as_duckdb(statement.to_string()),
         kind,
         tables,
         literal_columns,
@@ -1648,6 +1648,17 @@ fn operation(statement: &Statement) -> &'static str {
         Statement::CreateView(_) => "CREATE VIEW",
         _ => "operation",
     }
+}
+
+/// `ASOF JOIN r MATCH_CONDITION (<marker>) ON ...`, as the clauses rule leaves a Snowflake ASOF
+/// JOIN, in DuckDB's words: `ASOF LEFT JOIN r ON ...` (sqlparser prints no such join).
+pub(crate) fn asof_joins_as_duckdb(sql: String) -> String {
+    let marker = format!(" MATCH_CONDITION ({})", crate::rules::clauses::ASOF_MARKER);
+    if !sql.contains(&marker) {
+        return sql;
+    }
+    sql.replace(&marker, "")
+        .replace(" ASOF JOIN ", " ASOF LEFT JOIN ")
 }
 
 fn unsupported_statement(statement: &Statement) -> SnowflakeError {

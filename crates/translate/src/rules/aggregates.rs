@@ -56,6 +56,7 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
                 }
                 Some(array_agg_to_json("ARRAY_AGG", &g, args)?)
             }
+            "ARRAY_UNION_AGG" => Some(array_union_agg(n, f, args)?),
             // The independent (dependent) value when both are non-NULL.
             "REGR_VALX" | "REGR_VALY" => {
                 check_arity(n, &args, 2, 2)?;
@@ -142,6 +143,64 @@ pub fn rewrite_aggregates(statement: &mut Statement) -> Result<()> {
             _ => None,
         })
     })
+}
+
+/// Snowflake `ARRAY_UNION_AGG(a)`: the union of the arrays as multisets, each value as many
+/// times as the array holding it most often has it (`[1, 1, 2]` and `[1, 2, 3]` give
+/// `[1, 1, 2, 3]`). Each array's elements are numbered by occurrence (the second `1` is
+/// `(1, 2)`), and the distinct (value, occurrence) pairs of all rows give the values.
+fn array_union_agg(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
+    use super::semi_structured::{elements, ident, lambda};
+    check_arity(name, &args, 1, 1)?;
+    let x = args[0].clone();
+    let e = elements(x.clone());
+    let at = || func("list_extract", vec![e.clone(), ident("sg_i")]);
+    let earlier_equal = func(
+        "list_filter",
+        vec![
+            func("list_slice", vec![e.clone(), number(1), ident("sg_i")]),
+            lambda(&["sg_y"], binary(ident("sg_y"), BinaryOperator::Eq, at())),
+        ],
+    );
+    let numbered = func(
+        "list_transform",
+        vec![
+            func(
+                "range",
+                vec![
+                    number(1),
+                    binary(
+                        func("len", vec![e.clone()]),
+                        BinaryOperator::Plus,
+                        number(1),
+                    ),
+                ],
+            ),
+            lambda(
+                &["sg_i"],
+                func("row", vec![at(), func("len", vec![earlier_equal])]),
+            ),
+        ],
+    );
+    let mut rows = ordered_call(f, "list", vec![numbered]);
+    add_filter(&mut rows, Expr::IsNotNull(Box::new(x)));
+    let pairs = func(
+        "list_distinct",
+        vec![func("flatten", vec![Expr::Function(rows)])],
+    );
+    Ok(func(
+        "to_json",
+        vec![func(
+            "list_transform",
+            vec![
+                pairs,
+                lambda(
+                    &["sg_p"],
+                    func("struct_extract", vec![ident("sg_p"), number(1)]),
+                ),
+            ],
+        )],
+    ))
 }
 
 /// Snowflake `HASH_AGG([DISTINCT] a, ... | *)` → the sum, wrapping at 64 bits, of each row's hash

@@ -119,6 +119,16 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
             arity(1, 1)?;
             to_json(func("list_reverse", vec![items(0)]))
         }
+        // A NULL sort order or NULL placement gives NULL.
+        "ARRAY_SORT"
+            if args
+                .iter()
+                .skip(1)
+                .any(|e| matches!(e, Expr::Value(v) if v.value == Value::Null)) =>
+        {
+            arity(1, 3)?;
+            null()
+        }
         // Sorted by value (numbers by number, then text), JSON nulls first or last.
         "ARRAY_SORT" => {
             arity(1, 3)?;

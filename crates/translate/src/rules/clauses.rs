@@ -1,14 +1,14 @@
 //! Query clauses Snowflake spells differently from DuckDB: `MINUS` is `EXCEPT`, and
 //! `SELECT TOP n` is a `LIMIT n` on the query the SELECT is the body of. Clauses DuckDB has no
-//! counterpart for (CONNECT BY, MATCH_RECOGNIZE, ASOF JOIN ... MATCH_CONDITION) fail as
-//! unsupported rather than as DuckDB syntax errors.
+//! counterpart for (CONNECT BY, MATCH_RECOGNIZE) fail as unsupported rather than as DuckDB
+//! syntax errors. `ASOF JOIN ... MATCH_CONDITION` becomes DuckDB's ASOF LEFT JOIN.
 
 use std::ops::ControlFlow;
 
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
 use sqlparser::ast::{
-    Expr, JoinOperator, LimitClause, Query, Select, SetExpr, SetOperator, Statement, TableFactor,
-    TopQuantity, Value, VisitMut, VisitorMut,
+    Expr, JoinConstraint, JoinOperator, LimitClause, Query, Select, SetExpr, SetOperator,
+    Statement, TableFactor, TopQuantity, Value, VisitMut, VisitorMut,
 };
 
 use super::FirstError;
@@ -26,18 +26,17 @@ impl VisitorMut for Clauses {
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
         group_by_all_with_windows(select);
-        let asof = select
-            .from
-            .iter()
-            .flat_map(|t| &t.joins)
-            .any(|j| matches!(j.join_operator, JoinOperator::AsOf { .. }));
+        let mut asof_using = false;
+        for join in select.from.iter_mut().flat_map(|t| &mut t.joins) {
+            asof_using |= !asof_as_duckdb(&mut join.join_operator);
+        }
         // A TOP the query did not take: a set operation's branch, or TOP with LIMIT.
-        let unsupported = if select.top.is_some() {
+        let unsupported = if asof_using {
+            "ASOF JOIN ... USING"
+        } else if select.top.is_some() {
             "TOP in a set operation's branch or with LIMIT"
         } else if !select.connect_by.is_empty() {
             "CONNECT BY"
-        } else if asof {
-            "ASOF JOIN"
         } else {
             return ControlFlow::Continue(());
         };
@@ -126,6 +125,41 @@ impl VisitorMut for Clauses {
         minus_as_except(&mut query.body);
         ControlFlow::Continue(())
     }
+}
+
+/// The marker match condition of an ASOF JOIN whose condition [`asof_as_duckdb`] moved into
+/// ON: the plan prints `l ASOF JOIN r MATCH_CONDITION (<marker>) ON ...` as DuckDB's
+/// `l ASOF LEFT JOIN r ON ...` (see [`crate::plan::asof_joins_as_duckdb`]).
+pub const ASOF_MARKER: &str = "'sg_asof'";
+
+/// Snowflake `l ASOF JOIN r MATCH_CONDITION (l.t >= r.t) ON l.k = r.k`: for each left row the
+/// right row nearest in the match condition among those with equal keys, NULLs without one.
+/// That is DuckDB's `l ASOF LEFT JOIN r ON l.k = r.k AND l.t >= r.t`: the condition joins the
+/// ON keys, and a marker stands in its place. `false` for an ASOF JOIN with USING (its keys
+/// would need the tables' names), left as it is.
+fn asof_as_duckdb(operator: &mut JoinOperator) -> bool {
+    let JoinOperator::AsOf {
+        match_condition,
+        constraint,
+    } = operator
+    else {
+        return true;
+    };
+    if matches!(constraint, JoinConstraint::Using(_)) {
+        return false;
+    }
+    let marker = Expr::value(Value::SingleQuotedString("sg_asof".into()));
+    let condition = std::mem::replace(match_condition, marker);
+    let condition = super::calls::nested(condition);
+    *constraint = JoinConstraint::On(match std::mem::replace(constraint, JoinConstraint::None) {
+        JoinConstraint::On(keys) => super::calls::binary(
+            super::calls::nested(keys),
+            sqlparser::ast::BinaryOperator::And,
+            condition,
+        ),
+        _ => condition,
+    });
+    true
 }
 
 /// An aggregate query without GROUP BY answers one row, which its ORDER BY does not move.

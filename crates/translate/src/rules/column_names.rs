@@ -182,6 +182,9 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "TO_ARRAY" => Some(SfType::Array),
             _ => None,
         },
+        // The constants `[1, 2]` and `{'a': 1}`.
+        Expr::Array(_) => Some(SfType::Array),
+        Expr::Dictionary(_) => Some(SfType::Object),
         _ => None,
     }
 }
