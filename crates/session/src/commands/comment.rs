@@ -92,6 +92,17 @@ pub fn run(
     }
 }
 
+/// Whether `view` names a view (not a table, not nothing).
+fn is_view(session: &Session, view: &ObjectRef) -> bool {
+    let (db, schema) = session.storage_of(view);
+    session
+        .conn()
+        .relations(&db, &schema)
+        .unwrap_or_default()
+        .into_iter()
+        .any(|(name, is_view, _)| is_view && name == view.name)
+}
+
 /// `ALTER VIEW [IF EXISTS] v SET SECURE | UNSET SECURE`: recorded in the view's metadata, which
 /// SHOW VIEWS, INFORMATION_SCHEMA.VIEWS and GET_DDL read.
 pub fn set_view_secure(
@@ -102,13 +113,7 @@ pub fn set_view_secure(
 ) -> Result<ResultSet> {
     let done = || ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
     let (db, schema) = session.storage_of(view);
-    let is_view = session
-        .conn()
-        .relations(&db, &schema)
-        .unwrap_or_default()
-        .into_iter()
-        .any(|(name, is_view, _)| is_view && name == view.name);
-    let meta = if is_view {
+    let meta = if is_view(session, view) {
         session.conn().view_meta(&db, &schema, &view.name)?
     } else {
         None
@@ -135,14 +140,7 @@ pub fn rename_view(
     target: &ObjectRef,
     if_exists: bool,
 ) -> Result<ResultSet> {
-    let (db, schema) = session.storage_of(view);
-    let is_view = session
-        .conn()
-        .relations(&db, &schema)
-        .unwrap_or_default()
-        .into_iter()
-        .any(|(name, is_view, _)| is_view && name == view.name);
-    if !is_view {
+    if !is_view(session, view) {
         if if_exists {
             return ResultSet::status(StatementType::Ddl, "Statement executed successfully.");
         }

@@ -165,17 +165,7 @@ fn array_union_agg(name: &str, f: &Function, args: Vec<Expr>) -> Result<Expr> {
     let numbered = func(
         "list_transform",
         vec![
-            func(
-                "range",
-                vec![
-                    number(1),
-                    binary(
-                        func("len", vec![e.clone()]),
-                        BinaryOperator::Plus,
-                        number(1),
-                    ),
-                ],
-            ),
+            super::calls::positions(func("len", vec![e.clone()])),
             lambda(
                 &["sg_i"],
                 func("row", vec![at(), func("len", vec![earlier_equal])]),

@@ -202,13 +202,7 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
                 vec![func(
                     "list_transform",
                     vec![
-                        func(
-                            "range",
-                            vec![
-                                number(1),
-                                binary(longest.clone(), BinaryOperator::Plus, number(1)),
-                            ],
-                        ),
+                        super::calls::positions(longest.clone()),
                         lambda(&["sg_i"], func("json_object", fields)),
                     ],
                 )],
@@ -240,17 +234,7 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
             let positions = func(
                 "list_filter",
                 vec![
-                    func(
-                        "range",
-                        vec![
-                            number(1),
-                            binary(
-                                func("len", vec![keys.clone()]),
-                                BinaryOperator::Plus,
-                                number(1),
-                            ),
-                        ],
-                    ),
+                    super::calls::positions(func("len", vec![keys.clone()])),
                     lambda(&["sg_i"], Expr::IsNotNull(Box::new(at(keys.clone())))),
                 ],
             );

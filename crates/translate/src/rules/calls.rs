@@ -103,6 +103,14 @@ pub fn cast(e: Expr, type_name: &str) -> Expr {
     }
 }
 
+/// DuckDB's `range(1, n + 1)`: the positions 1 to `n` of a list or string.
+pub fn positions(n: Expr) -> Expr {
+    func(
+        "range",
+        vec![number(1), binary(n, BinaryOperator::Plus, number(1))],
+    )
+}
+
 /// `value`, or NULL when any of `inputs` is NULL.
 pub fn null_if_null(inputs: &[Expr], value: Expr) -> Expr {
     let any_null = inputs

@@ -950,17 +950,7 @@ fn initcap_by_characters(name: &str, args: Vec<Expr>) -> Result<Expr> {
         body: Box::new(body),
         syntax: LambdaSyntax::LambdaKeyword,
     });
-    let positions = func(
-        "range",
-        vec![
-            number(1),
-            binary(
-                func("length", vec![s.clone()]),
-                BinaryOperator::Plus,
-                number(1),
-            ),
-        ],
-    );
+    let positions = super::calls::positions(func("length", vec![s.clone()]));
     let mapped = func(
         "array_to_string",
         vec![func("list_transform", vec![positions, lambda]), string("")],
