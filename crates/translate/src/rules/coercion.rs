@@ -17,12 +17,12 @@ use std::ops::ControlFlow;
 
 use snowglobe_catalog::SfType;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Query, Select, Statement, TableFactor, UnaryOperator, Value, VisitMut,
-    VisitorMut,
+    BinaryOperator, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Query, Select, Statement, TableFactor, UnaryOperator, VisitMut, VisitorMut,
 };
 
-use super::calls::{any_expr, name_of, nested, string_literal};
+use super::calls::{any_expr, name_of, string_literal};
+use super::comparisons::{converted, is_column, is_number_literal};
 use crate::names::{ident_name, Context};
 
 /// The functions whose value arguments take a common type: a text column among numbers
@@ -100,8 +100,15 @@ pub fn wants_column_types(statement: &Statement) -> bool {
 
 /// Convert text columns where a number is wanted (see the module docs).
 pub fn text_as_numbers(statement: &mut Statement, ctx: &Context) {
+    // CTE names matter only where table columns are looked up.
     let mut ctes = Ctes::default();
-    let _ = sqlparser::ast::Visit::visit(&*statement, &mut ctes);
+    if ctx
+        .column_types
+        .iter()
+        .any(|(_, _, t)| matches!(t, SfType::Text { .. }))
+    {
+        let _ = sqlparser::ast::Visit::visit(&*statement, &mut ctes);
+    }
     let _ = statement.visit(&mut Coerce {
         columns: &ctx.column_types,
         ctes: ctes.0,
@@ -122,10 +129,6 @@ fn is_arithmetic(op: &BinaryOperator) -> bool {
 
 fn is_sign(op: &UnaryOperator) -> bool {
     matches!(op, UnaryOperator::Minus | UnaryOperator::Plus)
-}
-
-fn is_column(e: &Expr) -> bool {
-    matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
 }
 
 /// The names of the statement's CTEs: a table reference by one of them reads the CTE.
@@ -354,25 +357,6 @@ fn timestamp_ntz() -> DataType {
 
 fn number_18_5() -> DataType {
     DataType::Decimal(ExactNumberInfo::PrecisionAndScale(18, 5))
-}
-
-/// A Snowflake cast (the conversion rules translate it with Snowflake's errors).
-fn converted(e: Expr, to: DataType) -> Expr {
-    nested(Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(e),
-        data_type: to,
-        format: None,
-    })
-}
-
-fn is_number_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Value(v) => matches!(v.value, Value::Number(..)),
-        Expr::UnaryOp { op, expr } if is_sign(op) => is_number_literal(expr),
-        Expr::Nested(inner) => is_number_literal(inner),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -50,14 +50,7 @@ impl VisitorMut for Coerce<'_> {
         if string_literal(side).is_some() && matches!(to, DataType::Decimal(_)) {
             return ControlFlow::Continue(());
         }
-        let coerce = |e: &mut Box<Expr>| {
-            **e = nested(Expr::Cast {
-                kind: CastKind::Cast,
-                expr: Box::new((**e).clone()),
-                data_type: to.clone(),
-                format: None,
-            });
-        };
+        let coerce = |e: &mut Box<Expr>| **e = converted((**e).clone(), to.clone());
         match expr {
             Expr::BinaryOp { left, right, .. } => {
                 if text(left) {
@@ -184,7 +177,18 @@ fn coerced_type(e: &Expr) -> Option<DataType> {
     temporal.then_some(to)
 }
 
-fn is_column(e: &Expr) -> bool {
+/// A Snowflake cast of `e` to `to` (the conversion rules translate it with Snowflake's formats
+/// and errors).
+pub(super) fn converted(e: Expr, to: DataType) -> Expr {
+    nested(Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(e),
+        data_type: to,
+        format: None,
+    })
+}
+
+pub(super) fn is_column(e: &Expr) -> bool {
     matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
 }
 
@@ -205,7 +209,7 @@ fn exact_name(i: &Ident) -> String {
     }
 }
 
-fn is_number_literal(e: &Expr) -> bool {
+pub(super) fn is_number_literal(e: &Expr) -> bool {
     match e {
         Expr::Value(v) => matches!(v.value, Value::Number(..)),
         Expr::UnaryOp {
