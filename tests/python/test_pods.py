@@ -632,3 +632,27 @@ def test_missing_pods_answer_as_localstack_reports_them(srv):
     resp = srv.http("PUT", "/_localstack/pods/once?version=4", {})
     final = resp.ndjson()[-1]
     assert final["status"] == "error" and "maximum version available: 1" in final["message"], final
+
+
+def test_service_merge_dry_run_and_diff_name_the_objects(srv):
+    conn = srv.connect()
+    make_db(conn, "SEEDS", values=(1, 2))
+    srv.cli("pod", "save", "seeds").ok()
+    sql(conn, "create table SEEDS.PUBLIC.LOCAL (x int)")
+    sql(conn, "drop table SEEDS.PUBLIC.T")
+    before = fingerprint(conn)
+    out = srv.cli("pod", "load", "seeds", "--strategy", "service-merge", "--dry-run").ok().out
+    assert "Merged into databases SEEDS: objects added: SEEDS.PUBLIC.T, replaced: none" in out, out
+    diff = srv.http("GET", "/_localstack/pods/seeds/diff?merge=service-merge")
+    assert diff.status == 200, diff.body[:300]
+    assert [(c["operation_type"], c["resource_type"], c["name"]) for c in diff.json()["snowflake"]] == [
+        ("ADDITION", "object", "SEEDS.PUBLIC.T")
+    ]
+    assert fingerprint(conn) == before
+    srv.cli("pod", "load", "seeds", "--strategy", "service-merge").ok()
+    assert sql(conn, "select id from SEEDS.PUBLIC.T order by id") == [(1,), (2,)]
+    assert sql(conn, "select count(*) from SEEDS.PUBLIC.LOCAL") == [(0,)]
+    # MERGE_STRATEGY (LocalStack's variable) sets the CLI's default
+    sql(conn, "insert into SEEDS.PUBLIC.T values (3)")
+    out = srv.cli("pod", "load", "seeds", "--dry-run", env={"MERGE_STRATEGY": "service-merge"}).ok().out
+    assert "objects added: none, replaced: SEEDS.PUBLIC.T" in out, out

@@ -1242,3 +1242,85 @@ def test_warehouses_roles_and_users_travel_with_the_state(tmp_path):
         dst.cli("state", "reset").ok()
         assert [r[0] for r in sql(dconn, "show warehouses")] == ["COMPUTE_WH"]
         assert sql(dconn, "show roles like 'ANALYST'") == []
+
+
+def test_import_service_merge_replaces_objects_and_keeps_the_others(tmp_path):
+    # LocalStack's service-merge: per resource, the file wins on a name conflict.
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        sconn = src.connect()
+        make_db(sconn, "SHARED", values=(10, 20))
+        sql(sconn, "create table SHARED.PUBLIC.SEEDED (v varchar)")
+        sql(sconn, "insert into SHARED.PUBLIC.SEEDED values ('from the file')")
+        sql(sconn, "create view SHARED.PUBLIC.V as select count(*) n from SHARED.PUBLIC.T")
+        sql(sconn, "create schema SHARED.EXTRA")
+        sql(sconn, "create table SHARED.EXTRA.E (x int)")
+        sql(sconn, "create stage SHARED.PUBLIC.ST comment = 'from the file'")
+        path = tmp_path / "shared.zip"
+        src.cli("state", "export", str(path), "--databases", "SHARED").ok()
+
+        dconn = dst.connect()
+        make_db(dconn, "SHARED", values=(99,))  # T: replaced by the file's
+        sql(dconn, "create table SHARED.PUBLIC.MINE (k int)")  # kept
+        sql(dconn, "insert into SHARED.PUBLIC.MINE values (7)")
+        sql(dconn, "create table SHARED.PUBLIC.V (stale int)")  # a table the file's view replaces
+        sql(dconn, "create stage SHARED.PUBLIC.ST comment = 'mine'")
+        sql(dconn, "create stage SHARED.PUBLIC.MY_STAGE")  # kept
+        before = fingerprint(dconn)
+
+        out = dst.cli("state", "import", str(path), "--strategy", "service-merge").ok().out
+        assert "Merged into databases SHARED" in out, out
+        for name in ("SHARED.PUBLIC.SEEDED", "SHARED.EXTRA.E"):
+            assert name in out.split("objects added:")[1].split("replaced:")[0], out
+        for name in ("SHARED.PUBLIC.T", "SHARED.PUBLIC.V", "SHARED.PUBLIC.ST"):
+            assert name in out.split("objects added:")[1].split("replaced:")[1], out
+        assert before != fingerprint(dconn)
+        assert databases(dconn) == ["SHARED"]
+        assert sql(dconn, "select id from SHARED.PUBLIC.T order by id") == [(10,), (20,)]
+        assert sql(dconn, "select k from SHARED.PUBLIC.MINE") == [(7,)]
+        assert sql(dconn, "select v from SHARED.PUBLIC.SEEDED") == [("from the file",)]
+        assert sql(dconn, "select n from SHARED.PUBLIC.V") == [(2,)]
+        assert sql(dconn, "select count(*) from SHARED.EXTRA.E") == [(0,)]
+        tables = sorted(r[1] for r in sql(dconn, "show tables in schema SHARED.PUBLIC"))
+        assert tables == ["MINE", "SEEDED", "T"]
+        stages = {r[1]: r for r in sql(dconn, "show stages in database SHARED")}
+        assert set(stages) == {"MY_STAGE", "ST"}, stages
+        assert "from the file" in stages["ST"], stages["ST"]
+
+
+def test_service_merge_of_a_database_not_present_adds_it_and_failures_change_nothing(tmp_path):
+    with Server(tmp_path / "a") as src, Server(tmp_path / "b") as dst:
+        make_db(src.connect(), "NEWDB", values=(1,))
+        path = tmp_path / "new.zip"
+        src.cli("state", "export", str(path)).ok()
+        dconn = dst.connect()
+        make_db(dconn, "OTHER", values=(5,))
+        out = dst.cli("state", "import", str(path), "--strategy", "service-merge").ok().out
+        assert "added: NEWDB" in out and "Merged into" not in out, out
+        assert databases(dconn) == ["NEWDB", "OTHER"]
+
+        # A file the import refuses part way (a view that does not compile) leaves the merged
+        # database exactly as it was.
+        sql(src.connect(), "create table NEWDB.PUBLIC.T2 (a int)")
+        good = tmp_path / "good.zip"
+        src.cli("state", "export", str(good)).ok()
+        bad = tmp_path / "bad.zip"
+        _broken_view(good, bad)
+        sql(dconn, "create table NEWDB.PUBLIC.LOCAL_ONLY (z int)")
+        sql(dconn, "insert into NEWDB.PUBLIC.T values (42)")
+        before = fingerprint(dconn)
+        dst.cli("state", "import", str(bad), "--strategy", "service-merge").failed("syntax error")
+        assert fingerprint(dconn) == before
+        assert sql(dconn, "select id from NEWDB.PUBLIC.T order by id") == [(1,), (42,)]
+
+        # The file's sequence cannot replace one a table outside the file uses: a clear error,
+        # and nothing changes.
+        sql(src.connect(), "create sequence NEWDB.PUBLIC.SQ start 100")
+        with_sequence = tmp_path / "sequence.zip"
+        src.cli("state", "export", str(with_sequence)).ok()
+        sql(dconn, "create sequence NEWDB.PUBLIC.SQ")
+        sql(dconn, "create table NEWDB.PUBLIC.USES (id int default NEWDB.PUBLIC.SQ.nextval)")
+        before = fingerprint(dconn)
+        dst.cli("state", "import", str(with_sequence), "--strategy", "service-merge").failed(
+            "cannot replace sequence NEWDB.PUBLIC.SQ"
+        )
+        assert fingerprint(dconn) == before

@@ -405,9 +405,18 @@ pub async fn import(client: &Client, file: &Path, strategy: &str) -> Result<()> 
     Ok(())
 }
 
-/// The user stage files an import changes (when it changes any), and a warning for the views
+/// The databases an import merges into and their objects it adds or replaces (service-merge),
+/// the user stage files it changes (when it changes any), and a warning for the views
 /// it could not create because they read objects that do not exist.
 fn print_details(summary: &Value) {
+    if summary["merged"].as_array().is_some_and(|m| !m.is_empty()) {
+        println!(
+            "Merged into databases {}: objects added: {}, replaced: {}",
+            names(&summary["merged"]),
+            names(&summary["objects_added"]),
+            names(&summary["objects_replaced"]),
+        );
+    }
     let stage = &summary["user_stage"];
     if stage.is_object() {
         println!(

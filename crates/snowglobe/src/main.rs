@@ -66,13 +66,23 @@ enum StateCommand {
     /// Restore a state file; a bad file changes nothing.
     Import {
         file: PathBuf,
-        /// merge: replace the file's databases, keep the others; overwrite: replace everything.
-        #[arg(long, default_value = "merge", value_parser = ["merge", "overwrite"])]
+        /// merge (also account-region-merge): replace the file's databases, keep the others;
+        /// service-merge: add the file's objects to the databases, replacing those of the same
+        /// name; overwrite: replace everything.
+        #[arg(long, env = "MERGE_STRATEGY", default_value = "merge", value_parser = STRATEGIES)]
         strategy: String,
     },
     /// Drop every database.
     Reset,
 }
+
+/// The import and pod load strategies (LocalStack's names and Snowglobe's `merge`).
+const STRATEGIES: [&str; 4] = [
+    "merge",
+    "account-region-merge",
+    "service-merge",
+    "overwrite",
+];
 
 #[derive(Subcommand)]
 enum PodCommand {
@@ -89,7 +99,8 @@ enum PodCommand {
     /// Load NAME or NAME:VERSION (the latest version by default).
     Load {
         reference: String,
-        #[arg(long, default_value = "merge", value_parser = ["merge", "overwrite"])]
+        /// As for `state import`.
+        #[arg(long, env = "MERGE_STRATEGY", default_value = "merge", value_parser = STRATEGIES)]
         strategy: String,
         /// Show what would change, change nothing.
         #[arg(long)]

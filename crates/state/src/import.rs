@@ -17,12 +17,17 @@ use crate::bundle::{safe_join, BundleDir, Manifest};
 use crate::export::meta_of;
 use crate::{Progress, StateError};
 
-/// How an import treats databases that are not in the bundle.
+/// How an import treats what the running state holds and the bundle does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// Replace the bundle's databases, keep every other database.
+    /// Replace the bundle's databases, keep every other database (LocalStack's
+    /// `account-region-merge`, its default).
     #[default]
     Merge,
+    /// Merge object by object (LocalStack's `service-merge`): the bundle's schemas, tables,
+    /// views, sequences, stages, file formats and functions are added to the databases already
+    /// present, replacing the objects of the same name; every other object is kept.
+    ServiceMerge,
     /// Replace everything: databases not in the bundle are dropped.
     Overwrite,
 }
@@ -31,10 +36,11 @@ impl std::str::FromStr for Strategy {
     type Err = StateError;
     fn from_str(s: &str) -> Result<Strategy, StateError> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "merge" | "account-region-merge" | "service-merge" | "" => Ok(Strategy::Merge),
+            "merge" | "account-region-merge" | "" => Ok(Strategy::Merge),
+            "service-merge" => Ok(Strategy::ServiceMerge),
             "overwrite" => Ok(Strategy::Overwrite),
             other => Err(StateError::Invalid(format!(
-                "unknown strategy '{other}' (expected overwrite or merge)"
+                "unknown strategy '{other}' (expected overwrite, merge or service-merge)"
             ))),
         }
     }
@@ -49,6 +55,15 @@ pub struct ImportSummary {
     pub replaced: Vec<String>,
     /// Databases dropped (overwrite only).
     pub dropped: Vec<String>,
+    /// service-merge: databases present before, into which the bundle's objects are merged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<String>,
+    /// service-merge: the tables, views and stages (`DB.SCHEMA.NAME`) the import adds to the
+    /// merged databases, and those it replaces.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects_added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects_replaced: Vec<String>,
     pub tables: usize,
     pub rows: u64,
     /// Views not created because they read tables or views that do not exist (in the file or
@@ -145,25 +160,34 @@ pub fn apply(
     check_sql(manifest)?;
     let existing = conn.databases()?;
     let incoming = manifest.database_names();
+    let present: Vec<String> = incoming
+        .iter()
+        .filter(|d| existing.contains(d))
+        .cloned()
+        .collect();
+    let (replaced, merged) = match strategy {
+        Strategy::ServiceMerge => (vec![], present),
+        _ => (present, vec![]),
+    };
+    let (objects_added, objects_replaced) = merged_objects(engine, &conn, manifest, &merged)?;
     let summary = ImportSummary {
         added: incoming
             .iter()
             .filter(|d| !existing.contains(d))
             .cloned()
             .collect(),
-        replaced: incoming
-            .iter()
-            .filter(|d| existing.contains(d))
-            .cloned()
-            .collect(),
+        replaced,
         dropped: match strategy {
             Strategy::Overwrite => existing
                 .iter()
                 .filter(|d| !incoming.contains(d))
                 .cloned()
                 .collect(),
-            Strategy::Merge => vec![],
+            Strategy::Merge | Strategy::ServiceMerge => vec![],
         },
+        merged,
+        objects_added,
+        objects_replaced,
         tables: manifest.table_count(),
         rows: manifest.row_count(),
         views_left_out: vec![],
@@ -181,6 +205,7 @@ pub fn apply(
         .replaced
         .iter()
         .chain(&summary.dropped)
+        .chain(&summary.merged)
         .cloned()
         .collect();
     let backup = scratch_dir(engine, ".import-backup")?;
@@ -384,12 +409,12 @@ fn account_files(
             .iter()
             .find(|f| f.path == *name);
         match (incoming, strategy) {
-            (None, Strategy::Merge) => {}
+            (None, Strategy::Merge | Strategy::ServiceMerge) => {}
             (None, Strategy::Overwrite) => remove_account_file(&target)?,
             (Some(file), Strategy::Overwrite) => {
                 file.place(&bundle.path_of(&file.file)?, &target)?
             }
-            (Some(file), Strategy::Merge) => {
+            (Some(file), Strategy::Merge | Strategy::ServiceMerge) => {
                 let source = bundle.path_of(&file.file)?;
                 let read = |p: &std::path::Path| -> Result<serde_json::Value, StateError> {
                     let bytes = std::fs::read(p).map_err(|e| StateError::io(p, e))?;
@@ -489,7 +514,11 @@ fn build(
     let total = manifest.table_count() as u64;
     let mut done = 0;
     for db in &manifest.databases {
-        conn.create_database(&db.name)?;
+        if summary.merged.contains(&db.name) {
+            clear_merged_objects(engine, conn, db)?;
+        } else {
+            conn.create_database(&db.name)?;
+        }
         for schema in &db.schemas {
             let schema_path = format!(
                 "{}.{}",
@@ -507,7 +536,22 @@ fn build(
                 conn.execute(&format!(
                     "CREATE OR REPLACE SEQUENCE {path} START {} INCREMENT {} {bound}",
                     sequence.next, sequence.increment
-                ))?;
+                ))
+                .map_err(|e| {
+                    // Only a merge into a database present can meet a sequence in use.
+                    if summary.merged.contains(&db.name) && e.message.contains("depend") {
+                        StateError::Invalid(format!(
+                            "service-merge cannot replace sequence {}.{}.{}: a table the file \
+                             does not replace uses it (merge or overwrite replace the whole \
+                             database)",
+                            db.name,
+                            schema.name,
+                            snowglobe_catalog::names::demangle(&sequence.storage_name)
+                        ))
+                    } else {
+                        e.into()
+                    }
+                })?;
                 if let Some(comment) = &sequence.comment {
                     conn.execute(&format!(
                         "COMMENT ON SEQUENCE {path} IS {}",
@@ -638,6 +682,151 @@ fn build(
             .collect();
     }
     Ok(left_out)
+}
+
+/// The tables and views of a schema, by storage name, each with whether it is a view.
+fn schema_objects(
+    conn: &EngineSession,
+    db: &str,
+    schema: &str,
+) -> Result<Vec<(String, bool)>, StateError> {
+    let filter = format!(
+        "database_name = {} AND schema_name = {}",
+        quote_literal(&mangle(db)),
+        quote_literal(&mangle(schema))
+    );
+    let rows = conn.text_rows(&format!(
+        "SELECT table_name, 'T' FROM duckdb_tables() WHERE {filter} \
+         UNION ALL SELECT view_name, 'V' FROM duckdb_views() WHERE NOT internal AND {filter}"
+    ))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.as_slice() {
+            [Some(name), Some(kind)] => Some((name.clone(), kind == "V")),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The names of a bundle schema's tables and views.
+fn table_and_view_names(schema: &crate::bundle::Schema) -> impl Iterator<Item = &String> {
+    schema
+        .tables
+        .iter()
+        .map(|t| &t.name)
+        .chain(schema.views.iter().map(|v| &v.name))
+}
+
+/// The stage directories of a database's stage files that stand for one object each: a
+/// named stage (`<SCHEMA>/stages/<STAGE>`) or a table's stage (`<SCHEMA>/tables/<TABLE>`).
+fn stage_object_dirs(db: &crate::bundle::Database) -> Vec<String> {
+    let mut dirs: Vec<String> = db
+        .stage_files
+        .iter()
+        .filter_map(|f| {
+            let mut parts = f.path.splitn(4, '/');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(schema), Some(kind @ ("stages" | "tables")), Some(name), Some(_)) => {
+                    Some(format!("{schema}/{kind}/{name}"))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    for schema in &db.schemas {
+        for table in &schema.tables {
+            dirs.push(format!(
+                "{}/tables/{}",
+                snowglobe_engine::encode_file_name(&schema.name),
+                snowglobe_engine::encode_file_name(&table.name)
+            ));
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// service-merge: the objects of the bundle (`DB.SCHEMA.NAME`) the merged databases do not
+/// hold yet, and those they hold (which the bundle's replace).
+fn merged_objects(
+    engine: &Engine,
+    conn: &EngineSession,
+    manifest: &Manifest,
+    merged: &[String],
+) -> Result<(Vec<String>, Vec<String>), StateError> {
+    let (mut added, mut replaced) = (vec![], vec![]);
+    for db in manifest
+        .databases
+        .iter()
+        .filter(|d| merged.contains(&d.name))
+    {
+        for schema in &db.schemas {
+            let present = schema_objects(conn, &db.name, &schema.name)?;
+            for name in table_and_view_names(schema) {
+                let full = format!("{}.{}.{name}", db.name, schema.name);
+                if present.iter().any(|(stored, _)| *stored == mangle(name)) {
+                    replaced.push(full);
+                } else {
+                    added.push(full);
+                }
+            }
+        }
+        let stage_root = engine.database_stage_dir(&db.name);
+        for dir in stage_object_dirs(db) {
+            let mut parts = dir.split('/');
+            let (Some(schema), Some("stages"), Some(stage)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let full = format!(
+                "{}.{}.{}",
+                db.name,
+                snowglobe_engine::decode_file_name(schema),
+                snowglobe_engine::decode_file_name(stage)
+            );
+            if stage_root.join(&dir).exists() {
+                replaced.push(full);
+            } else {
+                added.push(full);
+            }
+        }
+    }
+    Ok((added, replaced))
+}
+
+/// service-merge: make room in a database already present for the bundle's objects: drop the
+/// tables and views bearing the names of the bundle's, and remove the stages (named stages,
+/// and the stages of the bundle's tables) whose files the bundle brings.
+fn clear_merged_objects(
+    engine: &Engine,
+    conn: &EngineSession,
+    db: &crate::bundle::Database,
+) -> Result<(), StateError> {
+    for schema in &db.schemas {
+        let present = schema_objects(conn, &db.name, &schema.name)?;
+        for name in table_and_view_names(schema) {
+            let stored = mangle(name);
+            if let Some((_, is_view)) = present.iter().find(|(s, _)| *s == stored) {
+                conn.execute(&format!(
+                    "DROP {} {}.{}.{}",
+                    if *is_view { "VIEW" } else { "TABLE" },
+                    quote(&mangle(&db.name)),
+                    quote(&mangle(&schema.name)),
+                    quote(&stored)
+                ))?;
+            }
+        }
+    }
+    let stage_root = engine.database_stage_dir(&db.name);
+    for dir in stage_object_dirs(db) {
+        let path = safe_join(&stage_root, &dir)?;
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(|e| StateError::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn create_view(

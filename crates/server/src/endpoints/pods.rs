@@ -517,8 +517,8 @@ pub async fn environment() -> Response {
 }
 
 /// `GET /_localstack/pods/{name}/diff[?version=N][&merge=]`: what loading the version would
-/// change, in LocalStack's shape (`{"snowflake": [{"operation_type": ...}]}`), per database and
-/// per user stage (`@~`) file.
+/// change, in LocalStack's shape (`{"snowflake": [{"operation_type": ...}]}`), per database,
+/// per object of a database merged into (service-merge) and per user stage (`@~`) file.
 pub async fn pod_diff(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -540,6 +540,8 @@ pub async fn pod_diff(
                 ("ADDITION", "database", &summary.added),
                 ("MODIFICATION", "database", &summary.replaced),
                 ("DELETION", "database", &summary.dropped),
+                ("ADDITION", "object", &summary.objects_added),
+                ("MODIFICATION", "object", &summary.objects_replaced),
                 ("ADDITION", "user_stage_file", &stage.added),
                 ("MODIFICATION", "user_stage_file", &stage.replaced),
                 ("DELETION", "user_stage_file", &stage.removed),
