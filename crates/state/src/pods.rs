@@ -7,6 +7,7 @@
 //! - `pods/<name>/<version, 8 digits>.json`: a version's record (its bundle manifest, message,
 //!   time). Written last, after every blob it names, so a version is visible only when complete.
 
+use std::collections::HashSet;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -662,6 +663,29 @@ impl Remote {
         })
     }
 
+    /// The blobs (by checksum) the versions of every pod refer to; `None` when a version record
+    /// is unreadable (what it refers to is unknown).
+    async fn referenced_blobs(&self) -> Result<Option<HashSet<String>>, StateError> {
+        let mut referenced = HashSet::new();
+        for pod in self.pod_names().await? {
+            for n in self.version_numbers(&pod).await? {
+                match self.version(&pod, n).await {
+                    Ok(record) => {
+                        referenced.extend(record.manifest.files.into_iter().map(|f| f.sha256))
+                    }
+                    // deleted meanwhile (another pod delete): it refers to nothing any more
+                    Err(StateError::NotFound(_)) => {}
+                    Err(StateError::Invalid(e)) => {
+                        tracing::warn!(pod = %pod, version = n, error = %e, "unreadable pod version record: no blob removed");
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(Some(referenced))
+    }
+
     /// Remove the blobs no version of any pod refers to, written more than `grace` ago (a save
     /// running now uploads its blobs before its version record: a blob it has just written is
     /// young; one it reuses is checked again once its record is written). Nothing is removed
@@ -679,33 +703,32 @@ impl Remote {
                 old.push((meta.location.clone(), meta.size));
             }
         }
-        let mut referenced = std::collections::HashSet::new();
-        for pod in self.pod_names().await? {
-            for n in self.version_numbers(&pod).await? {
-                match self.version(&pod, n).await {
-                    Ok(record) => {
-                        referenced.extend(record.manifest.files.into_iter().map(|f| f.sha256))
-                    }
-                    // deleted meanwhile (another pod delete): it refers to nothing any more
-                    Err(StateError::NotFound(_)) => {}
-                    Err(StateError::Invalid(e)) => {
-                        tracing::warn!(pod = %pod, version = n, error = %e, "unreadable pod version record: no blob removed");
-                        return Ok((0, 0));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+        let Some(referenced) = self.referenced_blobs().await? else {
+            return Ok((0, 0));
+        };
+        let unreferenced = |blobs: Vec<(ObjPath, u64)>, referenced: &HashSet<String>| {
+            blobs
+                .into_iter()
+                .filter(|(location, _)| {
+                    location
+                        .filename()
+                        .is_some_and(|sha| !referenced.contains(sha))
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut candidates = unreferenced(old, &referenced);
+        if !candidates.is_empty() {
+            // Read the records again just before removing: a save that reused one of these
+            // blobs and recorded its version while the records were read keeps it (what is
+            // left is the time between this reading and the removal, which the save's own
+            // check after its record covers unless both fall in the same instant).
+            let Some(referenced) = self.referenced_blobs().await? else {
+                return Ok((0, 0));
+            };
+            candidates = unreferenced(candidates, &referenced);
         }
-        let unreferenced: Vec<(ObjPath, u64)> = old
-            .into_iter()
-            .filter(|(location, _)| {
-                location
-                    .filename()
-                    .is_some_and(|sha| !referenced.contains(sha))
-            })
-            .collect();
         let (mut removed, mut freed) = (0, 0);
-        for (location, size) in unreferenced {
+        for (location, size) in candidates {
             match self.store.delete(&location).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {
                     removed += 1;
