@@ -475,28 +475,79 @@ fn to_varchar(name: &str, args: Vec<Expr>, zone: &str) -> Result<Expr> {
         check_offset_format(name, format)?;
         return Ok(func(PRINTED, vec![x, string(format)]));
     }
-    Ok(func(
-        "strftime",
-        vec![
-            func("sg_on_day", vec![func("sg_local", vec![x, string(zone)])]),
-            string(&strftime_format(name, format)?),
-        ],
-    ))
+    print_wall(
+        name,
+        func("sg_on_day", vec![func("sg_local", vec![x, string(zone)])]),
+        format,
+    )
 }
 
-/// A Snowflake date/time format (without TZH/TZM elements, see [`with_offsets`]) as
-/// strftime's, for printing local wall clocks; fractions print 3, 6 or 9 digits.
-fn strftime_format(name: &str, format: &str) -> Result<String> {
-    let upper = format.to_ascii_uppercase();
-    let mut rest = upper.as_str();
-    while let Some(at) = rest.find("FF") {
-        let digit = rest[at + 2..].chars().next();
-        if matches!(digit, Some(d) if d.is_ascii_digit() && !matches!(d, '3' | '6' | '9')) {
-            return Err(unsupported(format!(
-                "{name} with fraction element in format '{format}'"
-            )));
+/// A wall clock printed with a Snowflake date/time format without TZH/TZM elements (see
+/// [`with_offsets`]): strftime, except for a fraction element of other than 3, 6 or 9 digits
+/// (`FF0` to `FF9`), which prints that many leading digits of the fraction.
+fn print_wall(name: &str, wall: Expr, format: &str) -> Result<Expr> {
+    let strftime = |f: &str| -> Result<Expr> {
+        Ok(func(
+            "strftime",
+            vec![wall.clone(), string(&strftime_format(name, f)?)],
+        ))
+    };
+    let mut parts = vec![];
+    let mut rest = format;
+    while let Some((before, digits, after)) = odd_fraction(rest) {
+        if !before.is_empty() {
+            parts.push(strftime(before)?);
         }
-        rest = &rest[at + 2..];
+        if digits > 0 {
+            let nanos = concat(vec![
+                func("strftime", vec![wall.clone(), string("%f")]),
+                string("000"),
+            ]);
+            parts.push(func("substr", vec![nanos, number(1), number(digits)]));
+        }
+        rest = after;
+    }
+    if !rest.is_empty() || parts.is_empty() {
+        parts.push(strftime(rest)?);
+    }
+    Ok(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        concat(parts)
+    })
+}
+
+/// The first fraction element `FFn` of a format whose digit count strftime cannot print
+/// (other than 3, 6 and 9), outside quoted text: the format before it, n, the format after it.
+fn odd_fraction(format: &str) -> Option<(&str, i64, &str)> {
+    let bytes = format.as_bytes();
+    let mut quoted = false;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'F' | b'f' if !quoted => {
+                let is_f = |j: usize| bytes.get(j).is_some_and(|c| c.eq_ignore_ascii_case(&b'F'));
+                match bytes.get(i + 2) {
+                    Some(d @ b'0'..=b'9') if is_f(i + 1) && !matches!(d, b'3' | b'6' | b'9') => {
+                        return Some((&format[..i], i64::from(d - b'0'), &format[i + 3..]));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A Snowflake date/time format (without TZH/TZM elements, see [`with_offsets`], and without
+/// fractions strftime cannot print, see [`print_wall`]) as strftime's, for printing local wall
+/// clocks; fractions print 3, 6 or 9 digits.
+fn strftime_format(name: &str, format: &str) -> Result<String> {
+    if odd_fraction(format).is_some() {
+        return Err(unsupported(format!(
+            "{name} with fraction element in format '{format}'"
+        )));
     }
     strptime_format(format).map(|f| nanos_as_micros(&f))
 }
@@ -910,13 +961,10 @@ fn with_offsets(format: &str, wall: Expr, minutes: Expr) -> Expr {
     let parts = offset_pieces(format)
         .into_iter()
         .map(|piece| match piece {
-            Piece::Format(f) => func(
-                "strftime",
-                vec![
-                    wall.clone(),
-                    string(&strftime_format("TO_CHAR", &f).unwrap_or_default()),
-                ],
-            ),
+            // TO_CHAR checked it (`check_offset_format`); an output format parameter with an
+            // element Snowglobe cannot print prints through strftime as it is.
+            Piece::Format(f) => print_wall("TO_CHAR", wall.clone(), &f)
+                .unwrap_or_else(|_| func("strftime", vec![wall.clone(), string(&f)])),
             Piece::OffsetHours => offset_hours(minutes.clone()),
             Piece::OffsetMinutes => offset_minutes_text(minutes.clone()),
         })
