@@ -713,6 +713,7 @@ impl Session {
             || snowglobe_translate::rules::numeric::wants_number_types(&statement)
             || snowglobe_translate::rules::comparisons::wants_text_columns(&statement)
             || snowglobe_translate::rules::coercion::wants_column_types(&statement)
+            || snowglobe_translate::rules::recursive_ctes::wants_column_types(&statement)
             || (snowglobe_translate::rules::timestamp_tz::wants_column_types(&statement)
                 && self.conn.may_hold_timestamp_tz())
         {

@@ -39,6 +39,7 @@ pub mod identifiers;
 pub mod lengths;
 pub mod numbers;
 pub mod numeric;
+pub mod recursive_ctes;
 pub mod sampling;
 pub mod semi_structured;
 pub mod strings;
@@ -88,6 +89,7 @@ pub fn apply(statement: &mut Statement, cx: &RuleContext<'_>) -> Result<()> {
     timestamp_tz::read_instants(statement, cx.session);
     timestamp_tz::keep_offsets(statement, cx.session);
     conversion::print_values(statement, cx.session);
+    recursive_ctes::typed_anchor_nulls(statement, cx.session);
     identifiers::values_column_names(statement);
     identifiers::positional_references(statement);
     identifiers::normalize_identifiers(statement, cx.session, cx.operation)?;
