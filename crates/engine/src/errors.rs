@@ -51,8 +51,9 @@ pub fn from_message(message: &str) -> SnowflakeError {
     }
     match kind.as_str() {
         // CREATE TABLE t (a, b, c) AS SELECT with another number of columns (Snowglobe names
-        // the columns through an alias of the query, SG_CTAS_COLUMNS).
-        _ if first_line.contains("SG_CTAS_COLUMNS")
+        // the columns through an alias of the query: SG_CTAS_COLUMNS, or sg_ctas when the
+        // columns are typed).
+        _ if first_line.to_ascii_uppercase().contains("\"SG_CTAS")
             && first_line.contains("columns available but") =>
         {
             let numbers: Vec<&str> = first_line

@@ -308,6 +308,23 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
             let step = args.get(2).cloned().unwrap_or_else(|| number(1));
             to_json(func("range", vec![a(0), a(1), step]))
         }
+        // `count` copies of the element (none for 0 or less), NULL for a NULL count.
+        "ARRAY_REPEAT" => {
+            arity(2, 2)?;
+            // The count as it is (see ARRAY_GENERATE_RANGE): an integer.
+            let count = func("greatest", vec![a(1), number(0)]);
+            let copies = func(
+                "list_transform",
+                vec![
+                    func("range", vec![count]),
+                    lambda(&["sg_copy"], to_json(a(0))),
+                ],
+            );
+            case(
+                vec![(is_null(a(1)), null())],
+                Some(func("json_quote", vec![copies])),
+            )
+        }
         // An ARRAY stays as it is; any other value becomes a one-element array.
         "TO_ARRAY" => {
             arity(1, 1)?;

@@ -87,6 +87,15 @@ pub fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
     }
 }
 
+/// Whether `e` is the NULL literal (in parentheses or not).
+pub fn is_null_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => v.value == sqlparser::ast::Value::Null,
+        Expr::Nested(inner) => is_null_literal(inner),
+        _ => false,
+    }
+}
+
 pub fn is_null(e: Expr) -> Expr {
     Expr::IsNull(Box::new(e))
 }

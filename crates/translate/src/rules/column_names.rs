@@ -169,6 +169,7 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "ARRAY_REMOVE"
             | "ARRAY_REMOVE_AT"
             | "ARRAY_GENERATE_RANGE"
+            | "ARRAY_REPEAT"
             | "ARRAY_SORT"
             | "ARRAY_REVERSE"
             | "REGEXP_SUBSTR_ALL"

@@ -165,11 +165,15 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
                     window_frame: None,
                 },
             ));
-            Expr::Nested(Box::new(binary(
-                Expr::Function(row_number),
-                BinaryOperator::Minus,
-                number("1"),
-            )))
+            wrapped(
+                &name,
+                &args,
+                Expr::Nested(Box::new(binary(
+                    Expr::Function(row_number),
+                    BinaryOperator::Minus,
+                    number("1"),
+                ))),
+            )
         }
         ("UNIFORM", [lo, hi, gen]) => {
             let random = || draw(gen);
@@ -271,6 +275,34 @@ fn rewrite_function(f: &Function) -> Result<Option<Expr>> {
     }))
 }
 
+/// SEQ1 and SEQ2 are one- and two-byte numbers: the row number `n` (from 0) wraps around,
+/// unsigned (`SEQ1()`, `SEQ1(0)`: 0 to 255) or signed with `SEQ1(1)` (127 is followed by -128).
+/// SEQ4 and SEQ8 would wrap only after 2^32 rows.
+fn wrapped(name: &str, args: &[Expr], n: Expr) -> Expr {
+    let bits = match name {
+        "SEQ1" => 8,
+        "SEQ2" => 16,
+        _ => return n,
+    };
+    let modulus = 1i64 << bits;
+    let signed = matches!(
+        args.first().and_then(super::calls::integer_literal),
+        Some(1)
+    );
+    let shift = if signed { modulus / 2 } else { 0 };
+    let shifted = binary(n, BinaryOperator::Plus, number(&shift.to_string()));
+    let wrapped = binary(
+        super::calls::nested(shifted),
+        BinaryOperator::Modulo,
+        number(&modulus.to_string()),
+    );
+    super::calls::nested(binary(
+        super::calls::nested(wrapped),
+        BinaryOperator::Minus,
+        number(&shift.to_string()),
+    ))
+}
+
 /// In a SELECT from GENERATOR alone, SEQ1/2/4/8() number the generated rows: they are the
 /// range's own column (not a window function, so they may sit in a window's ORDER BY or in an
 /// aggregate, as in `row_number() OVER (ORDER BY seq4())`). Subqueries keep theirs.
@@ -309,7 +341,8 @@ fn sequence_as_range_column(select: &mut sqlparser::ast::Select) {
                     && f.over.is_none()
                     && matches!(name.as_str(), "SEQ1" | "SEQ2" | "SEQ4" | "SEQ8")
                 {
-                    *expr = self.column.clone();
+                    let args = plain_args(f).unwrap_or_default();
+                    *expr = wrapped(&name, &args, self.column.clone());
                 }
             }
             ControlFlow::Continue(())

@@ -148,11 +148,7 @@ fn item_name(item: &SelectItem) -> String {
 }
 
 fn is_null(e: Option<&Expr>) -> bool {
-    match e {
-        Some(Expr::Value(v)) => v.value == Value::Null,
-        Some(Expr::Nested(inner)) => is_null(Some(inner)),
-        _ => false,
-    }
+    e.is_some_and(super::calls::is_null_literal)
 }
 
 struct Resolver<'a> {

@@ -366,6 +366,7 @@ const SEMI_FUNCTIONS: &[&str] = &[
     "ARRAYS_ZIP",
     "ARRAYS_TO_OBJECT",
     "ARRAY_GENERATE_RANGE",
+    "ARRAY_REPEAT",
     "STRIP_NULL_VALUE",
     "AS_OBJECT",
     "AS_ARRAY",
@@ -380,16 +381,23 @@ const SEMI_FUNCTIONS: &[&str] = &[
 /// What names semi-structured columns: `flatten` when the statement has a FLATTEN (so `value`
 /// / `f.value` / `this` name its VARIANT columns), and the VARIANT/OBJECT/ARRAY columns of the
 /// tables read.
+/// Also the parameters of the lambdas being visited that stand for array elements (VARIANT
+/// values, see [`higher_order`]).
 #[derive(Clone, Copy)]
 struct SemiNames<'a> {
     flatten: bool,
     columns: &'a [String],
+    lambda_params: &'a [Vec<String>],
 }
 
 impl SemiNames<'_> {
     fn names(&self, i: &Ident) -> bool {
         (self.flatten && is_flatten_column(i))
             || (!self.columns.is_empty() && self.columns.contains(&exact_name(i)))
+            || self
+                .lambda_params
+                .iter()
+                .any(|params| params.contains(&exact_name(i)))
     }
 }
 
@@ -518,10 +526,9 @@ pub fn rewrite_semi_structured(statement: &mut Statement, columns: &[String]) ->
     let mut detect = DetectFlatten(false);
     let _ = Visit::visit(&*statement, &mut detect);
     let mut v = Paths {
-        names: SemiNames {
-            flatten: detect.0,
-            columns,
-        },
+        flatten: detect.0,
+        columns,
+        lambda_params: vec![],
         error: FirstError::default(),
     };
     let _ = statement.visit(&mut v);
@@ -541,13 +548,25 @@ impl Visitor for DetectFlatten {
 }
 
 struct Paths<'a> {
-    names: SemiNames<'a>,
+    flatten: bool,
+    columns: &'a [String],
+    /// Per higher-order call being visited (innermost last): its lambda's parameters that
+    /// stand for VARIANT values.
+    lambda_params: Vec<Vec<String>>,
     error: FirstError,
 }
 
 impl Paths<'_> {
+    fn names(&self) -> SemiNames<'_> {
+        SemiNames {
+            flatten: self.flatten,
+            columns: self.columns,
+            lambda_params: &self.lambda_params,
+        }
+    }
+
     fn rewrite(&self, expr: &mut Expr) -> Result<()> {
-        let semi = |e: &Expr| is_semi(e, self.names);
+        let semi = |e: &Expr| is_semi(e, self.names());
         match expr {
             Expr::JsonAccess { value, path } => {
                 let mut steps = Vec::new();
@@ -746,9 +765,10 @@ fn text_arguments(f: &mut Function, names: SemiNames<'_>) {
     }
 }
 
-/// SUM and AVG (as aggregates or windows) of VARIANT values add them as numbers.
+/// SUM and AVG (as aggregates or windows) of VARIANT values add them as numbers; ZEROIFNULL
+/// of a VARIANT is a number.
 fn number_arguments(f: &mut Function, names: SemiNames<'_>) {
-    if !matches!(name_of(f).as_str(), "SUM" | "AVG") {
+    if !matches!(name_of(f).as_str(), "SUM" | "AVG" | "ZEROIFNULL") {
         return;
     }
     if let FunctionArguments::List(list) = &mut f.args {
@@ -758,6 +778,140 @@ fn number_arguments(f: &mut Function, names: SemiNames<'_>) {
             }
         }
     }
+}
+
+/// Snowflake's higher-order functions, which take a lambda: `FILTER(array, x -> condition)`,
+/// `TRANSFORM(array, x -> value)`, `REDUCE(array, init, (acc, x) -> value)`.
+const HIGHER_ORDER: &[&str] = &["FILTER", "TRANSFORM", "REDUCE"];
+
+/// The lambda of a higher-order call, with the position of its array-element parameter.
+fn lambda_of(f: &Function) -> Option<(&LambdaFunction, usize)> {
+    let name = name_of(f);
+    let (at, element) = match name.as_str() {
+        "FILTER" | "TRANSFORM" => (1, 0),
+        "REDUCE" => (2, 1),
+        _ => return None,
+    };
+    if f.over.is_some() {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.get(at) {
+        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Lambda(l)))) => Some((l, element)),
+        _ => None,
+    }
+}
+
+fn lambda_params(l: &LambdaFunction) -> Vec<&LambdaFunctionParameter> {
+    match &l.params {
+        OneOrManyWithParens::One(p) => vec![p],
+        OneOrManyWithParens::Many(ps) => ps.iter().collect(),
+    }
+}
+
+/// The parameters of a higher-order call's lambda that are VARIANT values: an untyped element
+/// parameter, and REDUCE's accumulator when its initial value is semi-structured.
+fn variant_lambda_params(f: &Function, names: SemiNames<'_>) -> Option<Vec<String>> {
+    let (l, element) = lambda_of(f)?;
+    let params = lambda_params(l);
+    let init_is_semi = || {
+        plain_args(f)
+            .and_then(|args| args.get(1).map(|init| is_semi(init, names)))
+            .unwrap_or(false)
+    };
+    Some(
+        params
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                p.data_type.is_none() && (*i == element || (element == 1 && init_is_semi()))
+            })
+            .map(|(_, p)| exact_name(&p.name))
+            .collect(),
+    )
+}
+
+/// FILTER, TRANSFORM and REDUCE over DuckDB's `list_filter`, `list_transform` and `list_reduce`
+/// of the array's elements, a JSON null element read as NULL (Snowflake's SQL NULL element,
+/// which a JSON array cannot tell from a JSON null); an element parameter declared with a type
+/// (`x INT -> ...`) gets the element converted to it. FILTER and TRANSFORM give arrays back.
+fn higher_order(f: &Function) -> Result<Option<Expr>> {
+    let name = name_of(f);
+    let Some(args) = plain_args(f) else {
+        return Ok(None);
+    };
+    let Some((l, element)) = lambda_of(f) else {
+        return Err(SnowflakeError::compilation(
+            ErrorCode::InvalidArgumentTypes,
+            format!(
+                "Invalid argument types for function '{name}': the {} argument must be a lambda expression",
+                if name == "REDUCE" { "third" } else { "second" }
+            ),
+        ));
+    };
+    let arity = if name == "REDUCE" { 3 } else { 2 };
+    check_arity(&name, &args, arity, arity)?;
+    if super::calls::is_null_literal(&args[0]) {
+        return Ok(Some(json_null()));
+    }
+    let params = lambda_params(l);
+    let Some(element_param) = params.get(element) else {
+        return Err(SnowflakeError::compilation(
+            ErrorCode::InvalidArgumentTypes,
+            format!(
+                "Invalid argument types for function '{name}': its lambda expression takes {} parameters",
+                element + 1
+            ),
+        ));
+    };
+    let item = ident("sg_item");
+    let value = case(
+        vec![(eq(json_type(item.clone()), string("NULL")), null())],
+        Some(item),
+    );
+    let value = match &element_param.data_type {
+        None => value,
+        Some(t)
+            if matches!(
+                crate::types::sf_type(t),
+                Ok(SfType::Variant | SfType::Object | SfType::Array)
+            ) =>
+        {
+            value
+        }
+        Some(t) => cast_to(text_of(value), t.clone()),
+    };
+    let items = func(
+        "list_transform",
+        vec![elements(args[0].clone()), lambda(&["sg_item"], value)],
+    );
+    // DuckDB's lambdas take no parameter types.
+    let mut duck = l.clone();
+    match &mut duck.params {
+        OneOrManyWithParens::One(p) => p.data_type = None,
+        OneOrManyWithParens::Many(ps) => ps.iter_mut().for_each(|p| p.data_type = None),
+    }
+    duck.syntax = LambdaSyntax::LambdaKeyword;
+    let result = match name.as_str() {
+        "FILTER" => func(
+            "json_quote",
+            vec![func("list_filter", vec![items, Expr::Lambda(duck)])],
+        ),
+        "TRANSFORM" => {
+            duck.body = Box::new(to_json(*duck.body));
+            func(
+                "json_quote",
+                vec![func("list_transform", vec![items, Expr::Lambda(duck)])],
+            )
+        }
+        _ => func(
+            "list_reduce",
+            vec![items, Expr::Lambda(duck), args[1].clone()],
+        ),
+    };
+    Ok(Some(super::calls::null_if_null(&args[..1], result)))
 }
 
 fn bracket_step(key: &Expr) -> Step {
@@ -788,7 +942,7 @@ impl VisitorMut for Paths<'_> {
         {
             let mut keys = Vec::with_capacity(items.len());
             for item in items.drain(..) {
-                if is_semi(&item.expr, self.names) {
+                if is_semi(&item.expr, self.names()) {
                     keys.push(OrderByExpr {
                         expr: numeric_value(item.expr.clone()),
                         ..item.clone()
@@ -801,11 +955,30 @@ impl VisitorMut for Paths<'_> {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            if let Some(params) = variant_lambda_params(f, self.names()) {
+                self.lambda_params.push(params);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let result = match expr {
+            Expr::Function(f) if HIGHER_ORDER.contains(&name_of(f).as_str()) => {
+                if variant_lambda_params(f, self.names()).is_some() {
+                    self.lambda_params.pop();
+                }
+                higher_order(f).map(|new| {
+                    if let Some(new) = new {
+                        *expr = new;
+                    }
+                })
+            }
             Expr::Function(f) => {
-                text_arguments(f, self.names);
-                number_arguments(f, self.names);
+                text_arguments(f, self.names());
+                number_arguments(f, self.names());
                 rewrite_function(f).map(|new| {
                     if let Some(new) = new {
                         *expr = new;
