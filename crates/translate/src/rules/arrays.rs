@@ -308,23 +308,6 @@ pub(crate) fn rewrite(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
             let step = args.get(2).cloned().unwrap_or_else(|| number(1));
             to_json(func("range", vec![a(0), a(1), step]))
         }
-        // `count` copies of the element (none for 0 or less), NULL for a NULL count.
-        "ARRAY_REPEAT" => {
-            arity(2, 2)?;
-            // The count as it is (see ARRAY_GENERATE_RANGE): an integer.
-            let count = func("greatest", vec![a(1), number(0)]);
-            let copies = func(
-                "list_transform",
-                vec![
-                    func("range", vec![count]),
-                    lambda(&["sg_copy"], to_json(a(0))),
-                ],
-            );
-            case(
-                vec![(is_null(a(1)), null())],
-                Some(func("json_quote", vec![copies])),
-            )
-        }
         // An ARRAY stays as it is; any other value becomes a one-element array.
         "TO_ARRAY" => {
             arity(1, 1)?;
@@ -457,6 +440,27 @@ pub(crate) fn null_array_argument(name: &str, args: &[Expr]) -> bool {
     arrays
         .iter()
         .any(|i| matches!(args.get(*i), Some(Expr::Value(v)) if v.value == Value::Null))
+}
+
+/// ARRAY_REPEAT(element, count): `count` copies of the element (none for 0 or less), NULL for
+/// a NULL count. Rewritten after the casts take their storage types (see
+/// `numeric::rewrite_numeric_functions`): the count becomes the BIGINT DuckDB's `range`
+/// takes, whatever numeric (or numeric text or VARIANT) value it is, rounded.
+pub(crate) fn array_repeat(args: &[Expr]) -> Result<Expr> {
+    check_arity("ARRAY_REPEAT", args, 2, 2)?;
+    let rounded = func("round", vec![super::calls::cast(args[1].clone(), "DOUBLE")]);
+    let count = super::calls::cast(func("greatest", vec![rounded, number(0)]), "BIGINT");
+    let copies = func(
+        "list_transform",
+        vec![
+            func("range", vec![count]),
+            lambda(&["sg_copy"], to_json(args[0].clone())),
+        ],
+    );
+    Ok(case(
+        vec![(is_null(args[1].clone()), null())],
+        Some(func("json_quote", vec![copies])),
+    ))
 }
 
 #[cfg(test)]

@@ -170,6 +170,8 @@ fn semi_structured_type(e: &Expr) -> Option<SfType> {
             | "ARRAY_REMOVE_AT"
             | "ARRAY_GENERATE_RANGE"
             | "ARRAY_REPEAT"
+            | "FILTER"
+            | "TRANSFORM"
             | "ARRAY_SORT"
             | "ARRAY_REVERSE"
             | "REGEXP_SUBSTR_ALL"

@@ -35,6 +35,8 @@ pub fn rewrite_numeric_functions(statement: &mut Statement) -> Result<()> {
         };
         Ok(match name.as_str() {
             "DIV0" => Some(div0_to_case(&name, args, false)?),
+            // An array function, here because its count needs a DuckDB integer cast.
+            "ARRAY_REPEAT" => Some(super::arrays::array_repeat(&args)?),
             "DIV0NULL" => Some(div0_to_case(&name, args, true)?),
             "BITAND" | "BITOR" | "BITXOR" | "BITSHIFTLEFT" | "BITSHIFTRIGHT" | "BITNOT" => {
                 Some(bitwise(&name, args)?)

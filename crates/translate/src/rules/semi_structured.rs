@@ -857,15 +857,26 @@ fn higher_order(f: &Function) -> Result<Option<Expr>> {
         return Ok(Some(json_null()));
     }
     let params = lambda_params(l);
-    let Some(element_param) = params.get(element) else {
+    let (Some(element_param), true) = (params.get(element), params.len() == element + 1) else {
         return Err(SnowflakeError::compilation(
             ErrorCode::InvalidArgumentTypes,
             format!(
-                "Invalid argument types for function '{name}': its lambda expression takes {} parameters",
-                element + 1
+                "Invalid argument types for function '{name}': its lambda expression takes {} parameter{}",
+                element + 1,
+                if element == 0 { "" } else { "s" }
             ),
         ));
     };
+    // Lambdas may not hold window functions (the lambda expressions page); DuckDB fails on
+    // them with an internal error.
+    if super::calls::any_expr(
+        &*l.body,
+        |e| matches!(e, Expr::Function(f) if f.over.is_some()),
+    ) {
+        return Err(SnowflakeError::unsupported(format!(
+            "window function in the lambda expression of {name}"
+        )));
+    }
     let item = ident("sg_item");
     let value = case(
         vec![(eq(json_type(item.clone()), string("NULL")), null())],
