@@ -317,6 +317,8 @@ pub enum ShowObjects {
     Roles,
     /// User-defined stored procedures.
     Procedures,
+    /// The session's variables (`SET`).
+    Variables,
 }
 
 /// The columns a `CREATE TABLE .. AS SELECT` copies unchanged from the one table it reads.
@@ -2051,6 +2053,7 @@ pub(crate) fn show_of(
         "USERS" => ShowObjects::Users,
         "ROLES" => ShowObjects::Roles,
         "PROCEDURES" => ShowObjects::Procedures,
+        "VARIABLES" => ShowObjects::Variables,
         _ => ShowObjects::UserFunctions,
     };
     let mut out = Show::new(objects, terse, like, starts_with, limit);
@@ -2078,7 +2081,8 @@ pub(crate) fn show_of(
             | ShowObjects::UserFunctions
             | ShowObjects::Users
             | ShowObjects::Roles
-            | ShowObjects::Procedures => out.account = true,
+            | ShowObjects::Procedures
+            | ShowObjects::Variables => out.account = true,
             ShowObjects::Sequences | ShowObjects::Stages | ShowObjects::FileFormats => {
                 out.current_database_scope(ctx)
             }

@@ -477,6 +477,8 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "FILE FORMATS"
     } else if parse_word(p, "USERS") {
         "USERS"
+    } else if parse_word(p, "VARIABLES") {
+        "VARIABLES"
     } else if p.parse_keyword(Keyword::ROLES) {
         "ROLES"
     } else if parse_word(p, "GRANTS") {

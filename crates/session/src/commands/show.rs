@@ -73,7 +73,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         | ShowObjects::ImportedKeys
         | ShowObjects::ExportedKeys
         | ShowObjects::Stages
-        | ShowObjects::FileFormats => super::show_more::listing(session, &show, now, &role)?,
+        | ShowObjects::FileFormats
+        | ShowObjects::Variables => super::show_more::listing(session, &show, now, &role)?,
         ShowObjects::Users => super::access::users(session, &show, now),
         ShowObjects::Roles => super::access::roles(session, &show, now),
         ShowObjects::Databases => {

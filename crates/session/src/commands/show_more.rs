@@ -28,6 +28,7 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::ExportedKeys => foreign_keys(session, show, now, true),
         ShowObjects::Warehouses => Ok(warehouses(session, show, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
+        ShowObjects::Variables => Ok(variables(session, show, now)),
         ShowObjects::Stages | ShowObjects::FileFormats => {
             let stages = show.objects == ShowObjects::Stages;
             let mut rows = Vec::new();
@@ -594,6 +595,41 @@ fn parameters(session: &Session, show: &Show) -> Listing {
             ("level", TEXT),
             ("description", TEXT),
             ("type", TEXT),
+        ],
+        rows,
+    )
+}
+
+/// SHOW VARIABLES: the session's variables, by name, with their values as text and their types
+/// in the words of Snowflake's variable types. Snowglobe does not keep when a variable was
+/// set: `created_on` and `updated_on` are the time of the SHOW.
+fn variables(session: &Session, show: &Show, now: i64) -> Listing {
+    let rows = session
+        .variables
+        .iter()
+        .filter(|(name, _)| keep(show, name))
+        .map(|(name, literal)| {
+            let (value, kind) = super::variables::value_and_type(literal);
+            vec![
+                Cell::Int(i64::try_from(session.id).unwrap_or(i64::MAX)),
+                Cell::Timestamp(now),
+                Cell::Timestamp(now),
+                text(name),
+                value.map_or(Cell::Null, |v| text(&v)),
+                text(kind),
+                text(""),
+            ]
+        })
+        .collect();
+    (
+        vec![
+            ("session_id", SfType::INTEGER),
+            ("created_on", TIMESTAMP),
+            ("updated_on", TIMESTAMP),
+            ("name", TEXT),
+            ("value", TEXT),
+            ("type", TEXT),
+            ("comment", TEXT),
         ],
         rows,
     )

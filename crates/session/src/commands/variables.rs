@@ -53,6 +53,56 @@ pub fn unset(session: &mut Session, names: Vec<String>) -> Result<ResultSet> {
     ResultSet::status(StatementType::Scl, "Statement executed successfully.")
 }
 
+/// A variable's value as text and its type, as SHOW VARIABLES shows them, from the literal
+/// [`literal`] wrote (NULL has no value).
+pub(crate) fn value_and_type(literal: &str) -> (Option<String>, &'static str) {
+    let unquoted = |q: &str| -> String {
+        let inner = q
+            .strip_prefix('\'')
+            .and_then(|q| q.strip_suffix('\''))
+            .unwrap_or(q);
+        inner.replace("\\'", "'").replace("\\\\", "\\")
+    };
+    const CASTS: &[(&str, &str)] = &[
+        ("::FLOAT", "real"),
+        ("::DATE", "date"),
+        ("::TIME", "time"),
+        ("::TIMESTAMP_NTZ", "timestamp_ntz"),
+        ("::TIMESTAMP_LTZ", "timestamp_ltz"),
+        ("::TIMESTAMP_TZ", "timestamp_tz"),
+    ];
+    if literal == "NULL" {
+        return (None, "null");
+    }
+    if literal == "TRUE" || literal == "FALSE" {
+        return (Some(literal.to_ascii_lowercase()), "boolean");
+    }
+    for (suffix, kind) in CASTS {
+        if let Some(value) = literal.strip_suffix(suffix) {
+            return (Some(unquoted(value)), kind);
+        }
+    }
+    if literal.starts_with('\'') {
+        return (Some(unquoted(literal)), "text");
+    }
+    let call = |prefix: &str, suffix: &str| {
+        literal
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .map(unquoted)
+    };
+    if let Some(hex) = call("TO_BINARY(", ", 'HEX')") {
+        return (Some(hex), "binary");
+    }
+    if let Some(json) = call("PARSE_JSON(", ")") {
+        return (Some(json), "variant");
+    }
+    if literal.parse::<f64>().is_ok() {
+        return (Some(literal.to_string()), "fixed");
+    }
+    (Some(literal.to_string()), "variant")
+}
+
 pub(crate) fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
@@ -80,5 +130,31 @@ pub(crate) fn literal(sf_type: &SfType, text: &str) -> String {
         SfType::Variant | SfType::Object | SfType::Array => {
             format!("PARSE_JSON({})", quoted(text))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_variables_reads_values_back_from_their_literals() {
+        let cases = [
+            (SfType::INTEGER, "42", Some("42"), "fixed"),
+            (SfType::TEXT, "it's", Some("it's"), "text"),
+            (SfType::Boolean, "true", Some("true"), "boolean"),
+            (SfType::Float, "1.5", Some("1.5"), "real"),
+            (SfType::Date, "2024-01-02", Some("2024-01-02"), "date"),
+            (SfType::Variant, "{\"a\":1}", Some("{\"a\":1}"), "variant"),
+        ];
+        for (t, text, value, kind) in cases {
+            let written = literal(&t, text);
+            assert_eq!(
+                value_and_type(&written),
+                (value.map(str::to_string), kind),
+                "{written}"
+            );
+        }
+        assert_eq!(value_and_type("NULL"), (None, "null"));
     }
 }
