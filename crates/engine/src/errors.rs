@@ -158,7 +158,18 @@ pub fn from_message(message: &str) -> SnowflakeError {
 
 /// A failure Snowglobe's generated SQL raises itself (DuckDB `error(...)` calls written by the
 /// conversion rules), already in Snowflake's wording: only its code is picked here.
+/// What the default of a column fails with once its sequence is dropped, before the sequence's
+/// quoted DuckDB path (see the session's sequence commands).
+pub const SEQUENCE_GONE: &str = "SG_SEQUENCE_GONE";
+
 fn own_message(text: &str) -> Option<SnowflakeError> {
+    if let Some(path) = text.strip_prefix(SEQUENCE_GONE) {
+        let last = path.trim().rsplit("\".\"").next().unwrap_or(path);
+        let last = last.strip_prefix('"').unwrap_or(last);
+        let last = last.strip_suffix('"').unwrap_or(last).replace("\"\"", "\"");
+        let name = demangle(&last);
+        return Some(SnowflakeError::does_not_exist("Sequence", &name));
+    }
     if text.starts_with("Error parsing JSON: ") {
         return Some(SnowflakeError::new(ErrorCode::JsonParse, text));
     }
@@ -489,6 +500,15 @@ mod tests {
             "Invalid Input Error: Can't parse '13/13/2024' as date with format 'MM/DD/YYYY'",
         );
         assert_eq!(e.code, ErrorCode::CannotParse);
+    }
+
+    #[test]
+    fn defaults_of_dropped_sequences_fail_as_snowflake_does() {
+        let e = from_message(r#"Invalid Input Error: SG_SEQUENCE_GONE "D"."PUBLIC"."My ""Seq""""#);
+        assert_eq!(e.code, ErrorCode::DoesNotExist);
+        assert!(e
+            .message
+            .ends_with(r#"Sequence 'My "Seq"' does not exist or not authorized."#));
     }
 
     #[test]

@@ -1529,6 +1529,7 @@ fn is_ddl(planned: &Plan) -> bool {
                 | C::SetViewSecure { .. }
                 | C::CreateSequence(_)
                 | C::DropSequence { .. }
+                | C::AlterSequence { .. }
                 | C::AlterTable { .. }
                 | C::Comment { .. }
                 | C::CloneTable { .. }

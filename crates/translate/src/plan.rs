@@ -20,7 +20,9 @@ use crate::names::{
 };
 use crate::rules::identifiers::normalize;
 use crate::rules::{apply, RuleContext};
-use crate::statements::{AlterAction, ColumnChange, CommentTarget, KeyChange, SequenceDef};
+use crate::statements::{
+    AlterAction, ColumnChange, CommentTarget, KeyChange, SequenceChange, SequenceDef,
+};
 use crate::types::{duckdb_data_type, sf_type};
 
 /// The schema every database has, answered from the catalog.
@@ -109,6 +111,11 @@ pub enum Command {
     DropSequence {
         object: ObjectRef,
         if_exists: bool,
+    },
+    AlterSequence {
+        object: ObjectRef,
+        if_exists: bool,
+        change: SequenceChange,
     },
     AlterTable {
         table: ObjectRef,

@@ -34,6 +34,17 @@ pub struct SequenceDef {
     pub comment: Option<String>,
 }
 
+/// What `ALTER SEQUENCE` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SequenceChange {
+    RenameTo(ObjectRef),
+    /// The new step: the value already drawn next keeps the old one.
+    Increment(i64),
+    Comment(Option<String>),
+    /// `SET ORDER | NOORDER`: Snowglobe's sequences are always in order.
+    Nothing,
+}
+
 /// A new or changed column, translated: its Snowflake name, declared type and DuckDB column
 /// definition text.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +193,9 @@ pub fn parse_special(sql: &str) -> Option<Result<Statement>> {
     }
     if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
         return parse_alter_comment(&mut p, sql);
+    }
+    if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
+        return Some(parse_alter_sequence(&mut p, sql));
     }
     if p.parse_keywords(&[Keyword::ALTER, Keyword::WAREHOUSE]) {
         return Some(parse_alter_warehouse(&mut p, sql));
@@ -767,6 +781,73 @@ fn parse_create_sequence(p: &mut Parser<'_>, or_replace: bool, sql: &str) -> Res
     ))
 }
 
+/// `ALTER SEQUENCE [IF EXISTS] <name>` and one of `RENAME TO <name>`, `[SET] INCREMENT [BY] [=]
+/// n`, `SET [ORDER | NOORDER] [COMMENT = '...']`, `UNSET COMMENT`, as a marker: the name, what
+/// changes (`RENAME`, `INCREMENT`, `COMMENT` or `NOTHING`), its argument and IF EXISTS.
+fn parse_alter_sequence(p: &mut Parser<'_>, sql: &str) -> Result<Statement> {
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = p.parse_object_name(false).map_err(|_| syntax(sql))?;
+    let compound = |name: ObjectName| {
+        Expr::CompoundIdentifier(
+            name.0
+                .iter()
+                .filter_map(|p| p.as_ident().cloned())
+                .collect(),
+        )
+    };
+    let (change, argument) = if p.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
+        let target = p.parse_object_name(false).map_err(|_| syntax(sql))?;
+        ("RENAME", compound(target))
+    } else if p.parse_keywords(&[Keyword::UNSET, Keyword::COMMENT]) {
+        ("COMMENT", Expr::value(Value::Null))
+    } else {
+        let set = p.parse_keyword(Keyword::SET);
+        if p.parse_keyword(Keyword::INCREMENT) {
+            let _ = p.parse_keyword(Keyword::BY);
+            let _ = p.consume_token(&Token::Eq);
+            ("INCREMENT", p.parse_expr().map_err(|_| syntax(sql))?)
+        } else if set {
+            let mut change = ("NOTHING", Expr::value(Value::Null));
+            loop {
+                if p.parse_keyword(Keyword::ORDER) || p.parse_keyword(Keyword::NOORDER) {
+                    continue;
+                }
+                if p.parse_keyword(Keyword::COMMENT) {
+                    let _ = p.consume_token(&Token::Eq);
+                    let comment = p.parse_literal_string().map_err(|_| syntax(sql))?;
+                    change = ("COMMENT", Expr::value(Value::SingleQuotedString(comment)));
+                    continue;
+                }
+                break;
+            }
+            change
+        } else {
+            return Err(syntax(sql));
+        }
+    };
+    end(p, sql)?;
+    Ok(marker(
+        "ALTER SEQUENCE",
+        vec![
+            compound(name),
+            Expr::value(Value::SingleQuotedString(change.into())),
+            argument,
+            Expr::value(Value::Boolean(if_exists)),
+        ],
+    ))
+}
+
+/// A sequence's increment: a non-zero integer.
+fn sequence_step(expr: &Expr) -> Result<i64> {
+    match integer(expr)? {
+        0 => Err(SnowflakeError::compilation(
+            ErrorCode::SyntaxError,
+            "Sequence increment must not be zero.",
+        )),
+        n => Ok(n),
+    }
+}
+
 fn integer(expr: &Expr) -> Result<i64> {
     let bad = || {
         SnowflakeError::compilation(
@@ -834,19 +915,39 @@ pub fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> 
                     Command::CreateSequence(SequenceDef {
                         object: resolve_object(&name, ctx, "CREATE SEQUENCE")?,
                         start: integer(start)?,
-                        increment: match integer(increment)? {
-                            0 => {
-                                return Err(SnowflakeError::compilation(
-                                    ErrorCode::SyntaxError,
-                                    "Sequence increment must not be zero.",
-                                ))
-                            }
-                            n => n,
-                        },
+                        increment: sequence_step(increment)?,
                         or_replace: or_replace.value == Value::Boolean(true),
                         if_not_exists: if_not_exists.value == Value::Boolean(true),
                         comment: text_value(comment),
                     })
+                }
+                "ALTER SEQUENCE" => {
+                    let [Expr::CompoundIdentifier(name), change, argument, Expr::Value(if_exists)] =
+                        values.as_slice()
+                    else {
+                        return Err(SnowflakeError::internal("malformed ALTER SEQUENCE"));
+                    };
+                    let change = match (text_value(change).as_deref(), argument) {
+                        (Some("RENAME"), Expr::CompoundIdentifier(target)) => {
+                            SequenceChange::RenameTo(resolve_object(
+                                &ObjectName::from(target.clone()),
+                                ctx,
+                                "ALTER SEQUENCE",
+                            )?)
+                        }
+                        (Some("INCREMENT"), n) => SequenceChange::Increment(sequence_step(n)?),
+                        (Some("COMMENT"), comment) => SequenceChange::Comment(text_value(comment)),
+                        _ => SequenceChange::Nothing,
+                    };
+                    Command::AlterSequence {
+                        object: resolve_object(
+                            &ObjectName::from(name.clone()),
+                            ctx,
+                            "ALTER SEQUENCE",
+                        )?,
+                        if_exists: if_exists.value == Value::Boolean(true),
+                        change,
+                    }
                 }
                 "SHOW" => {
                     let [kind, Expr::Value(terse), like, scope, name, starts, limit] =

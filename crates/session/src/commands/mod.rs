@@ -102,6 +102,11 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
         Command::Describe { object } => describe::describe(session, object),
         Command::CreateSequence(def) => sequence::create(session, def),
         Command::DropSequence { object, if_exists } => sequence::drop(session, object, if_exists),
+        Command::AlterSequence {
+            object,
+            if_exists,
+            change,
+        } => sequence::alter(session, object, if_exists, change),
         Command::AlterTable {
             table,
             if_exists,
