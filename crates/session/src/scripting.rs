@@ -606,10 +606,34 @@ impl Interpreter<'_> {
             Some((rest, _)) => rest.as_str(),
             None => sql,
         };
+        // `EXECUTE IMMEDIATE <expression> USING (a, b)`: the statement is the expression's
+        // value, its `?` placeholders filled with the variables' values in order.
+        let mut filled = String::new();
+        let text = match immediate_using(text) {
+            Some((expr, names)) => {
+                let statement = self.evaluate(expr, Some("VARCHAR"))?;
+                let Some(statement) = unquoted(&statement) else {
+                    return Err(SnowflakeError::compilation(
+                        ErrorCode::SyntaxError,
+                        "EXECUTE IMMEDIATE needs a statement: its argument is NULL.",
+                    ));
+                };
+                let mut values = Vec::with_capacity(names.len());
+                for name in &names {
+                    values.push(self.evaluate(name, None)?);
+                }
+                filled = format!(
+                    "EXECUTE IMMEDIATE {}",
+                    quoted(&fill_placeholders(&statement, &values))
+                );
+                filled.as_str()
+            }
+            None => text,
+        };
         // `EXECUTE IMMEDIATE v` / `EXECUTE IMMEDIATE 'a' || v`: the statement is the
         // expression's value.
         let evaluated;
-        let text = match immediate_expression(text) {
+        let text = match immediate_expression(text).filter(|_| filled.is_empty()) {
             Some(expr) => {
                 evaluated = format!(
                     "EXECUTE IMMEDIATE {}",
@@ -687,6 +711,112 @@ fn immediate_expression(sql: &str) -> Option<&str> {
         .to_ascii_uppercase()
         .contains("USING");
     (!rest.is_empty() && !is_one_literal(rest) && !using).then_some(rest)
+}
+
+/// `EXECUTE IMMEDIATE <expression> USING (a, b, ...)`: the expression and the bind variables'
+/// names.
+fn immediate_using(sql: &str) -> Option<(&str, Vec<String>)> {
+    let mut words = sql.trim_start().splitn(3, char::is_whitespace);
+    let (execute, immediate) = (words.next()?, words.next()?);
+    if !execute.eq_ignore_ascii_case("EXECUTE") || !immediate.eq_ignore_ascii_case("IMMEDIATE") {
+        return None;
+    }
+    let rest = words.next()?.trim().trim_end_matches(';').trim_end();
+    // The last USING outside string constants, followed by a parenthesized list.
+    let mut quoted = false;
+    let mut at = None;
+    for (i, c) in rest.char_indices() {
+        if c == '\'' {
+            quoted = !quoted;
+        } else if !quoted
+            && rest[i..].len() >= 5
+            && rest.is_char_boundary(i + 5)
+            && rest[i..i + 5].eq_ignore_ascii_case("USING")
+            && rest[..i].ends_with(char::is_whitespace)
+        {
+            at = Some(i);
+        }
+    }
+    let at = at?;
+    let list = rest[at + 5..].trim();
+    let inner = list.strip_prefix('(')?.strip_suffix(')')?;
+    let names = inner
+        .split(',')
+        .map(|n| n.trim().trim_start_matches(':').to_string())
+        .collect::<Vec<_>>();
+    if names.iter().any(|n| n.is_empty()) {
+        return None;
+    }
+    Some((rest[..at].trim_end(), names))
+}
+
+/// `statement` with its `?` placeholders (outside string constants, quoted identifiers and
+/// comments) replaced by `values` in order (a placeholder left over stays, an unset bind).
+fn fill_placeholders(statement: &str, values: &[String]) -> String {
+    let mut out = String::with_capacity(statement.len());
+    let mut values = values.iter();
+    let mut chars = statement.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' && c == '\'' {
+                        out.extend(chars.next());
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '$' if chars.peek() == Some(&'$') => {
+                out.push_str("$$");
+                chars.next();
+                let mut previous = ' ';
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if previous == '$' && d == '$' {
+                        break;
+                    }
+                    previous = d;
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => match values.next() {
+                Some(v) => out.push_str(&parenthesized(v)),
+                None => out.push('?'),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text of a string literal as [`quoted`] writes it (`'...'`, backslashes escaping);
+/// `None` for anything else.
+fn unquoted(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '\'' => {
+                out.push('\'');
+                chars.next();
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// Whether `text` is a single string constant (`'...'` or `$$...$$`).

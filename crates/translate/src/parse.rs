@@ -225,7 +225,20 @@ fn lenient_rewrite(sql: &str) -> Option<String> {
         None
     };
     let opens = |k: usize| significant.get(k + 1).map(|&j| pieces[j].0) == Some(&Token::LParen);
+    let show = significant
+        .first()
+        .is_some_and(|&j| word(pieces[j].0, "SHOW"));
     for (k, &at) in significant.iter().enumerate() {
+        // `SHOW ... IN ACCOUNT LIMIT n`: sqlparser takes LIMIT for the name after ACCOUNT;
+        // one is given (the account's is never read).
+        if show
+            && word(pieces[at].0, "ACCOUNT")
+            && before(at, 1).is_some_and(|t| word(t, "IN"))
+            && next_word(at).is_some_and(|t| word(t, "LIMIT"))
+        {
+            replaced.insert(at, format!("{} SG_ACCOUNT", pieces[at].1));
+            continue;
+        }
         // `ALTER TABLE t ALTER | MODIFY ( c1 ..., c2 ... )`: the parentheses blanked, leaving
         // the comma-separated actions the ALTER arm below reads.
         if (word(pieces[at].0, "ALTER") || word(pieces[at].0, "MODIFY")) && k > 0 && opens(k) {
