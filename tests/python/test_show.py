@@ -238,3 +238,29 @@ def test_get_ddl_recreates_tables_views_and_schemas(conn):
         run(conn, "select get_ddl('view', 't')")
     with raises_snowflake(1003, "42000", "Invalid object type: 'PIPEX'"):
         run(conn, "select get_ddl('pipex', 't')")
+
+
+def test_show_of_objects_snowglobe_cannot_create_is_empty_in_the_documented_columns(conn):
+    # Tasks, streams, pipes, materialized views, ...: none can exist, so each SHOW answers no
+    # rows, in the columns Snowflake's page for the command lists.
+    setup_schema(conn, "SHOW_UNMODELLED")
+    names, rows = show(conn, "show tasks")
+    assert names[:6] == ["created_on", "name", "id", "database_name", "schema_name", "owner"]
+    assert len(names) == 25 and names[-1] == "execute_as_user" and rows == []
+    names, rows = show(conn, "show streams like 'S%' in schema")
+    assert names[6:10] == ["table_name", "source_type", "base_tables", "type"] and rows == []
+    # A view exists, but no materialized view.
+    names, rows = show(conn, "show materialized views in database")
+    assert names[:3] == ["created_on", "name", "reserved"] and rows == []
+    names, rows = show(conn, "show terse dynamic tables in account limit 5")
+    assert names == ["created_on", "name", "kind", "database_name", "schema_name"] and rows == []
+    names, rows = show(conn, "show storage integrations")
+    assert names == ["name", "type", "category", "enabled", "comment", "created_on"]
+    names, rows = show(conn, "show network policies")
+    assert names[3] == "entries_in_allowed_ip_list" and rows == []
+    for kind in ["pipes", "external tables", "iceberg tables", "event tables", "tags", "alerts",
+                 "masking policies", "row access policies", "streamlits", "shares"]:
+        names, rows = show(conn, f"show {kind}")
+        assert names[0] == "created_on" and "name" in names and rows == [], kind
+    with raises_snowflake(2043, "02000"):
+        run(conn, "show tasks in schema no_such_schema_here")

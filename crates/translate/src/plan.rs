@@ -326,7 +326,31 @@ pub enum ShowObjects {
     Procedures,
     /// The session's variables (`SET`).
     Variables,
+    /// Objects Snowglobe cannot create (tasks, streams, pipes, ...; the SHOW command's words,
+    /// `TASKS`): none exist, so the listing is empty, in Snowflake's columns.
+    Unmodelled(&'static str),
 }
+
+/// The SHOW commands of objects Snowglobe cannot create, and whether each lists the whole
+/// account (the others list schemas, as SHOW SEQUENCES does).
+pub const UNMODELLED_SHOWS: [(&str, bool); 16] = [
+    ("TASKS", false),
+    ("STREAMS", false),
+    ("PIPES", false),
+    ("MATERIALIZED VIEWS", false),
+    ("EXTERNAL TABLES", false),
+    ("DYNAMIC TABLES", false),
+    ("ICEBERG TABLES", false),
+    ("EVENT TABLES", false),
+    ("TAGS", false),
+    ("ALERTS", false),
+    ("MASKING POLICIES", false),
+    ("ROW ACCESS POLICIES", false),
+    ("STREAMLITS", false),
+    ("INTEGRATIONS", true),
+    ("NETWORK POLICIES", true),
+    ("SHARES", true),
+];
 
 /// The columns a `CREATE TABLE .. AS SELECT` copies unchanged from the one table it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1893,14 +1917,29 @@ fn command(statement: &Statement, ctx: &Context) -> Result<Option<Command>> {
         } => Command::Show(show(ShowObjects::Schemas, *terse, show_options, ctx)?),
         Statement::ShowTables {
             terse,
+            external,
             show_options,
             ..
-        } => Command::Show(show(ShowObjects::Tables, *terse, show_options, ctx)?),
+        } => {
+            let objects = if *external {
+                ShowObjects::Unmodelled("EXTERNAL TABLES")
+            } else {
+                ShowObjects::Tables
+            };
+            Command::Show(show(objects, *terse, show_options, ctx)?)
+        }
         Statement::ShowViews {
             terse,
+            materialized,
             show_options,
-            ..
-        } => Command::Show(show(ShowObjects::Views, *terse, show_options, ctx)?),
+        } => {
+            let objects = if *materialized {
+                ShowObjects::Unmodelled("MATERIALIZED VIEWS")
+            } else {
+                ShowObjects::Views
+            };
+            Command::Show(show(objects, *terse, show_options, ctx)?)
+        }
         Statement::ShowObjects(o) => {
             Command::Show(show(ShowObjects::Objects, o.terse, &o.show_options, ctx)?)
         }
@@ -2061,7 +2100,10 @@ pub(crate) fn show_of(
         "ROLES" => ShowObjects::Roles,
         "PROCEDURES" => ShowObjects::Procedures,
         "VARIABLES" => ShowObjects::Variables,
-        _ => ShowObjects::UserFunctions,
+        other => match UNMODELLED_SHOWS.iter().find(|(k, _)| *k == other) {
+            Some((kind, _)) => ShowObjects::Unmodelled(kind),
+            None => ShowObjects::UserFunctions,
+        },
     };
     let mut out = Show::new(objects, terse, like, starts_with, limit);
     let name_parts = match name {
@@ -2090,9 +2132,17 @@ pub(crate) fn show_of(
             | ShowObjects::Roles
             | ShowObjects::Procedures
             | ShowObjects::Variables => out.account = true,
-            ShowObjects::Sequences | ShowObjects::Stages | ShowObjects::FileFormats => {
-                out.current_database_scope(ctx)
+            ShowObjects::Unmodelled(kind)
+                if UNMODELLED_SHOWS
+                    .iter()
+                    .any(|(k, account)| *k == kind && *account) =>
+            {
+                out.account = true
             }
+            ShowObjects::Sequences
+            | ShowObjects::Stages
+            | ShowObjects::FileFormats
+            | ShowObjects::Unmodelled(_) => out.current_database_scope(ctx),
             _ => {
                 out.database = Some(crate::names::current_database(ctx, "SHOW")?);
                 out.schema = ctx.schema.clone();

@@ -497,6 +497,8 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "ROLES"
     } else if parse_word(p, "GRANTS") {
         return Some(parse_show_grants(p, sql));
+    } else if let Some(kind) = parse_unmodelled_kind(p) {
+        kind
     } else {
         return None;
     };
@@ -565,6 +567,42 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
             ],
         )
     }))
+}
+
+/// The words of a SHOW of objects Snowglobe cannot create (`crate::plan::UNMODELLED_SHOWS`);
+/// `SHOW [API | CATALOG | EXTERNAL ACCESS | NOTIFICATION | SECURITY | STORAGE] INTEGRATIONS`
+/// is SHOW INTEGRATIONS.
+fn parse_unmodelled_kind(p: &mut Parser<'_>) -> Option<&'static str> {
+    // The words next, consumed if they all match.
+    let mut take = |words: &[&str]| {
+        let all = words.iter().enumerate().all(|(i, w)| {
+            matches!(&p.peek_nth_token(i).token, Token::Word(x) if x.value.eq_ignore_ascii_case(w))
+        });
+        if all {
+            for _ in words {
+                p.next_token();
+            }
+        }
+        all
+    };
+    for (kind, _) in crate::plan::UNMODELLED_SHOWS {
+        if take(&kind.split(' ').collect::<Vec<_>>()) {
+            return Some(kind);
+        }
+    }
+    for prefix in [
+        &["API"][..],
+        &["CATALOG"],
+        &["EXTERNAL", "ACCESS"],
+        &["NOTIFICATION"],
+        &["SECURITY"],
+        &["STORAGE"],
+    ] {
+        if take(&[prefix, &["INTEGRATIONS"]].concat()) {
+            return Some("INTEGRATIONS");
+        }
+    }
+    None
 }
 
 /// `SHOW GRANTS [ON ACCOUNT | ON <object type> <name> | TO {ROLE | USER} <name> | OF ROLE

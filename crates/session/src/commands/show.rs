@@ -74,7 +74,8 @@ pub fn run(session: &mut Session, show: Show) -> Result<ResultSet> {
         | ShowObjects::ExportedKeys
         | ShowObjects::Stages
         | ShowObjects::FileFormats
-        | ShowObjects::Variables => super::show_more::listing(session, &show, now, &role)?,
+        | ShowObjects::Variables
+        | ShowObjects::Unmodelled(_) => super::show_more::listing(session, &show, now, &role)?,
         ShowObjects::Users => super::access::users(session, &show, now),
         ShowObjects::Roles => super::access::roles(session, &show, now),
         ShowObjects::Databases => {

@@ -29,6 +29,13 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         ShowObjects::Warehouses => Ok(warehouses(session, show, role)),
         ShowObjects::Parameters => Ok(parameters(session, show)),
         ShowObjects::Variables => Ok(variables(session, show, now)),
+        ShowObjects::Unmodelled(kind) => {
+            if !show.account {
+                // The named database or schema must exist (002043 otherwise).
+                schemas(session, show)?;
+            }
+            Ok((unmodelled_columns(kind), Vec::new()))
+        }
         ShowObjects::Stages | ShowObjects::FileFormats => {
             let stages = show.objects == ShowObjects::Stages;
             let mut rows = Vec::new();
@@ -44,6 +51,121 @@ pub fn listing(session: &Session, show: &Show, now: i64, role: &str) -> Result<L
         }
         _ => functions(session, show, now),
     }
+}
+
+/// The output columns of the SHOW commands of objects Snowglobe cannot create, as Snowflake's
+/// pages for them list them: `@` marks a timestamp, `#` a number, the rest is text.
+const UNMODELLED_COLUMNS: [(&str, &str); 16] = [
+    (
+        "TASKS",
+        "@created_on name id database_name schema_name owner comment warehouse schedule \
+        scheduling_mode target_completion_interval predecessors state definition condition \
+        allow_overlapping_execution error_integration success_integration @last_committed_on \
+        @last_suspended_on owner_role_type config last_suspended_reason task_relations \
+        execute_as_user",
+    ),
+    (
+        "STREAMS",
+        "@created_on name database_name schema_name owner comment table_name \
+        source_type base_tables type stale mode @stale_after invalid_reason owner_role_type",
+    ),
+    (
+        "PIPES",
+        "@created_on name database_name schema_name definition owner \
+        notification_channel comment integration pattern error_integration owner_role_type \
+        invalid_reason kind",
+    ),
+    (
+        "MATERIALIZED VIEWS",
+        "@created_on name reserved database_name schema_name cluster_by \
+        #rows #bytes source_database_name source_schema_name source_table_name @refreshed_on \
+        @compacted_on owner invalid invalid_reason behind_by comment text is_secure \
+        automatic_clustering owner_role_type",
+    ),
+    (
+        "EXTERNAL TABLES",
+        "@created_on name database_name schema_name invalid invalid_reason \
+        owner comment stage location file_format_name file_format_type cloud region \
+        notification_channel @last_refreshed_on table_format last_refresh_details \
+        owner_role_type",
+    ),
+    (
+        "DYNAMIC TABLES",
+        "@created_on name database_name schema_name cluster_by #rows #bytes \
+        owner target_lag scheduler refresh_mode refresh_mode_reason warehouse comment text \
+        automatic_clustering scheduling_state @last_suspended_on is_clone is_replica \
+        is_iceberg @data_timestamp owner_role_type immutable_where execute_as_user",
+    ),
+    (
+        "ICEBERG TABLES",
+        "@created_on name database_name schema_name owner \
+        external_volume_name catalog_name iceberg_table_type catalog_table_name \
+        catalog_namespace base_location can_write_metadata comment name_mapping \
+        owner_role_type catalog_sync_name auto_refresh_status partition_specs \
+        #current_partition_spec_id",
+    ),
+    (
+        "EVENT TABLES",
+        "@created_on name database_name schema_name owner comment owner_role_type",
+    ),
+    (
+        "TAGS",
+        "@created_on name database_name schema_name owner comment allowed_values \
+        owner_role_type",
+    ),
+    (
+        "ALERTS",
+        "@created_on name database_name schema_name owner comment warehouse schedule \
+        state condition action owner_role_type runbook config was_auto_suspended",
+    ),
+    (
+        "MASKING POLICIES",
+        "@created_on name database_name schema_name kind owner comment \
+        options owner_role_type",
+    ),
+    (
+        "ROW ACCESS POLICIES",
+        "@created_on name database_name schema_name kind owner comment \
+        options owner_role_type",
+    ),
+    (
+        "STREAMLITS",
+        "@created_on name database_name schema_name title comment owner \
+        query_warehouse url_id owner_role_type",
+    ),
+    (
+        "INTEGRATIONS",
+        "name type category enabled comment @created_on",
+    ),
+    (
+        "NETWORK POLICIES",
+        "@created_on name comment #entries_in_allowed_ip_list \
+        #entries_in_blocked_ip_list #entries_in_allowed_network_rules \
+        #entries_in_blocked_network_rules",
+    ),
+    (
+        "SHARES",
+        "@created_on kind owner_account name database_name to owner comment \
+        listing_global_name",
+    ),
+];
+
+fn unmodelled_columns(kind: &str) -> Vec<(&'static str, SfType)> {
+    let spec = UNMODELLED_COLUMNS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("@created_on name", |(_, spec)| spec);
+    spec.split_whitespace()
+        .map(|c| {
+            if let Some(name) = c.strip_prefix('@') {
+                (name, TIMESTAMP)
+            } else if let Some(name) = c.strip_prefix('#') {
+                (name, NUMBER)
+            } else {
+                (c, TEXT)
+            }
+        })
+        .collect()
 }
 
 /// A relation a SHOW lists: database, schema, name, is a view, estimated rows.
