@@ -1530,6 +1530,7 @@ fn is_ddl(planned: &Plan) -> bool {
                 | C::CreateSequence(_)
                 | C::DropSequence { .. }
                 | C::AlterSequence { .. }
+                | C::CreateOrAlterTable { .. }
                 | C::AlterTable { .. }
                 | C::Comment { .. }
                 | C::CloneTable { .. }

@@ -51,6 +51,7 @@ pub use plan::{
 /// sqlparser's AST, for callers that hold parsed statements.
 pub use sqlparser::ast as sql_ast;
 pub use statements::{
-    AlterAction, ColumnChange, CommentTarget, KeyChange, SequenceChange, SequenceDef,
+    AlterAction, ColumnChange, CommentTarget, DeclaredColumn, KeyChange, SequenceChange,
+    SequenceDef,
 };
 pub const SNOWFLAKE_VERSION: &str = "8.40.0";

@@ -604,6 +604,33 @@ fn syntax_error(sql: &str, error: &ParserError) -> SnowflakeError {
     SnowflakeError::syntax(line, column.saturating_sub(1), &unexpected)
 }
 
+/// `CREATE OR ALTER [TRANSIENT] TABLE ...` as the plain `CREATE ... TABLE ...` it is when the
+/// table does not exist (the two words blanked); `None` for any other text.
+pub(crate) fn without_or_alter(sql: &str) -> Option<String> {
+    let (tokens, offsets) = tokens_with_offsets(sql)?;
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, sqlparser::tokenizer::Token::Whitespace(_)))
+        .collect();
+    let word = |k: usize, w: &str| {
+        significant.get(k).is_some_and(|&i| {
+            matches!(&tokens[i].token, sqlparser::tokenizer::Token::Word(x) if x.value.eq_ignore_ascii_case(w))
+        })
+    };
+    if !(word(0, "CREATE") && word(1, "OR") && word(2, "ALTER")) {
+        return None;
+    }
+    if !(word(3, "TABLE") || (word(3, "TRANSIENT") && word(4, "TABLE"))) {
+        return None;
+    }
+    let (from, to) = (offsets[significant[1]], offsets[significant[3]]);
+    Some(format!(
+        "{}{}{}",
+        &sql[..from],
+        " ".repeat(to - from),
+        &sql[to..]
+    ))
+}
+
 /// Statements Snowflake has and Snowglobe does not (objects DuckDB has no counterpart for):
 /// `CREATE DYNAMIC TABLE`, `CREATE STREAM`, `UNDROP TABLE` and the like, named so the error
 /// says what is unsupported rather than where the parser stopped.

@@ -117,6 +117,14 @@ pub enum Command {
         if_exists: bool,
         change: SequenceChange,
     },
+    /// `CREATE OR ALTER TABLE`: created by `create_sql` (plain CREATE TABLE) when missing,
+    /// else altered to the declared columns (added, dropped, changed) and comment.
+    CreateOrAlterTable {
+        table: ObjectRef,
+        columns: Vec<crate::statements::DeclaredColumn>,
+        comment: Option<String>,
+        create_sql: String,
+    },
     AlterTable {
         table: ObjectRef,
         if_exists: bool,
@@ -534,6 +542,11 @@ pub fn plan(mut statement: Statement, ctx: &Context, sql: &str) -> Result<Plan> 
     crate::timestamp_mapping::apply(&mut statement, &ctx.timestamp_type_mapping);
     crate::pivot::default_on_null(&mut statement)?;
     crate::variables::substitute(&mut statement, ctx)?;
+    if let Statement::CreateTable(create) = &statement {
+        if let Some(plain) = crate::parse::without_or_alter(sql) {
+            return Ok(Plan::Command(create_or_alter_table(create, ctx, plain)?));
+        }
+    }
     if let Some(command) = crate::statements::command(&statement, ctx)? {
         return Ok(Plan::Command(command));
     }
@@ -1486,6 +1499,65 @@ fn unqualified_targets(assignments: &mut [sqlparser::ast::Assignment]) {
             }
         }
     }
+}
+
+/// `CREATE OR ALTER TABLE t (...)`: the table's declared columns and comment, and the plain
+/// `CREATE TABLE` text that creates it when it does not exist.
+fn create_or_alter_table(
+    create: &sqlparser::ast::CreateTable,
+    ctx: &Context,
+    create_sql: String,
+) -> Result<Command> {
+    if create.query.is_some() {
+        return Err(SnowflakeError::unsupported(
+            "CREATE OR ALTER TABLE ... AS SELECT",
+        ));
+    }
+    if create.clone.is_some() || create.like.is_some() || create.temporary {
+        return Err(SnowflakeError::unsupported(
+            "CREATE OR ALTER of a temporary, cloned or LIKE table",
+        ));
+    }
+    let mut columns = Vec::with_capacity(create.columns.len());
+    for column in &create.columns {
+        let not_null = column
+            .options
+            .iter()
+            .any(|o| matches!(o.option, ColumnOption::NotNull));
+        let default = column.options.iter().find_map(|o| match &o.option {
+            ColumnOption::Default(e) => Some(e),
+            _ => None,
+        });
+        let default = match default {
+            Some(e) => Some((translate_expr(e, ctx)?, e.to_string())),
+            None => None,
+        };
+        columns.push(crate::statements::DeclaredColumn {
+            change: translate_column(column, ctx)?,
+            not_null,
+            default,
+        });
+    }
+    let options = match &create.table_options {
+        sqlparser::ast::CreateTableOptions::Plain(options) => options.as_slice(),
+        _ => &[],
+    };
+    let comment = options
+        .iter()
+        .find_map(|o| match o {
+            sqlparser::ast::SqlOption::Comment(c) => Some(c.clone()),
+            _ => None,
+        })
+        .or(create.comment.clone())
+        .map(|c| match c {
+            sqlparser::ast::CommentDef::WithEq(c) | sqlparser::ast::CommentDef::WithoutEq(c) => c,
+        });
+    Ok(Command::CreateOrAlterTable {
+        table: resolve_object(&create.name, ctx, "CREATE TABLE")?,
+        columns,
+        comment,
+        create_sql,
+    })
 }
 
 pub(crate) fn translate_column(

@@ -54,6 +54,15 @@ pub struct ColumnChange {
     pub definition: String,
 }
 
+/// A column as a `CREATE OR ALTER TABLE` declares it: translated, NOT NULL or not, and its
+/// default (DuckDB SQL and as written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredColumn {
+    pub change: ColumnChange,
+    pub not_null: bool,
+    pub default: Option<(String, String)>,
+}
+
 /// One `ALTER TABLE` action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterAction {

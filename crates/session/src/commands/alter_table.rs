@@ -4,7 +4,7 @@
 use snowglobe_catalog::names::{mangle, quote, quote_literal};
 use snowglobe_catalog::{ColumnMeta, SfType};
 use snowglobe_error::{ErrorCode, Result, SnowflakeError};
-use snowglobe_translate::{AlterAction, KeyChange, ObjectRef};
+use snowglobe_translate::{AlterAction, DeclaredColumn, KeyChange, ObjectRef};
 
 use crate::{ResultSet, Session, StatementType};
 
@@ -380,4 +380,101 @@ fn swap(session: &mut Session, table: &ObjectRef, other: &ObjectRef) -> Result<(
             column_ident(&other.name)
         ))
     })
+}
+
+/// `CREATE OR ALTER TABLE`: a missing table is created (by the plain CREATE TABLE text);
+/// an existing one is altered into the declared one: columns it lacks are added, columns the
+/// declaration lacks are dropped, and each kept column takes the declared type, nullability,
+/// default and comment; the table takes the declared comment. As in Snowflake, the changes
+/// are applied one by one (a failing one leaves those before it applied), and a column is
+/// never renamed or moved.
+pub fn create_or_alter(
+    session: &mut Session,
+    table: ObjectRef,
+    columns: Vec<DeclaredColumn>,
+    comment: Option<String>,
+    create_sql: String,
+) -> Result<ResultSet> {
+    let (db, schema) = session.storage_of(&table);
+    let exists = session.conn().database_exists(&table.database)?
+        && session.conn().table_exists(&db, &schema, &table.name)?;
+    if !exists {
+        let request = crate::Request {
+            sql: create_sql,
+            ..Default::default()
+        };
+        return session
+            .run(&request)?
+            .pop()
+            .ok_or_else(|| SnowflakeError::internal("no result"));
+    }
+    let is_view = session
+        .conn()
+        .relations(&db, &schema)?
+        .iter()
+        .any(|(name, is_view, _)| *name == table.name && *is_view);
+    if is_view {
+        return Err(SnowflakeError::already_exists("Object", &table.name));
+    }
+    let existing = session.conn().columns(&db, &schema, &table.name)?;
+    // Type changes (the likeliest to be refused) first, then NOT NULL, drops, additions,
+    // defaults and comments.
+    let (mut types, mut nulls, mut actions, mut others) = (vec![], vec![], vec![], vec![]);
+    let dropped: Vec<String> = existing
+        .iter()
+        .filter(|c| !columns.iter().any(|d| d.change.name == c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    if !dropped.is_empty() {
+        actions.push(AlterAction::DropColumns {
+            names: dropped,
+            if_exists: false,
+        });
+    }
+    for declared in columns {
+        let name = declared.change.name.clone();
+        let Some(current) = existing.iter().find(|c| c.name == name) else {
+            actions.push(AlterAction::AddColumn {
+                column: declared.change,
+                if_not_exists: false,
+            });
+            continue;
+        };
+        let meta = &declared.change.meta;
+        let old = current.meta.clone();
+        if old.as_ref().map(|m| &m.sf_type) != Some(&meta.sf_type) {
+            types.push(AlterAction::SetType {
+                column: name.clone(),
+                meta: ColumnMeta::new(meta.sf_type.clone()),
+                duckdb_type: meta.sf_type.duckdb_type(),
+            });
+        }
+        if current.nullable == declared.not_null {
+            nulls.push(if declared.not_null {
+                AlterAction::SetNotNull(name.clone())
+            } else {
+                AlterAction::DropNotNull(name.clone())
+            });
+        }
+        let old_default = old.as_ref().and_then(|m| m.default.clone());
+        match declared.default {
+            None if old_default.is_some() => others.push(AlterAction::DropDefault(name.clone())),
+            Some((expr, written)) if old_default.as_deref() != Some(written.as_str()) => others
+                .push(AlterAction::SetDefault {
+                    column: name.clone(),
+                    expr,
+                    written,
+                }),
+            _ => {}
+        }
+        if old.and_then(|m| m.comment) != meta.comment {
+            others.push(AlterAction::ColumnComment {
+                column: name,
+                comment: meta.comment.clone(),
+            });
+        }
+    }
+    others.push(AlterAction::SetComment(comment));
+    let all = [types, nulls, actions, others].concat();
+    run(session, table, false, AlterAction::Several(all))
 }

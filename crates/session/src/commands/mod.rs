@@ -107,6 +107,12 @@ pub fn run(session: &mut Session, command: Command) -> Result<ResultSet> {
             if_exists,
             change,
         } => sequence::alter(session, object, if_exists, change),
+        Command::CreateOrAlterTable {
+            table,
+            columns,
+            comment,
+            create_sql,
+        } => alter_table::create_or_alter(session, table, columns, comment, create_sql),
         Command::AlterTable {
             table,
             if_exists,
