@@ -168,7 +168,7 @@ fn own_message(text: &str) -> Option<SnowflakeError> {
         let last = last.strip_prefix('"').unwrap_or(last);
         let last = last.strip_suffix('"').unwrap_or(last).replace("\"\"", "\"");
         let name = demangle(&last);
-        return Some(SnowflakeError::does_not_exist("Sequence", &name));
+        return Some(SnowflakeError::does_not_exist("Sequence", name));
     }
     if text.starts_with("Error parsing JSON: ") {
         return Some(SnowflakeError::new(ErrorCode::JsonParse, text));

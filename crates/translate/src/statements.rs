@@ -506,10 +506,8 @@ fn parse_show(p: &mut Parser<'_>, sql: &str) -> Option<Result<Statement>> {
         "ROLES"
     } else if parse_word(p, "GRANTS") {
         return Some(parse_show_grants(p, sql));
-    } else if let Some(kind) = parse_unmodelled_kind(p) {
-        kind
     } else {
-        return None;
+        parse_unmodelled_kind(p)?
     };
     let null = || Expr::value(Value::Null);
     let text = |s: &str| Expr::value(Value::SingleQuotedString(s.to_string()));

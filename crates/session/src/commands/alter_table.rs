@@ -445,7 +445,7 @@ pub fn create_or_alter(
         if old.as_ref().map(|m| &m.sf_type) != Some(&meta.sf_type) {
             types.push(AlterAction::SetType {
                 column: name.clone(),
-                meta: ColumnMeta::new(meta.sf_type.clone()),
+                meta: ColumnMeta::new(meta.sf_type),
                 duckdb_type: meta.sf_type.duckdb_type(),
             });
         }
