@@ -1170,21 +1170,7 @@ fn create_table(create: &mut CreateTable, ctx: &Context) -> Result<SqlKind> {
     create
         .constraints
         .retain(|c| matches!(c, TableConstraint::Check(_)));
-    // Snowflake's `COMMENT = '...'` is one of the table options.
-    let options = match &create.table_options {
-        sqlparser::ast::CreateTableOptions::Plain(options) => options.as_slice(),
-        _ => &[],
-    };
-    let comment = options
-        .iter()
-        .find_map(|o| match o {
-            sqlparser::ast::SqlOption::Comment(c) => Some(c.clone()),
-            _ => None,
-        })
-        .or(create.comment.take())
-        .map(|c| match c {
-            sqlparser::ast::CommentDef::WithEq(c) | sqlparser::ast::CommentDef::WithoutEq(c) => c,
-        });
+    let comment = declared_comment(create);
     create.comment = None;
     create.cluster_by = None;
     create.table_options = sqlparser::ast::CreateTableOptions::None;
@@ -1538,11 +1524,21 @@ fn create_or_alter_table(
             default,
         });
     }
+    Ok(Command::CreateOrAlterTable {
+        table: resolve_object(&create.name, ctx, "CREATE TABLE")?,
+        columns,
+        comment: declared_comment(create),
+        create_sql,
+    })
+}
+
+/// A CREATE TABLE's `COMMENT = '...'` (one of Snowflake's table options).
+fn declared_comment(create: &sqlparser::ast::CreateTable) -> Option<String> {
     let options = match &create.table_options {
         sqlparser::ast::CreateTableOptions::Plain(options) => options.as_slice(),
         _ => &[],
     };
-    let comment = options
+    options
         .iter()
         .find_map(|o| match o {
             sqlparser::ast::SqlOption::Comment(c) => Some(c.clone()),
@@ -1551,13 +1547,7 @@ fn create_or_alter_table(
         .or(create.comment.clone())
         .map(|c| match c {
             sqlparser::ast::CommentDef::WithEq(c) | sqlparser::ast::CommentDef::WithoutEq(c) => c,
-        });
-    Ok(Command::CreateOrAlterTable {
-        table: resolve_object(&create.name, ctx, "CREATE TABLE")?,
-        columns,
-        comment,
-        create_sql,
-    })
+        })
 }
 
 pub(crate) fn translate_column(
